@@ -1,0 +1,108 @@
+"""The live table: snapshots and partial updates in, named changes out."""
+
+from __future__ import annotations
+
+from trayapp.core.model import DaemonMode, DaemonState, Manager, UnitInfo
+from trayapp.core.table import Change, DaemonTable
+
+S, U = Manager.SYSTEM, Manager.USER
+
+
+def units(service_active: str = "inactive") -> list[UnitInfo]:
+    return [
+        UnitInfo(name="docker.socket", load_state="loaded", active_state="active",
+                 unit_file_state="enabled", triggers=("docker.service",)),
+        UnitInfo(name="docker.service", load_state="loaded", active_state=service_active,
+                 unit_file_state="disabled"),
+        UnitInfo(name="lonely.service", active_state="active"),  # no socket: not a daemon
+    ]
+
+
+def make() -> tuple[DaemonTable, list[Change]]:
+    seen: list[Change] = []
+    table = DaemonTable(clock=lambda: 1000.0)
+    table.listen(seen.extend)
+    return table, seen
+
+
+def test_snapshot_groups_and_reports_added() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    [d] = table.daemons()
+    assert (d.service, d.state, d.mode) == ("docker.service", DaemonState.DORMANT,
+                                            DaemonMode.ON_DEMAND)
+    assert [c.kind for c in seen] == ["added"]
+    assert seen[0].at == 1000.0
+
+
+def test_update_reports_only_visible_changes() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    seen.clear()
+    table.update(S, "docker.service", {"active_state": "inactive"})  # identical repeat
+    table.update(S, "docker.service", {"sub_state": "dead"})  # invisible
+    table.update(S, "docker.service", {"memory_bytes": 5})  # invisible while dormant
+    assert seen == []
+    table.update(S, "docker.service", {"active_state": "activating"})
+    table.update(S, "docker.service", {"active_state": "active"})
+    assert [(c.old.state, c.new.state) for c in seen if c.old and c.new] == [
+        (DaemonState.DORMANT, DaemonState.STARTING),
+        (DaemonState.STARTING, DaemonState.RUNNING),
+    ]
+
+
+def test_enablement_change_changes_mode() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    table.update(S, "docker.service", {"unit_file_state": "enabled"})
+    assert seen[-1].new is not None and seen[-1].new.mode is DaemonMode.ALWAYS_ON
+
+
+def test_unknown_fields_and_units_are_ignored() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    seen.clear()
+    assert table.update(S, "docker.service", {"NoSuchField": 1}) == []
+    assert table.update(S, "ghost.service", {"active_state": "active"}) == []
+    assert seen == []
+
+
+def test_socket_removed_removes_daemon() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    table.remove(S, "docker.socket")
+    assert table.daemons() == []
+    assert seen[-1].kind == "removed"
+
+
+def test_resnapshot_without_a_socket_reports_removed() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    table.replace(S, units()[1:])
+    assert seen[-1].kind == "removed" and table.daemons() == []
+
+
+def test_new_socket_joins_existing_daemon() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    table.put(S, UnitInfo(name="docker-ro.socket", active_state="inactive",
+                          triggers=("docker.service",)))
+    [d] = table.daemons()
+    assert d.sockets == ("docker-ro.socket", "docker.socket")
+    assert seen[-1].kind == "changed"
+
+
+def test_managers_are_separate() -> None:
+    table, _ = make()
+    table.replace(S, units())
+    table.replace(U, units("active"))
+    assert [(d.manager, d.state) for d in table.daemons()] == [
+        (S, DaemonState.DORMANT), (U, DaemonState.RUNNING)]
+    table.replace(U, [])
+    assert [d.manager for d in table.daemons()] == [S]
+
+
+def test_unit_names_cover_sockets_and_their_services() -> None:
+    table, _ = make()
+    table.replace(S, units())
+    assert table.unit_names(S) == {"docker.socket", "docker.service"}

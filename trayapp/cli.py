@@ -1,0 +1,164 @@
+"""The command line: ``trayapp status`` and friends; no arguments starts the tray.
+
+This module must not import Qt: scripts call it on machines without a display.
+Exit status: 0 done, 1 failed (or a manager unreachable), 2 bad input,
+3 not authorised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+
+from trayapp import __version__
+from trayapp.core.model import Manager
+from trayapp.core.report import change_dict, daemon_dict, table_lines
+from trayapp.core.table import Change
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AUTHORISED = 0, 1, 2, 3
+
+
+def _managers(args: argparse.Namespace) -> list[Manager]:
+    from trayapp.monitor import default_managers
+
+    if args.system:
+        return [Manager.SYSTEM]
+    if args.user:
+        return [Manager.USER]
+    return default_managers()
+
+
+def _report_problems(problems: dict[Manager, str]) -> None:
+    for manager, text in problems.items():
+        print(f"trayapp: {manager} manager: {text}", file=sys.stderr)
+
+
+def _print_stats(monitor: object, started: float) -> None:
+    calls = monitor.calls()  # type: ignore[attr-defined]
+    parts = ", ".join(f"{k}={v}" for k, v in sorted(calls.items()))
+    print(
+        f"trayapp: {sum(calls.values())} D-Bus calls ({parts}) "
+        f"in {(time.perf_counter() - started) * 1000:.1f} ms",
+        file=sys.stderr,
+    )
+
+
+async def _status(args: argparse.Namespace) -> int:
+    from trayapp.monitor import Monitor
+
+    started = time.perf_counter()
+    monitor = Monitor(_managers(args))
+    try:
+        if args.watch:
+            return await _watch(monitor, args, started)
+        await monitor.snapshot()
+        if args.stats:
+            _print_stats(monitor, started)
+        daemons = monitor.table.daemons()
+        if args.json:
+            print(json.dumps([daemon_dict(d) for d in daemons], indent=2))
+        elif daemons:
+            print("\n".join(table_lines(daemons, time.time())))
+        else:
+            print("No socket-activated daemons found.")
+        _report_problems(monitor.problems)
+        return EXIT_FAILED if monitor.problems else EXIT_OK
+    finally:
+        monitor.close()
+
+
+async def _watch(monitor: object, args: argparse.Namespace, started: float) -> int:
+    from trayapp.monitor import Monitor
+
+    assert isinstance(monitor, Monitor)
+    out = sys.stdout
+
+    def show(changes: list[Change]) -> None:
+        for c in changes:
+            if args.json:
+                out.write(json.dumps(change_dict(c)) + "\n")
+            else:
+                d = c.daemon
+                at = time.strftime("%H:%M:%S", time.localtime(c.at))
+                was = f"{c.old.state} -> " if c.old and c.old.state != d.state else ""
+                out.write(f"{at} {d.manager} {d.name}: {was}{d.state} ({d.mode}) [{c.kind}]\n")
+        out.flush()
+
+    monitor.table.listen(show)
+    await monitor.watch()
+    if args.stats:
+        _print_stats(monitor, started)
+    _report_problems(monitor.problems)
+    if not monitor.watchers:
+        return EXIT_FAILED
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    lost = [
+        loop.create_task(conn.bus.wait_for_disconnect())
+        for conn in monitor.connections.values()
+    ]
+    stopper = loop.create_task(stop.wait())
+    done, _ = await asyncio.wait([stopper, *lost], return_when=asyncio.FIRST_COMPLETED)
+    for task in (stopper, *lost):
+        task.cancel()
+    if stopper in done:
+        return EXIT_OK
+    print("trayapp: lost the connection to a bus; stopped watching", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trayapp",
+        description="Show and switch socket-activated systemd daemons. "
+        "Without a command, start the tray applet.",
+    )
+    parser.add_argument("--version", action="version", version=f"trayapp {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    parser.add_argument(
+        "--window", action="store_true", help="tray: show the status window (no tray needed)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    status = sub.add_parser("status", help="list socket-activated daemons with state and mode")
+    which = status.add_mutually_exclusive_group()
+    which.add_argument("--system", action="store_true", help="only the system manager")
+    which.add_argument("--user", action="store_true", help="only your user manager")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument("--watch", action="store_true", help="keep running and print changes")
+    status.add_argument(
+        "--stats", action="store_true", help="print the D-Bus calls made to stderr"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="trayapp: %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "status":
+        try:
+            return asyncio.run(_status(args))
+        except KeyboardInterrupt:
+            return EXIT_OK
+    if args.command is None:
+        from trayapp.app import run_tray  # Qt is imported only here
+
+        return run_tray(args)
+    parser.error(f"unknown command {args.command}")
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

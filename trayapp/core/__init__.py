@@ -1,0 +1,1 @@
+"""The pure core: daemon model, classification, plans. No Qt, no D-Bus."""

@@ -1,0 +1,208 @@
+"""What the applet knows about socket-activated daemons, as plain data.
+
+A *daemon* is one service unit together with every socket unit that
+triggers it (docker.service with docker.socket; gpg-agent.service with its
+four sockets).  Its state and mode are derived here from the units'
+properties as systemd reports them; nothing in this module talks to a bus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Manager(StrEnum):
+    """Which systemd instance owns a unit."""
+
+    SYSTEM = "system"
+    USER = "user"
+
+
+class DaemonState(StrEnum):
+    DORMANT = "dormant"  # a socket listens, the service is inactive
+    RUNNING = "running"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    FAILED = "failed"  # the service or one of its sockets failed
+    OFF = "off"  # no socket listens and the service does not run
+
+
+class DaemonMode(StrEnum):
+    ON_DEMAND = "on-demand"  # a socket starts at boot, the service does not
+    ALWAYS_ON = "always-on"  # the service starts at boot
+    MANUAL = "manual"  # neither starts at boot
+    MASKED = "masked"  # the service (or every socket) is masked
+
+
+# UnitFileState values (systemctl(1), "is-enabled") that start a unit at boot
+# by themselves.
+_ENABLED = frozenset({"enabled", "enabled-runtime"})
+# Values that say nothing on their own: the unit has no [Install] section or
+# is enabled through another unit.  Such a unit still starts at boot when a
+# target pulls it in (dbus.socket is static and wanted by sockets.target), so
+# for these we look at who wants it (WantedBy=/RequiredBy=).
+_DEPENDS_ON_PULLERS = frozenset({"static", "indirect", "generated", "alias", "transient", ""})
+_MASKED = frozenset({"masked", "masked-runtime"})
+# Reverse dependencies that mean "started at boot" when they pull a unit in.
+_BOOT_TARGETS = frozenset(
+    {
+        "sockets.target",
+        "multi-user.target",
+        "graphical.target",
+        "default.target",
+        "basic.target",
+        "sysinit.target",
+    }
+)
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    """The properties of one unit that classification needs.
+
+    Field names follow systemd's D-Bus property names in snake case.  Values
+    the adapter could not read stay at their defaults.
+    """
+
+    name: str
+    load_state: str = ""  # loaded, not-found, masked, error, bad-setting
+    active_state: str = ""  # active, inactive, activating, deactivating, failed, reloading
+    sub_state: str = ""
+    unit_file_state: str = ""  # enabled, disabled, static, masked, indirect, ...
+    triggers: tuple[str, ...] = ()
+    binds_to: tuple[str, ...] = ()
+    wanted_by: tuple[str, ...] = ()
+    required_by: tuple[str, ...] = ()
+    state_change_usec: int = 0  # CLOCK_REALTIME µs of the last ActiveState change; 0 = never
+    memory_bytes: int | None = None  # services only; None when systemd does not account it
+    accept: bool = False  # sockets only: Accept=yes (one service instance per connection)
+    listen: tuple[tuple[str, str], ...] = ()  # sockets only: (type, address)
+
+    @property
+    def is_socket(self) -> bool:
+        return self.name.endswith(".socket")
+
+
+def service_of(socket: UnitInfo) -> str:
+    """The service a socket activates: its first Triggers= entry.
+
+    Accept=yes sockets trigger per-connection instances of a template and
+    report no Triggers; they are grouped under the template
+    (``sshd.socket`` -> ``sshd@.service``).  A socket whose properties could
+    not be read falls back to systemd's default, the service of the same name.
+    """
+    for name in socket.triggers:
+        if name.endswith(".service"):
+            return name
+    stem = socket.name.removesuffix(".socket")
+    return f"{stem}@.service" if socket.accept else f"{stem}.service"
+
+
+def _starts_at_boot(unit: UnitInfo) -> bool:
+    if unit.unit_file_state in _ENABLED:
+        return True
+    if unit.unit_file_state in _DEPENDS_ON_PULLERS:
+        return any(t in _BOOT_TARGETS for t in (*unit.wanted_by, *unit.required_by))
+    return False
+
+
+def _is_masked(unit: UnitInfo) -> bool:
+    return unit.load_state == "masked" or unit.unit_file_state in _MASKED
+
+
+@dataclass(frozen=True)
+class Daemon:
+    """One socket-activated daemon as shown to the user."""
+
+    manager: Manager
+    service: str
+    sockets: tuple[str, ...]
+    state: DaemonState
+    mode: DaemonMode
+    since_usec: int | None = None
+    memory_bytes: int | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> tuple[Manager, str]:
+        return (self.manager, self.service)
+
+    @property
+    def name(self) -> str:
+        """The short name a user types: ``docker`` for docker.service."""
+        return self.service.removesuffix(".service")
+
+    def same_as(self, other: Daemon | None) -> bool:
+        """True when nothing a user would see differs (ignores memory)."""
+        return other is not None and (
+            self.state,
+            self.mode,
+            self.sockets,
+            self.warnings,
+            self.since_usec,
+        ) == (other.state, other.mode, other.sockets, other.warnings, other.since_usec)
+
+
+def classify_state(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonState:
+    if service.active_state == "failed" or any(s.active_state == "failed" for s in sockets):
+        return DaemonState.FAILED
+    if service.active_state == "activating":
+        return DaemonState.STARTING
+    if service.active_state == "deactivating":
+        return DaemonState.STOPPING
+    if service.active_state in ("active", "reloading"):
+        return DaemonState.RUNNING
+    # An inactive service: what matters is whether anything still listens.
+    if any(s.active_state in ("active", "reloading") for s in sockets):
+        return DaemonState.DORMANT
+    return DaemonState.OFF
+
+
+def classify_mode(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonMode:
+    if _is_masked(service) or (sockets and all(_is_masked(s) for s in sockets)):
+        return DaemonMode.MASKED
+    if _starts_at_boot(service):
+        return DaemonMode.ALWAYS_ON
+    if any(_starts_at_boot(s) for s in sockets):
+        return DaemonMode.ON_DEMAND
+    return DaemonMode.MANUAL
+
+
+def warnings_for(service: UnitInfo, sockets: list[UnitInfo]) -> tuple[str, ...]:
+    found: list[str] = []
+    for s in sockets:
+        if service.name in s.binds_to:
+            # openSUSE's docker.socket: stopping the service takes the socket
+            # down with it, so the daemon can never lie dormant.
+            found.append(
+                f"{s.name} has BindsTo={service.name}: the socket stops with the "
+                "service, so socket activation cannot keep it dormant"
+            )
+    if service.load_state == "not-found":
+        found.append(f"{service.name} is not installed: its sockets cannot start it")
+    elif service.load_state in ("error", "bad-setting"):
+        found.append(f"{service.name} failed to load ({service.load_state})")
+    for s in sockets:
+        if s.load_state in ("error", "bad-setting"):
+            found.append(f"{s.name} failed to load ({s.load_state})")
+    return tuple(found)
+
+
+def classify(manager: Manager, service: UnitInfo, sockets: list[UnitInfo]) -> Daemon:
+    """Derive the daemon a user sees from its service and socket units."""
+    sockets = sorted(sockets, key=lambda s: s.name)
+    stamps = [u.state_change_usec for u in (service, *sockets) if u.state_change_usec > 0]
+    running = service.active_state in ("active", "reloading", "deactivating")
+    return Daemon(
+        manager=manager,
+        service=service.name,
+        sockets=tuple(s.name for s in sockets),
+        state=classify_state(service, sockets),
+        mode=classify_mode(service, sockets),
+        # The last state change of any of its units: a socket that stops
+        # listening changes the daemon from dormant to off.
+        since_usec=max(stamps) if stamps else None,
+        memory_bytes=service.memory_bytes if running else None,
+        warnings=warnings_for(service, sockets),
+    )

@@ -1,0 +1,84 @@
+"""Daemons as text and JSON-ready dicts, shared by the CLI and the tray."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from .model import Daemon
+from .table import Change
+
+
+def iso_time(seconds: float | None, *, micro: bool = False) -> str | None:
+    if seconds is None:
+        return None
+    stamp = datetime.fromtimestamp(seconds, UTC).astimezone()
+    return stamp.isoformat(timespec="microseconds" if micro else "seconds")
+
+
+def daemon_dict(d: Daemon) -> dict[str, Any]:
+    return {
+        "service": d.service,
+        "sockets": list(d.sockets),
+        "manager": str(d.manager),
+        "state": str(d.state),
+        "mode": str(d.mode),
+        "since": iso_time(d.since_usec / 1e6 if d.since_usec else None),
+        "memory_bytes": d.memory_bytes,
+        "warnings": list(d.warnings),
+    }
+
+
+def change_dict(c: Change) -> dict[str, Any]:
+    out = daemon_dict(c.daemon)
+    out["event"] = c.kind
+    out["previous_state"] = str(c.old.state) if c.old else None
+    out["previous_mode"] = str(c.old.mode) if c.old else None
+    out["at"] = iso_time(c.at, micro=True)
+    return out
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``5 min``, ``3 h 20 min``, ``2 days``: for tooltips and tables."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def memory(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return "-"
+
+
+def table_lines(daemons: list[Daemon], now: float) -> list[str]:
+    """A plain-text table, one daemon a row, warnings beneath their row."""
+    head = ("MANAGER", "DAEMON", "STATE", "MODE", "FOR", "MEMORY", "SOCKETS")
+    rows = [head]
+    notes: dict[int, tuple[str, ...]] = {}
+    for d in daemons:
+        since = duration(now - d.since_usec / 1e6) if d.since_usec else "-"
+        rows.append(
+            (str(d.manager), d.name, str(d.state), str(d.mode), since,
+             memory(d.memory_bytes), ", ".join(d.sockets))
+        )
+        if d.warnings:
+            notes[len(rows) - 1] = d.warnings
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+        lines.extend(f"  ! {w}" for w in notes.get(i, ()))
+    return lines

@@ -1,0 +1,1 @@
+"""The systemd adapter: the only package that imports the D-Bus library."""

@@ -1,0 +1,172 @@
+"""The one place that opens D-Bus connections and sends calls to systemd.
+
+Everything the rest of the adapter sends goes through ``Connection.call``:
+it caps the calls in flight (dbus-fast drops the connection when a burst of
+a few hundred outgoing calls fills the socket and the write returns EAGAIN),
+counts calls per method for the benchmark, and turns error replies into
+exceptions with the D-Bus error name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from dbus_fast import BusType, Message, MessageFlag, MessageType
+from dbus_fast.aio import MessageBus
+
+from trayapp.core.model import Manager
+
+log = logging.getLogger(__name__)
+
+SYSTEMD = "org.freedesktop.systemd1"
+MANAGER_PATH = "/org/freedesktop/systemd1"
+MANAGER_IFACE = "org.freedesktop.systemd1.Manager"
+UNIT_IFACE = "org.freedesktop.systemd1.Unit"
+PROPS_IFACE = "org.freedesktop.DBus.Properties"
+DBUS = "org.freedesktop.DBus"
+DBUS_PATH = "/org/freedesktop/DBus"
+
+MAX_IN_FLIGHT = 32
+
+_NOT_AUTHORISED = frozenset(
+    {
+        "org.freedesktop.DBus.Error.AccessDenied",
+        "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
+    }
+)
+
+
+class BusUnavailable(Exception):
+    """No connection to the bus (or to the manager on it) could be made."""
+
+
+class SystemdError(Exception):
+    """systemd answered a call with an error."""
+
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__(text or name)
+        self.name = name
+        self.text = text
+
+
+class NotAuthorised(SystemdError):
+    """polkit (or the bus policy) refused the call."""
+
+
+def unit_path(name: str) -> str:
+    """The object path systemd gives a unit (bus_label_escape in systemd).
+
+    Every byte outside [A-Za-z0-9], and a leading digit, becomes ``_xx``.
+    A call on this path makes systemd load the unit if it is not loaded.
+    """
+    out = []
+    for i, byte in enumerate(name.encode()):
+        ch = chr(byte)
+        if ch.isascii() and (ch.isalpha() or (ch.isdigit() and i > 0)):
+            out.append(ch)
+        else:
+            out.append(f"_{byte:02x}")
+    return f"{MANAGER_PATH}/unit/{''.join(out)}"
+
+
+def _user_bus_address() -> str:
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        return address
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    return f"unix:path={runtime}/bus"
+
+
+class Connection:
+    """A connection to one systemd manager (system or the caller's user one)."""
+
+    def __init__(self, bus: MessageBus, manager: Manager) -> None:
+        self.bus = bus
+        self.manager = manager
+        self.calls: Counter[str] = Counter()
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+
+    @classmethod
+    async def open(cls, manager: Manager) -> Connection:
+        if manager is Manager.SYSTEM:
+            bus = MessageBus(bus_type=BusType.SYSTEM)
+            where = "the system bus"
+        else:
+            address = _user_bus_address()
+            bus = MessageBus(bus_address=address)
+            where = f"your session bus ({address}), where your user manager lives"
+        try:
+            await bus.connect()
+        except (OSError, EOFError, ValueError) as exc:
+            raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
+        except Exception as exc:  # dbus-fast raises its own AuthError etc.
+            raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
+        return cls(bus, manager)
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.bus.connected)
+
+    def close(self) -> None:
+        if self.bus.connected:
+            self.bus.disconnect()
+
+    async def call(
+        self,
+        member: str,
+        signature: str = "",
+        body: list[Any] | None = None,
+        *,
+        path: str = MANAGER_PATH,
+        interface: str = MANAGER_IFACE,
+        destination: str = SYSTEMD,
+        interactive: bool = False,
+    ) -> Message:
+        """Send one method call and return the reply message.
+
+        ``interactive`` sets ALLOW_INTERACTIVE_AUTHORIZATION, so polkit may
+        ask the user's agent for a password.  Only mutating calls set it:
+        a read that carried it could pop up a password dialog.
+        """
+        msg = Message(
+            destination=destination,
+            path=path,
+            interface=interface,
+            member=member,
+            signature=signature,
+            body=body or [],
+            flags=MessageFlag.ALLOW_INTERACTIVE_AUTHORIZATION if interactive else MessageFlag.NONE,
+        )
+        async with self._slots:
+            self.calls[member] += 1
+            try:
+                reply = await self.bus.call(msg)
+            except (EOFError, OSError) as exc:
+                lost = f"lost the connection to the {self.manager} bus: {exc}"
+                raise BusUnavailable(lost) from exc
+        if reply is None:
+            raise BusUnavailable(f"no reply to {member} from the {self.manager} manager")
+        if reply.message_type == MessageType.ERROR:
+            name = reply.error_name or "unknown error"
+            text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
+            cls = NotAuthorised if name in _NOT_AUTHORISED else SystemdError
+            raise cls(name, text)
+        return reply
+
+    async def add_match(self, rule: str) -> None:
+        await self.call(
+            "AddMatch", "s", [rule], path=DBUS_PATH, interface=DBUS, destination=DBUS
+        )
+
+    async def remove_match(self, rule: str) -> None:
+        await self.call(
+            "RemoveMatch", "s", [rule], path=DBUS_PATH, interface=DBUS, destination=DBUS
+        )
+
+    def on_message(self, handler: Callable[[Message], None]) -> None:
+        self.bus.add_message_handler(handler)  # type: ignore[arg-type]

@@ -1,0 +1,179 @@
+"""Reading socket units and their services from systemd, as plain UnitInfo.
+
+Start-up costs two batched list calls plus one GetAll per socket unit and per
+service.  GetAll on a unit's object path loads an unloaded unit (systemd's
+bus_unit_find), so units that exist only as files cost no extra LoadUnit.
+Only manager and property calls are made: nothing here ever connects to a
+daemon's socket, so looking never wakes a dormant daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from dbus_fast import Variant
+
+from trayapp.core.model import UnitInfo, service_of
+
+from .bus import PROPS_IFACE, Connection, SystemdError, unit_path
+
+log = logging.getLogger(__name__)
+
+_NO_VALUE = 2**64 - 1  # systemd's "not available" for uint64 counters
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _strs(v: Any) -> tuple[str, ...] | None:
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    return None
+
+
+def _usec(v: Any) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < _NO_VALUE else None
+
+
+def _memory(v: Any) -> int | None:
+    return _usec(v)
+
+
+def _bool(v: Any) -> bool | None:
+    return v if isinstance(v, bool) else None
+
+
+def _listen(v: Any) -> tuple[tuple[str, str], ...] | None:
+    if not isinstance(v, list):
+        return None
+    out = []
+    for item in v:
+        if not (isinstance(item, (list, tuple)) and len(item) == 2):
+            return None
+        kind, address = item
+        if not (isinstance(kind, str) and isinstance(address, str)):
+            return None
+        out.append((kind, address))
+    return tuple(out)
+
+
+# D-Bus property -> (UnitInfo field, converter).  A value of an unexpected
+# type is dropped (and logged) rather than trusted.
+PROPERTIES = {
+    "LoadState": ("load_state", _str),
+    "ActiveState": ("active_state", _str),
+    "SubState": ("sub_state", _str),
+    "UnitFileState": ("unit_file_state", _str),
+    "Triggers": ("triggers", _strs),
+    "BindsTo": ("binds_to", _strs),
+    "WantedBy": ("wanted_by", _strs),
+    "RequiredBy": ("required_by", _strs),
+    "StateChangeTimestamp": ("state_change_usec", _usec),
+    "MemoryCurrent": ("memory_bytes", _memory),
+    "Accept": ("accept", _bool),
+    "Listen": ("listen", _listen),
+}
+# Fields whose absence or "not available" value means None, not "keep the old one".
+_NULLABLE = frozenset({"memory_bytes"})
+
+
+def fields_from_properties(props: Any) -> dict[str, Any]:
+    """UnitInfo fields from an ``a{sv}`` dict of systemd properties."""
+    if not isinstance(props, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for prop, value in props.items():
+        spec = PROPERTIES.get(prop)
+        if spec is None:
+            continue
+        field, convert = spec
+        raw = value.value if isinstance(value, Variant) else value
+        converted = convert(raw)
+        if converted is None and field not in _NULLABLE:
+            log.debug("ignoring %s=%r: unexpected type", prop, raw)
+            continue
+        out[field] = converted
+    return out
+
+
+async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, int]:
+    """All properties of one unit, and the serial of the reply that carried them.
+
+    The serial orders the reply against signals from the same sender (see
+    watcher.SerialClock).
+    """
+    # An empty interface asks sd-bus for the properties of every interface
+    # of the object (Unit, Socket/Service), in one call.
+    reply = await conn.call("GetAll", "s", [""], path=unit_path(name), interface=PROPS_IFACE)
+    props = reply.body[0] if reply.body else {}
+    return UnitInfo(name=name, **fields_from_properties(props)), reply.serial
+
+
+async def list_socket_names(conn: Connection) -> set[str]:
+    """Every socket unit, loaded or only installed (templates excluded)."""
+    files, loaded = await asyncio.gather(
+        conn.call("ListUnitFilesByPatterns", "asas", [[], ["*.socket"]]),
+        conn.call("ListUnitsByPatterns", "asas", [[], ["*.socket"]]),
+    )
+    names: set[str] = set()
+    for entry in files.body[0] if files.body else []:
+        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
+            names.add(entry[0].rsplit("/", 1)[-1])
+    for entry in loaded.body[0] if loaded.body else []:
+        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
+            names.add(entry[0])
+    # A template (foo@.socket) cannot be loaded; its instances are listed.
+    return {n for n in names if n.endswith(".socket") and not n.endswith("@.socket")}
+
+
+async def unit_file_states(conn: Connection, names: Iterable[str]) -> dict[str, str]:
+    """UnitFileState of many units in one call (enablement is never signalled)."""
+    patterns = sorted(set(names))
+    reply = await conn.call("ListUnitFilesByPatterns", "asas", [[], patterns])
+    states: dict[str, str] = {}
+    for entry in reply.body[0] if reply.body else []:
+        if isinstance(entry, (list, tuple)) and len(entry) == 2:
+            path, state = entry
+            if isinstance(path, str) and isinstance(state, str):
+                states[path.rsplit("/", 1)[-1]] = state
+    return states
+
+
+async def read_all(
+    conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[None]] | None = None
+) -> list[tuple[UnitInfo, int]]:
+    """Every socket unit and every service one triggers, with reply serials.
+
+    ``prepare`` is awaited with each batch of names before they are read: the
+    watcher adds its match rules there, so no change between the read and the
+    rule is lost.
+    """
+    sockets = await list_socket_names(conn)
+    if prepare:
+        await prepare(sockets)
+    socket_infos = await _read_many(conn, sockets)
+    services = {service_of(info) for info, _ in socket_infos}
+    # A template service (Accept=yes sockets) has no object of its own.
+    services = {s for s in services if not s.endswith("@.service")}
+    if prepare:
+        await prepare(services)
+    return socket_infos + await _read_many(conn, services)
+
+
+async def _read_many(conn: Connection, names: Iterable[str]) -> list[tuple[UnitInfo, int]]:
+    results = await asyncio.gather(
+        *(read_unit(conn, n) for n in sorted(names)), return_exceptions=True
+    )
+    out: list[tuple[UnitInfo, int]] = []
+    for name, result in zip(sorted(names), results, strict=True):
+        if isinstance(result, SystemdError):
+            log.info("cannot read %s: %s", name, result)
+        elif isinstance(result, BaseException):
+            raise result
+        else:
+            out.append(result)
+    return out
