@@ -115,6 +115,63 @@ async def _watch(monitor: object, args: argparse.Namespace, started: float) -> i
     return EXIT_FAILED
 
 
+async def _act(args: argparse.Namespace) -> int:
+    from trayapp.actions import perform
+    from trayapp.core.outcome import Outcome, Status
+    from trayapp.core.plans import Action
+    from trayapp.core.unitname import BadUnitName, daemon_service_name
+    from trayapp.systemd.bus import BusUnavailable, Connection, SystemdError
+    from trayapp.systemd.jobs import JobFollower
+
+    action = Action(args.command)
+    manager = Manager.USER if args.user else Manager.SYSTEM
+    try:  # bad names never reach a bus
+        daemon_service_name(args.name)
+    except BadUnitName as exc:
+        return _finish(args, Outcome(action, manager, args.name, Status.BAD_INPUT,
+                                     f"Bad daemon name: {exc}."))
+    try:
+        conn = await Connection.open(manager)
+    except BusUnavailable as exc:
+        print(f"trayapp: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        jobs = JobFollower(conn)
+        await jobs.subscribe()
+        outcome = await perform(conn, jobs, args.name, action, force=args.force)
+    except (BusUnavailable, SystemdError) as exc:
+        from trayapp.monitor import explain
+
+        print(f"trayapp: {manager} manager: {explain(manager, exc)}; the outcome is unknown",
+              file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        conn.close()
+    return _finish(args, outcome)
+
+
+def _finish(args: argparse.Namespace, outcome: object) -> int:
+    from trayapp.core.outcome import Outcome
+
+    assert isinstance(outcome, Outcome)
+    if args.json:
+        print(json.dumps(outcome.as_dict(), indent=2))
+    else:
+        stream = sys.stdout if outcome.ok else sys.stderr
+        print(outcome.message, file=stream)
+        for warning in outcome.warnings:
+            print(f"warning: {warning}", file=stream)
+    return int(outcome.status)
+
+
+ACTION_HELP = {
+    "on-demand": "sockets enabled and listening, service disabled (and stopped if idle)",
+    "always-on": "service enabled and started; sockets stay enabled",
+    "stop": "stop the service now; its sockets keep listening and wake it again",
+    "start": "start the service now",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trayapp",
@@ -137,6 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--stats", action="store_true", help="print the D-Bus calls made to stderr"
     )
+    for name, text in ACTION_HELP.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("name", metavar="NAME", help="docker, docker.service or docker.socket")
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--system", action="store_true", help="the system manager (default)")
+        where.add_argument("--user", action="store_true", help="your user manager (no polkit)")
+        p.add_argument("--json", action="store_true", help="machine-readable result")
+        if name in ("stop", "on-demand"):
+            p.add_argument("--force", action="store_true",
+                           help="even if it is busy (running containers, open connections)")
+        else:
+            p.set_defaults(force=False)
     return parser
 
 
@@ -152,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_status(args))
         except KeyboardInterrupt:
             return EXIT_OK
+    if args.command in ACTION_HELP:
+        return asyncio.run(_act(args))
     if args.command is None:
         from trayapp.app import run_tray  # Qt is imported only here
 

@@ -152,9 +152,11 @@ root=$state/root
 # --- 2. API file systems, private to the testbed ---
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 # Much of /proc/sys is not namespaced (kernel.*, fs.*): read-only, as nspawn does.
+# /proc/sys/net is per net namespace: writable (Docker sets ip_forward).
 mount --bind "$root/proc/sys" "$root/proc/sys"
+mount --bind "$root/proc/sys/net" "$root/proc/sys/net"
 mount -o remount,bind,ro "$root/proc/sys"
-mount --bind /dev/null "$root/proc/sysrq-trigger"
+[ ! -e "$root/proc/sysrq-trigger" ] || mount --bind /dev/null "$root/proc/sysrq-trigger"
 
 # A fresh sysfs (shows the testbed's own net namespace), read-only: systemd then
 # skips udev and friends, which would otherwise poke the host's devices.

@@ -71,6 +71,7 @@ class UnitInfo:
     sub_state: str = ""
     unit_file_state: str = ""  # enabled, disabled, static, masked, indirect, ...
     triggers: tuple[str, ...] = ()
+    triggered_by: tuple[str, ...] = ()  # services only: the sockets that start it
     binds_to: tuple[str, ...] = ()
     wanted_by: tuple[str, ...] = ()
     required_by: tuple[str, ...] = ()

@@ -69,6 +69,7 @@ PROPERTIES = {
     "SubState": ("sub_state", _str),
     "UnitFileState": ("unit_file_state", _str),
     "Triggers": ("triggers", _strs),
+    "TriggeredBy": ("triggered_by", _strs),
     "BindsTo": ("binds_to", _strs),
     "WantedBy": ("wanted_by", _strs),
     "RequiredBy": ("required_by", _strs),

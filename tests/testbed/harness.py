@@ -1,0 +1,386 @@
+"""A throw-away machine with a real systemd as PID 1, for the tests (stdlib only).
+
+The testbed is the host's own root file system seen through a copy-on-write
+overlay whose writes land in a tmpfs, booted by the distribution's systemd in
+new pid/mount/uts/ipc/net/cgroup namespaces (see boot.sh and
+shared/guide/testbed.md). Inside: the system bus, logind, polkitd, Docker, a
+tiny socket-activated test daemon, and two lingering users, alice (allowed by a
+polkit rule to manage the test units) and bob (not).
+
+    tb = Testbed(repo, venv)
+    tb.boot()
+    tb.run(["systemctl", "is-active", "docker.socket"])
+    tb.run(tb.trayapp_argv("status"), user="alice")
+    tb.stop()
+
+Needs root on the host. Never point it at anything but an overlay: booting
+systemd on the host's root would empty the host's /tmp and rewrite /etc.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ROOT_PASSWORD = "testroot"  # set by boot.sh with chpasswd; for pkttyagent tests
+USERS = {"alice": 2001, "bob": 2002}
+STAGE = "/var/lib/trayapp-testbed/stage"  # inside: staged trayapp/ and testbed/ (read-only)
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+HOST_BASE = Path("/var/lib/trayapp-testbed")  # on the host: one tmpfs per testbed below it
+HERE = Path(__file__).resolve().parent
+
+
+class _NsPopen(subprocess.Popen):
+    """A Popen whose signals go to its whole process group.
+
+    nsenter forks the real command into the testbed's pid namespace and does
+    not forward signals, so terminate()/kill() must hit the group (the process
+    is started in a session of its own).
+    """
+
+    def send_signal(self, sig: int) -> None:
+        self.poll()
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+class Testbed:
+    def __init__(self, repo: Path, venv: Path) -> None:
+        self.repo = Path(repo).resolve()
+        self.venv = Path(venv)
+        self.pid: int | None = None  # the testbed's PID 1, as seen from the host
+        self.state: Path | None = None  # host tmpfs: overlay upper/work, stage, boot.log
+        self._proc: subprocess.Popen[bytes] | None = None  # the `unshare` process
+        self._cgroups: list[Path] = []
+        self._atexit = False
+
+    # ----------------------------------------------------------------- life cycle
+
+    def boot(self, timeout: float = 60) -> None:
+        """Boot (reusing the overlay's upper layer if there is one) and wait until
+        the system and alice's and bob's user managers are up."""
+        if self._proc is not None:
+            raise RuntimeError("testbed already booted")
+        self._preflight()
+        if self.state is None:
+            self.state = self._make_state()
+        if not self._atexit:
+            atexit.register(self.stop)  # a crashed test run must not leave a machine running
+            self._atexit = True
+        self._stage()
+        self._cgroups = self._make_cgroups(self.state.name)
+        log = open(self.state / "boot.log", "ab")
+        boot_script = self.state / "stage" / "testbed" / "boot.sh"
+        # Move into our own cgroups first: a cgroup namespace then shows systemd
+        # only that subtree (it would otherwise take over the host's cgroup roots).
+        script = 'for d in $TB_CGROUPS; do echo $$ >"$d/cgroup.procs"; done; exec "$@"'
+        argv = ["sh", "-c", script, "sh",
+                "unshare", "--cgroup", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
+                "bash", str(boot_script), str(self.state)]  # fmt: skip
+        env = {"PATH": PATH, "TB_CGROUPS": " ".join(map(str, self._cgroups))}
+        self._proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=env, start_new_session=True,  # like `setsid`: outlives a Ctrl-C to pytest
+        )  # fmt: skip
+        log.close()
+        start = time.monotonic()
+        try:
+            self.pid = self._find_init(deadline=start + 10)
+            self._wait_ready(deadline=start + timeout)
+        except BaseException:
+            self._kill()
+            raise
+        self.boot_seconds = time.monotonic() - start
+
+    def reboot(self, timeout: float = 60) -> None:
+        """Power-cycle: kill and boot again on the same upper layer, so whatever
+        the tests changed on disk (unit enablement, files) persists."""
+        self._kill()
+        self.boot(timeout)
+
+    def stop(self) -> None:
+        """Kill the testbed and remove every trace of it from the host."""
+        self._kill()
+        if self.state is not None:
+            state, self.state = self.state, None
+            subprocess.run(["umount", str(state)], check=False, capture_output=True)
+            if os.path.ismount(state):  # still busy: detach it anyway
+                subprocess.run(["umount", "-l", str(state)], check=False, capture_output=True)
+            try:
+                state.rmdir()
+                HOST_BASE.rmdir()  # only if no other testbed is using it
+            except OSError:
+                pass
+
+    def __enter__(self) -> Testbed:
+        self.boot()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ commands
+
+    def host_path(self, p: str | os.PathLike[str]) -> Path:
+        """Where the host sees the testbed's file `p` (an absolute path inside)."""
+        return Path(f"/proc/{self._need_pid()}/root") / str(p).lstrip("/")
+
+    def trayapp_argv(self, *args: str) -> list[str]:
+        """The command that runs the app (the staged copy, see run()) inside."""
+        return [str(self.venv / "bin" / "python"), "-m", "trayapp", *args]
+
+    def popen(
+        self,
+        argv: list[str] | str,
+        user: str | None = None,
+        env: dict[str, str] | None = None,
+        **kw: object,
+    ) -> subprocess.Popen:
+        """Start a command inside (as root, or as `user` with their session bus).
+        Text mode and stdin=/dev/null unless given. terminate()/kill() reach
+        the command itself, not just nsenter."""
+        cmd = ["nsenter", "-t", str(self._need_pid()), "-m", "-p", "-u", "-i", "-n"]
+        full_env = {"PATH": PATH, "PYTHONPATH": STAGE, "LANG": "C.UTF-8"}
+        if user is None:
+            full_env |= {"HOME": "/root", "USER": "root", "LOGNAME": "root"}
+            cmd.append("--wd=/root")
+        else:
+            uid = USERS[user]
+            full_env |= {
+                "HOME": f"/home/{user}", "USER": user, "LOGNAME": user,
+                "XDG_RUNTIME_DIR": f"/run/user/{uid}",
+                "DBUS_SESSION_BUS_ADDRESS": f"unix:path=/run/user/{uid}/bus",
+            }  # fmt: skip
+            cmd += [f"--wd=/home/{user}", "setpriv", f"--reuid={uid}", f"--regid={uid}",
+                    "--init-groups"]  # fmt: skip
+        full_env |= env or {}
+        cmd += ["sh", "-c", argv] if isinstance(argv, str) else list(argv)
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        kw.setdefault("text", True)
+        return _NsPopen(cmd, env=full_env, start_new_session=True, **kw)  # type: ignore[arg-type]
+
+    def run(
+        self,
+        argv: list[str] | str,
+        user: str | None = None,
+        check: bool = True,
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a command inside and capture its output (text). A str is run by
+        `sh -c`. With check, a non-zero exit raises RuntimeError with its output."""
+        p = self.popen(
+            argv, user=user, env=env,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            out, err = p.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            raise RuntimeError(
+                f"timed out after {timeout}s inside the testbed (user={user}): {argv!r}\n"
+                f"--- stdout:\n{out}--- stderr:\n{err}"
+            ) from None
+        res = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+        if check and res.returncode != 0:
+            raise RuntimeError(
+                f"exit {res.returncode} inside the testbed (user={user}): {argv!r}\n"
+                f"--- stdout:\n{out}--- stderr:\n{err}"
+            )
+        return res
+
+    def journal(self, unit: str | None = None, lines: int = 200, user_unit: bool = False) -> str:
+        """The tail of the testbed's journal (of a unit; of a user unit with user_unit)."""
+        argv = ["journalctl", "--no-pager", "-o", "short-monotonic", "-n", str(lines)]
+        if unit:
+            argv += ["--user-unit" if user_unit else "-u", unit]
+        res = self.run(argv, check=False)
+        return res.stdout + res.stderr
+
+    # ------------------------------------------------------------------- helpers
+
+    def _need_pid(self) -> int:
+        if self.pid is None:
+            raise RuntimeError("testbed not booted")
+        return self.pid
+
+    def _preflight(self) -> None:
+        if os.geteuid() != 0:
+            raise RuntimeError("the testbed needs root (unshare, mount, pivot_root)")
+        for tool in ("unshare", "nsenter", "setpriv", "findmnt", "mount"):
+            if shutil.which(tool, path=PATH) is None:
+                raise RuntimeError(f"the testbed needs {tool} (util-linux)")
+        if not Path("/lib/systemd/systemd").exists():
+            raise RuntimeError("the testbed needs systemd installed (/lib/systemd/systemd)")
+        if not (self.venv / "bin" / "python").exists():
+            raise RuntimeError(
+                f"no virtualenv at {self.venv}: run tests/testbed/setup-host.sh (as root)"
+            )
+
+    def _make_state(self) -> Path:
+        HOST_BASE.mkdir(mode=0o755, parents=True, exist_ok=True)
+        HOST_BASE.chmod(0o755)  # the test users traverse it inside to reach the stage
+        state = HOST_BASE / f"tb-{os.getpid()}-{secrets.token_hex(3)}"
+        state.mkdir(mode=0o755)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "trayapp-testbed", str(state)],
+                       check=True, capture_output=True)  # fmt: skip
+        return state
+
+    def _stage(self) -> None:
+        """Copy the code under test where the test users can read it (before
+        boot: files written on the host later need not show inside)."""
+        assert self.state is not None
+        stage = self.state / "stage"
+        shutil.rmtree(stage, ignore_errors=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(self.repo / "trayapp", stage / "trayapp", ignore=ignore)
+        shutil.copytree(HERE, stage / "testbed", ignore=ignore)
+        for d, _dirs, files in os.walk(stage):
+            os.chmod(d, 0o755)
+            for f in files:
+                os.chmod(os.path.join(d, f), 0o755 if f.endswith(".sh") else 0o644)
+
+    @staticmethod
+    def _make_cgroups(name: str) -> list[Path]:
+        """Make a fresh cgroup, below our own, in every mounted hierarchy."""
+        mounts = []  # (mount point, root inside the hierarchy, fs type, super options)
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, right = line.split(" - ", 1)
+            f, r = left.split(), right.split()
+            if r[0] in ("cgroup", "cgroup2"):
+                mp = f[4].encode().decode("unicode_escape")  # \040 and friends
+                mounts.append((mp, f[3], r[0], set(r[2].split(","))))
+        dirs = []
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            hid, ctrls, path = line.split(":", 2)
+            for mp, mroot, fstype, opts in mounts:
+                if hid == "0":
+                    ok = fstype == "cgroup2"
+                else:
+                    ok = fstype == "cgroup" and set(ctrls.split(",")) <= opts
+                if ok and (path + "/").startswith(mroot.rstrip("/") + "/"):
+                    rel = path[len(mroot.rstrip("/")):].lstrip("/")
+                    d = Path(mp, rel, f"trayapp-testbed-{name}")
+                    d.mkdir(exist_ok=True)
+                    if "cpuset" in opts:  # a v1 cpuset takes no task until it has cpus and mems
+                        for f in ("cpuset.cpus", "cpuset.mems"):
+                            (d / f).write_text((d.parent / f).read_text())
+                    dirs.append(d)
+                    break
+        return dirs
+
+    def _find_init(self, deadline: float) -> int:
+        """The host PID of the testbed's PID 1: the child of `unshare`."""
+        assert self._proc is not None
+        children = Path(f"/proc/{self._proc.pid}/task/{self._proc.pid}/children")
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"the testbed died at once\n{self._diagnostics()}")
+            try:
+                pids = children.read_text().split()
+            except FileNotFoundError:
+                pids = []
+            # unshare is exec'd by the cgroup shell: its first child is PID 1.
+            if pids and Path(f"/proc/{self._proc.pid}/comm").read_text().strip() == "unshare":
+                return int(pids[0])
+            time.sleep(0.02)
+        raise RuntimeError(f"the testbed's PID 1 did not appear\n{self._diagnostics()}")
+
+    def _wait_ready(self, deadline: float) -> None:
+        stage = "system"
+        last = ""
+        while time.monotonic() < deadline:
+            assert self._proc is not None
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"the testbed died while booting\n{self._diagnostics()}")
+            try:
+                if stage == "system":
+                    last = self._state_of()
+                    if last in ("running", "degraded"):
+                        stage = "users"
+                if stage == "users":
+                    states = {u: self._state_of(u) for u in USERS}
+                    last = f"users: {states}"
+                    buses = all(self.host_path(f"/run/user/{uid}/bus").exists()
+                                for uid in USERS.values())  # fmt: skip
+                    if buses and all(s in ("running", "degraded") for s in states.values()):
+                        return
+            except RuntimeError:  # systemd not answering yet
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(
+            f"the testbed did not come up within the timeout (last state: {last})\n"
+            f"{self._diagnostics()}"
+        )
+
+    def _state_of(self, user: str | None = None) -> str:
+        argv = ["systemctl", "is-system-running"] if user is None else [
+            "systemctl", "--user", "is-system-running"]  # fmt: skip
+        return self.run(argv, user=user, check=False, timeout=10).stdout.strip()
+
+    def _diagnostics(self) -> str:
+        parts = []
+        if self.state is not None:
+            try:
+                parts.append("--- boot.log:\n" + (self.state / "boot.log").read_text()[-5000:])
+            except OSError:
+                pass
+        if self.pid is not None and self._proc is not None and self._proc.poll() is None:
+            for argv in (["systemctl", "--failed", "--no-pager"],
+                         ["systemctl", "list-jobs", "--no-pager"]):  # fmt: skip
+                try:
+                    r = self.run(argv, check=False, timeout=10)
+                    parts.append(f"--- {' '.join(argv)}:\n{r.stdout}{r.stderr}")
+                except RuntimeError as e:
+                    parts.append(f"--- {' '.join(argv)}: {e}")
+            try:
+                parts.append("--- journal:\n" + self.journal(lines=80))
+            except RuntimeError as e:
+                parts.append(f"--- journal: {e}")
+        return "\n".join(parts)
+
+    def _kill(self) -> None:
+        """SIGKILL the testbed's PID 1 (the kernel then kills its whole pid
+        namespace), wait for it, and remove its cgroups. Nothing is lost: the
+        overlay's upper layer is a tmpfs, written synchronously."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if self.pid is not None and proc.poll() is None:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+        self.pid = None
+        for d in self._cgroups:
+            _rmdir_cgroup(d)
+        self._cgroups = []
+
+
+def _rmdir_cgroup(top: Path) -> None:
+    """Remove a cgroup and everything below it (rmdir, deepest first), retrying
+    while the killed processes finish exiting."""
+    for _ in range(100):
+        if not top.exists():
+            return
+        for d, _dirs, _files in os.walk(top, topdown=False):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+        time.sleep(0.05)

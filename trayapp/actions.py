@@ -1,0 +1,163 @@
+"""One action on one daemon, from a name to a verified Outcome.
+
+Shared by the CLI (``trayapp on-demand docker``) and the tray's Controller:
+read the daemon's units, ask whether it is busy (only if it runs), make the
+core's plan, run it through the adapter, then read back what systemd says
+holds and describe that in the message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from trayapp import busy
+from trayapp.core.model import Daemon, UnitInfo, classify, service_of
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action, Plan, Refusal, make_plan
+from trayapp.core.unitname import BadUnitName, daemon_service_name
+from trayapp.systemd.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
+from trayapp.systemd.jobs import JobFollower, Run, run_plan
+from trayapp.systemd.units import read_unit
+
+log = logging.getLogger(__name__)
+
+NO_AGENT = "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
+_VERBS = {
+    Action.ON_DEMAND: "switch {} to on-demand",
+    Action.ALWAYS_ON: "switch {} to always-on",
+    Action.STOP: "stop {}",
+    Action.START: "start {}",
+}
+
+
+async def load_daemon(conn: Connection, name: str) -> tuple[Daemon, UnitInfo, list[UnitInfo]]:
+    """The daemon a user means by ``name`` (service or socket), read fresh."""
+    first, _ = await read_unit(conn, name)
+    if first.load_state == "not-found":
+        raise Refusal(f"there is no unit named {name} on the {conn.manager} manager")
+    service = first
+    if first.is_socket:
+        service, _ = await read_unit(conn, service_of(first))
+    names = set(service.triggered_by) | ({first.name} if first.is_socket else set())
+    sockets = []
+    for socket_name in sorted(names):
+        if socket_name.endswith(".socket"):
+            sockets.append((await read_unit(conn, socket_name))[0])
+    return classify(conn.manager, service, sockets), service, sockets
+
+
+def describe(units: dict[str, dict[str, str]]) -> str:
+    return "; ".join(
+        f"{name}: {u.get('UnitFileState') or '?'}, {u.get('ActiveState') or '?'}"
+        for name, u in sorted(units.items())
+    )
+
+
+async def read_back(conn: Connection, names: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name in names:
+        try:
+            info, _ = await read_unit(conn, name)
+        except (SystemdError, BusUnavailable) as exc:
+            out[name] = {"error": str(exc)}
+            continue
+        out[name] = {
+            "UnitFileState": info.unit_file_state,
+            "ActiveState": info.active_state,
+            "SubState": info.sub_state,
+        }
+    return out
+
+
+def _auth_message(exc: NotAuthorised, what: str, manager: str) -> str:
+    if exc.name == NO_AGENT:
+        return (
+            f"Not authorised to {what}: polkit needs to ask for a password, but no polkit "
+            "authentication agent is running in your session. Start your desktop's agent "
+            "(for example polkit-gnome's or lxpolkit; in a terminal, pkttyagent from the "
+            "polkitd package), or install a polkit rule (see packaging/polkit). Nothing changed."
+        )
+    return (
+        f"Not authorised to {what} on the {manager} manager: polkit refused or the "
+        f"authentication was cancelled ({exc.text or exc.name}). Nothing changed."
+    )
+
+
+async def perform(
+    conn: Connection, jobs: JobFollower, name: str, action: Action, *, force: bool = False
+) -> Outcome:
+    """Do ``action`` for daemon ``name``; never raises for expected failures."""
+    manager = conn.manager
+
+    def outcome(status: Status, message: str, service: str = name, **kw: object) -> Outcome:
+        return Outcome(action, manager, service, status, message, **kw)  # type: ignore[arg-type]
+
+    try:
+        unit_name = daemon_service_name(name)
+    except BadUnitName as exc:
+        return outcome(Status.BAD_INPUT, f"Bad daemon name: {exc}.")
+    try:
+        daemon, service, sockets = await load_daemon(conn, unit_name)
+    except Refusal as exc:
+        return outcome(Status.BAD_INPUT, f"Cannot {action}: {exc}.")
+    what = _VERBS[action].format(daemon.name)
+    warnings = list(daemon.warnings)
+    stop_if_running = True
+    if action in (Action.STOP, Action.ON_DEMAND) and service.active_state == "active":
+        listen = [a for s in sockets for a in s.listen]
+        report = await busy.check(service.name, listen)
+        warnings += report.warnings
+        if report.busy and action is Action.STOP and not force:
+            return outcome(
+                Status.FAILED,
+                f"Did not {what}: it is busy ({'; '.join(report.reasons)}). "
+                "Use --force to stop it anyway. Nothing changed.",
+                service.name, warnings=tuple(warnings),
+            )
+        if report.busy and action is Action.ON_DEMAND and not force:
+            stop_if_running = False
+            warnings.append(
+                f"{daemon.name} is busy ({'; '.join(report.reasons)}), so it was left running; "
+                "it stops being started at boot and sleeps after its next stop"
+            )
+    try:
+        plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running)
+    except Refusal as exc:
+        return outcome(Status.BAD_INPUT, f"Cannot {what}: {exc}.", service.name)
+    warnings += plan.notes
+    run = await run_plan(conn, jobs, plan)
+    units = await read_back(conn, [service.name, *(s.name for s in sockets)])
+    return _conclude(action, manager, what, plan, run, units, tuple(warnings))
+
+
+def _conclude(
+    action: Action, manager: object, what: str, plan: Plan, run: Run,
+    units: dict[str, dict[str, str]], warnings: tuple[str, ...],
+) -> Outcome:
+    done = tuple(str(s) for s in run.done)
+    now = f"Now: {describe(units)}."
+
+    def outcome(status: Status, message: str) -> Outcome:
+        return Outcome(action, manager, plan.service, status, message, units,  # type: ignore[arg-type]
+                       done, warnings)
+
+    if run.error is None:
+        first = "Nothing to do: already so." if not plan.steps else f"Done: {what}."
+        return outcome(Status.DONE, f"{first} {now}")
+    cause = run.error.cause
+    if isinstance(cause, NotAuthorised) and not run.done:
+        return outcome(Status.NOT_AUTHORISED, _auth_message(cause, what, str(manager)))
+    failed = f"Could not {what}: step '{run.error.step}' failed: {run.error.reason}."
+    if not run.done:
+        return outcome(Status.FAILED, f"{failed} Nothing had changed. {now}")
+    if run.rollback_errors:
+        undone = "; ".join(str(e) for e in run.rollback_errors)
+        return outcome(
+            Status.FAILED,
+            f"{failed} Rolling back the {len(run.done)} step(s) already done was incomplete "
+            f"({undone}). {now}",
+        )
+    return outcome(
+        Status.FAILED,
+        f"{failed} The {len(run.done)} step(s) already done were rolled back. {now}",
+    )

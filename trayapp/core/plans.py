@@ -1,0 +1,169 @@
+"""What each action does, as ordered steps over systemd's manager methods.
+
+A plan is pure data: the executor in the systemd adapter runs the steps in
+order, follows each job to its end, and on a failure runs the undo of every
+step already done, newest first.  Plans are made from the daemon as the
+table sees it, so they only contain steps that change something.
+
+on-demand  sockets enabled and listening first, then the service disabled,
+           then the service stopped if it is idle: the daemon stays reachable
+           at every moment (a client arriving mid-way finds a socket).
+always-on  the service enabled and started; its sockets stay enabled.
+stop       the service stopped; its sockets keep listening, so the next
+           client wakes it.  Some packages' PartOf= takes a socket down with
+           the service: the executor checks the sockets afterwards and
+           starts again the ones that listened before (``restore_sockets``).
+start      the service started now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .model import Daemon, DaemonMode, DaemonState, UnitInfo
+
+
+class Action(StrEnum):
+    ON_DEMAND = "on-demand"
+    ALWAYS_ON = "always-on"
+    STOP = "stop"
+    START = "start"
+
+
+class Verb(StrEnum):
+    ENABLE = "enable"  # EnableUnitFiles
+    DISABLE = "disable"  # DisableUnitFiles
+    RELOAD = "reload"  # Reload (after enablement changes, so properties are fresh)
+    START = "start"  # StartUnit, job followed to JobRemoved
+    STOP = "stop"  # StopUnit, job followed to JobRemoved
+
+
+_UNDO = {
+    Verb.ENABLE: Verb.DISABLE,
+    Verb.DISABLE: Verb.ENABLE,
+    Verb.START: Verb.STOP,
+    Verb.STOP: Verb.START,
+    Verb.RELOAD: Verb.RELOAD,
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    verb: Verb
+    units: tuple[str, ...] = ()
+
+    @property
+    def undo(self) -> Step:
+        return Step(_UNDO[self.verb], self.units)
+
+    def __str__(self) -> str:
+        return f"{self.verb} {' '.join(self.units)}".strip()
+
+
+@dataclass(frozen=True)
+class Plan:
+    action: Action
+    service: str
+    steps: tuple[Step, ...]
+    # Sockets that listened before a stop and must listen after it.
+    restore_sockets: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+class Refusal(Exception):
+    """The action cannot be done for this daemon; the message explains why."""
+
+
+_ENABLED = frozenset({"enabled", "enabled-runtime"})
+_ENABLEABLE = frozenset({"disabled"})  # static/indirect units cannot be enabled
+
+
+def allowed_actions(d: Daemon) -> frozenset[Action]:
+    """The actions that make sense now (the tray greys out the others)."""
+    if d.mode is DaemonMode.MASKED:
+        return frozenset()
+    allowed = set()
+    if d.mode is not DaemonMode.ON_DEMAND and not _defeats_activation(d):
+        allowed.add(Action.ON_DEMAND)
+    if d.mode is not DaemonMode.ALWAYS_ON:
+        allowed.add(Action.ALWAYS_ON)
+    if d.state in (DaemonState.RUNNING, DaemonState.STARTING):
+        allowed.add(Action.STOP)
+    if d.state in (DaemonState.DORMANT, DaemonState.OFF, DaemonState.FAILED):
+        allowed.add(Action.START)
+    return frozenset(allowed)
+
+
+def _defeats_activation(d: Daemon) -> bool:
+    return any("BindsTo=" in w for w in d.warnings)
+
+
+def make_plan(
+    action: Action,
+    daemon: Daemon,
+    service: UnitInfo,
+    sockets: list[UnitInfo],
+    *,
+    stop_if_running: bool = True,
+) -> Plan:
+    """The steps for ``action``; raises Refusal when it cannot work."""
+    if daemon.mode is DaemonMode.MASKED:
+        raise Refusal(f"{daemon.service} is masked; unmask it first (systemctl unmask)")
+    if not sockets:
+        raise Refusal(f"{daemon.service} has no socket unit, so it cannot be started on demand")
+    if action is Action.ON_DEMAND:
+        return _on_demand(daemon, service, sockets, stop_if_running)
+    if action is Action.ALWAYS_ON:
+        return _always_on(daemon, service)
+    if action is Action.STOP:
+        listening = tuple(s.name for s in sockets if s.active_state == "active")
+        steps = () if daemon.state is DaemonState.DORMANT else (Step(Verb.STOP, (service.name,)),)
+        if daemon.state is DaemonState.OFF:
+            steps = ()
+        return Plan(action, service.name, steps, restore_sockets=listening)
+    steps = () if daemon.state is DaemonState.RUNNING else (Step(Verb.START, (service.name,)),)
+    return Plan(action, service.name, steps)
+
+
+def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool) -> Plan:
+    if _defeats_activation(d):
+        binding = next(w for w in d.warnings if "BindsTo=" in w)
+        raise Refusal(f"cannot make {d.service} on-demand: {binding}")
+    to_enable = tuple(s.name for s in sockets if s.unit_file_state in _ENABLEABLE)
+    boot_sockets = [s for s in sockets if s.unit_file_state in _ENABLED or s.name in to_enable]
+    if not boot_sockets and not any(s.wanted_by or s.required_by for s in sockets):
+        raise Refusal(
+            f"none of {', '.join(s.name for s in sockets)} can be enabled "
+            "(no [Install] section), so nothing would listen after a reboot"
+        )
+    to_start = tuple(s.name for s in sockets if s.active_state != "active")
+    steps: list[Step] = []
+    if to_enable:
+        steps += [Step(Verb.ENABLE, to_enable), Step(Verb.RELOAD)]
+    if to_start:
+        steps.append(Step(Verb.START, to_start))
+    if service.unit_file_state in _ENABLED:
+        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
+    notes: list[str] = []
+    running = d.state in (DaemonState.RUNNING, DaemonState.STARTING)
+    if running and stop:
+        steps.append(Step(Verb.STOP, (service.name,)))
+    elif running:
+        notes.append(f"{d.service} keeps running until it is stopped; it will not start at boot")
+    restore = tuple(s.name for s in sockets) if running and stop else ()
+    return Plan(Action.ON_DEMAND, service.name, tuple(steps), restore, tuple(notes))
+
+
+def _always_on(d: Daemon, service: UnitInfo) -> Plan:
+    steps: list[Step] = []
+    if service.unit_file_state not in _ENABLED:
+        if service.unit_file_state not in _ENABLEABLE:
+            raise Refusal(
+                f"{d.service} cannot be enabled (its unit file state is "
+                f"{service.unit_file_state or 'unknown'}: no [Install] section)"
+            )
+        steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
+    if d.state is not DaemonState.RUNNING:
+        steps.append(Step(Verb.START, (service.name,)))
+    return Plan(Action.ALWAYS_ON, service.name, tuple(steps))

@@ -1,0 +1,155 @@
+"""Running a plan's steps against systemd, and undoing them on failure.
+
+Every mutating call carries ALLOW_INTERACTIVE_AUTHORIZATION, so polkit can
+ask the user's agent for a password; reads never do.  StartUnit/StopUnit
+return a job path at once: the job's real result arrives later in
+``JobRemoved``, which needs ``Subscribe()`` and a match on the manager's
+signals.  dbus-fast runs signal handlers as messages arrive but resumes the
+awaiting caller a loop iteration later, so a JobRemoved can be seen before
+the StartUnit reply is in our hands: results are kept by job path until
+someone asks for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from dbus_fast import Message, MessageType
+
+from trayapp.core.plans import Plan, Step, Verb
+
+from .bus import MANAGER_IFACE, MANAGER_PATH, SYSTEMD, Connection, SystemdError
+from .units import read_unit
+
+log = logging.getLogger(__name__)
+
+# A polkit agent may wait for a password: long, but bounded (a hung polkitd
+# must not leave the action waiting for ever).
+AUTH_TIMEOUT = 120.0
+JOB_TIMEOUT = 180.0
+
+MANAGER_SIGNALS = (
+    f"type='signal',sender='{SYSTEMD}',path='{MANAGER_PATH}',interface='{MANAGER_IFACE}'"
+)
+
+
+class StepFailed(Exception):
+    def __init__(self, step: Step, reason: str, cause: Exception | None = None) -> None:
+        super().__init__(f"{step}: {reason}")
+        self.step = step
+        self.reason = reason
+        self.cause = cause
+
+
+class JobFollower:
+    """Collects JobRemoved results on a subscribed connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._results: dict[str, str] = {}
+        self._waiters: dict[str, asyncio.Future[str]] = {}
+        conn.on_message(self._on_message)
+
+    async def subscribe(self, add_match: bool = True) -> None:
+        if add_match:
+            await self.conn.add_match(MANAGER_SIGNALS)
+        await self.conn.call("Subscribe")
+
+    def _on_message(self, msg: Message) -> None:
+        if (
+            msg.message_type != MessageType.SIGNAL
+            or msg.member != "JobRemoved"
+            or msg.path != MANAGER_PATH
+            or len(msg.body) != 4
+        ):
+            return
+        _id, job, _unit, result = msg.body
+        if not (isinstance(job, str) and isinstance(result, str)):
+            return
+        waiter = self._waiters.pop(job, None)
+        if waiter and not waiter.done():
+            waiter.set_result(result)
+        else:
+            self._results[job] = result
+
+    async def wait(self, job: str, timeout: float = JOB_TIMEOUT) -> str:
+        if job in self._results:
+            return self._results.pop(job)
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters[job] = waiter
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        finally:
+            self._waiters.pop(job, None)
+
+
+@dataclass
+class Run:
+    """What happened when a plan ran."""
+
+    done: list[Step] = field(default_factory=list)
+    error: StepFailed | None = None
+    rollback_errors: list[StepFailed] = field(default_factory=list)
+
+
+async def _mutate(conn: Connection, member: str, signature: str, body: list[object]) -> Message:
+    return await asyncio.wait_for(
+        conn.call(member, signature, body, interactive=True), AUTH_TIMEOUT
+    )
+
+
+async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
+    """Run one step; raise StepFailed with the reason when it does not hold."""
+    try:
+        if step.verb is Verb.ENABLE:
+            await _mutate(conn, "EnableUnitFiles", "asbb", [list(step.units), False, False])
+        elif step.verb is Verb.DISABLE:
+            await _mutate(conn, "DisableUnitFiles", "asb", [list(step.units), False])
+        elif step.verb is Verb.RELOAD:
+            await _mutate(conn, "Reload", "", [])
+        else:
+            member = "StartUnit" if step.verb is Verb.START else "StopUnit"
+            for unit in step.units:
+                reply = await _mutate(conn, member, "ss", [unit, "replace"])
+                job = reply.body[0] if reply.body else None
+                if not isinstance(job, str):
+                    raise StepFailed(step, f"systemd returned no job for {unit}")
+                result = await jobs.wait(job)
+                if result != "done":
+                    raise StepFailed(step, f"the {step.verb} job of {unit} ended with '{result}'")
+    except TimeoutError as exc:
+        raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
+    except SystemdError as exc:
+        raise StepFailed(step, exc.text or exc.name, exc) from exc
+
+
+async def run_plan(conn: Connection, jobs: JobFollower, plan: Plan) -> Run:
+    """Run the steps in order; on the first failure undo the done ones, newest first."""
+    run = Run()
+    for step in plan.steps:
+        try:
+            await run_step(conn, jobs, step)
+            run.done.append(step)
+            if step.verb is Verb.STOP and plan.restore_sockets:
+                await _restore_sockets(conn, jobs, plan.restore_sockets)
+        except StepFailed as exc:
+            run.error = exc
+            break
+    if run.error is not None:
+        for step in reversed(run.done):
+            try:
+                await run_step(conn, jobs, step.undo)
+            except StepFailed as exc:
+                run.rollback_errors.append(exc)
+    return run
+
+
+async def _restore_sockets(conn: Connection, jobs: JobFollower, sockets: tuple[str, ...]) -> None:
+    """Start again the sockets a stop took down (PartOf=/BindsTo= in some packages)."""
+    for name in sockets:
+        info, _ = await read_unit(conn, name)
+        if info.active_state != "active":
+            log.info("%s stopped with its service; starting it again", name)
+            await run_step(conn, jobs, Step(Verb.START, (name,)))
