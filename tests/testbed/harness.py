@@ -20,6 +20,7 @@ systemd on the host's root would empty the host's /tmp and rewrite /etc.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
@@ -46,13 +47,12 @@ class _NsPopen(subprocess.Popen):
 
     def send_signal(self, sig: int) -> None:
         self.poll()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, sig)
-        except ProcessLookupError:
-            pass
 
 
 class Testbed:
+    __test__ = False  # not a pytest test class, despite its name
     def __init__(self, repo: Path, venv: Path) -> None:
         self.repo = Path(repo).resolve()
         self.venv = Path(venv)
@@ -77,26 +77,29 @@ class Testbed:
             self._atexit = True
         self._stage()
         self._cgroups = self._make_cgroups(self.state.name)
-        log = open(self.state / "boot.log", "ab")
         boot_script = self.state / "stage" / "testbed" / "boot.sh"
         # Move into our own cgroups first: a cgroup namespace then shows systemd
         # only that subtree (it would otherwise take over the host's cgroup roots).
         script = 'for d in $TB_CGROUPS; do echo $$ >"$d/cgroup.procs"; done; exec "$@"'
-        argv = ["sh", "-c", script, "sh",
-                "unshare", "--cgroup", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
+        # If this Python process dies (a killed test run), pdeathsig kills unshare,
+        # and --kill-child then kills the testbed's PID 1, hence all of it.
+        argv = ["sh", "-c", script, "sh", "setpriv", "--pdeathsig", "KILL",
+                "unshare", "--kill-child=SIGKILL",
+                "--cgroup", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
                 "bash", str(boot_script), str(self.state)]  # fmt: skip
         env = {"PATH": PATH, "TB_CGROUPS": " ".join(map(str, self._cgroups))}
-        self._proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=env, start_new_session=True,  # like `setsid`: outlives a Ctrl-C to pytest
-        )  # fmt: skip
-        log.close()
+        with open(self.state / "boot.log", "ab") as log:
+            self._proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=env, start_new_session=True,  # like `setsid`: outlives a Ctrl-C to pytest
+            )  # fmt: skip
         start = time.monotonic()
         try:
             self.pid = self._find_init(deadline=start + 10)
             self._wait_ready(deadline=start + timeout)
         except BaseException:
-            self._kill()
+            if not os.environ.get("TB_KEEP_ON_FAIL"):
+                self._kill()
             raise
         self.boot_seconds = time.monotonic() - start
 
@@ -151,7 +154,6 @@ class Testbed:
         full_env = {"PATH": PATH, "PYTHONPATH": STAGE, "LANG": "C.UTF-8"}
         if user is None:
             full_env |= {"HOME": "/root", "USER": "root", "LOGNAME": "root"}
-            cmd.append("--wd=/root")
         else:
             uid = USERS[user]
             full_env |= {
@@ -159,9 +161,10 @@ class Testbed:
                 "XDG_RUNTIME_DIR": f"/run/user/{uid}",
                 "DBUS_SESSION_BUS_ADDRESS": f"unix:path=/run/user/{uid}/bus",
             }  # fmt: skip
-            cmd += [f"--wd=/home/{user}", "setpriv", f"--reuid={uid}", f"--regid={uid}",
-                    "--init-groups"]  # fmt: skip
+            cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--init-groups"]
         full_env |= env or {}
+        # In HOME (nsenter's --wd would open the host's directory, not the testbed's).
+        cmd += ["env", "-C", full_env["HOME"]]
         cmd += ["sh", "-c", argv] if isinstance(argv, str) else list(argv)
         kw.setdefault("stdin", subprocess.DEVNULL)
         kw.setdefault("text", True)
@@ -229,10 +232,10 @@ class Testbed:
             )
 
     def _make_state(self) -> Path:
-        HOST_BASE.mkdir(mode=0o755, parents=True, exist_ok=True)
-        HOST_BASE.chmod(0o755)  # the test users traverse it inside to reach the stage
+        _reap_stale()
         state = HOST_BASE / f"tb-{os.getpid()}-{secrets.token_hex(3)}"
-        state.mkdir(mode=0o755)
+        state.mkdir(mode=0o755, parents=True)
+        HOST_BASE.chmod(0o755)  # the test users traverse it inside to reach the stage
         subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "trayapp-testbed", str(state)],
                        check=True, capture_output=True)  # fmt: skip
         return state
@@ -254,30 +257,12 @@ class Testbed:
     @staticmethod
     def _make_cgroups(name: str) -> list[Path]:
         """Make a fresh cgroup, below our own, in every mounted hierarchy."""
-        mounts = []  # (mount point, root inside the hierarchy, fs type, super options)
-        for line in Path("/proc/self/mountinfo").read_text().splitlines():
-            left, right = line.split(" - ", 1)
-            f, r = left.split(), right.split()
-            if r[0] in ("cgroup", "cgroup2"):
-                mp = f[4].encode().decode("unicode_escape")  # \040 and friends
-                mounts.append((mp, f[3], r[0], set(r[2].split(","))))
-        dirs = []
-        for line in Path("/proc/self/cgroup").read_text().splitlines():
-            hid, ctrls, path = line.split(":", 2)
-            for mp, mroot, fstype, opts in mounts:
-                if hid == "0":
-                    ok = fstype == "cgroup2"
-                else:
-                    ok = fstype == "cgroup" and set(ctrls.split(",")) <= opts
-                if ok and (path + "/").startswith(mroot.rstrip("/") + "/"):
-                    rel = path[len(mroot.rstrip("/")):].lstrip("/")
-                    d = Path(mp, rel, f"trayapp-testbed-{name}")
-                    d.mkdir(exist_ok=True)
-                    if "cpuset" in opts:  # a v1 cpuset takes no task until it has cpus and mems
-                        for f in ("cpuset.cpus", "cpuset.mems"):
-                            (d / f).write_text((d.parent / f).read_text())
-                    dirs.append(d)
-                    break
+        dirs = _cgroup_dirs(name)
+        for d in dirs:
+            d.mkdir(exist_ok=True)
+            if (d.parent / "cpuset.cpus").exists():  # a v1 cpuset takes no task until set
+                for f in ("cpuset.cpus", "cpuset.mems"):
+                    (d / f).write_text((d.parent / f).read_text())
         return dirs
 
     def _find_init(self, deadline: float) -> int:
@@ -332,10 +317,8 @@ class Testbed:
     def _diagnostics(self) -> str:
         parts = []
         if self.state is not None:
-            try:
+            with contextlib.suppress(OSError):
                 parts.append("--- boot.log:\n" + (self.state / "boot.log").read_text()[-5000:])
-            except OSError:
-                pass
         if self.pid is not None and self._proc is not None and self._proc.poll() is None:
             for argv in (["systemctl", "--failed", "--no-pager"],
                          ["systemctl", "list-jobs", "--no-pager"]):  # fmt: skip
@@ -357,10 +340,8 @@ class Testbed:
         proc, self._proc = self._proc, None
         if proc is not None:
             if self.pid is not None and proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -379,8 +360,51 @@ def _rmdir_cgroup(top: Path) -> None:
         if not top.exists():
             return
         for d, _dirs, _files in os.walk(top, topdown=False):
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(d)
-            except OSError:
-                pass
         time.sleep(0.05)
+
+
+def _cgroup_dirs(name: str) -> list[Path]:
+    """The testbed `name`'s cgroup in every mounted hierarchy: below our own cgroup."""
+    mounts = []  # (mount point, root inside the hierarchy, fs type, super options)
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, right = line.split(" - ", 1)
+        f, r = left.split(), right.split()
+        if r[0] in ("cgroup", "cgroup2"):
+            mp = f[4].encode().decode("unicode_escape")  # \040 and friends
+            mounts.append((mp, f[3], r[0], set(r[2].split(","))))
+    dirs = []
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        hid, ctrls, path = line.split(":", 2)
+        for mp, mroot, fstype, opts in mounts:
+            if hid == "0":
+                ok = fstype == "cgroup2"
+            else:
+                ok = fstype == "cgroup" and set(ctrls.split(",")) <= opts
+            if ok and (path + "/").startswith(mroot.rstrip("/") + "/"):
+                rel = path[len(mroot.rstrip("/")):].lstrip("/")
+                dirs.append(Path(mp, rel, f"trayapp-testbed-{name}"))
+                break
+    return dirs
+
+
+def _reap_stale() -> None:
+    """Remove what a killed test run left on the host: its testbed died with it
+    (pdeathsig), but its tmpfs and cgroups remain. Kills nothing."""
+    for state in HOST_BASE.glob("tb-*"):
+        try:
+            stat = Path(f"/proc/{state.name.split('-')[1]}/stat").read_text()
+            if stat.rsplit(")", 1)[1].split()[0] != "Z":
+                continue  # its owner still runs
+        except (OSError, IndexError):
+            pass
+        dirs = _cgroup_dirs(state.name)
+        if any(Path(d, "cgroup.procs").read_text().strip()
+               for top in dirs if top.exists() for d, _, _ in os.walk(top)):  # fmt: skip
+            continue  # processes left: not ours to kill
+        subprocess.run(["umount", "-l", str(state)], check=False, capture_output=True)
+        shutil.rmtree(state, ignore_errors=True)  # only if the umount worked: a dir then
+        for d in dirs:
+            _rmdir_cgroup(d)
+

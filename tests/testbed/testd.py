@@ -5,6 +5,7 @@ Takes its listening sockets from systemd (LISTEN_FDS, fds 3...), answers every
 line a client sends with "ok\\n", and runs until stopped: SIGTERM exits 0.
 """
 
+import contextlib
 import os
 import selectors
 import signal
@@ -50,10 +51,8 @@ def main() -> None:
                 data = b""
             if not data:  # EOF: a last line without newline still gets its answer
                 if buffers.get(sock):
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.sendall(b"ok\n")
-                    except OSError:
-                        pass
                 sel.unregister(sock)
                 buffers.pop(sock, None)
                 sock.close()

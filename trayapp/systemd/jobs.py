@@ -117,6 +117,8 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
                 if not isinstance(job, str):
                     raise StepFailed(step, f"systemd returned no job for {unit}")
                 result = await jobs.wait(job)
+                if result != "done" and step.verb is Verb.START:
+                    await _reset_failed(conn, unit)
                 if result != "done":
                     raise StepFailed(step, f"the {step.verb} job of {unit} ended with '{result}'")
     except TimeoutError as exc:
@@ -144,6 +146,14 @@ async def run_plan(conn: Connection, jobs: JobFollower, plan: Plan) -> Run:
             except StepFailed as exc:
                 run.rollback_errors.append(exc)
     return run
+
+
+async def _reset_failed(conn: Connection, unit: str) -> None:
+    """A start that failed leaves the unit 'failed'; put it back to inactive, as before."""
+    try:
+        await _mutate(conn, "ResetFailedUnit", "s", [unit])
+    except (SystemdError, TimeoutError) as exc:
+        log.info("could not reset %s after its failed start: %s", unit, exc)
 
 
 async def _restore_sockets(conn: Connection, jobs: JobFollower, sockets: tuple[str, ...]) -> None:

@@ -1,0 +1,242 @@
+"""Mode switches, stop and start through polkit, against the real testbed (issue 3).
+
+alice is allowed by a polkit rule in the testbed to manage the test daemon and
+Docker; bob has no rule and must go through a polkit agent.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.testbed.harness import ROOT_PASSWORD
+
+TESTD = "trayapp-testd.service"
+TESTD_SOCKET = "trayapp-testd.socket"
+AGENT_RUN = "/var/lib/trayapp-testbed/stage/testbed/agent_run.py"
+UNITS = [TESTD, TESTD_SOCKET]
+
+
+def act(tb: Any, *args: str, user: str = "alice", env: dict[str, str] | None = None
+        ) -> tuple[int, dict[str, Any] | None, str]:
+    res = tb.run(tb.trayapp_argv(*args, "--json"), user=user, check=False, timeout=120, env=env)
+    try:
+        data = json.loads(res.stdout)
+    except ValueError:
+        data = None
+    return res.returncode, data, res.stderr
+
+
+def unit_states(tb: Any, units: list[str], user: str | None = None) -> dict[str, tuple[str, str]]:
+    scope = "--user " if user else ""
+    out = {}
+    for unit in units:
+        enabled = tb.run(f"systemctl {scope}is-enabled {unit}", user=user, check=False)
+        active = tb.run(f"systemctl {scope}is-active {unit}", user=user, check=False)
+        out[unit] = (enabled.stdout.strip(), active.stdout.strip())
+    return out
+
+
+def always_on_testd(tb: Any) -> None:
+    tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
+           f"systemctl disable --now {TESTD_SOCKET}; systemctl enable --now {TESTD}")
+
+
+def on_demand_testd(tb: Any) -> None:
+    tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
+           f"systemctl disable --now {TESTD}; systemctl enable --now {TESTD_SOCKET}")
+
+
+def test_docker_on_demand_then_always_on_survives_reboot(testbed: Any) -> None:
+    tb = testbed
+    tb.run("systemctl enable --now docker.service; systemctl disable docker.socket")
+    code, out, err = act(tb, "on-demand", "docker")
+    assert code == 0, (out, err)
+    assert out and out["ok"] and out["status"] == "done"
+    assert unit_states(tb, ["docker.service", "docker.socket"]) == {
+        "docker.service": ("disabled", "inactive"),
+        "docker.socket": ("enabled", "active"),
+    }
+    tb.run(["/usr/bin/docker", "info"], timeout=60)  # a client wakes it
+    assert unit_states(tb, ["docker.service"])["docker.service"] == ("disabled", "active")
+
+    code, out, err = act(tb, "always-on", "docker.socket")  # a socket name means its daemon
+    assert code == 0, (out, err)
+    tb.reboot()
+    assert unit_states(tb, ["docker.service", "docker.socket"]) == {
+        "docker.service": ("enabled", "active"),
+        "docker.socket": ("enabled", "active"),
+    }
+
+
+def test_user_without_rule_gets_exit_3_and_nothing_changes(testbed: Any) -> None:
+    tb = testbed
+    always_on_testd(tb)
+    before = unit_states(tb, UNITS)
+    code, out, err = act(tb, "on-demand", "trayapp-testd", user="bob")
+    assert code == 3, (out, err)
+    assert out and out["status"] == "not-authorised"
+    assert "polkit" in out["message"] and "Nothing changed" in out["message"]
+    assert unit_states(tb, UNITS) == before
+
+
+def test_without_an_agent_the_message_names_what_to_install(testbed: Any) -> None:
+    tb = testbed
+    always_on_testd(tb)
+    res = tb.run(tb.trayapp_argv("stop", "trayapp-testd"), user="bob", check=False)
+    assert res.returncode == 3
+    # systemd answers InteractiveAuthorizationRequired when polkit wanted to ask
+    # and no agent was there; the message must say how to get one.
+    assert "agent" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_real_polkit_agent_answering_the_password_lets_bob_switch(testbed: Any) -> None:
+    """The proof that mutating calls carry ALLOW_INTERACTIVE_AUTHORIZATION."""
+    tb = testbed
+    always_on_testd(tb)
+    argv = ["/usr/bin/python3", AGENT_RUN, ROOT_PASSWORD, "--",
+            *tb.trayapp_argv("on-demand", "trayapp-testd", "--json")]
+    res = tb.run(argv, user="bob", check=False, timeout=120)
+    assert "Password:" in res.stderr, res.stderr  # the agent was asked
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert unit_states(tb, UNITS) == {TESTD: ("disabled", "inactive"),
+                                      TESTD_SOCKET: ("enabled", "active")}
+
+
+def test_cancelled_authorisation_changes_nothing(testbed: Any) -> None:
+    tb = testbed
+    always_on_testd(tb)
+    before = unit_states(tb, UNITS)
+    argv = ["/usr/bin/python3", AGENT_RUN, "--cancel", "--",
+            *tb.trayapp_argv("on-demand", "trayapp-testd", "--json")]
+    res = tb.run(argv, user="bob", check=False, timeout=120)
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert unit_states(tb, UNITS) == before
+
+
+def test_failure_half_way_is_rolled_back(testbed: Any) -> None:
+    """The socket's listen path is taken: starting the socket fails after it
+    was enabled; the enable is undone and the service keeps running."""
+    tb = testbed
+    always_on_testd(tb)
+    before = unit_states(tb, UNITS)
+    tb.run("rm -f /run/trayapp-testd.sock; mkdir /run/trayapp-testd.sock")
+    try:
+        code, out, err = act(tb, "on-demand", "trayapp-testd")
+    finally:
+        tb.run("rmdir /run/trayapp-testd.sock")
+    assert code == 1, (out, err)
+    assert out and "rolled back" in out["message"]
+    assert "enable trayapp-testd.socket" in out["steps_done"]
+    after = unit_states(tb, UNITS)
+    assert after[TESTD] == before[TESTD] == ("enabled", "active")
+    assert after[TESTD_SOCKET][0] == before[TESTD_SOCKET][0] == "disabled"
+    assert after[TESTD_SOCKET][1] == "inactive"  # reset after its failed start
+    # The message says what holds now.
+    assert "trayapp-testd.service: enabled, active" in out["message"]
+
+
+def test_failing_service_start_is_rolled_back(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    before = unit_states(tb, UNITS)
+    tb.run("mkdir -p /run/systemd/system/trayapp-testd.service.d && printf "
+           "'[Service]\\nExecStart=\\nExecStart=/bin/false\\n' "
+           "> /run/systemd/system/trayapp-testd.service.d/fail.conf && systemctl daemon-reload")
+    try:
+        code, out, err = act(tb, "always-on", "trayapp-testd")
+    finally:
+        tb.run("rm -r /run/systemd/system/trayapp-testd.service.d; systemctl daemon-reload; "
+               f"systemctl reset-failed {TESTD}")
+    assert code == 1, (out, err)
+    assert out and "rolled back" in out["message"]
+    after = unit_states(tb, UNITS)
+    assert after[TESTD][0] == before[TESTD][0] == "disabled"
+    assert after[TESTD_SOCKET] == before[TESTD_SOCKET]
+
+
+@pytest.mark.parametrize("name", ["../x", "a b.service", "", "x" * 300, "local-fs.target"])
+def test_bad_names_exit_2_before_any_dbus_call(testbed: Any, name: str) -> None:
+    # Point both buses at nothing: a connection attempt would fail with exit 1.
+    nowhere = {"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent",
+               "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+    code, out, err = act(testbed, "stop", name, env=nowhere)
+    assert code == 2, (out, err)
+    assert out and out["status"] == "bad-input" and "name" in out["message"].lower()
+
+
+def test_refusals_explain(testbed: Any) -> None:
+    code, out, _ = act(testbed, "on-demand", "systemd-logind")  # no socket of its own
+    assert code == 2 and out and "no socket" in out["message"]
+    code, out, _ = act(testbed, "start", "no-such-daemon")
+    assert code == 2 and out and "no unit named" in out["message"]
+
+
+def test_stop_keeps_the_socket_listening_and_start_starts(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    code, out, _ = act(tb, "start", "trayapp-testd")
+    assert code == 0 and unit_states(tb, [TESTD])[TESTD][1] == "active"
+    code, out, _ = act(tb, "stop", "trayapp-testd")
+    assert code == 0, out
+    assert unit_states(tb, UNITS) == {TESTD: ("disabled", "inactive"),
+                                      TESTD_SOCKET: ("enabled", "active")}
+
+
+def test_open_connection_blocks_stop_unless_forced(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    client = tb.popen("socat - UNIX-CONNECT:/run/trayapp-testd.sock",
+                      stdin=__import__("subprocess").PIPE)
+    try:
+        tb.run(f"for i in $(seq 50); do systemctl is-active -q {TESTD} && break; "
+               "sleep 0.1; done")
+        code, out, _ = act(tb, "stop", "trayapp-testd")
+        assert code == 1 and out and "busy" in out["message"] and "connection" in out["message"]
+        assert unit_states(tb, [TESTD])[TESTD][1] == "active"
+        code, out, _ = act(tb, "stop", "trayapp-testd", "--force")
+        assert code == 0, out
+    finally:
+        client.kill()
+    assert unit_states(tb, [TESTD])[TESTD][1] == "inactive"
+
+
+def test_running_container_blocks_stop_unless_forced(testbed: Any) -> None:
+    tb = testbed
+    tb.run("systemctl disable docker.service; systemctl enable --now docker.socket; "
+           "systemctl start docker.service")
+    tb.run("docker image inspect tiny:1 >/dev/null 2>&1 || (rm -rf /root/rootfs && "
+           "mkdir -p /root/rootfs/bin && cp /bin/busybox /root/rootfs/bin/ && "
+           "ln -s busybox /root/rootfs/bin/sh && tar -C /root/rootfs -c . | "
+           "/usr/bin/docker import - tiny:1)", timeout=120)
+    tb.run("/usr/bin/docker rm -f sleeper >/dev/null 2>&1; /usr/bin/docker run -d --network none "
+           "--restart unless-stopped --name sleeper tiny:1 /bin/busybox sleep 3600", timeout=120)
+    code, out, _ = act(tb, "stop", "docker")
+    assert code == 1 and out and "running container" in out["message"]
+    assert "sleeper" in out["message"]
+    assert unit_states(tb, ["docker.service"])["docker.service"][1] == "active"
+
+    code, out, _ = act(tb, "on-demand", "docker")  # busy: switched, left running, warned
+    assert code == 0, out
+    assert out and any("restart=unless-stopped" in w for w in out["warnings"])
+    assert unit_states(tb, ["docker.service"])["docker.service"] == ("disabled", "active")
+
+    code, out, _ = act(tb, "stop", "docker", "--force")
+    assert code == 0, out
+    assert unit_states(tb, ["docker.service", "docker.socket"]) == {
+        "docker.service": ("disabled", "inactive"), "docker.socket": ("enabled", "active")}
+
+
+def test_user_manager_switches_without_polkit(testbed: Any) -> None:
+    tb = testbed
+    code, out, err = act(tb, "always-on", "trayapp-testd", "--user")
+    assert code == 0, (out, err)
+    assert unit_states(tb, UNITS, user="alice")[TESTD] == ("enabled", "active")
+    code, out, err = act(tb, "on-demand", "trayapp-testd", "--user")
+    assert code == 0, (out, err)
+    assert unit_states(tb, UNITS, user="alice") == {TESTD: ("disabled", "inactive"),
+                                                    TESTD_SOCKET: ("enabled", "active")}
+    assert out and out["manager"] == "user"

@@ -1,0 +1,214 @@
+"""``trayapp status`` against the real systemd testbed (issue 2).
+
+Each test puts the units it needs into a known state as root first, since the
+testbed is shared by the whole session.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from typing import Any
+
+from tests.watching import WatchProc, where
+
+TESTD = "trayapp-testd.service"
+TESTD_SOCKET = "trayapp-testd.socket"
+SIGLOG = "/var/lib/trayapp-testbed/stage/testbed/siglog.py"
+
+
+def status(tb: Any, *args: str, user: str = "alice") -> list[dict[str, Any]]:
+    res = tb.run(tb.trayapp_argv("status", "--json", *args), user=user)
+    data = json.loads(res.stdout)
+    assert isinstance(data, list)
+    return data
+
+
+def entry(data: list[dict[str, Any]], service: str, manager: str = "system") -> dict[str, Any]:
+    found = [d for d in data if d["service"] == service and d["manager"] == manager]
+    assert len(found) == 1, f"{service} ({manager}) not exactly once in {data}"
+    return found[0]
+
+
+def dormant_testd(tb: Any) -> None:
+    tb.run(f"systemctl disable --now {TESTD}; systemctl enable --now {TESTD_SOCKET}; "
+           f"systemctl reset-failed {TESTD} {TESTD_SOCKET} || true")
+
+
+def naccepted(tb: Any, socket: str = TESTD_SOCKET) -> int:
+    return int(tb.run(["systemctl", "show", "-P", "NAccepted", socket]).stdout.strip())
+
+
+def test_docker_classic_recipe_dormant_then_running_then_always_on(testbed: Any) -> None:
+    tb = testbed
+    tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
+    d = entry(status(tb), "docker.service")
+    assert (d["state"], d["mode"]) == ("dormant", "on-demand")
+    assert d["sockets"] == ["docker.socket"]
+    assert d["memory_bytes"] is None
+    assert d["since"] and "T" in d["since"]
+
+    tb.run(["/usr/bin/docker", "info"], timeout=60)  # a client wakes it
+    d = entry(status(tb), "docker.service")
+    assert (d["state"], d["mode"]) == ("running", "on-demand")
+
+    tb.run("systemctl enable docker.service")
+    d = entry(status(tb), "docker.service")
+    assert (d["state"], d["mode"]) == ("running", "always-on")
+
+
+def test_every_field_of_the_json_contract(testbed: Any) -> None:
+    dormant_testd(testbed)
+    d = entry(status(testbed, "--system"), TESTD)
+    assert set(d) >= {"service", "sockets", "manager", "state", "mode", "since", "memory_bytes"}
+    assert (d["state"], d["mode"], d["sockets"]) == ("dormant", "on-demand", [TESTD_SOCKET])
+    assert all(x["manager"] == "system" for x in status(testbed, "--system"))
+
+
+def test_human_table(testbed: Any) -> None:
+    dormant_testd(testbed)
+    out = testbed.run(testbed.trayapp_argv("status", "--system"), user="alice").stdout
+    line = next(x for x in out.splitlines() if " trayapp-testd " in f" {x} ")
+    assert "dormant" in line and "on-demand" in line and TESTD_SOCKET in line
+
+
+def test_user_sockets_appear_under_the_user_manager(testbed: Any) -> None:
+    data = status(testbed, "--user")
+    assert {d["manager"] for d in data} == {"user"}
+    gpg = entry(data, "gpg-agent.service", "user")
+    assert set(gpg["sockets"]) >= {"gpg-agent.socket", "gpg-agent-ssh.socket"}
+    testd = entry(data, TESTD, "user")
+    assert testd["mode"] == "on-demand"
+    both = status(testbed)
+    assert {d["manager"] for d in both} == {"system", "user"}
+
+
+def test_missing_user_manager_is_a_clear_error(testbed: Any) -> None:
+    res = testbed.run(testbed.trayapp_argv("status", "--user"), user="alice", check=False,
+                      env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})
+    assert res.returncode == 1
+    assert "session bus" in res.stderr and "Traceback" not in res.stderr
+    res = testbed.run(testbed.trayapp_argv("status", "--system", "--json"), user="alice",
+                      check=False,
+                      env={"DBUS_SYSTEM_BUS_ADDRESS": "unix:path=/nonexistent/system"})
+    assert res.returncode == 1
+    assert "system bus" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_watch_reports_wake_and_enablement_within_ms_of_the_signal(testbed: Any) -> None:
+    tb = testbed
+    dormant_testd(tb)
+    siglog = tb.popen([str(tb.venv / "bin/python"), SIGLOG, "system", TESTD, TESTD_SOCKET],
+                      stdout=__import__("subprocess").PIPE)
+    assert json.loads(siglog.stdout.readline()) == {"ready": True}
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))  # the initial snapshot line
+        tb.run("echo hi | socat - UNIX-CONNECT:/run/trayapp-testd.sock")
+        woke = watch.wait_for(where(TESTD, state="running"))
+        tb.run(f"systemctl enable {TESTD}")
+        enabled = watch.wait_for(where(TESTD, mode="always-on"))
+        tb.run(f"systemctl disable {TESTD}")
+        disabled = watch.wait_for(where(TESTD, mode="on-demand", state="running"))
+    finally:
+        watch.stop()
+        siglog.terminate()
+    signals = [json.loads(x) for x in siglog.stdout.read().splitlines() if x.strip()]
+    running_signal = next(s for s in signals
+                          if s["unit"] == TESTD and s.get("ActiveState") in ("activating", "active"))
+    at = _epoch(woke["at"])
+    latency_ms = (at - running_signal["t"]) * 1000
+    print(f"wake: signal->watch line {latency_ms:.2f} ms")
+    # Enablement is never signalled as a property: UnitFilesChanged and
+    # Reloading are, so the latency is measured from the systemctl command.
+    assert woke["previous_state"] in ("dormant", "starting")
+    assert enabled["previous_mode"] == "on-demand" and disabled["previous_mode"] == "always-on"
+    assert latency_ms < 100, f"{latency_ms:.1f} ms from systemd's signal to the watch line"
+    dormant_testd(tb)
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).timestamp()
+
+
+def test_watching_a_dormant_daemon_for_a_minute_never_wakes_it(testbed: Any) -> None:
+    tb = testbed
+    dormant_testd(tb)
+    tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
+    before = naccepted(tb), naccepted(tb, "docker.socket")
+    watch = WatchProc(tb)  # both managers
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        deadline = time.monotonic() + 60
+        # Exercise every re-read path while we wait: reloads, enablement changes.
+        tb.run("systemctl daemon-reload")
+        tb.run("systemctl enable trayapp-testd.service; systemctl disable trayapp-testd.service")
+        while time.monotonic() < deadline:
+            time.sleep(5)
+            assert watch.proc.poll() is None, "the watcher exited"
+        watch.drain()
+    finally:
+        watch.stop()
+    after = naccepted(tb), naccepted(tb, "docker.socket")
+    assert after == before
+    assert tb.run(["systemctl", "is-active", TESTD], check=False).stdout.strip() == "inactive"
+    assert tb.run(["systemctl", "is-active", "docker.service"],
+                  check=False).stdout.strip() == "inactive"
+
+
+def test_daemon_reload_and_removed_unit_file_leave_the_model_correct(testbed: Any) -> None:
+    tb = testbed
+    unit = "/etc/systemd/system/trayapp-extra"
+    tb.run(f"printf '[Socket]\\nListenStream=/run/trayapp-extra.sock\\n' > {unit}.socket; "
+           f"printf '[Service]\\nExecStart=/bin/true\\n' > {unit}.service")
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD))
+        tb.run("systemctl daemon-reload && systemctl start trayapp-extra.socket")
+        watch.wait_for(where("trayapp-extra.service", state="dormant"))
+        tb.run(f"systemctl stop trayapp-extra.socket; rm {unit}.socket {unit}.service; "
+               "systemctl daemon-reload")
+        gone = watch.wait_for(where("trayapp-extra.service", event="removed"))
+        assert gone["event"] == "removed"
+        # The live model now equals a fresh one-shot read.
+        time.sleep(0.5)
+        live = _final_states(watch.drain())
+    finally:
+        watch.stop()
+    fresh = {(d["manager"], d["service"]): (d["state"], d["mode"])
+             for d in status(tb, "--system")}
+    assert live == fresh
+
+
+def _final_states(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
+    states: dict[tuple[str, str], tuple[str, str]] = {}
+    for e in events:
+        key = (e["manager"], e["service"])
+        if e["event"] == "removed":
+            states.pop(key, None)
+        else:
+            states[key] = (e["state"], e["mode"])
+    return states
+
+
+def test_latency_is_reported_over_repeated_flips(testbed: Any) -> None:
+    """Many flips: no lost final state (figures are the benchmark's job)."""
+    tb = testbed
+    dormant_testd(tb)
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        for _ in range(5):
+            tb.run(f"systemctl start {TESTD}")
+            watch.wait_for(where(TESTD, state="running"))
+            tb.run(f"systemctl stop {TESTD}")
+            watch.wait_for(where(TESTD, state="dormant"))
+    finally:
+        watch.stop()
+    flips = [e for e in watch.events if e["service"] == TESTD and e["event"] == "changed"]
+    assert len(flips) >= 10
+    gaps = [e["_received"] - _epoch(e["at"]) for e in flips]
+    print(f"watch line write->read median {statistics.median(gaps) * 1000:.2f} ms")

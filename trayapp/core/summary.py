@@ -1,0 +1,198 @@
+"""What the tray shows, computed from the table: icon status, tooltip, menu rows.
+
+Pure: the Qt layer renders these values and nothing else, so every label,
+every enabled/disabled decision and the icon choice are tested here without
+a display.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from .model import Daemon, DaemonState, Manager
+from .plans import Action, allowed_actions
+from .report import duration, memory
+from .watchlist import Watchlist
+
+Key = tuple[Manager, str]
+
+
+class TrayStatus(StrEnum):
+    """The one word the icon says, most urgent first in tray_status()."""
+
+    IDLE = "idle"  # every watched daemon dormant or off (or none watched)
+    SOME_RUNNING = "running"
+    BUSY = "busy"  # starting or stopping, or an action of ours under way
+    FAILED = "failed"
+    DISCONNECTED = "disconnected"  # a bus was lost: what we show may be stale
+
+
+ALL_DORMANT = TrayStatus.IDLE
+
+# Icon file stems under resources/icons/.
+ICON_NAMES: dict[TrayStatus, str] = {
+    TrayStatus.IDLE: "trayapp-dormant",
+    TrayStatus.SOME_RUNNING: "trayapp-running",
+    TrayStatus.BUSY: "trayapp-busy",
+    TrayStatus.FAILED: "trayapp-failed",
+    TrayStatus.DISCONNECTED: "trayapp-disconnected",
+}
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.ON_DEMAND: "Switch to on-demand",
+    Action.ALWAYS_ON: "Switch to always-on",
+    Action.STOP: "Stop now",
+    Action.START: "Start now",
+}
+
+BUSY_LABELS: dict[Action, str] = {
+    Action.ON_DEMAND: "Switching to on-demand",
+    Action.ALWAYS_ON: "Switching to always-on",
+    Action.STOP: "Stopping",
+    Action.START: "Starting",
+}
+
+# Menu order: the mode switches first, then the one-off start/stop.
+ACTION_ORDER = (Action.ON_DEMAND, Action.ALWAYS_ON, Action.STOP, Action.START)
+
+
+def tray_status(
+    daemons: Iterable[Daemon], pending: Collection[Key] = (), lost: bool = False
+) -> TrayStatus:
+    if lost:
+        return TrayStatus.DISCONNECTED
+    states = {d.state for d in daemons}
+    if DaemonState.FAILED in states:
+        return TrayStatus.FAILED
+    if pending or states & {DaemonState.STARTING, DaemonState.STOPPING}:
+        return TrayStatus.BUSY
+    if DaemonState.RUNNING in states:
+        return TrayStatus.SOME_RUNNING
+    return TrayStatus.IDLE
+
+
+def display_name(d: Daemon) -> str:
+    """``docker``, or ``podman (user)`` for the user's own manager."""
+    return f"{d.name} (user)" if d.manager is Manager.USER else d.name
+
+
+def busy_label(action: Action) -> str:
+    return f"{BUSY_LABELS[action]}… working"
+
+
+def state_text(d: Daemon, now: float) -> str:
+    """``running for 5 min``; just ``running`` when systemd gave no timestamp."""
+    if d.since_usec:
+        return f"{d.state} for {duration(now - d.since_usec / 1e6)}"
+    return str(d.state)
+
+
+def clock_time(when: float, now: float) -> str:
+    """``14:05`` today, ``Mar 3 14:05`` before that (local time)."""
+    stamp, today = time.localtime(when), time.localtime(now)
+    if stamp[:3] == today[:3]:
+        return time.strftime("%H:%M", stamp)
+    return time.strftime("%b %d %H:%M", stamp)
+
+
+def tooltip_text(
+    daemons: Iterable[Daemon],
+    now: float,
+    *,
+    pending: Mapping[Key, Action] | None = None,
+    problems: Mapping[Manager, str] | None = None,
+) -> str:
+    """One line per daemon: ``docker: dormant for 5 min (since 14:05), on-demand``.
+
+    Nothing refreshes the tooltip while nothing changes (no timers), so the
+    clock time of the change is given too: it stays true when the duration
+    has gone stale.
+    """
+    pending = pending or {}
+    lines = []
+    for d in daemons:
+        action = pending.get(d.key)
+        doing = f" — {BUSY_LABELS[action].lower()}…" if action else ""
+        since = f" (since {clock_time(d.since_usec / 1e6, now)})" if d.since_usec else ""
+        lines.append(f"{display_name(d)}: {state_text(d, now)}{since}, {d.mode}{doing}")
+    if not lines:
+        lines.append("No daemons watched")
+    for manager, text in (problems or {}).items():
+        lines.append(f"{manager} manager: {text}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    action: Action
+    label: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One daemon as a menu entry or a window row."""
+
+    daemon: Daemon
+    title: str  # "docker: running, always-on"
+    detail: str  # "running for 5 min · 120.0 MiB · docker.socket"
+    busy: str | None  # "Stopping… working" while an action of ours runs
+    items: tuple[ActionItem, ...]
+
+
+def row(d: Daemon, now: float, pending: Mapping[Key, Action] | None = None) -> Row:
+    action = (pending or {}).get(d.key)
+    allowed = allowed_actions(d)
+    parts = [state_text(d, now)]
+    if d.memory_bytes is not None:
+        parts.append(memory(d.memory_bytes))
+    parts.append(", ".join(d.sockets))
+    return Row(
+        daemon=d,
+        title=f"{display_name(d)}: {d.state}, {d.mode}",
+        detail=" · ".join(parts),
+        busy=busy_label(action) if action else None,
+        items=tuple(
+            ActionItem(a, ACTION_LABELS[a], action is None and a in allowed) for a in ACTION_ORDER
+        ),
+    )
+
+
+def rows(
+    daemons: Iterable[Daemon], now: float, pending: Mapping[Key, Action] | None = None
+) -> list[Row]:
+    return [row(d, now, pending) for d in daemons]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a view renders, read from the monitor and controller at one moment."""
+
+    daemons: tuple[Daemon, ...] = ()  # every daemon in the table
+    watchlist: Watchlist = field(default_factory=Watchlist)
+    pending: Mapping[Key, Action] = field(default_factory=dict)
+    problems: Mapping[Manager, str] = field(default_factory=dict)  # unreachable or lost
+    lost: bool = False  # a bus connection was lost (or never made)
+    now: float = 0.0
+
+    @property
+    def watched(self) -> list[Daemon]:
+        return self.watchlist.select(self.daemons)
+
+    @property
+    def missing(self) -> list[str]:
+        return self.watchlist.missing(self.daemons)
+
+    @property
+    def status(self) -> TrayStatus:
+        return tray_status(self.watched, self.pending.keys(), self.lost)
+
+    @property
+    def tooltip(self) -> str:
+        return tooltip_text(self.watched, self.now, pending=self.pending, problems=self.problems)
+
+    def rows(self) -> list[Row]:
+        return rows(self.watched, self.now, self.pending)

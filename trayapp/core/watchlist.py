@@ -1,0 +1,95 @@
+"""Which daemons the tray shows: the well-known ones found, plus the user's, minus hidden.
+
+Daemons are named by *keys*, the same strings as in the settings file
+(trayapp/settings.py): ``docker.service`` for a unit of the system manager,
+``user:gpg-agent.service`` for one of the user's own manager.  This module
+repeats that tiny grammar instead of importing trayapp.settings, so the core
+stays free of tomlkit; a test checks that both agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from .model import Daemon, Manager
+
+USER_PREFIX = "user:"
+
+# Daemons people run on demand and want to see without configuring anything.
+# Matched by service name under either manager: podman and docker also run
+# rootless under the user manager.  Only those present (a socket unit exists)
+# are shown.
+KNOWN_SERVICES = frozenset(
+    {
+        "docker.service",
+        "podman.service",
+        "containerd.service",  # no socket in most packages; shown if one ever appears
+        "libvirtd.service",
+        "virtqemud.service",
+        "virtnetworkd.service",
+        "virtstoraged.service",
+        "cups.service",
+        "pcscd.service",
+        "snapd.service",
+        "incus.service",
+        "lxd.service",
+    }
+)
+
+
+def daemon_key(manager: Manager, service: str) -> str:
+    return f"{USER_PREFIX}{service}" if manager is Manager.USER else service
+
+
+def key_of(d: Daemon) -> str:
+    return daemon_key(d.manager, d.service)
+
+
+def parse_key(key: str) -> tuple[Manager, str]:
+    if key.startswith(USER_PREFIX):
+        return Manager.USER, key[len(USER_PREFIX) :]
+    return Manager.SYSTEM, key
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """The user's additions and removals on top of the well-known daemons."""
+
+    watched: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    known: frozenset[str] = field(default=KNOWN_SERVICES)
+
+    def _by_default(self, key: str) -> bool:
+        return parse_key(key)[1] in self.known
+
+    def shows_key(self, key: str) -> bool:
+        if key in self.hidden:
+            return False
+        return key in self.watched or self._by_default(key)
+
+    def shows(self, d: Daemon) -> bool:
+        return self.shows_key(key_of(d))
+
+    def select(self, daemons: Iterable[Daemon]) -> list[Daemon]:
+        return [d for d in daemons if self.shows(d)]
+
+    def missing(self, daemons: Iterable[Daemon]) -> list[str]:
+        """Keys the user asked for by hand that no daemon in the table answers to."""
+        present = {key_of(d) for d in daemons}
+        return [k for k in self.watched if k not in present and k not in self.hidden]
+
+    def watch(self, key: str) -> Watchlist:
+        hidden = tuple(k for k in self.hidden if k != key)
+        watched = self.watched
+        # A well-known daemon needs no entry of its own once it is not hidden.
+        if not self._by_default(key) and key not in watched:
+            watched = (*watched, key)
+        return replace(self, watched=watched, hidden=hidden)
+
+    def unwatch(self, key: str) -> Watchlist:
+        watched = tuple(k for k in self.watched if k != key)
+        hidden = self.hidden
+        if self._by_default(key) and key not in hidden:
+            hidden = (*hidden, key)
+        return replace(self, watched=watched, hidden=hidden)

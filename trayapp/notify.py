@@ -1,0 +1,270 @@
+"""Desktop notifications through org.freedesktop.Notifications, with action buttons.
+
+The second bus adapter (the first is trayapp/systemd/): every dbus-fast
+import for the session bus's notification server stays in this module.
+
+Why not QSystemTrayIcon.showMessage: it has no buttons, and on GNOME without
+the AppIndicator extension it may show nothing.  So we speak the
+Desktop Notifications Specification ourselves: GetCapabilities (does the
+server offer "actions"? "body-markup"?), Notify with actions where offered,
+and the ActionInvoked / NotificationClosed signals.  When no server answers
+(none running and none D-Bus-activatable) or the bus is gone, each message
+goes to the ``fallback`` the Qt layer passes (showMessage or a message box),
+so nothing a user must know is ever dropped.  Nothing here raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+from collections.abc import Callable, Sequence
+
+from dbus_fast import Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
+
+from trayapp import APP_ID
+
+log = logging.getLogger(__name__)
+
+NAME = "org.freedesktop.Notifications"
+PATH = "/org/freedesktop/Notifications"
+IFACE = "org.freedesktop.Notifications"
+_SIGNALS_RULE = f"type='signal',path='{PATH}',interface='{IFACE}'"
+
+# Urgency hint values (Desktop Notifications Specification, "Urgency Levels").
+NORMAL, CRITICAL = 1, 2
+
+#: fallback(title, body, critical): shows a message some other way.
+Fallback = Callable[[str, str, bool], None]
+#: on_action(action_key): the user pressed a button of one notification.
+ActionCallback = Callable[[str], None]
+
+
+def _session_address() -> str:
+    # Like dbus-fast, but without its X11 autolaunch guess: a tray applet
+    # started by systemd --user or a login manager always has one of these.
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if address:
+        return address
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    return f"unix:path={runtime}/bus"
+
+
+class Notifier:
+    def __init__(
+        self,
+        fallback: Fallback,
+        *,
+        app_name: str = "trayapp",
+        app_icon: str = "",
+        address: str | None = None,
+    ) -> None:
+        self.fallback = fallback
+        self.app_name = app_name
+        self.app_icon = app_icon
+        self.address = address
+        self.capabilities: frozenset[str] = frozenset()
+        self.server_found = False
+        self._bus: MessageBus | None = None
+        self._callbacks: dict[int, ActionCallback] = {}
+        self._ids_by_tag: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[int | None]] = set()
+
+    # -- connection ------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._bus is not None and bool(self._bus.connected)
+
+    @property
+    def actions_supported(self) -> bool:
+        return self.server_found and "actions" in self.capabilities
+
+    async def start(self) -> bool:
+        """Connect and ask the server what it can do; False when no server answers."""
+        if not self.connected:
+            self._forget_bus()
+            bus = MessageBus(bus_address=self.address or _session_address())
+            try:
+                await bus.connect()
+                bus.add_message_handler(self._on_message)
+                await self._call_dbus(bus, "AddMatch", [_SIGNALS_RULE])
+            except Exception as exc:  # dbus-fast raises OSError, EOFError, AuthError...
+                log.info("no session bus for notifications: %s", exc)
+                if bus.connected:
+                    bus.disconnect()
+                return False
+            self._bus = bus
+        await self._ask_capabilities()
+        return self.server_found
+
+    async def _ask_capabilities(self) -> None:
+        reply = await self._call("GetCapabilities", "", [])
+        if reply is None:
+            self.server_found = False
+            return
+        self.capabilities = frozenset(c for c in reply.body[0] if isinstance(c, str))
+        self.server_found = True
+        log.debug("notification server capabilities: %s", sorted(self.capabilities))
+
+    def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        self._forget_bus()
+
+    def _forget_bus(self) -> None:
+        bus, self._bus = self._bus, None
+        self._callbacks.clear()
+        self._ids_by_tag.clear()
+        self.server_found = False
+        if bus is not None and bus.connected:
+            bus.disconnect()
+
+    # -- sending ---------------------------------------------------------------
+
+    def show(
+        self,
+        title: str,
+        body: str,
+        *,
+        actions: Sequence[tuple[str, str]] = (),
+        on_action: ActionCallback | None = None,
+        tag: str | None = None,
+        critical: bool = False,
+    ) -> None:
+        """notify() from synchronous code (Qt slots): runs it as a task."""
+        coro = self.notify(
+            title, body, actions=actions, on_action=on_action, tag=tag, critical=critical
+        )
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def notify(
+        self,
+        title: str,
+        body: str,
+        *,
+        actions: Sequence[tuple[str, str]] = (),
+        on_action: ActionCallback | None = None,
+        tag: str | None = None,
+        critical: bool = False,
+    ) -> int | None:
+        """Show one notification; returns its id, or None when the fallback showed it.
+
+        ``actions`` are (key, label) pairs; ``on_action(key)`` is called when
+        one is pressed.  A notification with the same ``tag`` as an earlier
+        one still on screen replaces it (one bubble per daemon).
+        """
+        try:
+            if not self.server_found:
+                await self.start()  # the server may have appeared since
+            if self.server_found:
+                sent = await self._send(title, body, actions, on_action, tag, critical)
+                if sent is not None:
+                    return sent
+        except Exception:  # never let a notification take the applet down
+            log.exception("notification failed")
+        self._fall_back(title, body, critical)
+        return None
+
+    async def _send(
+        self,
+        title: str,
+        body: str,
+        actions: Sequence[tuple[str, str]],
+        on_action: ActionCallback | None,
+        tag: str | None,
+        critical: bool,
+    ) -> int | None:
+        if "body-markup" in self.capabilities:
+            body = html.escape(body, quote=False)
+        flat: list[str] = []
+        if self.actions_supported:
+            for key, label in actions:
+                flat += [key, label]
+        hints = {
+            "desktop-entry": Variant("s", APP_ID),
+            "urgency": Variant("y", CRITICAL if critical else NORMAL),
+        }
+        replaces = self._ids_by_tag.get(tag, 0) if tag else 0
+        reply = await self._call(
+            "Notify",
+            "susssasa{sv}i",
+            [self.app_name, replaces, self.app_icon, title, body, flat, hints, -1],
+        )
+        if reply is None:
+            return None
+        nid = int(reply.body[0])
+        if replaces and replaces != nid:
+            self._callbacks.pop(replaces, None)
+        if tag:
+            self._ids_by_tag[tag] = nid
+        if on_action is not None and flat:
+            self._callbacks[nid] = on_action
+        else:
+            self._callbacks.pop(nid, None)
+        return nid
+
+    def _fall_back(self, title: str, body: str, critical: bool) -> None:
+        try:
+            self.fallback(title, body, critical)
+        except Exception:
+            log.exception("fallback notification failed: %s: %s", title, body)
+
+    # -- calls and signals -----------------------------------------------------
+
+    async def _call(self, member: str, signature: str, body: list[object]) -> Message | None:
+        """A call to the notification server; None (and logged) on any failure."""
+        bus = self._bus
+        if bus is None or not bus.connected:
+            self.server_found = False
+            return None
+        msg = Message(
+            destination=NAME, path=PATH, interface=IFACE, member=member,
+            signature=signature, body=body,
+        )  # fmt: skip
+        try:
+            reply = await bus.call(msg)
+        except Exception as exc:  # the bus went away under us
+            log.info("lost the session bus: %s", exc)
+            self._forget_bus()
+            return None
+        if reply is None or reply.message_type == MessageType.ERROR:
+            error = reply.error_name if reply is not None else "no reply"
+            log.info("notification server: %s failed: %s", member, error)
+            # ServiceUnknown: no server runs and none can be activated.
+            self.server_found = False
+            return None
+        return reply
+
+    @staticmethod
+    async def _call_dbus(bus: MessageBus, member: str, body: list[object]) -> None:
+        msg = Message(
+            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus", member=member, signature="s", body=body,
+        )  # fmt: skip
+        reply = await bus.call(msg)
+        if reply is None or reply.message_type == MessageType.ERROR:
+            raise OSError(f"{member} failed: {reply.error_name if reply else 'no reply'}")
+
+    def _on_message(self, msg: Message) -> None:
+        if msg.message_type != MessageType.SIGNAL or msg.interface != IFACE:
+            return
+        try:
+            if msg.member == "ActionInvoked" and len(msg.body) >= 2:
+                callback = self._callbacks.get(int(msg.body[0]))
+                if callback is not None:
+                    callback(str(msg.body[1]))
+            elif msg.member == "NotificationClosed" and msg.body:
+                self._closed(int(msg.body[0]))
+        except Exception:  # a bad signal or a failing callback must not break the bus
+            log.exception("cannot handle %s", msg.member)
+
+    def _closed(self, nid: int) -> None:
+        self._callbacks.pop(nid, None)
+        for tag, known in list(self._ids_by_tag.items()):
+            if known == nid:
+                del self._ids_by_tag[tag]
