@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.testbed.harness import Testbed
 
 REPO = Path(__file__).resolve().parent.parent

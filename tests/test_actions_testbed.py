@@ -46,12 +46,17 @@ def always_on_testd(tb: Any) -> None:
 
 def on_demand_testd(tb: Any) -> None:
     tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
-           f"systemctl disable --now {TESTD}; systemctl enable --now {TESTD_SOCKET}")
+           f"systemctl disable --now {TESTD}; systemctl enable {TESTD_SOCKET}; "
+           f"systemctl restart {TESTD_SOCKET}")
 
 
 def test_docker_on_demand_then_always_on_survives_reboot(testbed: Any) -> None:
     tb = testbed
-    tb.run("systemctl enable --now docker.service; systemctl disable docker.socket")
+    # A workstation's Docker user is in the docker group (the API socket is
+    # 0660): without it trayapp cannot tell whether containers run, and leaves
+    # Docker running when switching it to on-demand.
+    tb.run("usermod -aG docker alice; systemctl enable --now docker.service; "
+           "systemctl disable docker.socket")
     code, out, err = act(tb, "on-demand", "docker")
     assert code == 0, (out, err)
     assert out and out["ok"] and out["status"] == "done"
@@ -118,25 +123,24 @@ def test_cancelled_authorisation_changes_nothing(testbed: Any) -> None:
 
 
 def test_failure_half_way_is_rolled_back(testbed: Any) -> None:
-    """The socket's listen path is taken: starting the socket fails after it
-    was enabled; the enable is undone and the service keeps running."""
+    """The socket's listen path is taken: after the socket was enabled and the
+    manager reloaded, starting the socket fails; both steps are undone."""
     tb = testbed
-    always_on_testd(tb)
+    tb.run(f"systemctl disable --now {TESTD} {TESTD_SOCKET}; rm -f /run/trayapp-testd.sock")
     before = unit_states(tb, UNITS)
-    tb.run("rm -f /run/trayapp-testd.sock; mkdir /run/trayapp-testd.sock")
+    assert before == {TESTD: ("disabled", "inactive"), TESTD_SOCKET: ("disabled", "inactive")}
+    tb.run("mkdir /run/trayapp-testd.sock")
     try:
         code, out, err = act(tb, "on-demand", "trayapp-testd")
     finally:
         tb.run("rmdir /run/trayapp-testd.sock")
     assert code == 1, (out, err)
     assert out and "rolled back" in out["message"]
-    assert "enable trayapp-testd.socket" in out["steps_done"]
-    after = unit_states(tb, UNITS)
-    assert after[TESTD] == before[TESTD] == ("enabled", "active")
-    assert after[TESTD_SOCKET][0] == before[TESTD_SOCKET][0] == "disabled"
-    assert after[TESTD_SOCKET][1] == "inactive"  # reset after its failed start
+    assert out["steps_done"] == ["enable trayapp-testd.socket", "reload"]
+    assert unit_states(tb, UNITS) == before  # the failed socket was reset, too
     # The message says what holds now.
-    assert "trayapp-testd.service: enabled, active" in out["message"]
+    assert "trayapp-testd.socket: disabled, inactive" in out["message"]
+    on_demand_testd(tb)
 
 
 def test_failing_service_start_is_rolled_back(testbed: Any) -> None:
@@ -144,7 +148,7 @@ def test_failing_service_start_is_rolled_back(testbed: Any) -> None:
     on_demand_testd(tb)
     before = unit_states(tb, UNITS)
     tb.run("mkdir -p /run/systemd/system/trayapp-testd.service.d && printf "
-           "'[Service]\\nExecStart=\\nExecStart=/bin/false\\n' "
+           "'[Service]\\nExecStartPre=/bin/false\\n' "
            "> /run/systemd/system/trayapp-testd.service.d/fail.conf && systemctl daemon-reload")
     try:
         code, out, err = act(tb, "always-on", "trayapp-testd")
@@ -206,8 +210,9 @@ def test_open_connection_blocks_stop_unless_forced(testbed: Any) -> None:
 
 def test_running_container_blocks_stop_unless_forced(testbed: Any) -> None:
     tb = testbed
-    tb.run("systemctl disable docker.service; systemctl enable --now docker.socket; "
-           "systemctl start docker.service")
+    # A workstation's Docker user is in the docker group: the API socket is 0660.
+    tb.run("usermod -aG docker alice; systemctl disable docker.service; "
+           "systemctl enable --now docker.socket; systemctl start docker.service")
     tb.run("docker image inspect tiny:1 >/dev/null 2>&1 || (rm -rf /root/rootfs && "
            "mkdir -p /root/rootfs/bin && cp /bin/busybox /root/rootfs/bin/ && "
            "ln -s busybox /root/rootfs/bin/sh && tar -C /root/rootfs -c . | "

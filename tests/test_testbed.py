@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 from tests.testbed.harness import STAGE, USERS, Testbed
@@ -28,13 +27,6 @@ def state(tb: Testbed, verb: str, unit: str, user: str | None = None) -> str:
     """`systemctl is-active/is-enabled UNIT` (which exit non-zero for "inactive")."""
     argv = ["systemctl", verb, unit] if user is None else ["systemctl", "--user", verb, unit]
     return tb.run(argv, user=user, check=False).stdout.strip()
-
-
-def wait_for(pred, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not pred():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 def test_systemd_is_pid1_and_running(testbed: Testbed) -> None:
@@ -132,7 +124,8 @@ def test_docker_classic_socket_activation(testbed: Testbed) -> None:
     assert state(testbed, "is-active", "docker.service") == "active"
     assert testbed.run(docker).stdout.split()[1] == "vfs"
     try:
-        testbed.run("systemctl disable --now docker.service && systemctl enable --now docker.socket")
+        testbed.run(["systemctl", "disable", "--now", "docker.service"])
+        testbed.run(["systemctl", "enable", "--now", "docker.socket"])
         assert state(testbed, "is-active", "docker.service") == "inactive"
         assert prop(testbed, "docker.socket", "SubState") == "listening"
         testbed.run(docker)  # wakes it
@@ -174,6 +167,7 @@ def test_boot_leaves_host_untouched(testbed: Testbed) -> None:
 
 def test_second_testbed_boots_and_stops_clean(testbed: Testbed) -> None:
     """A second, concurrent testbed: boots, and stop() leaves nothing on the host."""
+
     def mounts() -> str:
         return Path("/proc/self/mountinfo").read_text()
 
@@ -192,6 +186,8 @@ def test_second_testbed_boots_and_stops_clean(testbed: Testbed) -> None:
     assert not state_dir.exists()
     leftovers = subprocess.run(
         ["find", "/sys/fs/cgroup", "-maxdepth", "6", "-name", f"*{state_dir.name}*"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     assert leftovers == ""

@@ -125,7 +125,8 @@ async def perform(
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, f"Cannot {what}: {exc}.", service.name)
     warnings += plan.notes
-    run = await run_plan(conn, jobs, plan)
+    was_active = frozenset(u.name for u in (service, *sockets) if u.active_state == "active")
+    run = await run_plan(conn, jobs, plan, was_active)
     units = await read_back(conn, [service.name, *(s.name for s in sockets)])
     return _conclude(action, manager, what, plan, run, units, tuple(warnings))
 

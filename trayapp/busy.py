@@ -112,8 +112,14 @@ async def check(service: str, listen: list[tuple[str, str]]) -> BusyReport:
         if api:
             try:
                 running, restarting = await asyncio.to_thread(docker_containers, api)
+            except PermissionError:
+                # Unknown is not idle: refuse a stop that could kill containers.
+                report.reasons.append(
+                    f"cannot tell whether containers run: no permission on {api} "
+                    "(are you in the docker group?)"
+                )
             except (OSError, ValueError, http.client.HTTPException) as exc:
-                report.warnings.append(f"could not ask Docker for its containers: {exc}")
+                report.reasons.append(f"cannot tell whether containers run: {exc}")
             else:
                 if running:
                     report.reasons.append(

@@ -3,6 +3,7 @@
 Usage, inside the testbed as the calling user:
     python3 agent_run.py PASSWORD|--cancel -- COMMAND ARGS...
 
+Every password prompt is answered (or, with --cancel, interrupted with ^C).
 pkttyagent needs a controlling terminal, so it gets a pty made the
 controlling tty (setsid + TIOCSCTTY).  Registered with ``--process PID`` it
 answers for that one process only, so the command starts paused (``read``
@@ -49,7 +50,7 @@ def main() -> int:
     caller.stdin.write("\n")
     caller.stdin.flush()
     transcript = b""
-    answered = False
+    answered = 0  # systemd asks once per polkit action unless auth_admin_keep applies
     deadline = time.monotonic() + 60
     while caller.poll() is None and time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.2)
@@ -59,9 +60,13 @@ def main() -> int:
             transcript += os.read(master, 4096)
         except OSError:
             break
-        if not answered and b"Password:" in transcript:
+        if transcript.count(b"Password:") > answered:
+            # pkttyagent prints the prompt, then turns echo off with TCSAFLUSH,
+            # which discards input typed before: wait until echo is off.
+            while termios.tcgetattr(master)[3] & termios.ECHO and time.monotonic() < deadline:
+                time.sleep(0.02)
             os.write(master, b"\x03" if secret == "--cancel" else secret.encode() + b"\n")
-            answered = True
+            answered += 1
     out, err = caller.communicate(timeout=60)
     agent.terminate()
     agent.wait(timeout=10)

@@ -37,19 +37,25 @@ configure() {
     # Known root password, for the polkit agent (pkttyagent) tests; see harness.ROOT_PASSWORD.
     echo root:testroot | chpasswd
 
+    # Trap: systemd's policy says manage-unit-files *implies* manage-units, so
+    # polkit asks the rules about manage-unit-files (with the same details) when
+    # checking manage-units: a bare "YES for manage-unit-files" would let alice
+    # stop any unit. Hence: whenever a "unit" detail is there, filter by it.
     cat >/etc/polkit-1/rules.d/50-trayapp-testbed.rules <<'EOF'
 // alice may start/stop/enable/disable the testbed's daemons without a password.
 polkit.addRule(function(action, subject) {
-    if (subject.user != "alice")
+    var ids = ["org.freedesktop.systemd1.manage-units",
+               "org.freedesktop.systemd1.manage-unit-files",
+               "org.freedesktop.systemd1.reload-daemon"];
+    if (subject.user != "alice" || ids.indexOf(action.id) < 0)
         return polkit.Result.NOT_HANDLED;
-    if (action.id == "org.freedesktop.systemd1.manage-units") {
-        var units = ["trayapp-testd.service", "trayapp-testd.socket",
-                     "docker.service", "docker.socket"];
-        if (units.indexOf(action.lookup("unit")) >= 0)
-            return polkit.Result.YES;
-    }
-    if (action.id == "org.freedesktop.systemd1.manage-unit-files" ||
-        action.id == "org.freedesktop.systemd1.reload-daemon")
+    var units = ["trayapp-testd.service", "trayapp-testd.socket",
+                 "docker.service", "docker.socket"];
+    var unit = action.lookup("unit");
+    if (unit)
+        return units.indexOf(unit) >= 0 ? polkit.Result.YES : polkit.Result.NOT_HANDLED;
+    // No unit detail: enabling/disabling unit files, daemon-reload.
+    if (action.id != "org.freedesktop.systemd1.manage-units")
         return polkit.Result.YES;
     return polkit.Result.NOT_HANDLED;
 });

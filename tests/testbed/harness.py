@@ -28,6 +28,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT_PASSWORD = "testroot"  # set by boot.sh with chpasswd; for pkttyagent tests
 USERS = {"alice": 2001, "bob": 2002}
@@ -37,7 +38,7 @@ HOST_BASE = Path("/var/lib/trayapp-testbed")  # on the host: one tmpfs per testb
 HERE = Path(__file__).resolve().parent
 
 
-class _NsPopen(subprocess.Popen):
+class _NsPopen(subprocess.Popen[Any]):
     """A Popen whose signals go to its whole process group.
 
     nsenter forks the real command into the testbed's pid namespace and does
@@ -53,6 +54,7 @@ class _NsPopen(subprocess.Popen):
 
 class Testbed:
     __test__ = False  # not a pytest test class, despite its name
+
     def __init__(self, repo: Path, venv: Path) -> None:
         self.repo = Path(repo).resolve()
         self.venv = Path(venv)
@@ -61,6 +63,7 @@ class Testbed:
         self._proc: subprocess.Popen[bytes] | None = None  # the `unshare` process
         self._cgroups: list[Path] = []
         self._atexit = False
+        self.boot_seconds: float | None = None  # how long the last boot() took
 
     # ----------------------------------------------------------------- life cycle
 
@@ -82,23 +85,30 @@ class Testbed:
         # only that subtree (it would otherwise take over the host's cgroup roots).
         script = 'for d in $TB_CGROUPS; do echo $$ >"$d/cgroup.procs"; done; exec "$@"'
         # If this Python process dies (a killed test run), pdeathsig kills unshare,
-        # and --kill-child then kills the testbed's PID 1, hence all of it.
-        argv = ["sh", "-c", script, "sh", "setpriv", "--pdeathsig", "KILL",
-                "unshare", "--kill-child=SIGKILL",
-                "--cgroup", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net",
-                "bash", str(boot_script), str(self.state)]  # fmt: skip
+        # and --kill-child then kills the testbed's PID 1, hence all of it. (So boot
+        # from a thread that lives as long as the testbed: pdeathsig is per thread.)
+        unshare = "unshare --kill-child=SIGKILL --cgroup --pid --fork --mount --uts --ipc --net"
+        cmd = ["setpriv", "--pdeathsig", "KILL", *unshare.split(), "bash", str(boot_script)]
+        argv = ["sh", "-c", script, "sh", *cmd, str(self.state)]
         env = {"PATH": PATH, "TB_CGROUPS": " ".join(map(str, self._cgroups))}
         with open(self.state / "boot.log", "ab") as log:
             self._proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=env, start_new_session=True,  # like `setsid`: outlives a Ctrl-C to pytest
-            )  # fmt: skip
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,  # like `setsid`: outlives a Ctrl-C to pytest
+            )
         start = time.monotonic()
         try:
             self.pid = self._find_init(deadline=start + 10)
             self._wait_ready(deadline=start + timeout)
+            # The lower layer is the host's root file system only, without its other mounts.
+            if not self.host_path(self.venv / "pyvenv.cfg").exists():
+                raise RuntimeError(f"{self.venv} is not visible inside: put it on the root fs")
         except BaseException:
-            if not os.environ.get("TB_KEEP_ON_FAIL"):
+            if not os.environ.get("TB_KEEP_ON_FAIL"):  # debugging aid: leave it up to look at
                 self._kill()
             raise
         self.boot_seconds = time.monotonic() - start
@@ -145,8 +155,8 @@ class Testbed:
         argv: list[str] | str,
         user: str | None = None,
         env: dict[str, str] | None = None,
-        **kw: object,
-    ) -> subprocess.Popen:
+        **kw: Any,
+    ) -> subprocess.Popen[Any]:
         """Start a command inside (as root, or as `user` with their session bus).
         Text mode and stdin=/dev/null unless given. terminate()/kill() reach
         the command itself, not just nsenter."""
@@ -157,10 +167,12 @@ class Testbed:
         else:
             uid = USERS[user]
             full_env |= {
-                "HOME": f"/home/{user}", "USER": user, "LOGNAME": user,
+                "HOME": f"/home/{user}",
+                "USER": user,
+                "LOGNAME": user,
                 "XDG_RUNTIME_DIR": f"/run/user/{uid}",
                 "DBUS_SESSION_BUS_ADDRESS": f"unix:path=/run/user/{uid}/bus",
-            }  # fmt: skip
+            }
             cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--init-groups"]
         full_env |= env or {}
         # In HOME (nsenter's --wd would open the host's directory, not the testbed's).
@@ -168,7 +180,7 @@ class Testbed:
         cmd += ["sh", "-c", argv] if isinstance(argv, str) else list(argv)
         kw.setdefault("stdin", subprocess.DEVNULL)
         kw.setdefault("text", True)
-        return _NsPopen(cmd, env=full_env, start_new_session=True, **kw)  # type: ignore[arg-type]
+        return _NsPopen(cmd, env=full_env, start_new_session=True, **kw)
 
     def run(
         self,
@@ -182,10 +194,13 @@ class Testbed:
         """Run a command inside and capture its output (text). A str is run by
         `sh -c`. With check, a non-zero exit raises RuntimeError with its output."""
         p = self.popen(
-            argv, user=user, env=env,
+            argv,
+            user=user,
+            env=env,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             out, err = p.communicate(input, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -236,8 +251,11 @@ class Testbed:
         state = HOST_BASE / f"tb-{os.getpid()}-{secrets.token_hex(3)}"
         state.mkdir(mode=0o755, parents=True)
         HOST_BASE.chmod(0o755)  # the test users traverse it inside to reach the stage
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=755", "trayapp-testbed", str(state)],
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "mode=755", "trayapp-testbed", str(state)],
+            check=True,
+            capture_output=True,
+        )
         return state
 
     def _stage(self) -> None:
@@ -297,8 +315,9 @@ class Testbed:
                 if stage == "users":
                     states = {u: self._state_of(u) for u in USERS}
                     last = f"users: {states}"
-                    buses = all(self.host_path(f"/run/user/{uid}/bus").exists()
-                                for uid in USERS.values())  # fmt: skip
+                    buses = all(
+                        self.host_path(f"/run/user/{uid}/bus").exists() for uid in USERS.values()
+                    )
                     if buses and all(s in ("running", "degraded") for s in states.values()):
                         return
             except RuntimeError:  # systemd not answering yet
@@ -310,8 +329,11 @@ class Testbed:
         )
 
     def _state_of(self, user: str | None = None) -> str:
-        argv = ["systemctl", "is-system-running"] if user is None else [
-            "systemctl", "--user", "is-system-running"]  # fmt: skip
+        argv = (
+            ["systemctl", "is-system-running"]
+            if user is None
+            else ["systemctl", "--user", "is-system-running"]
+        )
         return self.run(argv, user=user, check=False, timeout=10).stdout.strip()
 
     def _diagnostics(self) -> str:
@@ -320,8 +342,10 @@ class Testbed:
             with contextlib.suppress(OSError):
                 parts.append("--- boot.log:\n" + (self.state / "boot.log").read_text()[-5000:])
         if self.pid is not None and self._proc is not None and self._proc.poll() is None:
-            for argv in (["systemctl", "--failed", "--no-pager"],
-                         ["systemctl", "list-jobs", "--no-pager"]):  # fmt: skip
+            for argv in (
+                ["systemctl", "--failed", "--no-pager"],
+                ["systemctl", "list-jobs", "--no-pager"],
+            ):
                 try:
                     r = self.run(argv, check=False, timeout=10)
                     parts.append(f"--- {' '.join(argv)}:\n{r.stdout}{r.stderr}")
@@ -383,7 +407,7 @@ def _cgroup_dirs(name: str) -> list[Path]:
             else:
                 ok = fstype == "cgroup" and set(ctrls.split(",")) <= opts
             if ok and (path + "/").startswith(mroot.rstrip("/") + "/"):
-                rel = path[len(mroot.rstrip("/")):].lstrip("/")
+                rel = path[len(mroot.rstrip("/")) :].lstrip("/")
                 dirs.append(Path(mp, rel, f"trayapp-testbed-{name}"))
                 break
     return dirs
@@ -400,11 +424,14 @@ def _reap_stale() -> None:
         except (OSError, IndexError):
             pass
         dirs = _cgroup_dirs(state.name)
-        if any(Path(d, "cgroup.procs").read_text().strip()
-               for top in dirs if top.exists() for d, _, _ in os.walk(top)):  # fmt: skip
+        if any(
+            Path(d, "cgroup.procs").read_text().strip()
+            for top in dirs
+            if top.exists()
+            for d, _, _ in os.walk(top)
+        ):
             continue  # processes left: not ours to kill
         subprocess.run(["umount", "-l", str(state)], check=False, capture_output=True)
         shutil.rmtree(state, ignore_errors=True)  # only if the umount worked: a dir then
         for d in dirs:
             _rmdir_cgroup(d)
-

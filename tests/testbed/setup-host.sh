@@ -14,7 +14,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends \
+apt-get install -y \
     docker.io polkitd dbus-user-session xvfb trayer dunst xdotool imagemagick \
     dbus-x11 python3-venv socat \
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-image0 \

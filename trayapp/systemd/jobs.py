@@ -127,8 +127,16 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
         raise StepFailed(step, exc.text or exc.name, exc) from exc
 
 
-async def run_plan(conn: Connection, jobs: JobFollower, plan: Plan) -> Run:
-    """Run the steps in order; on the first failure undo the done ones, newest first."""
+async def run_plan(
+    conn: Connection, jobs: JobFollower, plan: Plan, was_active: frozenset[str] = frozenset()
+) -> Run:
+    """Run the steps in order; on the first failure undo the done ones, newest first.
+
+    Undoing steps is not always enough: a failed step can take other units
+    down with it (a service with Requires= on a socket whose start failed).
+    So after the undo, every unit in ``was_active`` that no longer runs is
+    started again.
+    """
     run = Run()
     for step in plan.steps:
         try:
@@ -145,6 +153,15 @@ async def run_plan(conn: Connection, jobs: JobFollower, plan: Plan) -> Run:
                 await run_step(conn, jobs, step.undo)
             except StepFailed as exc:
                 run.rollback_errors.append(exc)
+        for name in sorted(was_active):
+            try:
+                info, _ = await read_unit(conn, name)
+                if info.active_state not in ("active", "activating", "reloading"):
+                    await run_step(conn, jobs, Step(Verb.START, (name,)))
+            except StepFailed as exc:
+                run.rollback_errors.append(exc)
+            except SystemdError as exc:
+                run.rollback_errors.append(StepFailed(Step(Verb.START, (name,)), str(exc), exc))
     return run
 
 

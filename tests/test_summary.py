@@ -1,0 +1,120 @@
+"""What the tray shows, from the table: icon status, tooltip, rows and their actions."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.daemons import table_with, units
+from trayapp.core.model import DaemonMode, DaemonState, Manager
+from trayapp.core.plans import Action, allowed_actions
+from trayapp.core.summary import (
+    ACTION_ORDER,
+    Snapshot,
+    TrayStatus,
+    busy_label,
+    row,
+    tooltip_text,
+    tray_status,
+)
+from trayapp.core.table import DaemonTable
+from trayapp.core.watchlist import Watchlist
+
+S, U = Manager.SYSTEM, Manager.USER
+STATES = list(DaemonState)
+MODES = list(DaemonMode)
+
+ICON_FOR_STATE = {
+    DaemonState.DORMANT: TrayStatus.IDLE,
+    DaemonState.OFF: TrayStatus.IDLE,
+    DaemonState.RUNNING: TrayStatus.SOME_RUNNING,
+    DaemonState.STARTING: TrayStatus.BUSY,
+    DaemonState.STOPPING: TrayStatus.BUSY,
+    DaemonState.FAILED: TrayStatus.FAILED,
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("state", STATES)
+def test_status_of_one_daemon_in_every_state_and_mode(state: DaemonState,
+                                                      mode: DaemonMode) -> None:
+    [d] = table_with(("docker", state, mode)).daemons()
+    assert (d.state, d.mode) == (state, mode)  # the fixture means what it says
+    assert tray_status([d]) is ICON_FOR_STATE[state]
+
+
+def test_status_priorities() -> None:
+    t = table_with(("a", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
+                   ("b", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))  # fmt: skip
+    assert tray_status(t.daemons()) is TrayStatus.SOME_RUNNING
+    # An action of ours under way makes it busy even before systemd reacts.
+    assert tray_status(t.daemons(), pending=[(S, "a.service")]) is TrayStatus.BUSY
+    t2 = table_with(("a", DaemonState.STARTING, DaemonMode.ON_DEMAND),
+                    ("b", DaemonState.FAILED, DaemonMode.ALWAYS_ON))  # fmt: skip
+    assert tray_status(t2.daemons()) is TrayStatus.FAILED  # failure outranks busy
+    assert tray_status(t2.daemons(), lost=True) is TrayStatus.DISCONNECTED
+    assert tray_status([]) is TrayStatus.IDLE
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("state", STATES)
+def test_row_enables_exactly_the_allowed_actions(state: DaemonState, mode: DaemonMode) -> None:
+    [d] = table_with(("docker", state, mode)).daemons()
+    r = row(d, now=2000.0)
+    assert [i.action for i in r.items] == list(ACTION_ORDER)
+    assert {i.action for i in r.items if i.enabled} == allowed_actions(d)
+    assert r.busy is None
+
+
+def test_row_spot_checks() -> None:
+    [d] = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND)).daemons()
+    enabled = {i.label for i in row(d, 0).items if i.enabled}
+    assert enabled == {"Switch to always-on", "Start now"}
+    [m] = table_with(("docker", DaemonState.RUNNING, DaemonMode.MASKED)).daemons()
+    assert not any(i.enabled for i in row(m, 0).items)
+    [r] = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON)).daemons()
+    assert {i.label for i in row(r, 0).items if i.enabled} == {"Switch to on-demand", "Stop now"}
+
+
+def test_pending_action_disables_everything_and_says_working() -> None:
+    [d] = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON)).daemons()
+    r = row(d, 0, pending={(S, "docker.service"): Action.ON_DEMAND})
+    assert not any(i.enabled for i in r.items)
+    assert r.busy == busy_label(Action.ON_DEMAND)
+    assert "working" in r.busy and "on-demand" in r.busy
+
+
+def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
+    now = time.time()
+    since = int((now - 300) * 1e6)  # five minutes ago
+    table = DaemonTable()
+    table.replace(S, units("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND, since))
+    table.replace(U, units("podman", DaemonState.RUNNING, DaemonMode.ALWAYS_ON, since))
+    text = tooltip_text(table.daemons(), now,
+                        pending={(U, "podman.service"): Action.STOP},
+                        problems={S: "boom"})  # fmt: skip
+    lines = text.splitlines()
+    hhmm = time.strftime("%H:%M", time.localtime(since / 1e6))
+    assert lines[0] == f"docker: dormant for 5 min (since {hhmm}), on-demand"
+    assert lines[1].startswith("podman (user): running for 5 min")
+    assert lines[1].endswith("always-on — stopping…")
+    assert lines[2] == "system manager: boom"
+
+
+def test_tooltip_without_daemons_or_timestamps() -> None:
+    assert tooltip_text([], 0) == "No daemons watched"
+    [d] = table_with(("cups", DaemonState.OFF, DaemonMode.MANUAL)).daemons()
+    assert tooltip_text([d], 0) == "cups: off, manual"
+
+
+def test_snapshot_shows_only_watched_daemons() -> None:
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("gpg-agent", DaemonState.FAILED, DaemonMode.ON_DEMAND))  # fmt: skip
+    snap = Snapshot(daemons=tuple(table.daemons()), now=0)
+    # gpg-agent is not a well-known daemon: its failure does not colour the icon.
+    assert [d.name for d in snap.watched] == ["docker"]
+    assert snap.status is TrayStatus.SOME_RUNNING
+    snap = Snapshot(daemons=tuple(table.daemons()), watchlist=Watchlist(("gpg-agent.service",)))
+    assert snap.status is TrayStatus.FAILED
+    assert [r.daemon.name for r in snap.rows()] == ["docker", "gpg-agent"]

@@ -1,0 +1,500 @@
+"""The tray's Qt view on the offscreen platform: menus, icon, busy labels, coalescing.
+
+A real DaemonTable is fed UnitInfo values (no D-Bus); the controller is the
+tiny in-test FakeController below, honouring the contract of
+trayapp/controller.py (pending, listen, on_pending, request -> Task[Outcome]).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QMenu, QPushButton
+
+from tests.daemons import set_state, table_with, units
+from trayapp import resources, settings
+from trayapp.app import TrayApp
+from trayapp.core.model import DaemonMode, DaemonState, Manager
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action, allowed_actions
+from trayapp.core.summary import ACTION_LABELS, Snapshot, TrayStatus
+from trayapp.core.table import DaemonTable
+from trayapp.core.watchlist import Watchlist
+from trayapp.qt import icons
+from trayapp.qt.refresh import Coalescer
+from trayapp.qt.single import InstanceServer, hand_off
+from trayapp.qt.tray import Tray
+from trayapp.qt.window import StatusWindow
+
+S = Manager.SYSTEM
+KEY = (S, "docker.service")
+
+# -- fakes and helpers ---------------------------------------------------------------
+
+
+class Intents:
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def request(self, manager: Manager, service: str, action: Action) -> None:
+        self.calls.append(("request", manager, service, action))
+
+    def set_watched(self, key: str, watched: bool) -> None:
+        self.calls.append(("watch", key, watched))
+
+    def show_window(self) -> None:
+        self.calls.append(("window",))
+
+    def quit(self) -> None:
+        self.calls.append(("quit",))
+
+
+class FakeController:
+    """The controller contract; each request waits until the test releases it."""
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple[Manager, str], Action] = {}
+        self.requests: list[tuple[Manager, str, Action]] = []
+        self.release: dict[tuple[Manager, str], asyncio.Future[Status]] = {}
+        self._results: list[Callable[[Outcome], None]] = []
+        self._pending: list[Callable[[], None]] = []
+
+    def listen(self, callback: Callable[[Outcome], None]) -> None:
+        self._results.append(callback)
+
+    def on_pending(self, callback: Callable[[], None]) -> None:
+        self._pending.append(callback)
+
+    def request(self, manager: Manager, service: str, action: Action,
+                force: bool = False) -> asyncio.Task[Outcome]:  # fmt: skip
+        self.requests.append((manager, service, action))
+        key = (manager, service)
+        self.release[key] = asyncio.get_running_loop().create_future()
+        return asyncio.get_running_loop().create_task(self._run(key, action))
+
+    async def _run(self, key: tuple[Manager, str], action: Action) -> Outcome:
+        self.pending[key] = action
+        for cb in self._pending:
+            cb()
+        status = await self.release[key]
+        del self.pending[key]
+        for cb in self._pending:
+            cb()
+        outcome = Outcome(action, key[0], key[1], status, f"{key[1]}: {status.name}")
+        for cb2 in self._results:
+            cb2(outcome)
+        return outcome
+
+
+class FakeNotifier:
+    def __init__(self) -> None:
+        self.shown: list[dict[str, Any]] = []
+
+    def show(self, title: str, body: str, **kw: Any) -> None:
+        self.shown.append({"title": title, "body": body, **kw})
+
+
+@pytest.fixture
+def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """qasync's loop over the test's QApplication, as in trayapp.app.run_tray."""
+    ev = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(ev)
+    yield ev
+    ev.close()
+    asyncio.set_event_loop(None)
+
+
+def run(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> Any:
+    return loop.run_until_complete(coro)
+
+
+def snap_of(table: DaemonTable, **kw: Any) -> Snapshot:
+    return Snapshot(daemons=tuple(table.daemons()), now=2000.0, **kw)
+
+
+def daemon_menu(menu: QMenu, service: str) -> QMenu:
+    for act in menu.actions():
+        if act.data() == f"daemon:system:{service}":
+            sub = act.menu()
+            assert isinstance(sub, QMenu)
+            return sub
+    raise AssertionError(f"no submenu for {service} in {[a.text() for a in menu.actions()]}")
+
+
+def buttons(menu: QMenu) -> dict[Action, QAction]:
+    found = {}
+    for act in menu.actions():
+        data = act.data()
+        if isinstance(data, str) and data.count(":") == 2:
+            found[Action(data.rsplit(":", 1)[1])] = act
+    return found
+
+
+def open_menu(tray: Tray) -> None:
+    tray.menu.aboutToShow.emit()  # what Qt does right before showing it
+
+
+# -- the menu, for every state and mode ---------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", list(DaemonMode))
+@pytest.mark.parametrize("state", list(DaemonState))
+def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
+                                       mode: DaemonMode) -> None:  # fmt: skip
+    table = table_with(("docker", state, mode))
+    intents = Intents()
+    tray = Tray(lambda: snap_of(table), intents)
+    open_menu(tray)
+    [d] = table.daemons()
+    sub = daemon_menu(tray.menu, "docker.service")
+    assert sub.title() == f"docker: {state}, {mode}"
+    acts = buttons(sub)
+    assert set(acts) == set(Action)
+    assert {a for a, act in acts.items() if act.isEnabled()} == allowed_actions(d)
+    for action, act in acts.items():
+        assert act.text() == ACTION_LABELS[action]
+        act.trigger()  # a disabled QAction ignores trigger(), as a click would
+    assert intents.calls == [("request", S, "docker.service", a)
+                             for a in acts if a in allowed_actions(d)]  # fmt: skip
+
+
+@pytest.mark.parametrize("state", list(DaemonState))
+def test_icon_and_tooltip_follow_the_state(qapp: QApplication, state: DaemonState) -> None:
+    table = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    tray = Tray(lambda: snap_of(table), Intents())
+    tray.refresh()
+    assert tray.status is TrayStatus.IDLE
+    set_state(table, S, "docker", state)
+    tray.refresh()
+    expected = snap_of(table).status
+    assert tray.status is expected
+    assert tray.icon.icon().cacheKey() == icons.status_icon(expected).cacheKey()
+    assert tray.icon.toolTip().startswith(f"docker: {state}")
+
+
+def test_disconnected_shows_in_icon_menu_and_tooltip(qapp: QApplication) -> None:
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    snap = snap_of(table, problems={S: "lost the connection"}, lost=True)
+    tray = Tray(lambda: snap, Intents())
+    tray.refresh()
+    open_menu(tray)
+    assert tray.status is TrayStatus.DISCONNECTED
+    assert "system manager: lost the connection" in tray.icon.toolTip()
+    assert "⚠ system manager: lost the connection" in [a.text() for a in tray.menu.actions()]
+
+
+def test_every_status_has_a_drawn_icon_and_a_fallback(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    icons.status_icon.cache_clear()
+    for status in TrayStatus:
+        path = resources.icon_path(f"trayapp-{'dormant' if status is TrayStatus.IDLE else status}")
+        assert path is not None and path.parent.parent.name == "resources"
+        assert not icons.status_icon(status).pixmap(22, 22).isNull()
+    icons.status_icon.cache_clear()
+    monkeypatch.setattr(resources, "icon_path", lambda stem: None)
+    try:
+        assert not icons.status_icon(TrayStatus.FAILED).pixmap(22, 22).isNull()
+    finally:
+        icons.status_icon.cache_clear()
+
+
+def test_resources_found_through_the_environment(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "icons").mkdir()
+    (tmp_path / "icons" / "trayapp-busy.svg").write_text("<svg/>")
+    monkeypatch.setenv(resources.ENV, str(tmp_path))
+    assert resources.icon_path("trayapp-busy") == tmp_path / "icons" / "trayapp-busy.svg"
+    # Not in the override: the checkout's copy is used.
+    assert resources.icon_path("trayapp-failed") == (
+        Path(resources.__file__).parent.parent / "resources" / "icons" / "trayapp-failed.svg")
+
+
+def test_watch_menu_lists_every_daemon(qapp: QApplication) -> None:
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("acme", DaemonState.DORMANT, DaemonMode.ON_DEMAND))  # fmt: skip
+    intents = Intents()
+    tray = Tray(lambda: snap_of(table, watchlist=Watchlist(hidden=("docker.service",))), intents)
+    open_menu(tray)
+    texts = [a.text() for a in tray.menu.actions()]
+    assert "No daemons watched: pick some under All daemons" in texts
+    assert texts[-3:] == ["Status window", "", "Quit"]
+    [all_menu] = [a.menu() for a in tray.menu.actions() if a.text() == "All daemons"]
+    items = {a.data(): a for a in all_menu.actions()}
+    assert set(items) == {"watch:acme.service", "watch:docker.service"}
+    assert not items["watch:docker.service"].isChecked()
+    items["watch:docker.service"].trigger()
+    items["watch:acme.service"].trigger()
+    assert intents.calls == [("watch", "docker.service", True), ("watch", "acme.service", True)]
+
+
+def test_menu_rebuilds_leave_no_submenus_behind(qapp: QApplication) -> None:
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    tray = Tray(lambda: snap_of(table), Intents())
+    for _ in range(20):
+        open_menu(tray)
+    QApplication.sendPostedEvents(None, 0)  # deleteLater()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    assert len(tray.menu.findChildren(QMenu)) == 2  # docker's and "All daemons"
+
+
+def test_click_opens_menu_or_window(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    intents = Intents()
+    tray = Tray(lambda: Snapshot(), intents)
+    popped: list[object] = []
+    monkeypatch.setattr(tray, "popup_menu", lambda at=None: popped.append(at))
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    assert popped == [None] and intents.calls == []
+    tray.click_opens_window = True
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)  # Qt opens that one
+    assert intents.calls == [("window",)] and popped == [None]
+
+
+# -- coalescing ------------------------------------------------------------------------------
+
+
+def test_many_table_changes_make_one_refresh(qapp: QApplication, qtbot: Any) -> None:
+    table = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    refreshed: list[TrayStatus] = []
+    tray = Tray(lambda: snap_of(table), Intents())
+    coalescer = Coalescer(lambda: (tray.refresh(), refreshed.append(tray.status)))
+    table.listen(coalescer.mark)
+    for _ in range(25):  # a burst of wake/sleep churn inside one loop iteration
+        set_state(table, S, "docker", DaemonState.STARTING)
+        set_state(table, S, "docker", DaemonState.RUNNING)
+        set_state(table, S, "docker", DaemonState.DORMANT)
+    set_state(table, S, "docker", DaemonState.RUNNING)
+    assert refreshed == [] and coalescer.scheduled
+    qtbot.waitUntil(lambda: bool(refreshed))
+    qtbot.wait(50)
+    assert refreshed == [TrayStatus.SOME_RUNNING]  # one refresh, showing the final state
+    assert not coalescer.scheduled  # nothing left scheduled: idle means idle
+    set_state(table, S, "docker", DaemonState.DORMANT)
+    qtbot.waitUntil(lambda: len(refreshed) == 2)
+    assert refreshed[-1] is TrayStatus.IDLE
+
+
+# -- the application wiring: busy labels, results, notices, settings -------------------------
+
+
+@pytest.fixture
+def tray_app(qapp: QApplication, loop: asyncio.AbstractEventLoop,
+             tmp_path: Path) -> Iterator[TrayApp]:  # fmt: skip
+    app = TrayApp(qapp, argparse.Namespace(verbose=False, window=False))
+    app.settings_path = tmp_path / "settings.toml"
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("podman", DaemonState.DORMANT, DaemonMode.ON_DEMAND))  # fmt: skip
+    app.monitor = SimpleNamespace(table=table, problems={}, connections={})  # type: ignore[assignment]
+    controller = FakeController()
+    app.controller = controller  # type: ignore[assignment]
+    app.notifier = FakeNotifier()  # type: ignore[assignment]
+    app.tray = Tray(app.snapshot, app)
+    table.listen(app._on_changes)
+    controller.listen(app._on_outcome)
+    controller.on_pending(app.refresher.mark)
+    app.refresh()
+    yield app
+    app.window.close()
+
+
+def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
+    app = tray_app
+    assert app.tray is not None
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+
+    async def scenario() -> None:
+        open_menu(app.tray)
+        buttons(daemon_menu(app.tray.menu, "docker.service"))[Action.ON_DEMAND].trigger()
+        assert controller.requests == [(S, "docker.service", Action.ON_DEMAND)]
+        await asyncio.sleep(0.05)
+        open_menu(app.tray)
+        sub = daemon_menu(app.tray.menu, "docker.service")
+        assert sub.title() == "docker: running, always-on — Switching to on-demand… working"
+        assert "Switching to on-demand… working" in [a.text() for a in sub.actions()]
+        assert not any(a.isEnabled() for a in buttons(sub).values())
+        assert app.tray.status is TrayStatus.BUSY
+        # The other daemon stays usable.
+        other = buttons(daemon_menu(app.tray.menu, "podman.service"))
+        assert other[Action.START].isEnabled()
+        # systemd reacts while the action runs: not news, the action will report.
+        set_state(app.monitor.table, S, "docker", DaemonState.DORMANT)  # type: ignore[union-attr]
+        controller.release[KEY].set_result(Status.DONE)
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    open_menu(app.tray)
+    sub = daemon_menu(app.tray.menu, "docker.service")
+    assert "working" not in sub.title()
+    assert app.tray.status is TrayStatus.IDLE
+    assert [n["title"] for n in notifier.shown] == ["docker is now on-demand"]
+    assert notifier.shown[0]["critical"] is False and notifier.shown[0]["tag"] == "docker.service"
+
+
+def test_failed_action_is_shown_as_critical(tray_app: TrayApp, loop: Any) -> None:
+    app = tray_app
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+
+    async def scenario() -> None:
+        app.request(S, "docker.service", Action.STOP)
+        await asyncio.sleep(0)
+        controller.release[KEY].set_result(Status.NOT_AUTHORISED)
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    [shown] = notifier.shown
+    assert shown["title"] == "docker: stopping failed"
+    assert shown["body"] == "docker.service: NOT_AUTHORISED" and shown["critical"] is True
+
+
+def test_crashed_action_is_not_swallowed(tray_app: TrayApp, loop: Any) -> None:
+    app = tray_app
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+    shown: list[tuple[str, str, bool]] = []
+    app.message = lambda t, b, critical=False: shown.append((t, b, critical))  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        app.request(S, "docker.service", Action.STOP)
+        await asyncio.sleep(0)
+        controller.release[KEY].set_exception(RuntimeError("bus exploded"))
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    assert shown == [("docker.service: stop failed", "bus exploded", True)]
+    assert notifier.shown == []
+
+
+def test_wake_notice_with_buttons_that_act(tray_app: TrayApp, loop: Any) -> None:
+    app = tray_app
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+
+    async def scenario() -> None:
+        set_state(app.monitor.table, S, "podman", DaemonState.RUNNING)  # type: ignore[union-attr]
+        [shown] = notifier.shown
+        assert shown["title"] == "podman woke up"
+        assert shown["actions"] == [("stop", "Stop now"), ("always-on", "Keep always on")]
+        assert shown["tag"] == "podman.service"
+        shown["on_action"]("default")  # a click on the bubble itself: no action
+        shown["on_action"]("always-on")
+        assert controller.requests == [(S, "podman.service", Action.ALWAYS_ON)]
+        controller.release[(S, "podman.service")].set_result(Status.DONE)
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    assert [n["title"] for n in notifier.shown] == ["podman woke up", "podman is now always-on"]
+
+
+def test_no_notice_for_unwatched_or_muted_daemons(tray_app: TrayApp) -> None:
+    app = tray_app
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+    app.watchlist = Watchlist(hidden=("podman.service",))
+    set_state(app.monitor.table, S, "podman", DaemonState.RUNNING)  # type: ignore[union-attr]
+    app.watchlist = Watchlist()
+    app.settings = app.settings.with_daemon("docker.service", notify=False)
+    set_state(app.monitor.table, S, "docker", DaemonState.FAILED)  # type: ignore[union-attr]
+    assert notifier.shown == []
+
+
+def test_watch_and_unwatch_are_saved(tray_app: TrayApp, qtbot: Any) -> None:
+    app = tray_app
+    app.monitor.table.replace(  # type: ignore[union-attr]
+        Manager.USER, units("gpg-agent", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    app.set_watched("docker.service", False)
+    app.set_watched("user:gpg-agent.service", True)
+    saved = settings.load(app.settings_path).settings
+    assert saved.hidden == ("docker.service",)
+    assert saved.watched == ("user:gpg-agent.service",)
+    assert app.tray is not None
+    qtbot.waitUntil(lambda: "gpg-agent (user)" in app.tray.icon.toolTip())  # type: ignore[union-attr]
+    assert not app.tray.icon.toolTip().startswith("docker")
+
+
+def test_window_rows_act_and_show_busy(tray_app: TrayApp, loop: Any, qtbot: Any) -> None:
+    app = tray_app
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    app.show_window()
+    win: StatusWindow = app.window
+
+    def button(service: str, action: Action) -> QPushButton:
+        found = win.findChild(QPushButton, f"system:{service}:{action}")
+        assert isinstance(found, QPushButton)
+        return found
+
+    [docker, podman] = app.monitor.table.daemons()  # type: ignore[union-attr]
+    for d in (docker, podman):
+        for a in Action:
+            assert button(d.service, a).isEnabled() == (a in allowed_actions(d))
+
+    async def scenario() -> None:
+        button("docker.service", Action.STOP).click()
+        await asyncio.sleep(0.05)
+        assert not button("docker.service", Action.ON_DEMAND).isEnabled()
+        texts = [lbl.text() for lbl in win.findChildren(type(win.banner))]
+        assert any("Stopping… working" in t for t in texts)
+        controller.release[KEY].set_result(Status.DONE)
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    assert controller.requests == [(S, "docker.service", Action.STOP)]
+    assert button("docker.service", Action.ON_DEMAND).isEnabled()
+
+
+def test_no_tray_hint_in_window(qapp: QApplication) -> None:
+    from trayapp.qt.window import NO_TRAY_HINT
+
+    win = StatusWindow(lambda: Snapshot(), Intents())
+    win.show_banner(NO_TRAY_HINT)
+    win.present()
+    assert win.banner.isVisible() and "AppIndicator" in win.banner.text()
+    win.close()
+
+
+# -- one instance per session ------------------------------------------------------------
+
+
+def test_second_instance_hands_over(qapp: QApplication, tmp_path: Path) -> None:
+    name = str(tmp_path / "instance")
+    assert hand_off(name, "show", timeout_ms=200) is False  # nobody there yet
+    got: list[str] = []
+    first = InstanceServer(name, got.append)
+    assert first.listen()
+    # hand_off() runs a local event loop, which also lets the first instance,
+    # in this same thread, accept and answer.
+    assert hand_off(name, "window") is True
+    assert got == ["window"]
+    assert hand_off(name, "show") is True
+    assert got == ["window", "show"]
+    first.close()
+    assert hand_off(name, "show", timeout_ms=200) is False
+
+
+def test_stale_socket_does_not_block_start(qapp: QApplication, tmp_path: Path) -> None:
+    name = tmp_path / "instance"
+    # What a crashed instance leaves behind: a socket file nobody listens on.
+    import socket
+
+    dead = socket.socket(socket.AF_UNIX)
+    dead.bind(str(name))
+    dead.close()
+    assert name.exists()
+    assert hand_off(str(name), "show", timeout_ms=200) is False
+    again = InstanceServer(str(name), print)
+    assert again.listen()
+    assert hand_off(str(name), "show") is True
+    again.close()

@@ -1,0 +1,62 @@
+"""Which daemons the tray watches: well-known ones found, plus added, minus hidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.daemons import units
+from trayapp import settings
+from trayapp.core.model import DaemonMode, DaemonState, Manager
+from trayapp.core.table import DaemonTable
+from trayapp.core.watchlist import Watchlist, daemon_key, key_of, parse_key
+
+S, U = Manager.SYSTEM, Manager.USER
+DORMANT, ON_DEMAND = DaemonState.DORMANT, DaemonMode.ON_DEMAND
+
+
+def table() -> DaemonTable:
+    t = DaemonTable()
+    t.replace(S, units("docker", DORMANT, ON_DEMAND) + units("cups", DORMANT, ON_DEMAND)
+              + units("acme", DORMANT, ON_DEMAND))  # fmt: skip
+    t.replace(U, units("gpg-agent", DORMANT, ON_DEMAND) + units("podman", DORMANT, ON_DEMAND))
+    return t
+
+
+def keys(w: Watchlist, t: DaemonTable) -> list[str]:
+    return [key_of(d) for d in w.select(t.daemons())]
+
+
+def test_well_known_daemons_show_by_default() -> None:
+    assert keys(Watchlist(), table()) == ["cups.service", "docker.service", "user:podman.service"]
+
+
+def test_added_and_hidden() -> None:
+    w = Watchlist(watched=("user:gpg-agent.service", "acme.service"), hidden=("cups.service",))
+    assert keys(w, table()) == ["acme.service", "docker.service", "user:gpg-agent.service",
+                                "user:podman.service"]  # fmt: skip
+
+
+def test_watch_and_unwatch_round_trip() -> None:
+    t = table()
+    w = Watchlist().unwatch("docker.service")
+    assert w.hidden == ("docker.service",) and w.watched == ()
+    assert "docker.service" not in keys(w, t)
+    w = w.watch("docker.service")
+    assert w == Watchlist()  # a well-known daemon needs no entry once unhidden
+    w = w.watch("user:gpg-agent.service")
+    assert w.watched == ("user:gpg-agent.service",)
+    assert "user:gpg-agent.service" in keys(w, t)
+    w = w.unwatch("user:gpg-agent.service")
+    assert w == Watchlist()  # an unknown daemon is simply dropped, not hidden
+
+
+def test_missing_lists_added_keys_not_in_the_table() -> None:
+    w = Watchlist(watched=("user:gpg-agent.service", "nope.service"))
+    assert w.missing(table().daemons()) == ["nope.service"]
+
+
+@pytest.mark.parametrize("key", ["docker.service", "user:gpg-agent.service", "user:x@.service"])
+def test_keys_agree_with_the_settings_file(key: str) -> None:
+    manager, unit = parse_key(key)
+    assert settings.parse_daemon_key(key) == (str(manager), unit)
+    assert daemon_key(manager, unit) == settings.daemon_key(str(manager), unit) == key

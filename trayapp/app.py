@@ -1,0 +1,335 @@
+"""The composition root of the tray applet: wires the core, the adapters and the views.
+
+    Monitor (systemd over D-Bus) --table changes--> Coalescer --> Tray / StatusWindow
+                                 \\--> Notices --> Notifier (notifications over D-Bus)
+    Tray / window / notification buttons --intents--> Controller --> systemd
+    Controller --Outcome--> Notifier
+
+Nothing polls: the views repaint once per burst of changes (Coalescer), and
+the process sleeps in the Qt event loop otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import signal
+import sys
+import time
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import qasync  # type: ignore[import-untyped]
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from trayapp import APP_ID, settings
+from trayapp.core.model import Manager
+from trayapp.core.notices import Notice, NoticeKind, Notices
+from trayapp.core.outcome import Outcome
+from trayapp.core.plans import Action
+from trayapp.core.summary import BUSY_LABELS, Snapshot
+from trayapp.core.table import Change
+from trayapp.core.unitname import check_unit_name
+from trayapp.core.watchlist import Watchlist, daemon_key
+from trayapp.notify import ActionCallback, Notifier
+from trayapp.qt.icons import app_icon
+from trayapp.qt.refresh import Coalescer
+from trayapp.qt.single import InstanceServer, hand_off, server_name
+from trayapp.qt.tray import Tray
+from trayapp.qt.window import NO_TRAY_HINT, StatusWindow
+
+if TYPE_CHECKING:
+    from trayapp.controller import Controller
+    from trayapp.monitor import Monitor
+    from trayapp.systemd.bus import Connection
+
+log = logging.getLogger(__name__)
+
+
+def outcome_title(o: Outcome) -> str:
+    name = o.service.removesuffix(".service")
+    done = {
+        Action.ON_DEMAND: "is now on-demand",
+        Action.ALWAYS_ON: "is now always-on",
+        Action.STOP: "stopped",
+        Action.START: "started",
+    }
+    if o.ok:
+        return f"{name} {done[o.action]}"
+    return f"{name}: {BUSY_LABELS[o.action].lower()} failed"
+
+
+class TrayApp:
+    """One running applet.  Public methods are the views' Intents."""
+
+    def __init__(self, qapp: QApplication, args: argparse.Namespace) -> None:
+        self.qapp = qapp
+        self.args = args
+        self.quit_requested = asyncio.Event()
+        self.settings_path: Path | None = None  # None: settings.default_path()
+        self.settings = settings.Settings()
+        self.watchlist = Watchlist()
+        self.notices = Notices()
+        self.lost: set[Manager] = set()
+        self.monitor: Monitor | None = None
+        self.controller: Controller | None = None
+        self.notifier: Notifier | None = None
+        self.refresher = Coalescer(self.refresh)
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray: Tray | None = None
+        self.window = StatusWindow(self.snapshot, self)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- what the views show -----------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        monitor, controller = self.monitor, self.controller
+        problems = dict(monitor.problems) if monitor else {}
+        for manager in self.lost:
+            problems[manager] = (
+                f"lost the connection to the {manager} bus; what is shown may be stale "
+                "(restart trayapp)"
+            )
+        return Snapshot(
+            daemons=tuple(monitor.table.daemons()) if monitor else (),
+            watchlist=self.watchlist,
+            pending=dict(controller.pending) if controller else {},
+            problems=problems,
+            lost=bool(problems),
+            now=time.time(),
+        )
+
+    def refresh(self) -> None:
+        if self.tray is not None:
+            self.tray.refresh()
+        self.window.refresh()
+
+    # -- intents -------------------------------------------------------------------
+
+    def request(self, manager: Manager, service: str, action: Action) -> None:
+        if self.controller is None:
+            self.message("trayapp is still starting", "Try again in a moment.", critical=True)
+            return
+        key = (manager, service)
+        self.notices.ours(key)
+        try:
+            task = self.controller.request(manager, service, action)
+        except Exception as exc:  # a refusal before any task exists
+            log.exception("request %s %s failed", action, service)
+            self.message(f"Cannot {action} {service}", str(exc), critical=True)
+            return
+        task.add_done_callback(lambda t: self._request_done(t, manager, service, action))
+        self.refresher.mark()
+
+    def _request_done(
+        self, task: asyncio.Task[Outcome], manager: Manager, service: str, action: Action
+    ) -> None:
+        # The Outcome itself arrives through controller.listen(); only what
+        # never became an Outcome is reported here, so nothing is swallowed.
+        self.notices.ours((manager, service))
+        if task.cancelled():
+            self.message(f"{service}: {action} cancelled", "The action did not finish.", True)
+        elif task.exception() is not None:
+            exc = task.exception()
+            log.error("%s %s crashed", action, service, exc_info=exc)
+            self.message(f"{service}: {action} failed", str(exc) or repr(exc), critical=True)
+        self.refresher.mark()
+
+    def set_watched(self, key: str, watched: bool) -> None:
+        new = self.watchlist.watch(key) if watched else self.watchlist.unwatch(key)
+        if new == self.watchlist:
+            return
+        self.watchlist = new
+        self.settings = dataclasses.replace(self.settings, watched=new.watched, hidden=new.hidden)
+        try:
+            settings.save(self.settings, self.settings_path, check_unit_name)
+        except (OSError, ValueError) as exc:
+            self.message("Cannot save your settings", str(exc), critical=True)
+        self.refresher.mark()
+
+    def show_window(self) -> None:
+        self.window.present()
+
+    def quit(self) -> None:
+        self.quit_requested.set()
+
+    # -- events from the model -----------------------------------------------------
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        self.refresher.mark()
+        pending = self.controller.pending.keys() if self.controller else ()
+        for notice in self.notices.decide(changes, pending):
+            self._announce(notice)
+
+    def _announce(self, notice: Notice) -> None:
+        d = notice.daemon
+        key = daemon_key(d.manager, d.service)
+        if not self.watchlist.shows(d) or not self.settings.daemon(key).notify:
+            return
+
+        def pressed(action_key: str) -> None:
+            try:
+                action = Action(action_key)
+            except ValueError:
+                return  # "default" (a click on the bubble) and the like
+            self.request(d.manager, d.service, action)
+
+        self.notify(
+            notice.title,
+            notice.body,
+            actions=[(str(a), label) for a, label in notice.actions],
+            on_action=pressed,
+            tag=key,
+            critical=notice.kind is NoticeKind.FAILED,
+        )
+
+    def _on_outcome(self, outcome: Outcome) -> None:
+        self.notices.ours((outcome.manager, outcome.service))
+        body = outcome.message
+        if outcome.warnings:
+            body += "\n" + "\n".join(outcome.warnings)
+        self.notify(
+            outcome_title(outcome),
+            body,
+            tag=daemon_key(outcome.manager, outcome.service),
+            critical=not outcome.ok,
+        )
+        self.refresher.mark()
+
+    # -- messages --------------------------------------------------------------------
+
+    def notify(
+        self,
+        title: str,
+        body: str,
+        *,
+        actions: list[tuple[str, str]] | None = None,
+        on_action: ActionCallback | None = None,
+        tag: str | None = None,
+        critical: bool = False,
+    ) -> None:
+        if self.notifier is None:
+            self.message(title, body, critical)
+            return
+        self.notifier.show(
+            title, body, actions=actions or (), on_action=on_action, tag=tag, critical=critical
+        )
+
+    def message(self, title: str, body: str, critical: bool = False) -> None:
+        """Without a notification server: the tray's balloon, else a message box."""
+        log.log(logging.WARNING if critical else logging.INFO, "%s: %s", title, body)
+        if self.tray is not None and self.tray.message(title, body, critical):
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning if critical else QMessageBox.Icon.Information,
+            title, body, QMessageBox.StandardButton.Ok,
+        )  # fmt: skip
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setModal(False)  # exec() would nest a Qt loop inside the asyncio one
+        box.show()
+
+    # -- another instance --------------------------------------------------------------
+
+    def _on_other_instance(self, text: str) -> None:
+        log.info("another trayapp asked: %s", text)
+        if text == "window" or self.tray is None or self.tray.click_opens_window:
+            self.show_window()
+        else:
+            self.tray.popup_menu()
+
+    # -- life cycle --------------------------------------------------------------------
+
+    async def run(self) -> int:
+        from trayapp.controller import Controller
+        from trayapp.monitor import Monitor, default_managers
+
+        instance = InstanceServer(server_name(), self._on_other_instance)
+        instance.listen()
+        loaded = settings.load(self.settings_path, check_unit_name)
+        self.settings = loaded.settings
+        self.watchlist = Watchlist(self.settings.watched, self.settings.hidden)
+
+        if self.has_tray:
+            self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window)
+            self.tray.show()
+        if self.args.window or not self.has_tray:
+            self.window.quit_on_close = not self.has_tray
+            if not self.has_tray:
+                log.warning("no system tray here: %s", NO_TRAY_HINT)
+                self.window.show_banner(NO_TRAY_HINT)
+            self.show_window()
+
+        self.notifier = Notifier(self.message, app_icon=_icon_path())
+        await self.notifier.start()
+        if loaded.warning:
+            self.notify("trayapp settings", loaded.warning, critical=True)
+
+        self.monitor = Monitor(default_managers())
+        self.controller = Controller(self.monitor)
+        self.monitor.table.listen(self._on_changes)
+        self.controller.listen(self._on_outcome)
+        self.controller.on_pending(self.refresher.mark)
+        await self.monitor.watch()
+        for manager, conn in self.monitor.connections.items():
+            self._spawn(self._wait_lost(manager, conn))
+        for manager, text in self.monitor.problems.items():
+            log.warning("%s manager: %s", manager, text)
+        self.refresh()
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.quit_requested.set)
+        try:
+            await self.quit_requested.wait()
+            log.debug("quitting")
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            for task in list(self._tasks):
+                task.cancel()
+            instance.close()
+            if self.tray is not None:
+                self.tray.hide()
+            self.window.hide()
+            self.notifier.close()
+            self.monitor.close()
+        return 0
+
+    async def _wait_lost(self, manager: Manager, conn: Connection) -> None:
+        await conn.bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+        if not self.quit_requested.is_set():
+            log.error("lost the connection to the %s bus", manager)
+            self.lost.add(manager)
+            self.refresher.mark()
+
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _icon_path() -> str:
+    from trayapp import resources
+
+    path = resources.icon_path(APP_ID)
+    return str(path) if path else APP_ID
+
+
+def run_tray(args: argparse.Namespace) -> int:
+    """``trayapp`` without a command: start the applet, or wake the one running."""
+    qapp = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(qapp, QApplication)
+    qapp.setApplicationName("trayapp")
+    qapp.setDesktopFileName(APP_ID)
+    qapp.setQuitOnLastWindowClosed(False)  # the tray lives without windows
+    qapp.setWindowIcon(app_icon())
+    if hand_off(server_name(), "window" if args.window else "show"):
+        log.info("trayapp already runs in this session; asked it to show itself")
+        return 0
+    # asyncio.run(..., loop_factory=) needs Python 3.12; Runner has it in 3.11.
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+        return runner.run(TrayApp(qapp, args).run())
