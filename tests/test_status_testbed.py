@@ -36,8 +36,17 @@ def dormant_testd(tb: Any) -> None:
            f"systemctl reset-failed {TESTD} {TESTD_SOCKET} || true")
 
 
-def naccepted(tb: Any, socket: str = TESTD_SOCKET) -> int:
-    return int(tb.run(["systemctl", "show", "-P", "NAccepted", socket]).stdout.strip())
+def activations(tb: Any, socket: str, service: str) -> tuple[str, str]:
+    """The socket's NAccepted and the service's last activation time.
+
+    NAccepted only counts for Accept=yes sockets (systemd increments it when
+    it accepts a connection itself), so the service's ActiveEnterTimestamp is
+    the real witness that nothing started it.
+    """
+    accepted = tb.run(["systemctl", "show", "-P", "NAccepted", socket]).stdout.strip()
+    entered = tb.run(["systemctl", "show", "-P", "ActiveEnterTimestampMonotonic",
+                      service]).stdout.strip()
+    return accepted, entered
 
 
 def test_docker_classic_recipe_dormant_then_running_then_always_on(testbed: Any) -> None:
@@ -138,7 +147,9 @@ def test_watching_a_dormant_daemon_for_a_minute_never_wakes_it(testbed: Any) -> 
     tb = testbed
     dormant_testd(tb)
     tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
-    before = naccepted(tb), naccepted(tb, "docker.socket")
+    before = (activations(tb, TESTD_SOCKET, TESTD),
+              activations(tb, "docker.socket", "docker.service"))
+    assert before[0][0] == before[1][0] == "0"
     watch = WatchProc(tb)  # both managers
     try:
         watch.wait_for(where(TESTD, state="dormant"))
@@ -152,7 +163,8 @@ def test_watching_a_dormant_daemon_for_a_minute_never_wakes_it(testbed: Any) -> 
         watch.drain()
     finally:
         watch.stop()
-    after = naccepted(tb), naccepted(tb, "docker.socket")
+    after = (activations(tb, TESTD_SOCKET, TESTD),
+             activations(tb, "docker.socket", "docker.service"))
     assert after == before
     assert tb.run(["systemctl", "is-active", TESTD], check=False).stdout.strip() == "inactive"
     assert tb.run(["systemctl", "is-active", "docker.service"],

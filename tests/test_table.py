@@ -106,3 +106,17 @@ def test_unit_names_cover_sockets_and_their_services() -> None:
     table, _ = make()
     table.replace(S, units())
     assert table.unit_names(S) == {"docker.socket", "docker.service"}
+
+
+def test_since_only_moves_when_the_state_a_user_sees_changes() -> None:
+    table, seen = make()
+    table.replace(S, units())
+    table.update(S, "docker.service", {"active_state": "active", "state_change_usec": 10})
+    seen.clear()
+    table.update(S, "docker.socket", {"sub_state": "running", "state_change_usec": 20})
+    table.update(S, "docker.service", {"sub_state": "running", "state_change_usec": 30})
+    assert seen == []
+    d = table.daemon(S, "docker.service")
+    assert d is not None and d.since_usec == 10
+    table.update(S, "docker.service", {"active_state": "inactive", "state_change_usec": 40})
+    assert seen[-1].new is not None and seen[-1].new.since_usec == 40

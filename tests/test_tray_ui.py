@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,7 +29,7 @@ from trayapp.core.plans import Action, allowed_actions
 from trayapp.core.summary import ACTION_LABELS, Snapshot, TrayStatus
 from trayapp.core.table import DaemonTable
 from trayapp.core.watchlist import Watchlist
-from trayapp.qt import icons
+from trayapp.qt import icons, selfcheck
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.single import InstanceServer, hand_off
 from trayapp.qt.tray import Tray
@@ -455,14 +456,20 @@ def test_window_rows_act_and_show_busy(tray_app: TrayApp, loop: Any, qtbot: Any)
     assert button("docker.service", Action.ON_DEMAND).isEnabled()
 
 
-def test_no_tray_hint_in_window(qapp: QApplication) -> None:
+def test_no_tray_hint_in_window_and_closing_it_quits(qapp: QApplication) -> None:
     from trayapp.qt.window import NO_TRAY_HINT
 
-    win = StatusWindow(lambda: Snapshot(), Intents())
+    intents = Intents()
+    win = StatusWindow(lambda: Snapshot(), intents)
     win.show_banner(NO_TRAY_HINT)
     win.present()
     assert win.banner.isVisible() and "AppIndicator" in win.banner.text()
     win.close()
+    assert intents.calls == []  # with a tray to come back to, closing only hides
+    win.quit_on_close = True  # started without a tray (offscreen has none)
+    win.present()
+    win.close()
+    assert intents.calls == [("quit",)]
 
 
 # -- one instance per session ------------------------------------------------------------
@@ -498,3 +505,19 @@ def test_stale_socket_does_not_block_start(qapp: QApplication, tmp_path: Path) -
     assert again.listen()
     assert hand_off(str(name), "show") is True
     again.close()
+
+
+# -- the Qt binding itself -------------------------------------------------------------------
+
+
+def test_qt_binding_does_not_lose_references_to_none(qapp: QApplication) -> None:
+    """PySide6 6.12.0 on Python 3.11 aborts a long-running tray (see qt/selfcheck.py)."""
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    tray = Tray(lambda: snap_of(table), Intents())
+    before = sys.getrefcount(None)
+    for _ in range(100):
+        tray.refresh()
+        open_menu(tray)
+    lost = before - sys.getrefcount(None)
+    assert lost < 50, selfcheck.binding_problem() or f"lost {lost} references to None"
+    assert selfcheck.binding_problem() is None

@@ -38,6 +38,7 @@ from trayapp.core.watchlist import Watchlist, daemon_key
 from trayapp.notify import ActionCallback, Notifier
 from trayapp.qt.icons import app_icon
 from trayapp.qt.refresh import Coalescer
+from trayapp.qt.selfcheck import binding_problem
 from trayapp.qt.single import InstanceServer, hand_off, server_name
 from trayapp.qt.tray import Tray
 from trayapp.qt.window import NO_TRAY_HINT, StatusWindow
@@ -236,7 +237,12 @@ class TrayApp:
 
     def _on_other_instance(self, text: str) -> None:
         log.info("another trayapp asked: %s", text)
-        if text == "window" or self.tray is None or self.tray.click_opens_window:
+        if (
+            text == "window"
+            or self.tray is None
+            or self.tray.click_opens_window
+            or not QSystemTrayIcon.isSystemTrayAvailable()
+        ):
             self.show_window()
         else:
             self.tray.popup_menu()
@@ -244,19 +250,44 @@ class TrayApp:
     # -- life cycle --------------------------------------------------------------------
 
     async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.quit_requested.set)
+        instance = InstanceServer(server_name(), self._on_other_instance)
+        instance.listen()
+        try:
+            await self._start()
+            await self.quit_requested.wait()
+            log.debug("quitting")
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            for task in list(self._tasks):
+                task.cancel()
+            instance.close()
+            if self.tray is not None:
+                self.tray.hide()
+            self.window.hide()
+            if self.notifier is not None:
+                self.notifier.close()
+            if self.monitor is not None:
+                self.monitor.close()
+        return 0
+
+    async def _start(self) -> None:
         from trayapp.controller import Controller
         from trayapp.monitor import Monitor, default_managers
 
-        instance = InstanceServer(server_name(), self._on_other_instance)
-        instance.listen()
         loaded = settings.load(self.settings_path, check_unit_name)
         self.settings = loaded.settings
         self.watchlist = Watchlist(self.settings.watched, self.settings.hidden)
 
-        if self.has_tray:
-            self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window)
-            self.tray.show()
+        # The icon is made even without a tray: on X11, Qt embeds it as soon
+        # as a tray appears (a panel that starts after us at login).
+        self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window)
+        self.tray.show()
         if self.args.window or not self.has_tray:
+            # Closing the window must not leave an invisible process behind.
             self.window.quit_on_close = not self.has_tray
             if not self.has_tray:
                 log.warning("no system tray here: %s", NO_TRAY_HINT)
@@ -265,6 +296,10 @@ class TrayApp:
 
         self.notifier = Notifier(self.message, app_icon=_icon_path())
         await self.notifier.start()
+        problem = binding_problem()
+        if problem:
+            log.error("%s", problem)
+            self.notify("trayapp will crash", problem, critical=True)
         if loaded.warning:
             self.notify("trayapp settings", loaded.warning, critical=True)
 
@@ -279,25 +314,6 @@ class TrayApp:
         for manager, text in self.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
         self.refresh()
-
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.quit_requested.set)
-        try:
-            await self.quit_requested.wait()
-            log.debug("quitting")
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-            for task in list(self._tasks):
-                task.cancel()
-            instance.close()
-            if self.tray is not None:
-                self.tray.hide()
-            self.window.hide()
-            self.notifier.close()
-            self.monitor.close()
-        return 0
 
     async def _wait_lost(self, manager: Manager, conn: Connection) -> None:
         await conn.bus.wait_for_disconnect()  # type: ignore[no-untyped-call]

@@ -7,9 +7,11 @@ signals (``watch()``, for ``status --watch`` and the tray).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from trayapp.core.model import Manager
@@ -51,35 +53,40 @@ class Monitor:
     watchers: dict[Manager, Watcher] = field(default_factory=dict)
     problems: dict[Manager, str] = field(default_factory=dict)
 
-    async def _connect(self) -> None:
-        for manager in self.managers:
+    async def _each(self, work: Callable[[Manager], Awaitable[None]]) -> None:
+        """Run ``work`` for every manager at once; failures go to ``problems``."""
+
+        async def one(manager: Manager) -> None:
             try:
-                self.connections[manager] = await Connection.open(manager)
-            except BusUnavailable as exc:
-                self.problems[manager] = str(exc)
+                await work(manager)
+            except (SystemdError, BusUnavailable) as exc:
+                self.problems[manager] = explain(manager, exc)
+
+        await asyncio.gather(*(one(m) for m in self.managers))
+
+    async def _open(self, manager: Manager) -> Connection:
+        conn = await Connection.open(manager)
+        self.connections[manager] = conn
+        return conn
 
     async def snapshot(self) -> None:
         """Read every manager once; unreachable ones end up in ``problems``."""
-        await self._connect()
-        for manager, conn in list(self.connections.items()):
-            try:
-                results = await units.read_all(conn)
-            except (SystemdError, BusUnavailable) as exc:
-                self.problems[manager] = explain(manager, exc)
-                continue
+
+        async def read(manager: Manager) -> None:
+            results = await units.read_all(await self._open(manager))
             self.table.replace(manager, [info for info, _ in results])
+
+        await self._each(read)
 
     async def watch(self) -> None:
         """Read every manager and keep following it from signals."""
-        await self._connect()
-        for manager, conn in list(self.connections.items()):
-            watcher = Watcher(conn, self.table)
-            try:
-                await watcher.start()
-            except (SystemdError, BusUnavailable) as exc:
-                self.problems[manager] = explain(manager, exc)
-                continue
+
+        async def follow(manager: Manager) -> None:
+            watcher = Watcher(await self._open(manager), self.table)
+            await watcher.start()
             self.watchers[manager] = watcher
+
+        await self._each(follow)
 
     def calls(self) -> Counter[str]:
         total: Counter[str] = Counter()

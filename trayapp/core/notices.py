@@ -109,7 +109,7 @@ class Notices:
         self,
         clock: Callable[[], float] = time.monotonic,
         quiet: float = 60.0,
-        grace: float = 10.0,
+        grace: float = 5.0,
     ) -> None:
         self._clock = clock
         self.quiet = quiet

@@ -152,6 +152,11 @@ class DaemonTable:
                     changes.append(Change(old, None, now))
                 continue
             new = classify(manager, units.get(service) or UnitInfo(name=service), sockets)
+            if old is not None and old.state is new.state and old.since_usec:
+                # "since" is when the state a user sees last changed: a socket
+                # going from listening to running under a running service is
+                # not a change of the daemon's state.
+                new = dataclasses.replace(new, since_usec=old.since_usec)
             self._daemons[key] = new
             if not new.same_as(old):
                 changes.append(Change(old, new, now))

@@ -56,7 +56,11 @@ class Tray(QObject):
 
     def message(self, title: str, body: str, critical: bool = False) -> bool:
         """showMessage, if this tray can show one; False when it cannot."""
-        if not (self.icon.isVisible() and QSystemTrayIcon.supportsMessages()):
+        if not (
+            self.icon.isVisible()
+            and QSystemTrayIcon.isSystemTrayAvailable()
+            and QSystemTrayIcon.supportsMessages()
+        ):
             return False
         kind = QSystemTrayIcon.MessageIcon
         self.icon.showMessage(title, body, kind.Critical if critical else kind.Information)

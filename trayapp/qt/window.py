@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +40,8 @@ class StatusWindow(QWidget):
         super().__init__()
         self._source = source
         self._intents = intents
-        #: Closing the window quits when there is no tray icon to come back to.
+        #: Closing the window quits, unless a tray icon has appeared since
+        #: (then it only hides, and the icon brings it back).
         self.quit_on_close = False
         self.setWindowTitle("trayapp")
         self.setMinimumWidth(560)
@@ -128,6 +130,6 @@ class StatusWindow(QWidget):
         fill_watch_menu(self.watch_menu, self._source(), self._intents)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.quit_on_close:
+        if self.quit_on_close and not QSystemTrayIcon.isSystemTrayAvailable():
             self._intents.quit()
         super().closeEvent(event)

@@ -1,6 +1,7 @@
 """Reading socket units and their services from systemd, as plain UnitInfo.
 
-Start-up costs two batched list calls plus one GetAll per socket unit and per
+Start-up costs two calls (the manager's unit search path, read from disk
+here, and the loaded socket units) plus one GetAll per socket unit and per
 service.  GetAll on a unit's object path loads an unloaded unit (systemd's
 bus_unit_find), so units that exist only as files cost no extra LoadUnit.
 Only manager and property calls are made: nothing here ever connects to a
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -18,7 +20,7 @@ from dbus_fast import Variant
 
 from trayapp.core.model import UnitInfo, service_of
 
-from .bus import PROPS_IFACE, Connection, SystemdError, unit_path
+from .bus import MANAGER_IFACE, PROPS_IFACE, Connection, SystemdError, unit_path
 
 log = logging.getLogger(__name__)
 
@@ -115,20 +117,35 @@ async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, int]:
 
 
 async def list_socket_names(conn: Connection) -> set[str]:
-    """Every socket unit, loaded or only installed (templates excluded)."""
-    files, loaded = await asyncio.gather(
-        conn.call("ListUnitFilesByPatterns", "asas", [[], ["*.socket"]]),
+    """Every socket unit, loaded or only installed (templates excluded).
+
+    Loaded units come from ListUnitsByPatterns.  Installed ones are found by
+    reading the manager's own search path (its UnitPath property) from disk:
+    ListUnitFilesByPatterns answers the same question but makes PID 1 stat
+    every unit file of every kind, about 30 ms on a plain Debian system.
+    """
+    paths, loaded = await asyncio.gather(
+        conn.call("Get", "ss", [MANAGER_IFACE, "UnitPath"], interface=PROPS_IFACE),
         conn.call("ListUnitsByPatterns", "asas", [[], ["*.socket"]]),
     )
     names: set[str] = set()
-    for entry in files.body[0] if files.body else []:
-        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
-            names.add(entry[0].rsplit("/", 1)[-1])
+    search = paths.body[0].value if paths.body and isinstance(paths.body[0], Variant) else []
+    for directory in search if isinstance(search, list) else []:
+        if isinstance(directory, str):
+            names |= _socket_files(directory)
     for entry in loaded.body[0] if loaded.body else []:
         if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
             names.add(entry[0])
     # A template (foo@.socket) cannot be loaded; its instances are listed.
     return {n for n in names if n.endswith(".socket") and not n.endswith("@.socket")}
+
+
+def _socket_files(directory: str) -> set[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return {e.name for e in entries if e.name.endswith(".socket")}
+    except OSError:  # missing or unreadable directories are normal in UnitPath
+        return set()
 
 
 async def unit_file_states(conn: Connection, names: Iterable[str]) -> dict[str, str]:
