@@ -124,8 +124,9 @@ def test_watch_reports_wake_and_enablement_within_ms_of_the_signal(testbed: Any)
         watch.stop()
         siglog.terminate()
     signals = [json.loads(x) for x in siglog.stdout.read().splitlines() if x.strip()]
+    woken = ("activating", "active")
     running_signal = next(
-        s for s in signals if s["unit"] == TESTD and s.get("ActiveState") in ("activating", "active")
+        s for s in signals if s["unit"] == TESTD and s.get("ActiveState") in woken
     )
     at = _epoch(woke["at"])
     latency_ms = (at - running_signal["t"]) * 1000
