@@ -90,29 +90,30 @@ async def _watch(monitor: object, args: argparse.Namespace, started: float) -> i
                 out.write(f"{at} {d.manager} {d.name}: {was}{d.state} ({d.mode}) [{c.kind}]\n")
         out.flush()
 
+    def connection(manager: Manager, connected: bool) -> None:
+        if connected and manager in reported:
+            print(f"trayapp: {manager} manager: connected again", file=sys.stderr)
+        elif not connected:
+            print(f"trayapp: {manager} manager: {monitor.problems.get(manager)}", file=sys.stderr)
+            reported.add(manager)
+
+    reported: set[Manager] = set()
     monitor.table.listen(show)
+    monitor.on_connection(connection)
     await monitor.watch()
     if args.stats:
         _print_stats(monitor, started)
     _report_problems(monitor.problems)
+    reported.update(monitor.problems)
     if not monitor.watchers:
         return EXIT_FAILED
+    # Runs until interrupted; a lost bus is reconnected by the monitor.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    lost = [
-        loop.create_task(conn.bus.wait_for_disconnect())
-        for conn in monitor.connections.values()
-    ]
-    stopper = loop.create_task(stop.wait())
-    done, _ = await asyncio.wait([stopper, *lost], return_when=asyncio.FIRST_COMPLETED)
-    for task in (stopper, *lost):
-        task.cancel()
-    if stopper in done:
-        return EXIT_OK
-    print("trayapp: lost the connection to a bus; stopped watching", file=sys.stderr)
-    return EXIT_FAILED
+    await stop.wait()
+    return EXIT_OK
 
 
 async def _act(args: argparse.Namespace) -> int:

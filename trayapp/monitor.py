@@ -45,13 +45,37 @@ def explain(manager: Manager, exc: Exception) -> str:
     return str(exc)
 
 
+RETRY_FIRST = 0.5  # seconds before the first reconnection attempt
+RETRY_MAX = 30.0  # the backoff doubles up to this
+
+
 @dataclass
 class Monitor:
+    """Keeps ``table`` equal to the managers' state, reconnecting when a bus goes away.
+
+    ``problems`` holds, per manager, why it is not connected now; listeners
+    given to ``on_connection`` hear of every connect and disconnect (the
+    tray shows a disconnected icon).  While disconnected the table keeps the
+    last known units; the resync after reconnecting replaces them.
+    """
+
     managers: list[Manager]
     table: DaemonTable = field(default_factory=DaemonTable)
     connections: dict[Manager, Connection] = field(default_factory=dict)
     watchers: dict[Manager, Watcher] = field(default_factory=dict)
     problems: dict[Manager, str] = field(default_factory=dict)
+    reconnect: bool = True
+    _listeners: list[Callable[[Manager, bool], None]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _closing: bool = False
+
+    def on_connection(self, callback: Callable[[Manager, bool], None]) -> None:
+        """``callback(manager, connected)`` on every connect and disconnect."""
+        self._listeners.append(callback)
+
+    def connected(self, manager: Manager) -> bool:
+        conn = self.connections.get(manager)
+        return conn is not None and conn.connected and manager in self.watchers
 
     async def _each(self, work: Callable[[Manager], Awaitable[None]]) -> None:
         """Run ``work`` for every manager at once; failures go to ``problems``."""
@@ -79,14 +103,55 @@ class Monitor:
         await self._each(read)
 
     async def watch(self) -> None:
-        """Read every manager and keep following it from signals."""
+        """Follow every manager from signals; returns once each has been tried once.
 
-        async def follow(manager: Manager) -> None:
-            watcher = Watcher(await self._open(manager), self.table)
-            await watcher.start()
-            self.watchers[manager] = watcher
+        A manager that cannot be reached now, or is lost later, is retried
+        with a doubling backoff (when ``reconnect``), and resynced in full
+        when it comes back.
+        """
+        tried = [asyncio.Event() for _ in self.managers]
+        loop = asyncio.get_running_loop()
+        for manager, event in zip(self.managers, tried, strict=True):
+            self._tasks.append(loop.create_task(self._supervise(manager, event)))
+        await asyncio.gather(*(e.wait() for e in tried))
 
-        await self._each(follow)
+    async def _supervise(self, manager: Manager, tried: asyncio.Event) -> None:
+        delay = RETRY_FIRST
+        while not self._closing:
+            conn: Connection | None = None
+            try:
+                conn = await self._open(manager)
+                watcher = Watcher(conn, self.table)
+                await watcher.start()
+            except (SystemdError, BusUnavailable, OSError) as exc:
+                self.problems[manager] = explain(manager, exc)
+                if conn is not None:
+                    conn.close()
+            else:
+                self.watchers[manager] = watcher
+                self.problems.pop(manager, None)
+                delay = RETRY_FIRST
+                self._tell(manager, True)
+                tried.set()
+                await conn.bus.wait_for_disconnect()
+                self.watchers.pop(manager, None)
+                if self._closing:
+                    return
+                self.problems[manager] = f"lost the connection to the {manager} bus; reconnecting"
+                log.warning("%s manager: %s", manager, self.problems[manager])
+                self._tell(manager, False)
+            tried.set()
+            if not self.reconnect:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+
+    def _tell(self, manager: Manager, connected: bool) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(manager, connected)
+            except Exception:
+                log.exception("connection listener failed")
 
     def calls(self) -> Counter[str]:
         total: Counter[str] = Counter()
@@ -95,5 +160,8 @@ class Monitor:
         return total
 
     def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
         for conn in self.connections.values():
             conn.close()

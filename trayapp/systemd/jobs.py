@@ -20,7 +20,7 @@ from dbus_fast import Message, MessageType
 
 from trayapp.core.plans import Plan, Step, Verb
 
-from .bus import MANAGER_IFACE, MANAGER_PATH, SYSTEMD, Connection, SystemdError
+from .bus import MANAGER_IFACE, MANAGER_PATH, SYSTEMD, BusUnavailable, Connection, SystemdError
 from .units import read_unit
 
 log = logging.getLogger(__name__)
@@ -77,11 +77,20 @@ class JobFollower:
     async def wait(self, job: str, timeout: float = JOB_TIMEOUT) -> str:
         if job in self._results:
             return self._results.pop(job)
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
         self._waiters[job] = waiter
+        lost = loop.create_task(self.conn.bus.wait_for_disconnect())
         try:
-            return await asyncio.wait_for(waiter, timeout)
+            done, _ = await asyncio.wait([waiter, lost], timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if waiter in done:
+                return waiter.result()
+            if lost in done:
+                raise BusUnavailable(f"lost the {self.conn.manager} bus while following {job}")
+            raise TimeoutError
         finally:
+            lost.cancel()
             self._waiters.pop(job, None)
 
 

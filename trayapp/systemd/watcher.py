@@ -42,6 +42,14 @@ _MANAGER_RULE = (
 )
 
 
+# systemd re-executing (daemon-reexec) or restarting gives its bus name a new
+# owner; the new instance's serials start again from 1.
+_OWNER_RULE = (
+    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+    f"member='NameOwnerChanged',arg0='{SYSTEMD}'"
+)
+
+
 def _props_rule(path: str) -> str:
     return (
         f"type='signal',sender='{SYSTEMD}',path='{path}',"
@@ -94,6 +102,7 @@ class Watcher:
         """Subscribe, read everything, and follow changes from then on."""
         self.conn.on_message(self._on_message)
         await self.conn.add_match(_MANAGER_RULE)
+        await self.conn.add_match(_OWNER_RULE)
         await self.conn.call("Subscribe")
         await self._resync()
 
@@ -105,6 +114,11 @@ class Watcher:
         try:
             if msg.member == "PropertiesChanged" and msg.interface == PROPS_IFACE:
                 self._on_properties(msg)
+            elif msg.member == "NameOwnerChanged" and msg.body[:1] == [SYSTEMD]:
+                if len(msg.body) == 3 and msg.body[2]:
+                    log.info("%s manager has a new bus owner: resubscribing", self.manager)
+                    self._clock.clear()
+                    self._spawn(self._resubscribe())
             elif msg.path == MANAGER_PATH and msg.interface == MANAGER_IFACE:
                 self._on_manager_signal(msg)
         except Exception:  # a malformed signal must not kill the watcher
@@ -144,6 +158,10 @@ class Watcher:
                 and self.table.unit(self.manager, name) is None
             ):
                 self._spawn(self._read_one(name))
+
+    async def _resubscribe(self) -> None:
+        await self.conn.call("Subscribe")
+        self.request_resync()
 
     # -- reading -------------------------------------------------------------
 

@@ -1,0 +1,180 @@
+"""Faults, storms and load against the real testbed (issue 7).
+
+Tests that restart the system bus or a user manager boot a testbed of their
+own (about a second), so the shared one stays healthy for everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.testbed.harness import Testbed
+from tests.watching import WatchProc, where
+
+TESTD = "trayapp-testd.service"
+REPO = Path(__file__).resolve().parent.parent
+FLIPPER = "/var/lib/trayapp-testbed/stage/testbed/flipper.py"
+
+
+@pytest.fixture
+def own_testbed() -> Iterator[Testbed]:
+    tb = Testbed(REPO, Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv")))
+    try:
+        tb.boot()
+    except Exception as exc:
+        tb.stop()
+        pytest.fail(f"cannot boot a testbed: {exc}", pytrace=False)
+    yield tb
+    tb.stop()
+
+
+def model_from(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
+    states: dict[tuple[str, str], tuple[str, str]] = {}
+    for e in events:
+        key = (e["manager"], e["service"])
+        if e["event"] == "removed":
+            states.pop(key, None)
+        else:
+            states[key] = (e["state"], e["mode"])
+    return states
+
+
+def fresh_model(tb: Testbed, *args: str) -> dict[tuple[str, str], tuple[str, str]]:
+    out = tb.run(tb.trayapp_argv("status", "--json", *args), user="alice").stdout
+    return {(d["manager"], d["service"]): (d["state"], d["mode"]) for d in json.loads(out)}
+
+
+def settle(watch: WatchProc, seconds: float = 1.0) -> list[dict[str, Any]]:
+    time.sleep(seconds)
+    return watch.drain()
+
+
+def test_daemon_reexec_is_followed(testbed: Testbed) -> None:
+    tb = testbed
+    tb.run(f"systemctl disable --now {TESTD}; systemctl restart trayapp-testd.socket")
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        tb.run("systemctl daemon-reexec", timeout=60)
+        tb.run(f"systemctl start {TESTD}")
+        watch.wait_for(where(TESTD, state="running"), timeout=20)
+        tb.run(f"systemctl stop {TESTD}")
+        watch.wait_for(where(TESTD, state="dormant"), timeout=20)
+        events = settle(watch)
+    finally:
+        watch.stop()
+    assert model_from(events) == fresh_model(tb, "--system")
+
+
+def test_system_bus_restart_reconnects_and_resyncs(own_testbed: Testbed) -> None:
+    tb = own_testbed
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        # The bus goes away; while it is away the daemon changes.
+        tb.run("systemctl restart dbus.service", timeout=60)
+        tb.run(f"systemctl start {TESTD}")
+        watch.wait_for(where(TESTD, state="running"), timeout=40)
+        err = ""
+        tb.run(f"systemctl stop {TESTD}")
+        watch.wait_for(where(TESTD, state="dormant"), timeout=20)
+        events = settle(watch)
+    finally:
+        watch.stop()
+        err = watch.proc.stderr.read() if watch.proc.stderr else ""
+    assert "lost the connection to the system bus" in err, err
+    assert model_from(events) == fresh_model(tb, "--system")
+
+
+def test_user_manager_restart_reconnects(own_testbed: Testbed) -> None:
+    tb = own_testbed
+    watch = WatchProc(tb, "--user")
+    try:
+        watch.wait_for(where(TESTD, "user", state="dormant"))
+        tb.run("systemctl restart user@2001.service", timeout=60)
+        tb.run("for i in $(seq 100); do test -S /run/user/2001/bus && break; sleep 0.1; done")
+        tb.run(f"systemctl --user start {TESTD}", user="alice")
+        watch.wait_for(where(TESTD, "user", state="running"), timeout=40)
+        events = settle(watch)
+    finally:
+        watch.stop()
+    assert model_from(events) == fresh_model(tb, "--user")
+
+
+def test_reload_storm_with_hundreds_of_units_ends_equal(testbed: Testbed) -> None:
+    tb = testbed
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD))
+        tb.run("for i in $(seq 300); do "
+               "printf '[Socket]\\nListenStream=/run/storm-%s.sock\\n' $i "
+               "> /run/systemd/system/storm-$i.socket; "
+               "printf '[Service]\\nExecStart=/bin/true\\n' > /run/systemd/system/storm-$i.service;"
+               " done; systemctl daemon-reload; systemctl start 'storm-1*.socket'", timeout=120)
+        watch.wait_for(where("storm-199.service", state="dormant"), timeout=30)
+        for _ in range(3):
+            tb.run("systemctl daemon-reload", timeout=60)
+        tb.run("systemctl stop 'storm-*.socket'; rm /run/systemd/system/storm-*; "
+               "systemctl daemon-reload", timeout=120)
+        watch.wait_for(where("storm-199.service", event="removed"), timeout=30)
+        events = settle(watch, 2)
+    finally:
+        watch.stop()
+        tb.run("rm -f /run/systemd/system/storm-*; systemctl daemon-reload", timeout=120)
+    assert watch.proc.returncode in (0, -15)
+    assert model_from(events) == fresh_model(tb, "--system")
+
+
+def test_ten_thousand_flips_lose_no_final_state(testbed: Testbed) -> None:
+    """The flipper queues start/stop jobs as fast as systemd takes them."""
+    tb = testbed
+    tb.run(f"systemctl disable --now {TESTD}; systemctl restart trayapp-testd.socket")
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        rss_before = _rss_kib(tb, watch)
+        out = tb.run([str(tb.venv / "bin/python"), FLIPPER, TESTD, "10000"], timeout=600)
+        final = out.stdout.strip().splitlines()[-1]
+        time.sleep(2)
+        events = watch.drain()
+        rss_after = _rss_kib(tb, watch)
+    finally:
+        watch.stop()
+    changes = [e for e in events if e["service"] == TESTD]
+    print(f"flipper: {final}; {len(changes)} changes seen; RSS {rss_before} -> {rss_after} KiB")
+    assert changes[-1]["state"] == fresh_model(tb, "--system")[("system", TESTD)][0]
+    assert rss_after - rss_before < 8 * 1024, "watch process grew by more than 8 MiB"
+
+
+def _rss_kib(tb: Testbed, watch: WatchProc) -> int:
+    # The watcher runs inside the testbed's pid namespace; find it by its command line.
+    out = tb.run("ps -o rss= -C python -C python3 --sort=-rss -o args= | "
+                 "grep 'status --watch' | head -1")
+    return int(out.stdout.split()[0])
+
+
+def test_polkitd_hanging_ends_with_a_clear_error_and_no_change(testbed: Testbed) -> None:
+    tb = testbed
+    tb.run(f"systemctl disable --now {TESTD}; systemctl enable trayapp-testd.socket; "
+           "systemctl restart trayapp-testd.socket; systemctl start polkit.service")
+    before = tb.run(f"systemctl is-enabled {TESTD}; systemctl is-active {TESTD}",
+                    check=False).stdout
+    tb.run("kill -STOP $(systemctl show -P MainPID polkit.service)")
+    try:
+        res = tb.run(tb.trayapp_argv("always-on", "trayapp-testd", "--json"), user="alice",
+                     check=False, timeout=200)
+    finally:
+        tb.run("kill -CONT $(systemctl show -P MainPID polkit.service)")
+    out = json.loads(res.stdout)
+    assert res.returncode in (1, 3), res.stdout + res.stderr
+    assert "Nothing" in out["message"] or "nothing" in out["message"], out["message"]
+    after = tb.run(f"systemctl is-enabled {TESTD}; systemctl is-active {TESTD}",
+                   check=False).stdout
+    assert after == before
