@@ -46,7 +46,6 @@ from trayapp.qt.window import NO_TRAY_HINT, StatusWindow
 if TYPE_CHECKING:
     from trayapp.controller import Controller
     from trayapp.monitor import Monitor
-    from trayapp.systemd.bus import Connection
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,6 @@ class TrayApp:
         self.settings = settings.Settings()
         self.watchlist = Watchlist()
         self.notices = Notices()
-        self.lost: set[Manager] = set()
         self.monitor: Monitor | None = None
         self.controller: Controller | None = None
         self.notifier: Notifier | None = None
@@ -90,11 +88,6 @@ class TrayApp:
     def snapshot(self) -> Snapshot:
         monitor, controller = self.monitor, self.controller
         problems = dict(monitor.problems) if monitor else {}
-        for manager in self.lost:
-            problems[manager] = (
-                f"lost the connection to the {manager} bus; what is shown may be stale "
-                "(restart trayapp)"
-            )
         return Snapshot(
             daemons=tuple(monitor.table.daemons()) if monitor else (),
             watchlist=self.watchlist,
@@ -308,19 +301,12 @@ class TrayApp:
         self.monitor.table.listen(self._on_changes)
         self.controller.listen(self._on_outcome)
         self.controller.on_pending(self.refresher.mark)
+        # A lost bus shows the disconnected icon until the monitor is back.
+        self.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
         await self.monitor.watch()
-        for manager, conn in self.monitor.connections.items():
-            self._spawn(self._wait_lost(manager, conn))
         for manager, text in self.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
         self.refresh()
-
-    async def _wait_lost(self, manager: Manager, conn: Connection) -> None:
-        await conn.bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
-        if not self.quit_requested.is_set():
-            log.error("lost the connection to the %s bus", manager)
-            self.lost.add(manager)
-            self.refresher.mark()
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -133,7 +133,7 @@ class Monitor:
                 delay = RETRY_FIRST
                 self._tell(manager, True)
                 tried.set()
-                await conn.bus.wait_for_disconnect()
+                await conn.wait_closed()
                 self.watchers.pop(manager, None)
                 if self._closing:
                     return

@@ -35,7 +35,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -355,8 +355,8 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
     _set(doc, "hidden", list(settings.hidden))
     _set(doc, "start_at_login", settings.start_at_login)
 
-    tables = doc.get("daemon")
-    if not isinstance(tables, Mapping):
+    tables: Any = doc.get("daemon")
+    if not isinstance(tables, MutableMapping):
         # Absent, or a stray non-table value: settings decide.
         if "daemon" in doc:
             del doc["daemon"]
@@ -370,8 +370,8 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
                 continue
             tables = tomlkit.table(is_super_table=True)
             doc["daemon"] = tables
-        table = tables.get(key)
-        if not isinstance(table, Mapping):
+        table: Any = tables.get(key)
+        if not isinstance(table, MutableMapping):
             if wanted == DEFAULT_DAEMON:
                 continue
             table = tomlkit.table()
@@ -411,8 +411,8 @@ def _set(container: Any, name: str, value: object) -> None:
 
 def _drop_known(tables: Any, key: str) -> None:
     """Forget a daemon's settings but keep keys of its table we do not know."""
-    table = tables[key]
-    if isinstance(table, Mapping):
+    table: Any = tables[key]
+    if isinstance(table, MutableMapping):
         for name in ("notify", "idle_stop_minutes"):
             if name in table:
                 del table[name]

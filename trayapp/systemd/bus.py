@@ -112,6 +112,18 @@ class Connection:
     def connected(self) -> bool:
         return bool(self.bus.connected)
 
+    async def wait_closed(self) -> None:
+        """Return when the connection ends, for whatever reason.
+
+        dbus-fast's wait_for_disconnect() raises the error that ended the
+        connection (EOFError when the bus daemon went away); here that is
+        just the end.
+        """
+        try:
+            await self.bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+        except Exception as exc:
+            log.info("the %s bus connection ended: %r", self.manager, exc)
+
     def close(self) -> None:
         if self.bus.connected:
             self.bus.disconnect()
@@ -169,4 +181,4 @@ class Connection:
         )
 
     def on_message(self, handler: Callable[[Message], None]) -> None:
-        self.bus.add_message_handler(handler)  # type: ignore[arg-type]
+        self.bus.add_message_handler(handler)

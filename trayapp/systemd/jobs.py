@@ -80,12 +80,12 @@ class JobFollower:
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self._waiters[job] = waiter
-        lost = loop.create_task(self.conn.bus.wait_for_disconnect())
+        lost = loop.create_task(self.conn.wait_closed())
         try:
             done, _ = await asyncio.wait([waiter, lost], timeout=timeout,
                                          return_when=asyncio.FIRST_COMPLETED)
             if waiter in done:
-                return waiter.result()
+                return str(waiter.result())
             if lost in done:
                 raise BusUnavailable(f"lost the {self.conn.manager} bus while following {job}")
             raise TimeoutError
