@@ -20,7 +20,7 @@ from dbus_fast import Variant
 
 from trayapp.core.model import UnitInfo, service_of
 
-from .bus import MANAGER_IFACE, PROPS_IFACE, Connection, SystemdError, unit_path
+from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, Connection, SystemdError, unit_path
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,22 @@ async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, int]:
     reply = await conn.call("GetAll", "s", [""], path=unit_path(name), interface=PROPS_IFACE)
     props = reply.body[0] if reply.body else {}
     return UnitInfo(name=name, **fields_from_properties(props)), reply.serial
+
+
+async def read_properties(conn: Connection, name: str | None = None) -> dict[str, Any]:
+    """Every property of a unit (of the manager when ``name`` is None), unwrapped.
+
+    For what systemd never signals and is read when needed: a service's
+    CPUUsageNSec, MemoryCurrent, InvocationID and the timestamps of its run
+    (the idle watcher and the history), the manager's SystemState.  A
+    property read never wakes a daemon.
+    """
+    path, interface = (MANAGER_PATH, MANAGER_IFACE) if name is None else (unit_path(name), "")
+    reply = await conn.call("GetAll", "s", [interface], path=path, interface=PROPS_IFACE)
+    props = reply.body[0] if reply.body else {}
+    if not isinstance(props, dict):
+        return {}
+    return {k: v.value if isinstance(v, Variant) else v for k, v in props.items()}
 
 
 async def list_socket_names(conn: Connection) -> set[str]:

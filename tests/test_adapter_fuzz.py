@@ -1,0 +1,100 @@
+"""The adapter against unexpected D-Bus shapes and types (issue 7): nothing crashes.
+
+No bus is needed: these feed the adapter's parsing the values a misbehaving
+or future systemd could send, built as dbus-fast objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbus_fast import Message, MessageType, Variant
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trayapp.core.model import Manager, UnitInfo
+from trayapp.core.table import DaemonTable
+from trayapp.systemd import units
+from trayapp.systemd.bus import unit_path
+from trayapp.systemd.watcher import Watcher
+
+scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20) \
+    | st.floats(allow_nan=True) | st.binary(max_size=8)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.tuples(inner, inner)
+                      | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+prop_names = st.sampled_from([*units.PROPERTIES, "Id", "Other"]) | st.text(max_size=12)
+props = st.dictionaries(prop_names, values.map(lambda v: Variant("s", "x") if v == "v" else v)
+                        | values, max_size=8)
+
+
+@given(props)
+def test_fields_from_properties_never_raises_and_types_hold(p: dict[str, Any]) -> None:
+    fields = units.fields_from_properties(p)
+    info = UnitInfo(name="x.service", **fields)  # every field accepted by the dataclass
+    assert isinstance(info.active_state, str)
+    assert isinstance(info.triggers, tuple) and all(isinstance(t, str) for t in info.triggers)
+    assert info.memory_bytes is None or (isinstance(info.memory_bytes, int)
+                                         and info.memory_bytes >= 0)
+    assert isinstance(info.accept, bool)
+
+
+def test_fields_from_properties_unwraps_variants_and_drops_wrong_types() -> None:
+    fields = units.fields_from_properties({
+        "ActiveState": Variant("s", "active"), "Triggers": Variant("as", ["a.service"]),
+        "MemoryCurrent": Variant("t", 2**64 - 1), "SubState": Variant("u", 3),
+        "Listen": Variant("a(ss)", [("Stream", "/run/x.sock")]),
+    })
+    assert fields == {"active_state": "active", "triggers": ("a.service",),
+                      "memory_bytes": None, "listen": (("Stream", "/run/x.sock"),)}
+    assert units.fields_from_properties(["not", "a", "dict"]) == {}
+
+
+class _NoBus:
+    """Stands in for a Connection: the paths under test never call the bus."""
+
+    manager = Manager.SYSTEM
+
+    def on_message(self, handler: Any) -> None:
+        pass
+
+
+def _watcher() -> Watcher:
+    table = DaemonTable()
+    table.replace(Manager.SYSTEM, [
+        UnitInfo(name="t.socket", active_state="active", unit_file_state="enabled",
+                 triggers=("t.service",)),
+        UnitInfo(name="t.service", active_state="inactive"),
+    ])
+    w = Watcher(_NoBus(), table)  # type: ignore[arg-type]
+    w._names_by_path[unit_path("t.service")] = "t.service"
+    return w
+
+
+@given(st.lists(values, max_size=4), st.sampled_from(
+    ["PropertiesChanged", "UnitNew", "UnitRemoved", "Reloading", "JobRemoved", "X"]))
+def test_watcher_survives_any_signal_body(body: list[Any], member: str) -> None:
+    w = _watcher()
+    iface = "org.freedesktop.DBus.Properties" if member == "PropertiesChanged" \
+        else "org.freedesktop.systemd1.Manager"
+    path = unit_path("t.service") if member == "PropertiesChanged" else "/org/freedesktop/systemd1"
+    if member == "Reloading":
+        body = body[:1] if body and isinstance(body[0], bool) else []
+    msg = Message(message_type=MessageType.SIGNAL, path=path, interface=iface, member=member,
+                  signature="", body=[])
+    msg.body = body  # the shape the signature promised may not be what arrives
+    w._on_message(msg)  # must not raise
+    d = w.table.daemon(Manager.SYSTEM, "t.service")
+    assert d is not None
+
+
+def test_watcher_applies_a_well_formed_change() -> None:
+    w = _watcher()
+    msg = Message(message_type=MessageType.SIGNAL, path=unit_path("t.service"),
+                  interface="org.freedesktop.DBus.Properties", member="PropertiesChanged",
+                  signature="sa{sv}as",
+                  body=["org.freedesktop.systemd1.Unit",
+                        {"ActiveState": Variant("s", "active")}, []])
+    w._on_message(msg)
+    d = w.table.daemon(Manager.SYSTEM, "t.service")
+    assert d is not None and d.state == "running"

@@ -1,0 +1,365 @@
+"""Idle auto-stop: stop a daemon that has been idle for its window, after a warning.
+
+No polling: each running daemon with an idle window gets one one-shot timer
+(``loop.call_later``) for the end of its window, armed when it starts
+running, re-armed after a check that finds it busy (or after "Keep running"),
+cancelled when it stops.  A dormant daemon has no timer and is never looked
+at.  When the timer fires:
+
+1. read the service's properties (still active? CPUUsageNSec now);
+2. only while it is active: busy.check (open connections from the kernel's
+   socket tables; Docker's API for running containers);
+3. core.idle.judge over the window;
+4. idle: ``notifier.warn(daemon, grace)``: the user may keep it running;
+   without an answer within the grace period it is stopped with the core's
+   stop action (sockets keep listening, and the action refuses if it has
+   become busy meanwhile), and the result is announced.  Nothing is silent.
+
+The notifier is a Protocol: the tray implements it with desktop
+notifications and a "Keep running" button, ``trayapp idle-watch`` with
+PlainNotifier (lines on stdout, "keep" on stdin).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TextIO
+
+from trayapp import busy
+from trayapp.core.history import EndReason
+from trayapp.core.idle import (
+    DEFAULT_CPU_THRESHOLD,
+    IdleRules,
+    Sample,
+    TimerStep,
+    describe_window,
+    idle_message,
+    judge,
+    timer_step,
+)
+from trayapp.core.model import Daemon, DaemonState, Manager
+from trayapp.core.outcome import Outcome
+from trayapp.core.table import Change, DaemonTable
+from trayapp.stats import StatsReader
+
+log = logging.getLogger(__name__)
+
+Key = tuple[Manager, str]
+Answer = Literal["keep", "stop"]
+DEFAULT_GRACE = 30.0
+
+
+class IdleNotifier(Protocol):
+    def warn(self, daemon: Daemon, seconds: float) -> Awaitable[str]:
+        """Warn that ``daemon`` stops in ``seconds``; resolves to "keep" or "stop"."""
+        ...
+
+    def announce(self, text: str) -> None:
+        """Tell the user what was done (every auto-stop, and every decision not to)."""
+        ...
+
+
+class Recorder(Protocol):  # the parts of trayapp.recorder.Recorder used here
+    def expect_stop(self, key: Key, reason: EndReason) -> None: ...
+
+    def stop_done(self, key: Key, reason: EndReason) -> None: ...
+
+    def saw(self, key: Key, stats: Any) -> None: ...
+
+
+Stopper = Callable[[Manager, str], Awaitable[Outcome]]
+BusyCheck = Callable[[str, list[tuple[str, str]]], Awaitable[busy.BusyReport]]
+WindowFor = Callable[[Daemon], "float | None"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the watcher did, for a log line or ``idle-watch --json``."""
+
+    event: str  # armed, busy, idle, kept, stopped, not-stopped, cancelled
+    manager: Manager
+    service: str
+    text: str
+    reasons: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    at: float = field(default_factory=time.time)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event": self.event, "manager": str(self.manager), "service": self.service,
+                "text": self.text, "reasons": list(self.reasons), "notes": list(self.notes),
+                "at": self.at}
+
+
+@dataclass
+class _Watch:
+    window: float
+    start: Sample | None = None
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
+    stopping: bool = False  # the stop was asked: a change must not cancel it
+
+
+class IdleWatcher:
+    def __init__(
+        self,
+        table: DaemonTable,
+        reader: StatsReader,
+        stop: Stopper,
+        notifier: IdleNotifier,
+        window_for: WindowFor,
+        *,
+        grace: float = DEFAULT_GRACE,
+        cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
+        busy_check: BusyCheck = busy.check,
+        recorder: Recorder | None = None,
+        on_decision: Callable[[Decision], None] = lambda d: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.table = table
+        self.reader = reader
+        self.stop = stop
+        self.notifier = notifier
+        self.window_for = window_for
+        self.grace = grace
+        self.cpu_threshold = cpu_threshold
+        self.busy_check = busy_check
+        self.recorder = recorder
+        self.on_decision = on_decision
+        self.clock = clock
+        self._watches: dict[Key, _Watch] = {}
+        self._unlisten: Callable[[], None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._unlisten = self.table.listen(self._on_changes)
+        self.reconfigure()
+
+    def reconfigure(self) -> None:
+        """The windows changed (settings): arm, re-arm or cancel every daemon's timer."""
+        for d in self.table.daemons():
+            window = self.window_for(d) if d.state is DaemonState.RUNNING else None
+            watch = self._watches.get(d.key)
+            if window is None:
+                self._cancel(d.key)
+            elif watch is None or watch.window != window:
+                self._arm(d, window)
+        for key in list(self._watches):
+            if self.table.daemon(*key) is None:
+                self._cancel(key)
+
+    def close(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        for key in list(self._watches):
+            self._cancel(key, force=True)
+
+    def armed(self) -> dict[Key, float]:
+        """The daemons with a timer, and their windows (for views and tests)."""
+        return {k: w.window for k, w in self._watches.items()}
+
+    # -- table changes -------------------------------------------------------------------
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        for change in changes:
+            step = timer_step(change)
+            if step is TimerStep.CANCEL:
+                self._cancel(change.daemon.key)
+            elif step is TimerStep.ARM and change.new is not None:
+                window = self.window_for(change.new)
+                if window is not None:
+                    self._arm(change.new, window)
+
+    def _arm(self, d: Daemon, window: float, start: Sample | None = None) -> None:
+        """A timer for the end of the window; the window starts now."""
+        self._cancel(d.key)
+        watch = self._watches[d.key] = _Watch(window, start)
+        loop = asyncio.get_running_loop()
+        watch.timer = loop.call_later(window, self._fire, d.key)
+        if start is None:
+            watch.task = loop.create_task(self._take_start(d, watch))
+        self._decide("armed", d, f"{d.name}: idle check in {describe_window(window)}")
+
+    def _cancel(self, key: Key, force: bool = False) -> None:
+        watch = self._watches.get(key)
+        if watch is None or (watch.stopping and not force):
+            return
+        del self._watches[key]
+        if watch.timer is not None:
+            watch.timer.cancel()
+        if watch.task is not None and not watch.task.done():
+            watch.task.cancel()  # a warning on screen is withdrawn with it
+
+    async def _take_start(self, d: Daemon, watch: _Watch) -> None:
+        stats = await self.reader.service(d.manager, d.service)
+        if stats is not None and self._watches.get(d.key) is watch:
+            watch.start = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
+
+    def _fire(self, key: Key) -> None:
+        watch = self._watches.get(key)
+        if watch is None:
+            return
+        watch.timer = None
+        watch.task = asyncio.get_running_loop().create_task(self._check(key, watch))
+
+    # -- the check, the warning, the stop ---------------------------------------------------
+
+    async def _check(self, key: Key, watch: _Watch) -> None:
+        try:
+            await self._check_once(key, watch)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed check must not leave the daemon unwatched for ever
+            log.exception("idle check of %s failed", key[1])
+            d = self.table.daemon(*key)
+            if d is not None and self._watches.get(key) is watch:
+                self._arm(d, watch.window)
+
+    async def _check_once(self, key: Key, watch: _Watch) -> None:
+        d = self.table.daemon(*key)
+        if d is None or d.state is not DaemonState.RUNNING:
+            return
+        stats = await self.reader.service(d.manager, d.service)
+        if stats is None or stats.active_state != "active":
+            # Not active after all (or unreadable): no busy check may run now,
+            # since Docker's would connect to a socket and wake it.
+            self._arm(d, watch.window)
+            return
+        end = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
+        if self.recorder is not None:
+            self.recorder.saw(key, stats)
+        listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
+        report = await self.busy_check(d.service, listen)
+        rules = IdleRules(watch.window, self.cpu_threshold)
+        verdict = judge(rules, watch.start, end, report.reasons)
+        if not verdict.idle:
+            self._decide("busy", d, f"{d.name} is busy: {'; '.join(verdict.reasons)}",
+                         verdict.reasons, verdict.notes)
+            self._arm(d, watch.window, start=end)
+            return
+        self._decide("idle", d, idle_message(d, watch.window, self.grace), notes=verdict.notes)
+        answer = await self._ask(d)
+        if answer == "keep":
+            self.notifier.announce(f"{d.name} keeps running; trayapp asks again after "
+                                   f"{describe_window(watch.window)} more without use.")
+            self._decide("kept", d, f"{d.name}: kept running at the user's request")
+            self._arm(d, watch.window)
+            return
+        await self._stop(d, watch)
+
+    async def _ask(self, d: Daemon) -> str:
+        try:
+            answer = await asyncio.wait_for(self.notifier.warn(d, self.grace), self.grace)
+        except TimeoutError:
+            return "stop"
+        return "keep" if answer == "keep" else "stop"
+
+    async def _stop(self, d: Daemon, watch: _Watch) -> None:
+        watch.stopping = True
+        if self.recorder is not None:
+            self.recorder.expect_stop(d.key, EndReason.IDLE)
+        try:
+            # Shielded: the stop changes the table, and that change must not
+            # cancel the action half way.
+            outcome = await asyncio.shield(self.stop(d.manager, d.service))
+        finally:
+            watch.stopping = False
+            if self.recorder is not None:
+                self.recorder.stop_done(d.key, EndReason.IDLE)
+        idle_for = describe_window(watch.window)
+        if outcome.ok:
+            text = (f"Stopped {d.name} after {idle_for} without use. Its socket still listens: "
+                    "the next client wakes it again.")
+            self.notifier.announce(text)
+            self._decide("stopped", d, text)
+            self._cancel(d.key)
+            return
+        text = f"Did not stop idle {d.name}: {outcome.message}"
+        self.notifier.announce(text)
+        self._decide("not-stopped", d, text)
+        now = self.table.daemon(*d.key)
+        if now is not None and now.state is DaemonState.RUNNING:
+            self._arm(now, watch.window)
+        else:
+            self._cancel(d.key)
+
+    def _decide(self, event: str, d: Daemon, text: str, reasons: tuple[str, ...] = (),
+                notes: tuple[str, ...] = ()) -> None:
+        log.info("%s", text)
+        try:
+            self.on_decision(Decision(event, d.manager, d.service, text, reasons, notes))
+        except Exception:
+            log.exception("decision listener failed")
+
+
+class PlainNotifier:
+    """IdleNotifier for a terminal: warnings and announcements as lines.
+
+    During a warning, a line "keep" on ``answers`` keeps the daemon running
+    ("stop" stops it at once).  Without a terminal (stdin is /dev/null) the
+    grace period simply runs out and the daemon is stopped, as announced.
+    """
+
+    def __init__(self, emit: Callable[[dict[str, Any]], None],
+                 answers: asyncio.StreamReader | None = None) -> None:
+        self.emit = emit
+        self.answers = answers
+
+    async def warn(self, daemon: Daemon, seconds: float) -> str:
+        self.emit({"event": "warning", "manager": str(daemon.manager), "service": daemon.service,
+                   "seconds": seconds,
+                   "text": f"{daemon.name} is idle and stops in {describe_window(seconds)}; "
+                           "type keep and Enter to keep it running"})
+        if self.answers is None:
+            await asyncio.sleep(seconds)
+            return "stop"
+        try:
+            async with asyncio.timeout(seconds):
+                while True:
+                    line = await self.answers.readline()
+                    if not line:  # end of input: nobody can answer any more
+                        await asyncio.sleep(seconds)
+                    word = line.decode(errors="replace").strip().lower()
+                    if word in ("keep", "k"):
+                        return "keep"
+                    if word in ("stop", "s"):
+                        return "stop"
+        except TimeoutError:
+            return "stop"
+
+    def announce(self, text: str) -> None:
+        self.emit({"event": "announce", "text": text})
+
+
+async def stdin_reader() -> asyncio.StreamReader | None:
+    """stdin as a StreamReader, or None when it cannot be read that way (/dev/null)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    except (ValueError, OSError):  # a regular file or /dev/null cannot be watched
+        return None
+    return reader
+
+
+def print_event(out: TextIO, as_json: bool) -> Callable[[dict[str, Any]], None]:
+    """An ``emit`` for PlainNotifier and decisions: JSON lines or readable lines."""
+    import json
+
+    def emit(event: dict[str, Any]) -> None:
+        if as_json:
+            out.write(json.dumps({"at": time.time(), **event}) + "\n")
+        else:
+            stamp = time.strftime("%H:%M:%S")
+            out.write(f"{stamp} {event.get('event')}: {event.get('text', '')}\n")
+        with contextlib.suppress(OSError):
+            out.flush()
+
+    return emit

@@ -1,0 +1,250 @@
+"""Writes the activation history from DaemonTable changes.
+
+A table listener, used by the tray (app.py wires it) and by ``trayapp
+idle-watch``.  Per daemon:
+
+* dormant -> starting/running: a wake.  Who woke it is looked up at once
+  (trayapp/wakers.py: kernel tables, while the client is still connected),
+  then the service's InvocationID, timestamps and MemoryCurrent are read
+  and the run is written.
+* -> running (again, after starting): its ActiveEnterTimestamp is known now.
+* running -> stopping: MemoryCurrent is read once more.  systemd 252 has no
+  MemoryPeak (255 added it; it is used where present), so the peak is the
+  largest MemoryCurrent seen at these reads and at each idle check.
+* -> dormant/off/failed: the run ends, with a reason (core.history.end_reason):
+  failed is a crash; a stop announced as an intent (ours: idle or the
+  user's, in this or another process) is that; a manager that is stopping
+  means shutdown; anything else happened elsewhere.
+* a daemon that appears (start-up, resync) is reconciled with the runs the
+  store still has open: the same InvocationID still running is adopted;
+  any other open run ended while nobody watched: "shutdown" if the manager
+  started after it was last seen, else "elsewhere", ended at its last sighting.
+
+Reads and writes for one daemon run in order (a lock per daemon), so a very
+short run's end is never written before its beginning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Collection, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from trayapp import wakers
+from trayapp.core.history import AWAKE, EndReason, Run, end_reason
+from trayapp.core.idle import ServiceStats
+from trayapp.core.model import Daemon, DaemonState, Manager
+from trayapp.core.table import Change, DaemonTable
+from trayapp.stats import StatsReader
+
+if TYPE_CHECKING:
+    from trayapp.history import Store
+
+log = logging.getLogger(__name__)
+
+Key = tuple[Manager, str]
+FindWaker = Callable[[Sequence[tuple[str, str]]], "str | None"]
+T = TypeVar("T")
+
+
+class Recorder:
+    def __init__(
+        self,
+        store: Store,
+        table: DaemonTable,
+        reader: StatsReader,
+        *,
+        pending: Callable[[], Collection[Key]] = lambda: (),
+        find_waker: FindWaker = wakers.find,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.table = table
+        self.reader = reader
+        self.pending = pending  # the tray's Controller.pending: stops of ours in flight
+        self.find_waker = find_waker
+        self.clock = clock
+        self.problem: str | None = None  # the last write that failed, for the front end
+        self._open: dict[Key, str] = {}  # the invocation of each run going on
+        self._locks: dict[Key, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unlisten: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        """Listen to the table, and take up the daemons it already has."""
+        self._unlisten = self.table.listen(self.on_changes)
+        self.on_changes([Change(None, d, self.clock()) for d in self.table.daemons()])
+
+    def close(self) -> None:
+        """Stop listening.  The runs going on were seen running until now: say so,
+        so a run that ends while nobody watches (a shutdown) ends about here."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        for task in list(self._tasks):
+            task.cancel()
+        now = self.clock()
+        for (manager, service), invocation in self._open.items():
+            self._write(self.store.saw, str(manager), service, invocation, memory=None, at=now)
+
+    async def settle(self) -> None:
+        """Wait for the writes under way (tests, and before closing the store)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # -- what others tell us -----------------------------------------------------
+
+    def expect_stop(self, key: Key, reason: EndReason) -> None:
+        """A stop of ours is about to happen (the idle watcher says IDLE)."""
+        self._write(self.store.note_intent, str(key[0]), key[1], reason)
+
+    def stop_done(self, key: Key, reason: EndReason) -> None:
+        self._write(self.store.settle_intent, str(key[0]), key[1], reason)
+
+    def saw(self, key: Key, stats: ServiceStats) -> None:
+        """A read someone else made (the idle watcher's): keep the memory peak."""
+        invocation = self._open.get(key)
+        if invocation and stats.invocation == invocation:
+            self._write(self.store.saw, str(key[0]), key[1], invocation,
+                        memory=_peak(stats), at=self.clock())
+
+    # -- table changes ------------------------------------------------------------
+
+    def on_changes(self, changes: list[Change]) -> None:
+        for change in changes:
+            d = change.daemon
+            if d.service.endswith("@.service"):
+                continue  # Accept=yes templates: one instance per connection, not a run
+            old = change.old.state if change.old else None
+            new = change.new.state if change.new else None
+            if change.old is None and change.new is not None:
+                self._spawn(d.key, self._take_up(change.new, change.at))
+            elif new in AWAKE and old not in AWAKE:
+                woke = old is DaemonState.DORMANT
+                # Before anything is awaited: the client may not stay long.
+                waker = self._waker(d) if woke else None
+                self._spawn(d.key, self._began(d, change.at, waker))
+            elif new is DaemonState.RUNNING and old is DaemonState.STARTING:
+                self._spawn(d.key, self._began(d, change.at, None))
+            elif new is DaemonState.STOPPING:
+                self._spawn(d.key, self._stopping(d))
+            elif old in AWAKE and new not in AWAKE:
+                self._spawn(d.key, self._ended(d, new, change.at))
+
+    def _waker(self, d: Daemon) -> str | None:
+        listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
+        try:
+            return self.find_waker(listen)
+        except Exception:  # best effort: never lose the run over it
+            log.exception("cannot tell who woke %s", d.service)
+            return None
+
+    async def _began(self, d: Daemon, at: float, waker: str | None) -> None:
+        stats = await self.reader.service(d.manager, d.service)
+        if stats is None or not stats.invocation:
+            return
+        self._open[d.key] = stats.invocation
+        self._write(self.store.begin_run, _run_of(d, stats, at, waker, self.clock()))
+
+    async def _stopping(self, d: Daemon) -> None:
+        stats = await self.reader.service(d.manager, d.service)
+        if stats is not None:
+            self.saw(d.key, stats)
+
+    async def _ended(self, d: Daemon, new: DaemonState | None, at: float) -> None:
+        invocation = self._open.pop(d.key, None)
+        if invocation is None:
+            return
+        reason = await self._reason(d, new)
+        self._write(self.store.end_run, str(d.manager), d.service, invocation,
+                    self._stopped_at(d, at), reason)
+
+    async def _reason(self, d: Daemon, new: DaemonState | None) -> EndReason:
+        intent = self._read(self.store.intent, str(d.manager), (d.service, *d.sockets))
+        if intent is None and d.key in self.pending():
+            intent = EndReason.USER
+        stopping = False
+        if new is not DaemonState.FAILED and intent is None:
+            state = await self.reader.manager_state(d.manager)
+            stopping = state is not None and state[0] == "stopping"
+        return end_reason(new, intent, stopping)
+
+    def _stopped_at(self, d: Daemon, at: float) -> float:
+        # The service's own StateChangeTimestamp (signalled) beats the time we heard.
+        unit = self.table.unit(d.manager, d.service)
+        if unit is not None and unit.state_change_usec > 0:
+            return unit.state_change_usec / 1e6
+        return at
+
+    async def _take_up(self, d: Daemon, at: float) -> None:
+        """A daemon seen for the first time: settle the runs the store left open."""
+        stats = None
+        if d.state in AWAKE:
+            stats = await self.reader.service(d.manager, d.service)
+        live = stats.invocation if stats is not None and stats.active_state != "inactive" else ""
+        stale = self._read(self.store.open_runs, str(d.manager), d.service) or []
+        stale = [r for r in stale if r.invocation != live]
+        if stale:
+            state = await self.reader.manager_state(d.manager)
+            started = state[1] if state is not None else None
+            for run in stale:
+                seen = run.last_seen or run.woke_at
+                gone = started is not None and started > seen
+                reason = EndReason.SHUTDOWN if gone else EndReason.ELSEWHERE
+                self._write(self.store.end_run, run.manager, run.service, run.invocation,
+                            seen, reason)
+        if live and stats is not None:
+            self._open[d.key] = live
+            self._write(self.store.begin_run, _run_of(d, stats, at, None, self.clock()))
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _spawn(self, key: Key, coro: Coroutine[Any, Any, None]) -> None:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+
+        async def in_order() -> None:
+            async with lock:
+                try:
+                    await coro
+                except Exception:
+                    log.exception("recording %s failed", key[1])
+
+        task = asyncio.get_running_loop().create_task(in_order())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _write(self, method: Callable[..., object], *args: object, **kw: object) -> None:
+        try:
+            method(*args, **kw)
+        except sqlite3.Error as exc:
+            # Kept for the front end to show; the applet goes on without history.
+            self.problem = f"cannot write the activation history: {exc}"
+            log.warning("%s", self.problem)
+
+    def _read(self, method: Callable[..., T], *args: object) -> T | None:
+        try:
+            return method(*args)
+        except sqlite3.Error as exc:
+            log.warning("cannot read the activation history: %s", exc)
+            return None
+
+
+def _peak(stats: ServiceStats) -> int | None:
+    values = [v for v in (stats.memory_bytes, stats.memory_peak) if v]
+    return max(values) if values else None
+
+
+def _run_of(d: Daemon, stats: ServiceStats, at: float, waker: str | None, now: float) -> Run:
+    woke = stats.inactive_exit_usec / 1e6 if stats.inactive_exit_usec else at
+    active = stats.active_enter_usec / 1e6 if stats.active_enter_usec else None
+    if active is not None and active < woke:
+        active = None  # the timestamp of an earlier run
+    return Run(
+        manager=str(d.manager), service=d.service, invocation=stats.invocation,
+        woke_at=woke, active_at=active,
+        startup=stats.startup_seconds if active is not None else None,
+        peak_memory=_peak(stats), waker=waker, last_seen=now,
+    )

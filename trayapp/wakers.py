@@ -1,0 +1,177 @@
+"""Which of the user's own processes woke a daemon: best effort, without privilege.
+
+Asked right when a dormant daemon's service starts, while the client that
+woke it is usually still connected:
+
+1. The daemon's side of each accepted connection.  For AF_UNIX, the
+   kernel's sock_diag netlink interface (what ``ss -x`` uses; open to any
+   user) lists every connected socket with its bound path and the inode of
+   its peer: the sockets carrying a listening path are the daemon's ends,
+   their peers the clients' ends.  For TCP, /proc/net/tcp{,6} lists the
+   clients' ends directly: remote port = the listening port.
+2. The clients' inodes are looked up in /proc/PID/fd of the processes we
+   may read (our own user's; all of them for root).
+
+It reads kernel tables only and never connects to anything, so it cannot
+wake a daemon.  A client that already went away, or belongs to another
+user, gives None ("unknown").
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import struct
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from trayapp.core import netstat
+
+log = logging.getLogger(__name__)
+
+# linux/netlink.h, linux/sock_diag.h, linux/unix_diag.h
+NETLINK_SOCK_DIAG = 4
+SOCK_DIAG_BY_FAMILY = 20
+NLM_F_REQUEST = 0x1
+NLM_F_DUMP = 0x300
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+UDIAG_SHOW_NAME = 0x1
+UDIAG_SHOW_PEER = 0x4
+UNIX_DIAG_NAME = 0
+UNIX_DIAG_PEER = 2
+TCP_ESTABLISHED = 1
+
+_NLMSGHDR = struct.Struct("=IHHII")
+_UNIX_DIAG_REQ = struct.Struct("=BBHIIIII")  # family, protocol, pad, states, ino, show, cookie
+_UNIX_DIAG_MSG = struct.Struct("=BBBBIII")  # family, type, state, pad, ino, cookie
+_RTATTR = struct.Struct("=HH")
+
+
+def _align(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def unix_peers(paths: Iterable[str]) -> set[int]:
+    """Inodes of the client ends of connections accepted on these socket paths."""
+    wanted = {p.encode() for p in paths}
+    if not wanted:
+        return set()
+    req = _UNIX_DIAG_REQ.pack(socket.AF_UNIX, 0, 0, 1 << TCP_ESTABLISHED, 0,
+                              UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 0xFFFFFFFF, 0xFFFFFFFF)
+    header = _NLMSGHDR.pack(_NLMSGHDR.size + len(req), SOCK_DIAG_BY_FAMILY,
+                            NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
+    peers: set[int] = set()
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG) as nl:
+        nl.settimeout(2.0)
+        nl.send(header + req)
+        while True:
+            data = nl.recv(65536)
+            offset = 0
+            while offset + _NLMSGHDR.size <= len(data):
+                length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, offset)
+                if length < _NLMSGHDR.size:
+                    return peers
+                if kind == NLMSG_DONE:
+                    return peers
+                if kind == NLMSG_ERROR:
+                    raise OSError("sock_diag refused the dump")
+                body = data[offset + _NLMSGHDR.size : offset + length]
+                name, peer = _parse_unix_msg(body)
+                if name in wanted and peer:
+                    peers.add(peer)
+                offset += _align(length)
+
+
+def _parse_unix_msg(body: bytes) -> tuple[bytes | None, int]:
+    name: bytes | None = None
+    peer = 0
+    offset = _UNIX_DIAG_MSG.size
+    while offset + _RTATTR.size <= len(body):
+        length, kind = _RTATTR.unpack_from(body, offset)
+        if length < _RTATTR.size:
+            break
+        value = body[offset + _RTATTR.size : offset + length]
+        if kind == UNIX_DIAG_NAME:
+            name = value
+        elif kind == UNIX_DIAG_PEER and len(value) >= 4:
+            peer = struct.unpack_from("=I", value)[0]
+        offset += _align(length)
+    return name, peer
+
+
+def tcp_clients(proc_net_tcp: str, port: int) -> set[int]:
+    """Inodes of local client sockets connected to ``port`` (remote port = it)."""
+    found: set[int] = set()
+    for line in proc_net_tcp.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) < 10 or ":" not in parts[2] or parts[3] != "01":
+            continue
+        try:
+            remote_port = int(parts[2].rsplit(":", 1)[1], 16)
+            inode = int(parts[9])
+        except ValueError:
+            continue
+        if remote_port == port and inode:
+            found.add(inode)
+    return found
+
+
+def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[tuple[int, str]]:
+    """(pid, name) of the processes we may read that hold one of ``inodes``."""
+    if not inodes:
+        return []
+    targets = {f"socket:[{i}]" for i in inodes}
+    me = os.getuid()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if me != 0 and entry.stat().st_uid != me:
+                continue  # others' fds are unreadable anyway: skip the failed reads
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) in targets:
+                    found.append((int(entry.name), _process_name(entry)))
+                    break
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def _process_name(entry: Path) -> str:
+    try:
+        return (entry / "comm").read_text().strip() or "?"
+    except OSError:
+        return "?"
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def find(listen: Sequence[tuple[str, str]]) -> str | None:
+    """Who is connected to these ``Listen=`` addresses now, e.g. ``socat (pid 812)``."""
+    paths = [a for k, a in listen if k == "Stream" and a.startswith("/")]
+    ports = [p for k, a in listen if k == "Stream" and (p := netstat.tcp_port(a)) is not None]
+    clients: set[int] = set()
+    try:
+        clients |= unix_peers(paths)
+    except OSError as exc:  # no netlink in a sandbox: the TCP part may still answer
+        log.info("sock_diag unavailable: %s", exc)
+    if ports:
+        tcp = _read("/proc/net/tcp") + _read("/proc/net/tcp6")
+        for port in ports:
+            clients |= tcp_clients(tcp, port)
+    found = owners(clients)
+    if not found:
+        return None
+    return ", ".join(f"{name} (pid {pid})" for pid, name in found)
