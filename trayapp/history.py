@@ -59,7 +59,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (manager, service, invocation))""",
         "CREATE INDEX runs_by_time ON runs (woke_at)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value)",
-        "INSERT OR IGNORE INTO meta VALUES ('created_at', (julianday('now') - 2440587.5) * 86400.0)",
+        # Unix time with fractions (unixepoch('subsec') needs SQLite 3.42; Debian 12 has 3.40).
+        "INSERT INTO meta VALUES ('created_at', (julianday('now') - 2440587.5) * 86400.0)",
     ),
     # 2: who woke it; stops announced before they happen (so every recorder,
     # in any process, can tell our stops from others').
@@ -331,7 +332,7 @@ def _run(row: tuple[object, ...]) -> Run:
         manager=str(manager), service=str(service), invocation=str(invocation),
         woke_at=float(woke_at),  # type: ignore[arg-type]
         active_at=_float(active_at), startup=_float(startup), ended_at=_float(ended_at),
-        end=EndReason(end) if end in EndReason.__members__.values() else None,
+        end=EndReason(str(end)) if end in EndReason.__members__.values() else None,
         peak_memory=int(peak) if isinstance(peak, int) and peak > 0 else None,
         waker=str(waker) if waker else None, last_seen=_float(last_seen),
     )

@@ -179,6 +179,9 @@ class IdleWatcher:
 
     def _arm(self, d: Daemon, window: float, start: Sample | None = None) -> None:
         """A timer for the end of the window; the window starts now."""
+        current = self._watches.get(d.key)
+        if current is not None and current.stopping:
+            return  # our stop is under way; what follows it is decided when it ends
         self._cancel(d.key)
         watch = self._watches[d.key] = _Watch(window, start)
         loop = asyncio.get_running_loop()
@@ -194,8 +197,9 @@ class IdleWatcher:
         del self._watches[key]
         if watch.timer is not None:
             watch.timer.cancel()
-        if watch.task is not None and not watch.task.done():
-            watch.task.cancel()  # a warning on screen is withdrawn with it
+        task = watch.task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            task.cancel()  # a warning on screen is withdrawn with it
 
     async def _take_start(self, d: Daemon, watch: _Watch) -> None:
         stats = await self.reader.service(d.manager, d.service)
@@ -277,13 +281,12 @@ class IdleWatcher:
         if outcome.ok:
             text = (f"Stopped {d.name} after {idle_for} without use. Its socket still listens: "
                     "the next client wakes it again.")
-            self.notifier.announce(text)
             self._decide("stopped", d, text)
-            self._cancel(d.key)
-            return
-        text = f"Did not stop idle {d.name}: {outcome.message}"
+        else:
+            text = f"Did not stop idle {d.name}: {outcome.message}"
+            self._decide("not-stopped", d, text)
         self.notifier.announce(text)
-        self._decide("not-stopped", d, text)
+        # A client may have woken it again already; otherwise no timer.
         now = self.table.daemon(*d.key)
         if now is not None and now.state is DaemonState.RUNNING:
             self._arm(now, watch.window)

@@ -1,7 +1,8 @@
 """Reads what systemd never signals, over the monitor's own connections.
 
-The idle watcher needs a running service's CPUUsageNSec at the start and
-the end of its window; the recorder needs its InvocationID, the timestamps
+The idle watcher needs a running service's CPU time at the start and the
+end of its window (CPUUsageNSec, or its cgroup's cpu.stat where systemd does
+not account CPU: see core/idle.py); the recorder needs its InvocationID, the timestamps
 of its run and its MemoryCurrent when it becomes active, and the manager's
 SystemState when it stops.  All are property reads on PID 1: none of them
 touches the daemon, so none can wake it.
@@ -9,10 +10,12 @@ touches the daemon, so none can wake it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from trayapp.core.idle import ServiceStats, stats_from_properties
+from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
 from trayapp.core.model import Manager
 from trayapp.systemd.bus import BusUnavailable, SystemdError
 from trayapp.systemd.units import read_properties
@@ -21,6 +24,28 @@ if TYPE_CHECKING:
     from trayapp.monitor import Monitor
 
 log = logging.getLogger(__name__)
+
+
+# The unified hierarchy: /sys/fs/cgroup on a cgroup-v2 system, .../unified on a hybrid one.
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+
+
+def cgroup_cpu_nsec(control_group: str, roots: tuple[Path, ...] = CGROUP_ROOTS) -> int | None:
+    """The cgroup's CPU time from its cpu.stat, for when systemd does not report it.
+
+    cgroup v2 keeps usage_usec in every cgroup whether the cpu controller is
+    enabled or not, and the file is world-readable: no privilege, and the
+    daemon is not touched.
+    """
+    for root in roots:
+        try:
+            text = (root / control_group.lstrip("/") / "cpu.stat").read_text()
+        except OSError:
+            continue
+        found = cpu_stat_nsec(text)
+        if found is not None:
+            return found
+    return None
 
 
 class StatsReader(Protocol):
@@ -42,10 +67,13 @@ class MonitorStats:
         if conn is None or not conn.connected:
             return None
         try:
-            return stats_from_properties(await read_properties(conn, service))
+            stats = stats_from_properties(await read_properties(conn, service))
         except (SystemdError, BusUnavailable) as exc:
             log.info("cannot read %s on the %s manager: %s", service, manager, exc)
             return None
+        if stats.cpu_nsec is None and stats.control_group:
+            stats = dataclasses.replace(stats, cpu_nsec=cgroup_cpu_nsec(stats.control_group))
+        return stats
 
     async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
         conn = self.monitor.connections.get(manager)

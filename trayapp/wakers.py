@@ -94,7 +94,8 @@ def _parse_unix_msg(body: bytes) -> tuple[bytes | None, int]:
             break
         value = body[offset + _RTATTR.size : offset + length]
         if kind == UNIX_DIAG_NAME:
-            name = value
+            # A path name comes with its terminating NUL (an abstract one starts with NUL).
+            name = value if value.startswith(b"\0") else value.rstrip(b"\0")
         elif kind == UNIX_DIAG_PEER and len(value) >= 4:
             peer = struct.unpack_from("=I", value)[0]
         offset += _align(length)

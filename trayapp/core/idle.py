@@ -10,8 +10,12 @@ A daemon is idle when its service runs and, over the whole window:
 
 CPU use is what catches clients that came and went inside the window: the
 socket tables show only connections open now, and a served request costs
-CPU.  Where systemd does not account CPU (CPUAccounting=no, the default on
-a cgroup-v1 hybrid system) the verdict says so and rests on the rest.
+CPU.  systemd reports it as CPUUsageNSec where it accounts CPU (the default
+on a unified cgroup-v2 system); on a cgroup-v1 hybrid system it does not
+(CPUAccounting=no, and even with yes when cpu and cpuacct are mounted
+apart), but the unified hierarchy's ``cpu.stat`` of the service's cgroup
+counts the same thing and any user may read it (trayapp/stats.py).  Where
+neither is there, the verdict says so and rests on the other checks.
 
 No timer lives here: the use case (trayapp/idlestop.py) arms one one-shot
 timer per running daemon for the end of its window, and asks ``judge`` when
@@ -52,6 +56,7 @@ class ServiceStats:
     cpu_nsec: int | None = None  # None: systemd does not account its CPU
     memory_bytes: int | None = None  # MemoryCurrent
     memory_peak: int | None = None  # MemoryPeak: systemd 255+ only, absent in 252
+    control_group: str = ""  # ControlGroup: where to find cpu.stat when systemd has no CPU
 
     @property
     def startup_seconds(self) -> float | None:
@@ -96,7 +101,17 @@ def stats_from_properties(props: dict[str, Any]) -> ServiceStats:
         cpu_nsec=_counter(props.get("CPUUsageNSec")),
         memory_bytes=_counter(props.get("MemoryCurrent")),
         memory_peak=_counter(props.get("MemoryPeak")),
+        control_group=group if isinstance(group := props.get("ControlGroup"), str) else "",
     )
+
+
+def cpu_stat_nsec(text: str) -> int | None:
+    """CPU time in ns from a cgroup-v2 ``cpu.stat`` (its ``usage_usec`` line)."""
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "usage_usec" and value.strip().isdigit():
+            return int(value) * 1000
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,8 +155,8 @@ def judge(rules: IdleRules, start: Sample | None, end: Sample, busy: Sequence[st
     else:
         share = cpu_share(start, end)
         if share is None:
-            notes.append("systemd does not account its CPU use (CPUAccounting=no), "
-                         "so CPU was not judged")
+            notes.append("its CPU use is not accounted (neither CPUUsageNSec nor its "
+                         "cgroup's cpu.stat), so CPU was not judged")
         elif share >= rules.cpu_threshold:
             reasons.append(f"it used {share:.1%} of a CPU (idle means below "
                            f"{rules.cpu_threshold:.1%})")

@@ -5,9 +5,10 @@ order, follows each job to its end, and on a failure runs the undo of every
 step already done, newest first.  Plans are made from the daemon as the
 table sees it, so they only contain steps that change something.
 
-on-demand  sockets enabled and listening first, then the service disabled,
-           then the service stopped if it is idle: the daemon stays reachable
-           at every moment (a client arriving mid-way finds a socket).
+on-demand  sockets enabled and the service disabled (one Reload for both),
+           then the sockets started, then the service stopped if it is idle:
+           the daemon stays reachable at every moment (a client arriving
+           mid-way finds a socket or the running service).
 always-on  the service enabled and started; its sockets stay enabled.
 stop       the service stopped; its sockets keep listening, so the next
            client wakes it.  Some packages' PartOf= takes a socket down with
@@ -138,13 +139,20 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
             "(no [Install] section), so nothing would listen after a reboot"
         )
     to_start = tuple(s.name for s in sockets if s.active_state != "active")
+    to_disable = (service.name,) if service.unit_file_state in _ENABLED else ()
+    # Enablement only matters at the next boot, so both changes share one
+    # Reload (each Reload costs PID 1 a full re-read, and polkit a check).
+    # What keeps the daemon reachable now is the order of the runtime steps:
+    # the sockets listen before the service stops.
     steps: list[Step] = []
     if to_enable:
-        steps += [Step(Verb.ENABLE, to_enable), Step(Verb.RELOAD)]
+        steps.append(Step(Verb.ENABLE, to_enable))
+    if to_disable:
+        steps.append(Step(Verb.DISABLE, to_disable))
+    if to_enable or to_disable:
+        steps.append(Step(Verb.RELOAD))
     if to_start:
         steps.append(Step(Verb.START, to_start))
-    if service.unit_file_state in _ENABLED:
-        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
     notes: list[str] = []
     running = d.state in (DaemonState.RUNNING, DaemonState.STARTING)
     if running and stop:

@@ -157,9 +157,20 @@ async def run_plan(
             run.error = exc
             break
     if run.error is not None:
+        # Undo newest first; a Reload is not undone in place but once at the
+        # end, after the enablement changes it made visible are reverted.
+        files_changed = False
         for step in reversed(run.done):
+            if step.verb is Verb.RELOAD:
+                continue
             try:
                 await run_step(conn, jobs, step.undo)
+            except StepFailed as exc:
+                run.rollback_errors.append(exc)
+            files_changed |= step.verb in (Verb.ENABLE, Verb.DISABLE)
+        if files_changed:
+            try:
+                await run_step(conn, jobs, Step(Verb.RELOAD))
             except StepFailed as exc:
                 run.rollback_errors.append(exc)
         for name in sorted(was_active):

@@ -1,0 +1,282 @@
+"""The Preferences window: which daemons the tray shows, per-daemon choices, start at login.
+
+A view over a :class:`trayapp.settings.Settings`: it is built from one, the
+widgets hold the user's edits, and OK hands back a new Settings through the
+``settings_chosen`` signal (Cancel hands back nothing).  Saving it
+(``settings.save``) and applying start-at-login (``autostart.enable``) are the
+caller's job::
+
+    dialog = PreferencesDialog(current, known_keys, validate_unit=check_unit_name)
+    dialog.settings_chosen.connect(apply)   # apply(new: Settings)
+    dialog.show()
+
+The dialog changes only what the user changed: a daemon whose row was left
+alone keeps its entries in ``watched``/``hidden`` and its ``[daemon]`` table
+(or the lack of one), so saving does not rewrite the user's file needlessly.
+Whether a row is shown follows :class:`trayapp.core.watchlist.Watchlist`, the
+same rule the tray uses (well-known daemons show unless hidden, others when
+watched).
+
+Daemon keys are those of the settings file: ``docker.service`` for the system
+manager, ``user:gpg-agent.service`` for the user's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trayapp.core.unitname import BadUnitName, daemon_service_name
+from trayapp.core.watchlist import Watchlist
+from trayapp.settings import Settings, check_daemon_key, daemon_key, parse_daemon_key
+
+from .icons import app_icon
+
+#: Checks a unit name; raises ValueError with a message for the user.
+UnitValidator = Callable[[str], object]
+
+COLUMNS = ("Daemon", "Manager", "Show in tray", "Notify", "Stop when idle")
+COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(len(COLUMNS))
+MAX_IDLE_MINUTES = 7 * 24 * 60
+KEY_ROLE = Qt.ItemDataRole.UserRole
+
+LOGIN_HINT = (
+    "Starts trayapp from your desktop's autostart folder. The alternative is "
+    "the systemd user unit (systemctl --user enable trayapp.service); "
+    "use one or the other: with both, the second copy only finds the first and exits."
+)
+
+
+class DaemonRow(NamedTuple):
+    """The widgets of one daemon's row."""
+
+    key: str
+    show: QCheckBox
+    notify: QCheckBox
+    idle_minutes: QSpinBox
+
+
+class PreferencesDialog(QDialog):
+    #: Emitted with the new Settings when the user presses OK.
+    settings_chosen = Signal(object)
+
+    def __init__(
+        self,
+        current: Settings,
+        known: Iterable[str],
+        *,
+        validate_unit: UnitValidator | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._current = current
+        self._known = frozenset(known)
+        self._validate_unit = validate_unit
+        self.setWindowTitle("trayapp Preferences")
+        self.setWindowIcon(app_icon())
+        self.setMinimumWidth(640)
+        outer = QVBoxLayout(self)
+
+        box = QGroupBox("Daemons")
+        inner = QVBoxLayout(box)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        inner.addWidget(self.table)
+
+        add = QHBoxLayout()
+        add.addWidget(QLabel("Add:"))
+        self.add_manager = QComboBox()
+        self.add_manager.addItem("system", "system")
+        self.add_manager.addItem("yours (--user)", "user")
+        add.addWidget(self.add_manager)
+        self.add_name = QLineEdit()
+        self.add_name.setPlaceholderText("a service, such as podman or cups.service")
+        self.add_name.returnPressed.connect(self.add_from_fields)
+        add.addWidget(self.add_name, 1)
+        self.add_button = QPushButton("Add")
+        self.add_button.setAutoDefault(False)  # Return in the name field adds, not OK
+        self.add_button.clicked.connect(self.add_from_fields)
+        add.addWidget(self.add_button)
+        inner.addLayout(add)
+        self.add_error = QLabel()
+        self.add_error.setWordWrap(True)
+        self.add_error.hide()
+        inner.addWidget(self.add_error)
+        outer.addWidget(box)
+
+        self.start_at_login = QCheckBox("Start trayapp when I log in")
+        self.start_at_login.setChecked(current.start_at_login)
+        outer.addWidget(self.start_at_login)
+        hint = QLabel(LOGIN_HINT)
+        hint.setWordWrap(True)
+        hint.setEnabled(False)  # greyed: a note, not a control
+        outer.addWidget(hint)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+
+        watchlist = self._watchlist()
+        keys = self._known | set(current.watched) | set(current.hidden) | set(current.daemons)
+        for key in sorted(keys, key=_order):
+            self._add_row(key, watchlist.shows_key(key))
+
+    # -- reading the widgets -----------------------------------------------------------
+
+    def rows(self) -> list[DaemonRow]:
+        found = []
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, COL_NAME)
+            assert item is not None
+            show = self.table.cellWidget(r, COL_SHOW)
+            notify = self.table.cellWidget(r, COL_NOTIFY)
+            idle = self.table.cellWidget(r, COL_IDLE)
+            assert isinstance(show, QCheckBox) and isinstance(notify, QCheckBox)
+            assert isinstance(idle, QSpinBox)
+            found.append(DaemonRow(item.data(KEY_ROLE), show, notify, idle))
+        return found
+
+    def row(self, key: str) -> DaemonRow:
+        for row in self.rows():
+            if row.key == key:
+                return row
+        raise KeyError(key)
+
+    def chosen_settings(self) -> Settings:
+        """The Settings the widgets say: the current ones with the user's edits."""
+        current = self._current
+        before = self._watchlist()
+        after = before
+        chosen = current
+        for row in self.rows():
+            show = row.show.isChecked()
+            if show != before.shows_key(row.key):
+                after = after.watch(row.key) if show else after.unwatch(row.key)
+            old = current.daemon(row.key)
+            notify, minutes = row.notify.isChecked(), row.idle_minutes.value()
+            if (notify, minutes) != (old.notify, old.idle_stop_minutes):
+                chosen = chosen.with_daemon(row.key, notify=notify, idle_stop_minutes=minutes)
+        return dataclasses.replace(
+            chosen,
+            watched=after.watched,
+            hidden=after.hidden,
+            start_at_login=self.start_at_login.isChecked(),
+        )
+
+    # -- editing ---------------------------------------------------------------------
+
+    def add_daemon(self, scope: str, text: str) -> str:
+        """Add (or find) the row for a daemon the user names, shown; return its key.
+
+        Raises ValueError with a message for the user when the name is bad.
+        """
+        text = text.strip()
+        try:
+            unit = daemon_service_name(text)
+        except BadUnitName as exc:
+            raise ValueError(str(exc)) from None
+        if not unit.endswith(".service"):
+            # A socket may start a service of another name (Service=): only
+            # the user knows which one they mean.
+            guess = unit.removesuffix(".socket") + ".service"
+            raise ValueError(f"name the service that {unit} starts, such as {guess}")
+        key = daemon_key(scope, unit)
+        check_daemon_key(key, self._validate_unit)
+        for row in self.rows():
+            if row.key == key:
+                row.show.setChecked(True)
+                break
+        else:
+            self._add_row(key, shown=True)
+        self.table.selectRow(self._row_index(key))
+        return key
+
+    def add_from_fields(self) -> None:
+        try:
+            self.add_daemon(self.add_manager.currentData(), self.add_name.text())
+        except ValueError as exc:
+            self.add_error.setText(f"Cannot add {self.add_name.text().strip()!r}: {exc}")
+            self.add_error.show()
+            return
+        self.add_error.hide()
+        self.add_name.clear()
+
+    def accept(self) -> None:
+        self.settings_chosen.emit(self.chosen_settings())
+        super().accept()
+
+    # -- building ----------------------------------------------------------------------
+
+    def _watchlist(self) -> Watchlist:
+        return Watchlist(self._current.watched, self._current.hidden)
+
+    def _add_row(self, key: str, shown: bool) -> None:
+        scope, unit = parse_daemon_key(key)
+        r = self.table.rowCount()
+        self.table.insertRow(r)
+        name = QTableWidgetItem(unit.removesuffix(".service"))
+        name.setData(KEY_ROLE, key)
+        name.setToolTip(key if key in self._known else f"{key}: not found on this machine now")
+        self.table.setItem(r, COL_NAME, name)
+        self.table.setItem(r, COL_MANAGER, QTableWidgetItem("yours" if scope == "user" else scope))
+        daemon = self._current.daemon(key)
+        show = QCheckBox()
+        show.setChecked(shown)
+        show.setAccessibleName(f"Show {unit} in the tray")
+        self.table.setCellWidget(r, COL_SHOW, show)
+        notify = QCheckBox()
+        notify.setChecked(daemon.notify)
+        notify.setAccessibleName(f"Notify about {unit}")
+        notify.setToolTip("Notify when it wakes up, stops or fails")
+        self.table.setCellWidget(r, COL_NOTIFY, notify)
+        idle = QSpinBox()
+        idle.setRange(0, MAX_IDLE_MINUTES)
+        idle.setSpecialValueText("never")  # shown for 0
+        idle.setSuffix(" min")
+        idle.setValue(daemon.idle_stop_minutes)
+        idle.setAccessibleName(f"Stop {unit} after this many idle minutes")
+        idle.setToolTip("Stop it after this many minutes without clients; its socket stays")
+        self.table.setCellWidget(r, COL_IDLE, idle)
+
+    def _row_index(self, key: str) -> int:
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, COL_NAME)
+            if item is not None and item.data(KEY_ROLE) == key:
+                return r
+        raise KeyError(key)
+
+
+def _order(key: str) -> tuple[int, str]:
+    scope, unit = parse_daemon_key(key)
+    return (scope == "user", unit)
