@@ -17,126 +17,20 @@ which one ran; the screenshots show the menus.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-ARTIFACTS = REPO / "artifacts"
+from tests.desktop import ARTIFACTS, Desktop, Lines, X, start_desktop
+
 TESTD = "trayapp-testd.service"
 TESTD_SOCKET = "trayapp-testd.socket"
-DISPLAY = ":5"
 SIGLOG = "/var/lib/trayapp-testbed/stage/testbed/siglog.py"
-X = {"DISPLAY": DISPLAY}
 
 pytestmark = [pytest.mark.testbed, pytest.mark.desktop]
-
-
-class Lines:
-    """Collects a process's output lines with their arrival time (Unix time)."""
-
-    def __init__(self, stream: Any) -> None:
-        self.lines: list[tuple[float, str]] = []
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
-
-    def _read(self, stream: Any) -> None:
-        for line in stream:
-            with self._cond:
-                self.lines.append((time.time(), line.rstrip("\n")))
-                self._cond.notify_all()
-
-    def text(self) -> str:
-        with self._cond:
-            return "\n".join(line for _, line in self.lines)
-
-    def wait_for(self, pattern: str, timeout: float = 20, after: int = 0) -> tuple[float, str]:
-        """The first line from index ``after`` on matching ``pattern``."""
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern)
-        with self._cond:
-            while True:
-                for at, line in self.lines[after:]:
-                    if rx.search(line):
-                        return at, line
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    tail = "\n".join(x for _, x in self.lines[-40:])
-                    raise AssertionError(f"no line matching {pattern!r} in {timeout}s:\n{tail}")
-                self._cond.wait(left)
-
-
-class Desktop:
-    def __init__(self, tb: Any) -> None:
-        self.tb = tb
-        self.procs: list[subprocess.Popen[str]] = []
-        self.app: subprocess.Popen[str] | None = None
-        self.log: Lines | None = None
-        self.notes: Lines | None = None
-        self.timings: list[str] = []
-
-    def start(self, argv: list[str] | str, **kw: Any) -> subprocess.Popen[str]:
-        p = self.tb.popen(argv, user="alice", env=X, **kw)
-        self.procs.append(p)
-        return p
-
-    def sh(self, cmd: str, check: bool = True, timeout: float = 30) -> str:
-        res = self.tb.run(cmd, user="alice", env=X, check=check, timeout=timeout)
-        return str(res.stdout)
-
-    def wait(self, what: str, probe: Callable[[], bool], timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while not probe():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
-            time.sleep(0.1)
-
-    def screenshot(self, name: str, crop: str | None = None) -> Path:
-        inside = f"/home/alice/{name}.png"
-        self.sh(f"import -window root {inside}")
-        out = ARTIFACTS / f"{name}.png"
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(self.tb.host_path(inside), out)
-        if crop:  # a magnified copy of a small region, to look at the icon
-            subprocess.run(["convert", str(out), "-crop", crop, "+repage", "-scale", "800%",
-                            str(ARTIFACTS / f"{name}-zoom.png")], check=True)  # fmt: skip
-        return out
-
-    def tray_geometry(self) -> tuple[int, int, int, int] | None:
-        """x, y, width, height of trayer's panel, once an icon widened it."""
-        out = self.sh("xdotool search --class trayer getwindowgeometry %@", check=False)
-        found = re.findall(r"Position: (\d+),(\d+).*?\n\s*Geometry: (\d+)x(\d+)", out)
-        for x, y, w, h in found:
-            if int(h) >= 24 and int(w) >= 16:
-                return int(x), int(y), int(w), int(h)
-        return None
-
-    def click_icon(self) -> None:
-        geo = self.tray_geometry()
-        assert geo is not None, "no icon in the tray"
-        x, y, w, h = geo
-        self.sh(f"xdotool mousemove {x + w // 2} {y + h // 2} click 1")
-        time.sleep(0.6)
-
-    def keys(self, *keys: str) -> None:
-        for key in keys:
-            self.sh(f"xdotool key {key}")
-            time.sleep(0.3)
-
-    def stop(self) -> None:
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
 
 
 def on_demand_testd(tb: Any) -> None:
@@ -159,34 +53,11 @@ def wait_units(d: Desktop, wanted: dict[str, tuple[str, str]], timeout: float = 
 def desktop(testbed: Any) -> Iterator[Desktop]:
     tb = testbed
     on_demand_testd(tb)
-    # The harness stages trayapp/ but not resources/; the stage is a bind
-    # mount of a host directory, so a copy made now shows inside.
-    stage_resources = tb.state / "stage" / "resources"
-    if not stage_resources.exists():
-        shutil.copytree(REPO / "resources", stage_resources)
-        for path in [stage_resources, *stage_resources.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
     tb.run("mkdir -p ~/.config/trayapp && printf '%s\\n' 'watched = [\"trayapp-testd.service\"]' "
            "'hidden = [\"docker.service\"]' > ~/.config/trayapp/settings.toml",
            user="alice")  # fmt: skip
-    d = Desktop(tb)
+    d = start_desktop(tb)
     try:
-        d.start(f"exec Xvfb {DISPLAY} -screen 0 640x240x24 -nolisten tcp 2>/home/alice/xvfb.log")
-        d.wait("Xvfb", lambda: "640 240" in d.sh("xdotool getdisplaygeometry", check=False))
-        d.start("exec trayer --edge top --align right --widthtype request --height 32 "
-                "--transparent false 2>/home/alice/trayer.log")  # fmt: skip
-        d.start("exec dunst 2>/home/alice/dunst.log")
-        monitor = d.start(
-            ["dbus-monitor", "--session",
-             "interface='org.freedesktop.Notifications',member='Notify'"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        d.notes = Lines(monitor.stdout)
-        d.notes.wait_for("NameAcquired")  # monitoring before the app says anything
-        d.app = d.start(tb.trayapp_argv("-v"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        d.log = Lines(d.app.stdout)
-        d.log.wait_for(r"tray status None -> ")
-        d.wait("the icon in the tray", lambda: d.tray_geometry() is not None)
         yield d
     finally:
         d.stop()

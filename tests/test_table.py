@@ -120,3 +120,9 @@ def test_since_only_moves_when_the_state_a_user_sees_changes() -> None:
     assert d is not None and d.since_usec == 10
     table.update(S, "docker.service", {"active_state": "inactive", "state_change_usec": 40})
     assert seen[-1].new is not None and seen[-1].new.since_usec == 40
+
+
+def test_socket_without_a_unit_file_is_no_daemon() -> None:
+    table, _ = make()
+    table.replace(S, [*units(), UnitInfo(name="ghost.socket", load_state="not-found")])
+    assert [d.service for d in table.daemons()] == ["docker.service"]

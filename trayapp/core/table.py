@@ -130,7 +130,8 @@ class DaemonTable:
     def _sockets_of(self, manager: Manager, services: set[str]) -> dict[str, list[UnitInfo]]:
         found: dict[str, list[UnitInfo]] = {}
         for unit in self._units[manager].values():
-            if unit.is_socket:
+            # A socket systemd only knows by reference (no unit file) is no daemon.
+            if unit.is_socket and unit.load_state != "not-found":
                 service = service_of(unit)
                 if service in services:
                     found.setdefault(service, []).append(unit)

@@ -27,7 +27,8 @@ import dataclasses
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -119,10 +120,12 @@ class PreferencesDialog(QDialog):
         add.addWidget(self.add_manager)
         self.add_name = QLineEdit()
         self.add_name.setPlaceholderText("a service, such as podman or cups.service")
-        self.add_name.returnPressed.connect(self.add_from_fields)
+        # Return in the name field adds; without the filter the dialog would
+        # also take it as a press on OK (QLineEdit passes Return on).
+        self.add_name.installEventFilter(self)
         add.addWidget(self.add_name, 1)
         self.add_button = QPushButton("Add")
-        self.add_button.setAutoDefault(False)  # Return in the name field adds, not OK
+        self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self.add_from_fields)
         add.addWidget(self.add_button)
         inner.addLayout(add)
@@ -202,6 +205,8 @@ class PreferencesDialog(QDialog):
         Raises ValueError with a message for the user when the name is bad.
         """
         text = text.strip()
+        if not text:
+            raise ValueError("type the name of a service, such as podman")
         try:
             unit = daemon_service_name(text)
         except BadUnitName as exc:
@@ -231,6 +236,17 @@ class PreferencesDialog(QDialog):
             return
         self.add_error.hide()
         self.add_name.clear()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.add_name
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.add_from_fields()
+            return True
+        return super().eventFilter(watched, event)
 
     def accept(self) -> None:
         self.settings_chosen.emit(self.chosen_settings())

@@ -1,0 +1,150 @@
+"""A real virtual desktop inside the testbed: Xvfb, trayer, dunst, and the applet.
+
+Shared by the end-to-end tests (tests/test_e2e_tray.py) and the demo
+(tests/demo.py).  Everything runs as alice inside the booted testbed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "artifacts"
+DISPLAY = ":5"
+X = {"DISPLAY": DISPLAY}
+
+
+class Lines:
+    """Collects a process's output lines with their arrival time (Unix time)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.lines: list[tuple[float, str]] = []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            with self._cond:
+                self.lines.append((time.time(), line.rstrip("\n")))
+                self._cond.notify_all()
+
+    def text(self) -> str:
+        with self._cond:
+            return "\n".join(line for _, line in self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = 20, after: int = 0) -> tuple[float, str]:
+        """The first line from index ``after`` on matching ``pattern``."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        with self._cond:
+            while True:
+                for at, line in self.lines[after:]:
+                    if rx.search(line):
+                        return at, line
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    tail = "\n".join(x for _, x in self.lines[-40:])
+                    raise AssertionError(f"no line matching {pattern!r} in {timeout}s:\n{tail}")
+                self._cond.wait(left)
+
+
+class Desktop:
+    def __init__(self, tb: Any) -> None:
+        self.tb = tb
+        self.procs: list[subprocess.Popen[str]] = []
+        self.app: subprocess.Popen[str] | None = None
+        self.log: Lines | None = None
+        self.notes: Lines | None = None
+        self.timings: list[str] = []
+
+    def start(self, argv: list[str] | str, **kw: Any) -> subprocess.Popen[str]:
+        p = self.tb.popen(argv, user="alice", env=X, **kw)
+        self.procs.append(p)
+        return p
+
+    def sh(self, cmd: str, check: bool = True, timeout: float = 30) -> str:
+        res = self.tb.run(cmd, user="alice", env=X, check=check, timeout=timeout)
+        return str(res.stdout)
+
+    def wait(self, what: str, probe: Callable[[], bool], timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while not probe():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.1)
+
+    def screenshot(self, name: str, crop: str | None = None) -> Path:
+        inside = f"/home/alice/{name}.png"
+        self.sh(f"import -window root {inside}")
+        out = ARTIFACTS / f"{name}.png"
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(self.tb.host_path(inside), out)
+        if crop:  # a magnified copy of a small region, to look at the icon
+            subprocess.run(["convert", str(out), "-crop", crop, "+repage", "-scale", "800%",
+                            str(ARTIFACTS / f"{name}-zoom.png")], check=True)  # fmt: skip
+        return out
+
+    def tray_geometry(self) -> tuple[int, int, int, int] | None:
+        """x, y, width, height of trayer's panel, once an icon widened it."""
+        out = self.sh("xdotool search --class trayer getwindowgeometry %@", check=False)
+        found = re.findall(r"Position: (\d+),(\d+).*?\n\s*Geometry: (\d+)x(\d+)", out)
+        for x, y, w, h in found:
+            if int(h) >= 24 and int(w) >= 16:
+                return int(x), int(y), int(w), int(h)
+        return None
+
+    def click_icon(self) -> None:
+        geo = self.tray_geometry()
+        assert geo is not None, "no icon in the tray"
+        x, y, w, h = geo
+        self.sh(f"xdotool mousemove {x + w // 2} {y + h // 2} click 1")
+        time.sleep(0.6)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.sh(f"xdotool key {key}")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+
+
+def start_desktop(tb: Any, app_args: tuple[str, ...] = ("-v",), size: str = "640x240") -> Desktop:
+    """Xvfb, trayer, dunst, a Notify monitor and the applet, each ready before the next."""
+    d = Desktop(tb)
+    try:
+        d.start(f"exec Xvfb {DISPLAY} -screen 0 {size}x24 -nolisten tcp 2>/home/alice/xvfb.log")
+        geometry = size.replace("x", " ")
+        d.wait("Xvfb", lambda: geometry in d.sh("xdotool getdisplaygeometry", check=False))
+        d.start("exec trayer --edge top --align right --widthtype request --height 32 "
+                "--transparent false 2>/home/alice/trayer.log")  # fmt: skip
+        d.start("exec dunst 2>/home/alice/dunst.log")
+        monitor = d.start(
+            ["dbus-monitor", "--session",
+             "interface='org.freedesktop.Notifications',member='Notify'"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        d.notes = Lines(monitor.stdout)
+        d.notes.wait_for("NameAcquired")  # monitoring before the app says anything
+        d.app = d.start(tb.trayapp_argv(*app_args), stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT)
+        d.log = Lines(d.app.stdout)
+        d.log.wait_for(r"tray status None -> ")
+        d.wait("the icon in the tray", lambda: d.tray_geometry() is not None)
+    except BaseException:
+        d.stop()
+        raise
+    return d

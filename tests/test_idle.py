@@ -1,0 +1,339 @@
+"""Idle rules (core/idle.py) with explicit times, and the IdleWatcher's timers.
+
+The watcher runs on a real DaemonTable and a real asyncio loop with windows
+of a few tens of milliseconds; what systemd, the busy check and the user
+would answer comes from the small fakes below (the Protocols it is given).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from tests.daemons import set_state, table_with
+from trayapp.busy import BusyReport
+from trayapp.core.history import EndReason
+from trayapp.core.idle import (
+    IdleRules,
+    Sample,
+    ServiceStats,
+    TimerStep,
+    cpu_share,
+    cpu_stat_nsec,
+    judge,
+    stats_from_properties,
+    timer_step,
+)
+from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action
+from trayapp.core.table import Change, DaemonTable
+from trayapp.idlestop import Decision, IdleWatcher, PlainNotifier
+
+S = Manager.SYSTEM
+RULES = IdleRules(window=600, cpu_threshold=0.01)
+
+# -- judge: the rules, with a frozen clock ---------------------------------------------
+
+
+def test_idle_when_nothing_happened_for_the_whole_window() -> None:
+    start, end = Sample(100.0, 5_000_000, "a"), Sample(700.0, 5_000_000, "a")
+    assert judge(RULES, start, end, []) == judge(RULES, start, end, ())
+    assert judge(RULES, start, end, []).idle
+
+
+def test_busy_reasons_from_the_connection_and_daemon_checks_are_kept() -> None:
+    v = judge(RULES, Sample(0, 0, "a"), Sample(600, 0, "a"), ["1 client connection(s) open"])
+    assert not v.idle and v.reasons == ("1 client connection(s) open",)
+
+
+def test_cpu_at_the_threshold_is_busy_below_is_idle() -> None:
+    # 1 % of a CPU over 600 s is 6 s of CPU time.
+    at = judge(RULES, Sample(0, 0, "a"), Sample(600, 6_000_000_000, "a"), [])
+    below = judge(RULES, Sample(0, 0, "a"), Sample(600, 5_900_000_000, "a"), [])
+    assert not at.idle and "1.0% of a CPU" in at.reasons[0]
+    assert below.idle
+
+
+def test_unknown_cpu_is_said_not_guessed() -> None:
+    v = judge(RULES, Sample(0, None, "a"), Sample(600, None, "a"), [])
+    assert v.idle and "not accounted" in v.notes[0]
+
+
+def test_a_restart_inside_the_window_or_a_missing_start_is_not_idle() -> None:
+    assert not judge(RULES, Sample(0, 0, "a"), Sample(600, 0, "b"), []).idle
+    assert not judge(RULES, None, Sample(600, 0, "b"), []).idle
+    assert not judge(RULES, Sample(0, 0, "a"), Sample(100, 0, "a"), []).idle  # too early
+
+
+def test_cpu_share() -> None:
+    assert cpu_share(Sample(0, 0), Sample(2, 1_000_000_000)) == 0.5
+    assert cpu_share(Sample(0, None), Sample(2, 1)) is None
+    assert cpu_share(Sample(2, 0), Sample(2, 1)) is None
+
+
+def test_stats_from_systemd_properties() -> None:
+    props = {
+        "ActiveState": "active",
+        "InvocationID": bytes.fromhex("00112233445566778899aabbccddeeff"),
+        "InactiveExitTimestamp": 1_700_000_000_000_000,
+        "ActiveEnterTimestamp": 1_700_000_000_250_000,
+        "InactiveExitTimestampMonotonic": 5_000_000,
+        "ActiveEnterTimestampMonotonic": 5_250_000,
+        "CPUUsageNSec": 2**64 - 1,  # not accounted
+        "MemoryCurrent": 4096,
+        "ControlGroup": "/system.slice/x.service",
+    }
+    s = stats_from_properties(props)
+    assert s.invocation == "00112233445566778899aabbccddeeff"
+    assert s.cpu_nsec is None and s.memory_bytes == 4096 and s.memory_peak is None
+    assert s.startup_seconds == 0.25
+    assert s.control_group == "/system.slice/x.service"
+    assert stats_from_properties({"InvocationID": [0] * 16}).invocation == ""
+    assert stats_from_properties({"ActiveEnterTimestamp": 0}).active_enter_usec is None
+
+
+def test_cpu_stat_parsing() -> None:
+    assert cpu_stat_nsec("usage_usec 1873380\nuser_usec 1839920\n") == 1_873_380_000
+    assert cpu_stat_nsec("user_usec 5\n") is None
+
+
+def test_timer_steps_follow_running() -> None:
+    table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    steps: list[TimerStep | None] = []
+    table.listen(lambda changes: steps.extend(timer_step(c) for c in changes))
+    for state in (DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING,
+                  DaemonState.DORMANT, DaemonState.RUNNING, DaemonState.FAILED):
+        set_state(table, S, "x", state)
+    assert steps == [None, TimerStep.ARM, TimerStep.CANCEL, None, TimerStep.ARM,
+                     TimerStep.CANCEL]
+
+
+# -- the watcher: one one-shot timer per running daemon ------------------------------------
+
+WINDOW = 0.05
+
+
+@dataclass
+class FakeSystem:
+    """What systemd, busy.check and the stop action answer."""
+
+    table: DaemonTable
+    cpu: int = 0
+    busy: list[str] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)
+    busy_checks: list[str] = field(default_factory=list)
+    stops: list[str] = field(default_factory=list)
+    stop_ok: bool = True
+
+    async def service(self, manager: Manager, service: str) -> ServiceStats | None:
+        self.reads.append(service)
+        d = self.table.daemon(manager, service)
+        running = d is not None and d.state is DaemonState.RUNNING
+        return ServiceStats(active_state="active" if running else "inactive",
+                            invocation="inv", cpu_nsec=self.cpu)
+
+    async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
+        return ("running", 0.0)
+
+    async def busy_check(self, service: str, listen: list[tuple[str, str]]) -> BusyReport:
+        self.busy_checks.append(service)
+        return BusyReport(reasons=list(self.busy))
+
+    async def stop(self, manager: Manager, service: str) -> Outcome:
+        self.stops.append(service)
+        if self.stop_ok:
+            set_state(self.table, manager, service.removesuffix(".service"), DaemonState.DORMANT)
+            return Outcome(Action.STOP, manager, service, Status.DONE, "Done.")
+        return Outcome(Action.STOP, manager, service, Status.FAILED, "it is busy")
+
+
+class FakeNotifier:
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer  # None: the user never answers
+        self.warned: list[tuple[str, float]] = []
+        self.announced: list[str] = []
+        self.withdrawn = 0
+
+    async def warn(self, daemon: Daemon, seconds: float) -> str:
+        self.warned.append((daemon.service, seconds))
+        try:
+            if self.answer is None:
+                await asyncio.sleep(3600)
+            return self.answer or "stop"
+        except asyncio.CancelledError:
+            self.withdrawn += 1
+            raise
+
+    def announce(self, text: str) -> None:
+        self.announced.append(text)
+
+
+class FakeRecorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, EndReason | None]] = []
+
+    def expect_stop(self, key: tuple[Manager, str], reason: EndReason) -> None:
+        self.calls.append(("expect", reason))
+
+    def stop_done(self, key: tuple[Manager, str], reason: EndReason) -> None:
+        self.calls.append(("done", reason))
+
+    def saw(self, key: tuple[Manager, str], stats: object) -> None:
+        self.calls.append(("saw", None))
+
+
+def make(answer: str | None = "stop", grace: float = 0.05, **kw: object
+         ) -> tuple[IdleWatcher, FakeSystem, FakeNotifier, list[Decision], FakeRecorder]:
+    table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
+                       ("y", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    system = FakeSystem(table, **kw)  # type: ignore[arg-type]
+    notifier = FakeNotifier(answer)
+    decisions: list[Decision] = []
+    recorder = FakeRecorder()
+    watcher = IdleWatcher(
+        table, system, system.stop, notifier,
+        lambda d: WINDOW if d.service == "x.service" else None,
+        grace=grace, busy_check=system.busy_check, recorder=recorder,
+        on_decision=decisions.append,
+    )
+    watcher.start()
+    return watcher, system, notifier, decisions, recorder
+
+
+async def until(predicate: object, timeout: float = 2.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.005)
+
+
+async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
+    watcher, system, notifier, decisions, recorder = make(answer=None)
+    assert watcher.armed() == {}  # dormant: no timer, nothing read
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    assert watcher.armed() == {(S, "x.service"): WINDOW}
+    await until(lambda: system.stops)
+    await until(lambda: notifier.announced)
+    assert notifier.warned == [("x.service", 0.05)]  # the warning came first
+    assert "Stopped x" in notifier.announced[0]
+    assert [d.event for d in decisions] == ["armed", "idle", "stopped"]
+    assert recorder.calls[-2:] == [("expect", EndReason.IDLE), ("done", EndReason.IDLE)]
+    assert watcher.armed() == {}
+
+
+async def test_keep_running_cancels_that_stop_and_asks_again_later() -> None:
+    watcher, system, notifier, decisions, _ = make(answer="keep")
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: len(notifier.warned) >= 2)
+    assert system.stops == []
+    assert "keeps running" in notifier.announced[0]
+    assert [d.event for d in decisions][:4] == ["armed", "idle", "kept", "armed"]
+    watcher.close()
+
+
+async def test_busy_rearms_without_a_warning_until_it_is_idle() -> None:
+    watcher, system, notifier, decisions, _ = make(answer="stop")
+    system.busy = ["1 client connection(s) open on its sockets"]
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: len(system.busy_checks) >= 3)
+    assert notifier.warned == [] and system.stops == []
+    assert {d.event for d in decisions} == {"armed", "busy"}
+    system.busy = []
+    await until(lambda: system.stops)
+    assert notifier.warned
+
+
+async def test_cpu_use_keeps_it_running() -> None:
+    watcher, system, notifier, decisions, _ = make(answer="stop")
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+
+    async def burn() -> None:
+        while True:
+            system.cpu += 10_000_000  # 10 ms of CPU every 5 ms: 200 % of a CPU
+            await asyncio.sleep(0.005)
+
+    task = asyncio.get_running_loop().create_task(burn())
+    try:
+        await until(lambda: sum(d.event == "busy" for d in decisions) >= 2)
+    finally:
+        task.cancel()
+    assert system.stops == [] and notifier.warned == []
+    assert "of a CPU" in next(d for d in decisions if d.event == "busy").reasons[0]
+    watcher.close()
+
+
+async def test_stopping_elsewhere_cancels_the_timer_and_withdraws_a_warning() -> None:
+    watcher, system, notifier, decisions, _ = make(answer=None, grace=10.0)
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: notifier.warned)
+    set_state(system.table, S, "x", DaemonState.DORMANT)
+    await until(lambda: notifier.withdrawn == 1)
+    assert system.stops == [] and watcher.armed() == {}
+
+
+async def test_a_refused_stop_is_announced_and_rearmed() -> None:
+    watcher, system, notifier, decisions, _ = make(answer="stop", stop_ok=False)
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: any(d.event == "not-stopped" for d in decisions))
+    assert "Did not stop idle x" in notifier.announced[0]
+    assert watcher.armed() == {(S, "x.service"): WINDOW}
+    watcher.close()
+
+
+async def test_daemons_without_a_window_and_dormant_ones_are_never_read() -> None:
+    watcher, system, notifier, decisions, _ = make()
+    set_state(system.table, S, "y", DaemonState.RUNNING)  # no idle window for y
+    await asyncio.sleep(WINDOW * 4)
+    assert system.reads == [] and system.busy_checks == [] and watcher.armed() == {}
+
+
+async def test_reconfigure_arms_a_daemon_already_running() -> None:
+    table = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
+    system = FakeSystem(table)
+    windows: dict[str, float] = {}
+    watcher = IdleWatcher(table, system, system.stop, FakeNotifier("stop"),
+                          lambda d: windows.get(d.service), busy_check=system.busy_check)
+    watcher.start()
+    assert watcher.armed() == {}
+    windows["x.service"] = 10.0
+    watcher.reconfigure()
+    assert watcher.armed() == {(S, "x.service"): 10.0}
+    del windows["x.service"]
+    watcher.reconfigure()
+    assert watcher.armed() == {}
+
+
+async def test_plain_notifier_reads_keep_from_its_input() -> None:
+    lines: list[dict[str, object]] = []
+    reader = asyncio.StreamReader()
+    notifier = PlainNotifier(lines.append, reader)
+    d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
+    reader.feed_data(b"keep\n")
+    assert await notifier.warn(d, 1.0) == "keep"
+    assert lines[0]["event"] == "warning"
+    assert await notifier.warn(d, 0.02) == "stop"  # no answer in time
+    reader.feed_eof()
+    assert await notifier.warn(d, 0.02) == "stop"  # nobody left to answer
+
+
+@pytest.mark.parametrize("answer", ["stop", "keep"])
+async def test_changes_of_other_daemons_leave_the_timer_alone(answer: str) -> None:
+    watcher, system, notifier, decisions, _ = make(answer=answer)
+    set_state(system.table, S, "x", DaemonState.RUNNING)
+    set_state(system.table, S, "y", DaemonState.RUNNING)
+    set_state(system.table, S, "y", DaemonState.DORMANT)
+    assert watcher.armed() == {(S, "x.service"): WINDOW}
+    watcher.close()
+
+
+def test_change_kinds_used_here_come_from_the_real_table() -> None:
+    # A guard for the fakes above: the table really reports these transitions.
+    table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    seen: list[Change] = []
+    table.listen(seen.extend)
+    set_state(table, S, "x", DaemonState.RUNNING)
+    assert seen and seen[-1].new is not None and seen[-1].new.state is DaemonState.RUNNING

@@ -1,0 +1,217 @@
+"""The Preferences window on the offscreen platform: edits in, Settings out.
+
+The user's clicks and key presses go through QTest (pytest-qt's qtbot); the
+Settings that OK hands back are compared whole, and saved with the real
+settings module to show that an untouched dialog leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QStyle, QStyleOptionButton
+
+from trayapp import settings as st
+from trayapp.core.unitname import check_unit_name
+from trayapp.qt.preferences import PreferencesDialog
+from trayapp.settings import DaemonSettings, Settings
+
+# What the monitor found on this imaginary machine.
+KNOWN = ["docker.service", "cups.service", "trayapp-testd.service", "user:gpg-agent.service"]
+
+CURRENT = Settings(
+    watched=("user:trayapp-testd.service",),  # not found now: still listed
+    hidden=("cups.service",),
+    daemons={"docker.service": DaemonSettings(notify=False, idle_stop_minutes=15)},
+    start_at_login=False,
+)
+
+
+@pytest.fixture
+def dialog(qtbot: Any) -> PreferencesDialog:
+    d = PreferencesDialog(CURRENT, KNOWN, validate_unit=check_unit_name)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    return d
+
+
+def click(qtbot: Any, box: QCheckBox) -> None:
+    """Click where a person would: on the box itself (a click elsewhere in a
+    wide check box's rectangle does nothing)."""
+    option = QStyleOptionButton()
+    option.initFrom(box)
+    where = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    before = box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=where.center())
+    assert box.isChecked() != before
+
+
+def press_ok(qtbot: Any, dialog: PreferencesDialog) -> Settings:
+    with qtbot.waitSignal(dialog.settings_chosen, timeout=2000) as blocker:
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    chosen = blocker.args[0]
+    assert isinstance(chosen, Settings)
+    return chosen
+
+
+def test_rows_show_the_settings(dialog: PreferencesDialog) -> None:
+    # System daemons first, then the user's; every key of the settings too.
+    assert [r.key for r in dialog.rows()] == [
+        "cups.service",
+        "docker.service",
+        "trayapp-testd.service",
+        "user:gpg-agent.service",
+        "user:trayapp-testd.service",
+    ]
+    shown = {r.key: r.show.isChecked() for r in dialog.rows()}
+    assert shown == {
+        "cups.service": False,  # well known, but hidden
+        "docker.service": True,  # well known
+        "trayapp-testd.service": False,  # found, but nobody asked for it
+        "user:gpg-agent.service": False,
+        "user:trayapp-testd.service": True,  # watched
+    }
+    docker = dialog.row("docker.service")
+    assert not docker.notify.isChecked()
+    assert docker.idle_minutes.value() == 15
+    assert dialog.row("cups.service").notify.isChecked()  # the default
+    assert dialog.row("cups.service").idle_minutes.text() == "never"
+    assert not dialog.start_at_login.isChecked()
+
+
+def test_ok_without_edits_gives_the_same_settings(qtbot: Any, dialog: PreferencesDialog) -> None:
+    assert press_ok(qtbot, dialog) == CURRENT
+
+
+def test_edits_become_settings(qtbot: Any, dialog: PreferencesDialog) -> None:
+    click(qtbot, dialog.row("trayapp-testd.service").show)  # watch it
+    click(qtbot, dialog.row("docker.service").show)  # hide a well-known one
+    click(qtbot, dialog.row("cups.service").show)  # unhide
+    click(qtbot, dialog.row("user:gpg-agent.service").notify)  # quiet
+    idle = dialog.row("docker.service").idle_minutes
+    idle.selectAll()
+    qtbot.keyClicks(idle, "30")
+    click(qtbot, dialog.start_at_login)
+
+    assert press_ok(qtbot, dialog) == Settings(
+        watched=("user:trayapp-testd.service", "trayapp-testd.service"),
+        hidden=("docker.service",),
+        daemons={
+            "docker.service": DaemonSettings(notify=False, idle_stop_minutes=30),
+            "user:gpg-agent.service": DaemonSettings(notify=False, idle_stop_minutes=0),
+        },
+        start_at_login=True,
+    )
+
+
+def test_unwatching_a_daemon_not_well_known_drops_it(qtbot: Any, dialog: PreferencesDialog) -> None:
+    click(qtbot, dialog.row("user:trayapp-testd.service").show)
+    chosen = press_ok(qtbot, dialog)
+    assert chosen.watched == ()
+    assert chosen.hidden == ("cups.service",)
+
+
+def test_idle_minutes_back_to_never(qtbot: Any, dialog: PreferencesDialog) -> None:
+    idle = dialog.row("docker.service").idle_minutes
+    idle.selectAll()
+    qtbot.keyClicks(idle, "0")
+    assert idle.value() == 0
+    chosen = press_ok(qtbot, dialog)
+    assert chosen.daemon("docker.service") == DaemonSettings(notify=False, idle_stop_minutes=0)
+
+
+def test_cancel_gives_nothing(qtbot: Any, dialog: PreferencesDialog) -> None:
+    click(qtbot, dialog.start_at_login)
+    seen: list[object] = []
+    dialog.settings_chosen.connect(seen.append)
+    cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    assert seen == []
+
+
+def test_add_a_user_daemon_by_short_name(qtbot: Any, dialog: PreferencesDialog) -> None:
+    dialog.add_manager.setCurrentIndex(dialog.add_manager.findData("user"))
+    qtbot.keyClicks(dialog.add_name, "syncthing")
+    qtbot.keyClick(dialog.add_name, Qt.Key.Key_Return)  # adds; does not press OK
+    assert dialog.isVisible()
+    assert dialog.add_name.text() == ""
+    assert dialog.add_error.isHidden()
+    assert dialog.row("user:syncthing.service").show.isChecked()
+    # podman is well known: shown without an entry of its own once present.
+    assert dialog.add_daemon("user", "podman.service") == "user:podman.service"
+    chosen = press_ok(qtbot, dialog)
+    assert chosen.watched == ("user:trayapp-testd.service", "user:syncthing.service")
+
+
+def test_adding_a_hidden_one_shows_it(qtbot: Any, dialog: PreferencesDialog) -> None:
+    qtbot.keyClicks(dialog.add_name, "cups.service")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert len(dialog.rows()) == 5  # found, not added twice
+    assert dialog.row("cups.service").show.isChecked()
+    assert press_ok(qtbot, dialog).hidden == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("docker.socket", "name the service that docker.socket starts"),
+        ("two words", "not allowed in unit names"),
+        ("backup.timer", "not a service or socket unit"),
+        ("", "type the name of a service"),
+    ],
+)
+def test_bad_names_are_refused_with_a_reason(
+    qtbot: Any, dialog: PreferencesDialog, text: str, says: str
+) -> None:
+    qtbot.keyClicks(dialog.add_name, text)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.add_error.isVisible()
+    assert says in dialog.add_error.text()
+    assert len(dialog.rows()) == 5
+    assert dialog.add_name.text() == text  # left for the user to correct
+
+
+def test_the_callers_unit_check_applies(qtbot: Any) -> None:
+    def no_cups(unit: str) -> None:
+        if unit.startswith("cups"):
+            raise ValueError("cups is not allowed here")
+
+    d = PreferencesDialog(Settings(), [], validate_unit=no_cups)
+    qtbot.addWidget(d)
+    with pytest.raises(ValueError, match="not allowed here"):
+        d.add_daemon("system", "cups")
+    assert d.add_daemon("system", "podman") == "podman.service"
+
+
+def test_untouched_dialog_leaves_the_file_as_it_was(
+    qtbot: Any, dialog: PreferencesDialog, tmp_path: Path
+) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(
+        "# mine\n"
+        'watched = ["user:trayapp-testd.service"]\n'
+        'hidden = ["cups.service"]  # never\n'
+        "start_at_login = false\n\n"
+        '[daemon."docker.service"]\nnotify = false\nidle_stop_minutes = 15\n'
+    )
+    before = path.read_text()
+    assert st.load(path).settings == CURRENT
+    st.save(press_ok(qtbot, dialog), path, check_unit_name)
+    assert path.read_text() == before
+
+
+def test_edited_settings_save_and_load_back(
+    qtbot: Any, dialog: PreferencesDialog, tmp_path: Path
+) -> None:
+    click(qtbot, dialog.row("trayapp-testd.service").show)
+    click(qtbot, dialog.row("user:gpg-agent.service").notify)
+    chosen = press_ok(qtbot, dialog)
+    path = tmp_path / "settings.toml"
+    st.save(chosen, path, check_unit_name)
+    assert st.load(path, check_unit_name) == (chosen, None)
