@@ -13,7 +13,7 @@ from trayapp.core.unitname import BadUnitName, check_unit_name
 NAMECHECK = "/var/lib/trayapp-testbed/stage/testbed/namecheck.py"
 SUFFIXES = [".service", ".socket", ".target", ".mount", ".timer", ".bogus", "", "."]
 # Mostly the characters that matter to the grammar, some that never belong.
-ALPHABET = st.sampled_from(list("abcXYZ019:-_.\\@ /") + ["é", "\t", "*", "'", "ü"])
+ALPHABET = st.sampled_from([*"abcXYZ019:-_.\\@ /", "é", "\t", "*", "'", "ü"])
 
 names = st.builds(
     lambda stem, suffix: stem + suffix,
