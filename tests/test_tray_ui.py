@@ -302,6 +302,8 @@ def tray_app(qapp: QApplication, loop: asyncio.AbstractEventLoop,
     controller = FakeController()
     app.controller = controller  # type: ignore[assignment]
     app.notifier = FakeNotifier()  # type: ignore[assignment]
+    assert app.snapshot().status is TrayStatus.BUSY  # nothing read yet: no guess
+    app.started = True
     app.tray = Tray(app.snapshot, app)
     table.listen(app._on_changes)
     controller.listen(app._on_outcome)

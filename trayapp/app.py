@@ -78,6 +78,7 @@ class TrayApp:
         self.controller: Controller | None = None
         self.notifier: Notifier | None = None
         self.refresher = Coalescer(self.refresh)
+        self.started = False  # until the managers have been read once
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
         self.window = StatusWindow(self.snapshot, self)
@@ -95,6 +96,7 @@ class TrayApp:
             problems=problems,
             lost=bool(problems),
             now=time.time(),
+            starting=not self.started,
         )
 
     def refresh(self) -> None:
@@ -306,7 +308,9 @@ class TrayApp:
         await self.monitor.watch()
         for manager, text in self.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
+        self.started = True
         self.refresh()
+        log.debug("first state shown: %s", self.tray.status if self.tray else None)
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -12,7 +12,6 @@ its service is active (the caller reads ActiveState first):
 from __future__ import annotations
 
 import asyncio
-import http.client
 import json
 import logging
 import socket
@@ -57,25 +56,26 @@ def open_connections(listen: list[tuple[str, str]]) -> int:
     return total
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str) -> None:
-        super().__init__("localhost", timeout=DOCKER_TIMEOUT)
-        self._path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(DOCKER_TIMEOUT)
-        self.sock.connect(self._path)
-
-
 def _docker_get(path: str, url: str) -> object:
-    conn = _UnixHTTPConnection(path)
+    # http.client (and the email package it pulls in) costs a resident 2.5 MiB:
+    # imported only when Docker runs and is asked.
+    import http.client
+
+    class UnixHTTPConnection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(DOCKER_TIMEOUT)
+            self.sock.connect(path)
+
+    conn = UnixHTTPConnection("localhost", timeout=DOCKER_TIMEOUT)
     try:
         conn.request("GET", url)
         reply = conn.getresponse()
         if reply.status != 200:
             raise OSError(f"Docker API {url}: HTTP {reply.status}")
         return json.loads(reply.read())
+    except http.client.HTTPException as exc:  # a garbled answer: no verdict
+        raise OSError(f"Docker API {url}: {exc!r}") from exc
     finally:
         conn.close()
 
@@ -118,7 +118,7 @@ async def check(service: str, listen: list[tuple[str, str]]) -> BusyReport:
                     f"cannot tell whether containers run: no permission on {api} "
                     "(are you in the docker group?)"
                 )
-            except (OSError, ValueError, http.client.HTTPException) as exc:
+            except (OSError, ValueError) as exc:
                 report.reasons.append(f"cannot tell whether containers run: {exc}")
             else:
                 if running:

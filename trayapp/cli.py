@@ -7,13 +7,20 @@ Exit status: 0 done, 1 failed (or a manager unreachable), 2 bad input,
 
 from __future__ import annotations
 
+import sys
+
+# trayapp speaks D-Bus over Unix sockets and never TLS, but asyncio imports
+# ssl (OpenSSL: some 4 MiB resident and 7 ms at start) just to offer it.  A
+# None entry makes "import ssl" fail, which asyncio and http.client treat as
+# "no TLS here".  Left alone if something loaded ssl before us.
+sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]
+
 import argparse
 import asyncio
 import json
 import logging
 import os
 import signal
-import sys
 import time
 from collections.abc import Sequence
 
@@ -167,10 +174,14 @@ async def _act(args: argparse.Namespace) -> int:
         print(f"trayapp: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
+        started = time.perf_counter()
         jobs = JobFollower(conn)
         await jobs.subscribe()
         with user_action(action, manager, args.name):  # history: a stop of the user's
             outcome = await perform(conn, jobs, args.name, action, force=args.force)
+        if args.stats:
+            print(f"trayapp: {sum(conn.calls.values())} D-Bus calls, action and read-back in "
+                  f"{(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
     except (BusUnavailable, SystemdError) as exc:
         from trayapp.monitor import explain
 

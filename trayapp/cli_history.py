@@ -10,10 +10,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from trayapp.core.history import END_LABELS, Run, Totals, totals
@@ -194,7 +195,6 @@ async def _idle_watch(args: argparse.Namespace) -> int:
     from trayapp.core.idle import DEFAULT_CPU_THRESHOLD
     from trayapp.core.plans import Action
     from trayapp.core.unitname import check_unit_name
-    from trayapp.core.watchlist import daemon_key
     from trayapp.history import open_store
     from trayapp.idlestop import IdleWatcher, PlainNotifier, print_event, stdin_reader
     from trayapp.monitor import Monitor, default_managers
@@ -214,14 +214,7 @@ async def _idle_watch(args: argparse.Namespace) -> int:
     if loaded.warning:
         print(f"trayapp: {loaded.warning}", file=sys.stderr)
 
-    def window_for(d: Daemon) -> float | None:
-        if names and not ({d.service, *d.sockets} & names):
-            return None
-        if args.after is not None:
-            return float(args.after)
-        minutes = loaded.settings.daemon(daemon_key(d.manager, d.service)).idle_stop_minutes
-        return minutes * 60.0 if minutes > 0 else None
-
+    window_for = windows(names, args.after, loaded.settings)
     emit = print_event(sys.stdout, args.json)
     managers = ([Manager.SYSTEM] if args.system else [Manager.USER] if args.user
                 else default_managers())
@@ -274,6 +267,30 @@ async def _idle_watch(args: argparse.Namespace) -> int:
         monitor.close()
         if store is not None:
             store.close()
+        # asyncio made stdin non-blocking; a terminal shared with the shell
+        # must not stay so after we exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.set_blocking(sys.stdin.fileno(), True)
+
+
+def windows(names: set[str], after: float | None, chosen: Any) -> Callable[[Daemon], float | None]:
+    """Each daemon's idle window in seconds (None: never stopped).
+
+    With NAMEs only those (by service or socket name), for ``after`` seconds
+    or their idle_stop_minutes; without, every daemon whose settings
+    (``chosen``, a trayapp.settings.Settings) ask for it.
+    """
+    from trayapp.core.watchlist import daemon_key
+
+    def window_for(d: Daemon) -> float | None:
+        if names and not ({d.service, *d.sockets} & names):
+            return None
+        if after is not None:
+            return float(after)
+        minutes: int = chosen.daemon(daemon_key(d.manager, d.service)).idle_stop_minutes
+        return minutes * 60.0 if minutes > 0 else None
+
+    return window_for
 
 
 async def _until_signalled() -> None:

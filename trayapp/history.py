@@ -38,7 +38,8 @@ from trayapp.core.history import EndReason, Run, stronger
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT = 5.0  # seconds to wait for another writer's lock
-INTENT_TTL = 150.0  # a stop announced but never seen ends being "ours" after this
+INTENT_TTL = 150.0  # a stop announced but never settled stops being "ours" after this
+INTENT_SLACK = 1.0  # seconds between our clock and systemd's timestamps we forgive
 
 # Each entry upgrades the schema by one version; never edit one that shipped,
 # append a new one.  user_version is the number of entries applied.
@@ -59,18 +60,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (manager, service, invocation))""",
         "CREATE INDEX runs_by_time ON runs (woke_at)",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value)",
-        # Unix time with fractions (unixepoch('subsec') needs SQLite 3.42; Debian 12 has 3.40).
-        "INSERT INTO meta VALUES ('created_at', (julianday('now') - 2440587.5) * 86400.0)",
     ),
     # 2: who woke it; stops announced before they happen (so every recorder,
     # in any process, can tell our stops from others').
     (
         "ALTER TABLE runs ADD COLUMN waker TEXT",
+        # An intent covers the stops that end between noted_at and settled_at
+        # (or until, for one whose process died before it could settle it).
         """CREATE TABLE intents (
             manager TEXT NOT NULL,
             name TEXT NOT NULL,
             reason TEXT NOT NULL,
-            until REAL NOT NULL)""",
+            noted_at REAL NOT NULL,
+            until REAL NOT NULL,
+            settled_at REAL)""",
     ),
 )
 LATEST = len(MIGRATIONS)
@@ -150,6 +153,7 @@ class Store:
                 for statement in MIGRATIONS[number]:
                     db.execute(statement)
                 log.info("history %s: schema %d -> %d", self.path, number, number + 1)
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (self.clock(),))
             db.execute(f"PRAGMA user_version = {LATEST}")
 
     def _set_aside(self, problem: str) -> str:
@@ -276,28 +280,34 @@ class Store:
         """A stop of ``name`` (service or socket) by us is about to happen."""
         now = self.clock()
         with _transaction(self._db):
-            self._db.execute("DELETE FROM intents WHERE until < ?", (now,))
-            self._db.execute("INSERT INTO intents VALUES (?, ?, ?, ?)",
-                             (manager, name, str(reason), now + ttl))
+            self._db.execute("DELETE FROM intents WHERE coalesce(settled_at, until) < ?",
+                             (now - 3600,))
+            self._db.execute("INSERT INTO intents VALUES (?, ?, ?, ?, ?, NULL)",
+                             (manager, name, str(reason), now, now + ttl))
 
-    def settle_intent(self, manager: str, name: str, reason: EndReason,
-                      linger: float = 10.0) -> None:
-        """The stop finished: let its intent expire soon (other recorders may lag)."""
+    def settle_intent(self, manager: str, name: str, reason: EndReason) -> None:
+        """The stop is over: later stops are not covered by this intent."""
         with _transaction(self._db):
             self._db.execute(
-                "UPDATE intents SET until = min(until, ?) WHERE manager = ? AND name = ? "
-                "AND reason = ?",
-                (self.clock() + linger, manager, name, str(reason)),
+                "UPDATE intents SET settled_at = ? WHERE settled_at IS NULL AND manager = ? "
+                "AND name = ? AND reason = ?",
+                (self.clock(), manager, name, str(reason)),
             )
 
-    def intent(self, manager: str, names: tuple[str, ...]) -> EndReason | None:
-        """The strongest live intent for any of ``names`` (a service and its sockets)."""
+    def intent(self, manager: str, names: tuple[str, ...], at: float) -> EndReason | None:
+        """The strongest intent for any of ``names`` (a service and its sockets) that
+        covers a stop which ended at ``at`` (systemd's timestamp of the stop).
+
+        Judged by when the stop happened, not when a recorder heard of it, so a
+        recorder that lags behind still gets it right.
+        """
         if not names:
             return None
         marks = ",".join("?" * len(names))
         rows = self._db.execute(
-            f"SELECT reason FROM intents WHERE manager = ? AND name IN ({marks}) AND until >= ?",
-            (manager, *names, self.clock()),
+            f"SELECT reason FROM intents WHERE manager = ? AND name IN ({marks}) "
+            "AND noted_at <= ? AND coalesce(settled_at, until) >= ?",
+            (manager, *names, at + INTENT_SLACK, at - INTENT_SLACK),
         ).fetchall()
         found: EndReason | None = None
         for (reason,) in rows:

@@ -239,6 +239,9 @@ class IdleWatcher:
         end = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
         if self.recorder is not None:
             self.recorder.saw(key, stats)
+        now = self.table.daemon(*key)
+        if now is None or now.state is not DaemonState.RUNNING:
+            return  # it stopped while we read (the change cancelled the rest)
         listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
         report = await self.busy_check(d.service, listen)
         rules = IdleRules(watch.window, self.cpu_threshold)
@@ -251,9 +254,9 @@ class IdleWatcher:
         self._decide("idle", d, idle_message(d, watch.window, self.grace), notes=verdict.notes)
         answer = await self._ask(d)
         if answer == "keep":
+            self._decide("kept", d, f"{d.name}: kept running at the user's request")
             self.notifier.announce(f"{d.name} keeps running; trayapp asks again after "
                                    f"{describe_window(watch.window)} more without use.")
-            self._decide("kept", d, f"{d.name}: kept running at the user's request")
             self._arm(d, watch.window)
             return
         await self._stop(d, watch)

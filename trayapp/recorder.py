@@ -123,9 +123,9 @@ class Recorder:
             if change.old is None and change.new is not None:
                 self._spawn(d.key, self._take_up(change.new, change.at))
             elif new in AWAKE and old not in AWAKE:
-                woke = old is DaemonState.DORMANT
-                # Before anything is awaited: the client may not stay long.
-                waker = self._waker(d) if woke else None
+                # Looked up at once, in a thread (it scans /proc), before any
+                # queued write: the client that woke it may not stay long.
+                waker = self._find_waker(d) if old is DaemonState.DORMANT else None
                 self._spawn(d.key, self._began(d, change.at, waker))
             elif new is DaemonState.RUNNING and old is DaemonState.STARTING:
                 self._spawn(d.key, self._began(d, change.at, None))
@@ -134,16 +134,19 @@ class Recorder:
             elif old in AWAKE and new not in AWAKE:
                 self._spawn(d.key, self._ended(d, new, change.at))
 
-    def _waker(self, d: Daemon) -> str | None:
+    def _find_waker(self, d: Daemon) -> asyncio.Future[str | None]:
         listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
-        try:
-            return self.find_waker(listen)
-        except Exception:  # best effort: never lose the run over it
-            log.exception("cannot tell who woke %s", d.service)
-            return None
+        return asyncio.get_running_loop().run_in_executor(None, self.find_waker, listen)
 
-    async def _began(self, d: Daemon, at: float, waker: str | None) -> None:
+    async def _began(self, d: Daemon, at: float,
+                     finding: asyncio.Future[str | None] | None) -> None:
         stats = await self.reader.service(d.manager, d.service)
+        waker = None
+        if finding is not None:
+            try:
+                waker = await finding
+            except Exception:  # best effort: never lose the run over it
+                log.exception("cannot tell who woke %s", d.service)
         if stats is None or not stats.invocation:
             return
         self._open[d.key] = stats.invocation
@@ -158,12 +161,13 @@ class Recorder:
         invocation = self._open.pop(d.key, None)
         if invocation is None:
             return
-        reason = await self._reason(d, new)
-        self._write(self.store.end_run, str(d.manager), d.service, invocation,
-                    self._stopped_at(d, at), reason)
+        ended_at = self._stopped_at(d, at)
+        reason = await self._reason(d, new, ended_at)
+        self._write(self.store.end_run, str(d.manager), d.service, invocation, ended_at, reason)
 
-    async def _reason(self, d: Daemon, new: DaemonState | None) -> EndReason:
-        intent = self._read(self.store.intent, str(d.manager), (d.service, *d.sockets))
+    async def _reason(self, d: Daemon, new: DaemonState | None, ended_at: float) -> EndReason:
+        names = (d.service, *d.sockets)
+        intent = self._read(self.store.intent, str(d.manager), names, ended_at)
         if intent is None and d.key in self.pending():
             intent = EndReason.USER
         stopping = False

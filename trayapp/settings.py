@@ -32,18 +32,22 @@ Nothing here imports Qt, the bus, or ``trayapp.core``.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-import tomlkit
-import tomlkit.exceptions
 from platformdirs import user_config_dir
+
+if TYPE_CHECKING:  # tomlkit is imported only to save: reading uses tomllib
+    import tomlkit
 
 Scope = Literal["system", "user"]
 USER_PREFIX = "user:"
@@ -157,8 +161,12 @@ def check_daemon_key(key: str, validate_unit: UnitValidator | None = None) -> No
 # -- validation: TOML values -> Settings ---------------------------------------
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _quote(key: str) -> str:
-    return tomlkit.key(key).as_string()
+    """A key as TOML writes it, for messages."""
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key)
 
 
 def _bool(value: object, where: str) -> bool:
@@ -276,18 +284,18 @@ def load(
         # save() would most likely fail too; say so and go on with defaults.
         return LoadResult(Settings(), f"Could not read {path} ({e.strerror}); using defaults.")
     try:
-        settings = from_mapping(_parse(raw).unwrap(), validate_unit)
-    except (ValueError, tomlkit.exceptions.TOMLKitError) as e:
+        settings = from_mapping(_parse(raw), validate_unit)
+    except ValueError as e:  # tomllib.TOMLDecodeError is a ValueError
         return LoadResult(Settings(), _set_aside(path, str(e), now()))
     return LoadResult(settings, None)
 
 
-def _parse(raw: bytes) -> tomlkit.TOMLDocument:
+def _parse(raw: bytes) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ValueError(f"not UTF-8 text (byte {e.start})") from None
-    return tomlkit.parse(text)
+    return tomllib.loads(text)
 
 
 def _set_aside(path: Path, problem: str, when: float) -> str:
@@ -339,18 +347,24 @@ def save(
 
 
 def _current_document(path: Path, now: Callable[[], float]) -> tomlkit.TOMLDocument:
+    import tomlkit  # only saving needs it (it keeps comments); some 3 MiB resident
+    import tomlkit.exceptions
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return tomlkit.document()
     try:
-        return _parse(raw)
+        _parse(raw)  # the same verdict as load()
+        return tomlkit.parse(raw.decode("utf-8"))
     except (ValueError, tomlkit.exceptions.TOMLKitError) as e:
         _set_aside(path, str(e), now())
         return tomlkit.document()
 
 
 def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
+    import tomlkit
+
     _set(doc, "watched", list(settings.watched))
     _set(doc, "hidden", list(settings.hidden))
     _set(doc, "start_at_login", settings.start_at_login)
@@ -394,6 +408,8 @@ def _render(doc: tomlkit.TOMLDocument) -> str:
     lands above the file's later top-level keys and swallows them.  Rather
     than write that, give up the layout and comments and write the data.
     """
+    import tomlkit
+
     text = doc.as_string()
     data = doc.unwrap()
     if tomlkit.parse(text).unwrap() != data:

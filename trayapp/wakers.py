@@ -3,12 +3,14 @@
 Asked right when a dormant daemon's service starts, while the client that
 woke it is usually still connected:
 
-1. The daemon's side of each accepted connection.  For AF_UNIX, the
-   kernel's sock_diag netlink interface (what ``ss -x`` uses; open to any
-   user) lists every connected socket with its bound path and the inode of
-   its peer: the sockets carrying a listening path are the daemon's ends,
-   their peers the clients' ends.  For TCP, /proc/net/tcp{,6} lists the
-   clients' ends directly: remote port = the listening port.
+1. The clients' ends of the connections.  For AF_UNIX, the kernel's
+   sock_diag netlink interface (what ``ss -x`` uses; open to any user)
+   lists the listening socket with the peers of the connections still
+   waiting in its queue (UNIX_DIAG_ICONS: right at activation the daemon
+   has not accepted yet), and every accepted socket with its bound path
+   and its peer's inode (the daemon's end carries the listening path).
+   For TCP, /proc/net/tcp{,6} lists the clients' ends directly: remote
+   port = the listening port.
 2. The clients' inodes are looked up in /proc/PID/fd of the processes we
    may read (our own user's; all of them for root).
 
@@ -39,9 +41,12 @@ NLMSG_ERROR = 2
 NLMSG_DONE = 3
 UDIAG_SHOW_NAME = 0x1
 UDIAG_SHOW_PEER = 0x4
+UDIAG_SHOW_ICONS = 0x8
 UNIX_DIAG_NAME = 0
 UNIX_DIAG_PEER = 2
+UNIX_DIAG_ICONS = 3
 TCP_ESTABLISHED = 1
+TCP_LISTEN = 10
 
 _NLMSGHDR = struct.Struct("=IHHII")
 _UNIX_DIAG_REQ = struct.Struct("=BBHIIIII")  # family, protocol, pad, states, ino, show, cookie
@@ -54,12 +59,13 @@ def _align(n: int) -> int:
 
 
 def unix_peers(paths: Iterable[str]) -> set[int]:
-    """Inodes of the client ends of connections accepted on these socket paths."""
+    """Inodes of the client ends of connections to these socket paths, queued or accepted."""
     wanted = {p.encode() for p in paths}
     if not wanted:
         return set()
-    req = _UNIX_DIAG_REQ.pack(socket.AF_UNIX, 0, 0, 1 << TCP_ESTABLISHED, 0,
-                              UDIAG_SHOW_NAME | UDIAG_SHOW_PEER, 0xFFFFFFFF, 0xFFFFFFFF)
+    states = (1 << TCP_ESTABLISHED) | (1 << TCP_LISTEN)
+    show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS
+    req = _UNIX_DIAG_REQ.pack(socket.AF_UNIX, 0, 0, states, 0, show, 0xFFFFFFFF, 0xFFFFFFFF)
     header = _NLMSGHDR.pack(_NLMSGHDR.size + len(req), SOCK_DIAG_BY_FAMILY,
                             NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
     peers: set[int] = set()
@@ -78,15 +84,16 @@ def unix_peers(paths: Iterable[str]) -> set[int]:
                 if kind == NLMSG_ERROR:
                     raise OSError("sock_diag refused the dump")
                 body = data[offset + _NLMSGHDR.size : offset + length]
-                name, peer = _parse_unix_msg(body)
-                if name in wanted and peer:
-                    peers.add(peer)
+                name, clients = _parse_unix_msg(body)
+                if name in wanted:
+                    peers |= clients
                 offset += _align(length)
 
 
-def _parse_unix_msg(body: bytes) -> tuple[bytes | None, int]:
+def _parse_unix_msg(body: bytes) -> tuple[bytes | None, set[int]]:
+    """The socket's bound name, and the client inodes it shows (its peer, its queue)."""
     name: bytes | None = None
-    peer = 0
+    clients: set[int] = set()
     offset = _UNIX_DIAG_MSG.size
     while offset + _RTATTR.size <= len(body):
         length, kind = _RTATTR.unpack_from(body, offset)
@@ -97,9 +104,12 @@ def _parse_unix_msg(body: bytes) -> tuple[bytes | None, int]:
             # A path name comes with its terminating NUL (an abstract one starts with NUL).
             name = value if value.startswith(b"\0") else value.rstrip(b"\0")
         elif kind == UNIX_DIAG_PEER and len(value) >= 4:
-            peer = struct.unpack_from("=I", value)[0]
+            clients.add(struct.unpack_from("=I", value)[0])
+        elif kind == UNIX_DIAG_ICONS:
+            clients.update(struct.unpack_from(f"={len(value) // 4}I", value))
         offset += _align(length)
-    return name, peer
+    clients.discard(0)
+    return name, clients
 
 
 def tcp_clients(proc_net_tcp: str, port: int) -> set[int]:

@@ -177,6 +177,7 @@ class Snapshot:
     problems: Mapping[Manager, str] = field(default_factory=dict)  # unreachable or lost
     lost: bool = False  # a bus connection was lost (or never made)
     now: float = 0.0
+    starting: bool = False  # nothing read yet: show busy, not a guess
 
     @property
     def watched(self) -> list[Daemon]:
@@ -188,6 +189,8 @@ class Snapshot:
 
     @property
     def status(self) -> TrayStatus:
+        if self.starting:
+            return TrayStatus.BUSY
         return tray_status(self.watched, self.pending.keys(), self.lost)
 
     @property

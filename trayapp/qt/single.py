@@ -1,23 +1,28 @@
 """One applet per user session: a second ``trayapp`` hands over and exits.
 
-The first instance listens on a QLocalServer named after the application id
+The first instance listens on a Unix socket named after the application id
 and the uid (in XDG_RUNTIME_DIR when there is one: a per-user 0700
 directory, where nobody else can take the name).  A later instance connects,
 sends one line ("show" or "window"), waits for "ok", and exits 0; the first
 one then shows its menu or window.  A socket file left by a crash does not
 block the next start: nobody answers on it, so it is removed.
+
+Plain stdlib sockets watched by a QSocketNotifier: QtNetwork's QLocalServer
+would do the same and cost some 3 MiB of resident memory for the whole run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QTimer
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSocketNotifier
 
 from trayapp import APP_ID
 
@@ -37,37 +42,33 @@ def server_name(uid: int | None = None) -> str:
 def hand_off(name: str, message: str, timeout_ms: int = TIMEOUT_MS) -> bool:
     """Ask a running instance to act; True when one answered (then exit).
 
-    Runs a local event loop until the answer, an error or the timeout, so it
-    also works with the first instance in the same thread (the tests).
+    While waiting for the answer it lets Qt process events, so it also works
+    with the first instance in the same thread (the tests).
     """
-    sock = QLocalSocket()
-    loop = QEventLoop()
-    answer: list[bool] = []
-    done: list[bool] = []
-
-    def finish() -> None:
-        done.append(True)
-        loop.quit()
-
-    def read() -> None:
-        if sock.canReadLine():
-            answer.append(bytes(sock.readLine().data()).strip() == b"ok")
-            finish()
-
-    sock.connected.connect(lambda: sock.write(f"{message}\n".encode()))
-    sock.readyRead.connect(read)
-    sock.errorOccurred.connect(lambda _error: finish())
-    sock.disconnected.connect(finish)
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(finish)
-    timer.start(timeout_ms)
-    sock.connectToServer(name)  # may fail (or connect) before exec()
-    if not done:
-        loop.exec()
-    timer.stop()
-    sock.abort()
-    return answer == [True]
+    deadline = time.monotonic() + timeout_ms / 1000
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(name)
+            sock.sendall(f"{message}\n".encode())
+        except OSError:
+            return False
+        sock.setblocking(False)
+        answer = b""
+        while b"\n" not in answer and time.monotonic() < deadline:
+            try:
+                chunk = sock.recv(64)
+            except BlockingIOError:
+                if QCoreApplication.instance() is not None:
+                    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+                else:
+                    time.sleep(0.02)
+                continue
+            except OSError:
+                return False
+            if not chunk:
+                break
+            answer += chunk
+        return answer.strip() == b"ok"
 
 
 class InstanceServer(QObject):
@@ -77,41 +78,55 @@ class InstanceServer(QObject):
         super().__init__()
         self.name = name
         self._on_message = on_message
-        self.server = QLocalServer(self)
-        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self.server.newConnection.connect(self._accept)
+        self._sock: socket.socket | None = None
+        self._notifier: QSocketNotifier | None = None
 
     def listen(self) -> bool:
-        if self.server.listen(self.name):
-            return True
-        # Left over from a crashed run (hand_off() found nobody there).
-        QLocalServer.removeServer(self.name)
-        if self.server.listen(self.name):
-            return True
-        log.warning("cannot listen on %s: %s", self.name, self.server.errorString())
-        return False
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            try:
+                sock.bind(self.name)
+            except OSError:
+                # Left over from a crashed run (hand_off() found nobody there).
+                with contextlib.suppress(OSError):
+                    os.unlink(self.name)
+                sock.bind(self.name)
+            os.chmod(self.name, 0o600)
+            sock.listen(4)
+        except OSError as exc:
+            log.warning("cannot listen on %s: %s", self.name, exc)
+            sock.close()
+            return False
+        sock.setblocking(False)
+        self._sock = sock
+        self._notifier = QSocketNotifier(sock.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._accept)
+        return True
 
     def close(self) -> None:
-        self.server.close()
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+        if self._sock is not None:
+            self._sock.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.name)
+            self._sock = None
 
     def _accept(self) -> None:
-        while self.server.hasPendingConnections():
-            sock = self.server.nextPendingConnection()
-            sock.readyRead.connect(lambda s=sock: self._read(s))
-            self._read(sock)  # what arrived before readyRead was connected
-
-    def _read(self, sock: QLocalSocket) -> None:
-        if not sock.canReadLine():
+        if self._sock is None:
             return
-        text = bytes(sock.readLine().data()).decode(errors="replace").strip()
-        sock.write(b"ok\n")
-        sock.flush()
-        # One request per connection.  Deleted from here, not from its
-        # `disconnected` signal: that one also fires inside the destructor
-        # when the server goes first, and a deleteLater() posted then
-        # crashed PySide6 6.12 at the next event loop pass.
-        sock.disconnectFromServer()
-        sock.deleteLater()
+        try:
+            conn, _ = self._sock.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(TIMEOUT_MS / 1000)  # one short line from a local peer
+            try:
+                text = conn.recv(256).split(b"\n", 1)[0].decode(errors="replace").strip()
+                conn.sendall(b"ok\n")
+            except OSError as exc:
+                log.info("a later instance went away mid-request: %s", exc)
+                return
         try:
             self._on_message(text)
         except Exception:

@@ -1,0 +1,231 @@
+"""The History window of one daemon: a timeline of the last days, totals, recent runs.
+
+PySide6-Essentials has no charts module, so the timeline is painted with
+QPainter: one row per day, 24 hours across, a bar for each run coloured by
+how it ended.  The window keeps no state of its own: ``reload()`` reads the
+store again and repaints (the tray may call it on a table change).
+
+    show_history(store, Manager.SYSTEM, "docker.service", parent=None)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trayapp.core.history import END_LABELS, DayRow, EndReason, Run, day_rows, totals
+from trayapp.core.model import Manager
+from trayapp.core.report import duration, memory
+from trayapp.history import Store
+
+from .icons import app_icon
+
+DAY = 86400.0
+COLOURS = {
+    EndReason.IDLE: QColor("#3a9d5d"),
+    EndReason.USER: QColor("#3b78c4"),
+    EndReason.CRASH: QColor("#d0433b"),
+    EndReason.SHUTDOWN: QColor("#7d7d7d"),
+    EndReason.ELSEWHERE: QColor("#e39b2d"),
+    None: QColor("#8a5cc2"),  # running now, or not seen ending
+}
+RUNNING_LABEL = "running / not seen ending"
+MEMORY_NOTE = (
+    "Peak memory is the largest MemoryCurrent trayapp read (when the daemon woke, at idle "
+    "checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = "
+    "time not running x the median peak: what always-on would have held."
+)
+
+
+class Timeline(QWidget):
+    """Days as rows (oldest on top), 0-24 h across; runs as coloured bars."""
+
+    LEFT, TOP, ROW, GAP = 78, 22, 22, 6
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[DayRow] = []
+        self.now = time.time()
+        self.recorded_since = 0.0
+        self.setMinimumWidth(480)
+
+    def show_rows(self, rows: list[DayRow], now: float, recorded_since: float) -> None:
+        self.rows, self.now, self.recorded_since = rows, now, recorded_since
+        self.setMinimumHeight(self.TOP + len(rows) * (self.ROW + self.GAP) + 4)
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, self.TOP + max(1, len(self.rows)) * (self.ROW + self.GAP) + 4)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        width = self.width() - self.LEFT - 10
+        text = self.palette().windowText().color()
+        grid = QColor(text)
+        grid.setAlpha(50)
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        p.setFont(small)
+        for hour in range(0, 25, 3):  # hour ticks across the top, grid lines down
+            x = self.LEFT + width * hour / 24
+            p.setPen(QPen(text))
+            p.drawText(QRectF(x - 20, 0, 40, self.TOP - 4),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, f"{hour:02d}")
+            p.setPen(QPen(grid, 1, Qt.PenStyle.DotLine))
+            p.drawLine(int(x), self.TOP, int(x), self.height() - 2)
+        for i, row in enumerate(self.rows):
+            y = self.TOP + i * (self.ROW + self.GAP) + self.GAP / 2
+            label = datetime.fromtimestamp(row.start).strftime("%a %d %b")
+            p.setPen(QPen(text))
+            p.drawText(QRectF(0, y, self.LEFT - 8, self.ROW),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+            span = row.end - row.start
+
+            def x_of(t: float, start: float = row.start, span: float = span) -> float:
+                return self.LEFT + width * (t - start) / span
+
+            # The day's band, over the time the history knows (from when
+            # recording began until now): dormant time is the band showing through.
+            band = QColor(text)
+            band.setAlpha(22)
+            known_start = max(row.start, self.recorded_since)
+            known_end = min(row.end, self.now)
+            if known_end > known_start:
+                p.fillRect(QRectF(x_of(known_start), y, x_of(known_end) - x_of(known_start),
+                                  self.ROW), band)
+            for seg in row.segments:
+                left = x_of(seg.start)
+                w = max(2.0, x_of(seg.end) - left)  # a run of seconds stays visible
+                p.fillRect(QRectF(left, y + 2, w, self.ROW - 4), COLOURS[seg.end_reason])
+        p.end()
+
+
+class HistoryWindow(QWidget):
+    def __init__(self, store: Store, manager: Manager, service: str, *, days: int = 7,
+                 clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.store = store
+        self.manager = manager
+        self.service = service
+        self.days = days
+        self.clock = clock
+        name = service.removesuffix(".service")
+        where = "" if manager is Manager.SYSTEM else " (your user manager)"
+        self.setWindowTitle(f"History of {name}{where} - trayapp")
+        self.setWindowIcon(app_icon())
+        outer = QVBoxLayout(self)
+        self.heading = QLabel()
+        heading_font = QFont(self.font())
+        heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
+        heading_font.setBold(True)
+        self.heading.setFont(heading_font)
+        outer.addWidget(self.heading)
+        self.tiles: dict[str, QLabel] = {}
+        tiles = QGridLayout()
+        for column, key in enumerate(("dormant", "wakes", "wakeup", "saved")):
+            value, caption = QLabel("-"), QLabel()
+            big = QFont(self.font())
+            big.setPointSizeF(big.pointSizeF() * 1.6)
+            big.setBold(True)
+            value.setFont(big)
+            tiles.addWidget(value, 0, column)
+            tiles.addWidget(caption, 1, column)
+            self.tiles[key] = value
+            self.tiles[key + ":caption"] = caption
+        outer.addLayout(tiles)
+        self.timeline = Timeline()
+        outer.addWidget(self.timeline)
+        outer.addLayout(self._legend())
+        self.runs = QTreeWidget()
+        self.runs.setRootIsDecorated(False)
+        self.runs.setHeaderLabels(["Woke", "Wake-up", "Ran", "Peak memory", "Ended", "Woken by"])
+        outer.addWidget(self.runs, 1)
+        self.note = QLabel(MEMORY_NOTE)
+        self.note.setWordWrap(True)
+        outer.addWidget(self.note)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.reload)
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        buttons.addWidget(refresh)
+        buttons.addWidget(close)
+        outer.addLayout(buttons)
+        self.resize(720, 620)
+        self.reload()
+
+    def _legend(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for reason, colour in COLOURS.items():
+            swatch = QLabel()
+            swatch.setFixedSize(12, 12)
+            swatch.setStyleSheet(f"background: {colour.name()}; border-radius: 2px;")
+            row.addWidget(swatch)
+            row.addWidget(QLabel(END_LABELS[reason] if reason else RUNNING_LABEL))
+            row.addSpacing(8)
+        row.addStretch(1)
+        return row
+
+    def reload(self) -> None:
+        now = self.clock()
+        since = now - self.days * DAY
+        runs = self.store.runs(since=since, manager=str(self.manager), service=self.service)
+        t = totals(runs, since, now, self.store.created_at)
+        name = self.service.removesuffix(".service")
+        self.heading.setText(f"{name}: the last {self.days} days")
+        share = f"{t.dormant_share:.0%}" if t.dormant_share is not None else "-"
+        self._tile("dormant", share, "of the time not running")
+        self._tile("wakes", str(t.wakes), "wakes")
+        wakeup = f"{t.median_startup:.2f} s" if t.median_startup is not None else "-"
+        self._tile("wakeup", wakeup, "median wake-up time")
+        saved = t.memory_hours_saved
+        self._tile("saved", f"{memory(int(saved))}\u00b7h" if saved is not None else "-",
+                   "memory saved against always-on")
+        self.timeline.show_rows(day_rows(runs, self.days, now), now, self.store.created_at)
+        self._fill_runs(runs, now)
+
+    def _tile(self, key: str, value: str, caption: str) -> None:
+        self.tiles[key].setText(value)
+        self.tiles[key + ":caption"].setText(caption)
+
+    def _fill_runs(self, runs: list[Run], now: float) -> None:
+        self.runs.clear()
+        for r in reversed(runs[-200:]):
+            woke = time.strftime("%a %d %b %H:%M:%S", time.localtime(r.woke_at))
+            QTreeWidgetItem(self.runs, [
+                woke,
+                f"{r.startup:.2f} s" if r.startup is not None else "-",
+                duration(r.ran_for(now)),
+                memory(r.peak_memory),
+                END_LABELS[r.end] if r.end else RUNNING_LABEL,
+                r.waker or "unknown",
+            ])
+        for column in range(self.runs.columnCount()):
+            self.runs.resizeColumnToContents(column)
+
+
+def show_history(store: Store, manager: Manager, service: str,
+                 parent: QWidget | None = None) -> HistoryWindow:
+    """Open the History window of one daemon (the tray's menu entry calls this)."""
+    window = HistoryWindow(store, manager, service, parent=parent)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    return window
