@@ -41,11 +41,11 @@ from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
 from trayapp.qt.single import InstanceServer, hand_off, server_name
 from trayapp.qt.tray import Tray
-from trayapp.qt.window import NO_TRAY_HINT, StatusWindow
 
 if TYPE_CHECKING:
     from trayapp.controller import Controller
     from trayapp.monitor import Monitor
+    from trayapp.qt.window import StatusWindow
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class TrayApp:
         self.started = False  # until the managers have been read once
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
-        self.window = StatusWindow(self.snapshot, self)
+        self._window: StatusWindow | None = None  # made when first shown (about 1 MiB)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- what the views show -----------------------------------------------------
@@ -102,7 +102,8 @@ class TrayApp:
     def refresh(self) -> None:
         if self.tray is not None:
             self.tray.refresh()
-        self.window.refresh()
+        if self._window is not None:
+            self._window.refresh()
 
     # -- intents -------------------------------------------------------------------
 
@@ -146,6 +147,14 @@ class TrayApp:
         except (OSError, ValueError) as exc:
             self.message("Cannot save your settings", str(exc), critical=True)
         self.refresher.mark()
+
+    @property
+    def window(self) -> StatusWindow:
+        if self._window is None:
+            from trayapp.qt.window import StatusWindow
+
+            self._window = StatusWindow(self.snapshot, self)
+        return self._window
 
     def show_window(self) -> None:
         self.window.present()
@@ -262,7 +271,8 @@ class TrayApp:
             instance.close()
             if self.tray is not None:
                 self.tray.hide()
-            self.window.hide()
+            if self._window is not None:
+                self._window.hide()
             if self.notifier is not None:
                 self.notifier.close()
             if self.monitor is not None:
@@ -285,6 +295,8 @@ class TrayApp:
             # Closing the window must not leave an invisible process behind.
             self.window.quit_on_close = not self.has_tray
             if not self.has_tray:
+                from trayapp.qt.window import NO_TRAY_HINT
+
                 log.warning("no system tray here: %s", NO_TRAY_HINT)
                 self.window.show_banner(NO_TRAY_HINT)
             self.show_window()
