@@ -251,6 +251,9 @@ def main() -> int:
         bench_status(tb)
         bench_calls(tb)
         bench_latency(tb)
+        from tests import bench_applet  # the tray applet: memory, idle CPU, start-up
+
+        bench_applet.run(tb, row)
         bench_storm(tb)
         bench_actions(tb)
     finally:

@@ -53,18 +53,28 @@ def test_queries(path: Path) -> None:
     assert store.services() == [("system", "docker.service"), ("user", "podman.service")]
 
 
-def test_intents_expire(path: Path) -> None:
+def test_an_intent_covers_the_stops_between_noting_and_settling_it(path: Path) -> None:
     now = [1000.0]
     store = Store(path, clock=lambda: now[0])
-    store.note_intent("system", "docker.service", EndReason.IDLE, ttl=60)
+    names = ("docker.service", "docker.socket")
+    store.note_intent("system", "docker.socket", EndReason.IDLE)  # noted at 1000
+    assert store.intent("system", names, at=999.5) is EndReason.IDLE  # clocks differ a bit
+    assert store.intent("system", names, at=990) is None  # a stop before it
+    assert store.intent("user", names, at=1001) is None
+    now[0] = 1004.0
+    store.settle_intent("system", "docker.socket", EndReason.IDLE)
+    assert store.intent("system", names, at=1003) is EndReason.IDLE  # a lagging recorder
+    assert store.intent("system", names, at=1030) is None  # a later stop is not ours
+
+
+def test_an_intent_never_settled_lapses(path: Path) -> None:
+    now = [1000.0]
+    store = Store(path, clock=lambda: now[0])
     store.note_intent("system", "docker.service", EndReason.USER, ttl=60)
-    assert store.intent("system", ("docker.service", "docker.socket")) is EndReason.IDLE
-    assert store.intent("user", ("docker.service",)) is None
-    store.settle_intent("system", "docker.service", EndReason.IDLE, linger=5)
-    now[0] += 10
-    assert store.intent("system", ("docker.service",)) is EndReason.USER
-    now[0] += 60
-    assert store.intent("system", ("docker.service",)) is None
+    store.note_intent("system", "docker.service", EndReason.IDLE, ttl=30)
+    assert store.intent("system", ("docker.service",), at=1010) is EndReason.IDLE
+    assert store.intent("system", ("docker.service",), at=1045) is EndReason.USER
+    assert store.intent("system", ("docker.service",), at=1100) is None
 
 
 def test_wal_and_schema_version(path: Path) -> None:

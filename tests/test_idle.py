@@ -185,8 +185,16 @@ class FakeRecorder:
         self.calls.append(("saw", None))
 
 
-def make(answer: str | None = "stop", grace: float = 0.05, **kw: object
-         ) -> tuple[IdleWatcher, FakeSystem, FakeNotifier, list[Decision], FakeRecorder]:
+@dataclass
+class Rig:
+    watcher: IdleWatcher
+    system: FakeSystem
+    notifier: FakeNotifier
+    decisions: list[Decision]
+    recorder: FakeRecorder
+
+
+def make(answer: str | None = "stop", grace: float = 0.05, **kw: object) -> Rig:
     table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
                        ("y", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
     system = FakeSystem(table, **kw)  # type: ignore[arg-type]
@@ -200,7 +208,7 @@ def make(answer: str | None = "stop", grace: float = 0.05, **kw: object
         on_decision=decisions.append,
     )
     watcher.start()
-    return watcher, system, notifier, decisions, recorder
+    return Rig(watcher, system, notifier, decisions, recorder)
 
 
 async def until(predicate: object, timeout: float = 2.0) -> None:
@@ -212,83 +220,83 @@ async def until(predicate: object, timeout: float = 2.0) -> None:
 
 
 async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
-    watcher, system, notifier, decisions, recorder = make(answer=None)
-    assert watcher.armed() == {}  # dormant: no timer, nothing read
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    assert watcher.armed() == {(S, "x.service"): WINDOW}
-    await until(lambda: system.stops)
-    await until(lambda: notifier.announced)
-    assert notifier.warned == [("x.service", 0.05)]  # the warning came first
-    assert "Stopped x" in notifier.announced[0]
-    assert [d.event for d in decisions] == ["armed", "idle", "stopped"]
-    assert recorder.calls[-2:] == [("expect", EndReason.IDLE), ("done", EndReason.IDLE)]
-    assert watcher.armed() == {}
+    r = make(answer=None)
+    assert r.watcher.armed() == {}  # dormant: no timer, nothing read
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    await until(lambda: r.system.stops)
+    await until(lambda: r.notifier.announced)
+    assert r.notifier.warned == [("x.service", 0.05)]  # the warning came first
+    assert "Stopped x" in r.notifier.announced[0]
+    assert [d.event for d in r.decisions] == ["armed", "idle", "stopped"]
+    assert r.recorder.calls[-2:] == [("expect", EndReason.IDLE), ("done", EndReason.IDLE)]
+    assert r.watcher.armed() == {}
 
 
 async def test_keep_running_cancels_that_stop_and_asks_again_later() -> None:
-    watcher, system, notifier, decisions, _ = make(answer="keep")
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: len(notifier.warned) >= 2)
-    assert system.stops == []
-    assert "keeps running" in notifier.announced[0]
-    assert [d.event for d in decisions][:4] == ["armed", "idle", "kept", "armed"]
-    watcher.close()
+    r = make(answer="keep")
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: len(r.notifier.warned) >= 2)
+    assert r.system.stops == []
+    assert "keeps running" in r.notifier.announced[0]
+    assert [d.event for d in r.decisions][:4] == ["armed", "idle", "kept", "armed"]
+    r.watcher.close()
 
 
 async def test_busy_rearms_without_a_warning_until_it_is_idle() -> None:
-    watcher, system, notifier, decisions, _ = make(answer="stop")
-    system.busy = ["1 client connection(s) open on its sockets"]
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: len(system.busy_checks) >= 3)
-    assert notifier.warned == [] and system.stops == []
-    assert {d.event for d in decisions} == {"armed", "busy"}
-    system.busy = []
-    await until(lambda: system.stops)
-    assert notifier.warned
+    r = make(answer="stop")
+    r.system.busy = ["1 client connection(s) open on its sockets"]
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: len(r.system.busy_checks) >= 3)
+    assert r.notifier.warned == [] and r.system.stops == []
+    assert {d.event for d in r.decisions} == {"armed", "busy"}
+    r.system.busy = []
+    await until(lambda: r.system.stops)
+    assert r.notifier.warned
 
 
 async def test_cpu_use_keeps_it_running() -> None:
-    watcher, system, notifier, decisions, _ = make(answer="stop")
-    set_state(system.table, S, "x", DaemonState.RUNNING)
+    r = make(answer="stop")
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
 
     async def burn() -> None:
         while True:
-            system.cpu += 10_000_000  # 10 ms of CPU every 5 ms: 200 % of a CPU
+            r.system.cpu += 10_000_000  # 10 ms of CPU every 5 ms: 200 % of a CPU
             await asyncio.sleep(0.005)
 
     task = asyncio.get_running_loop().create_task(burn())
     try:
-        await until(lambda: sum(d.event == "busy" for d in decisions) >= 2)
+        await until(lambda: sum(d.event == "busy" for d in r.decisions) >= 2)
     finally:
         task.cancel()
-    assert system.stops == [] and notifier.warned == []
-    assert "of a CPU" in next(d for d in decisions if d.event == "busy").reasons[0]
-    watcher.close()
+    assert r.system.stops == [] and r.notifier.warned == []
+    assert "of a CPU" in next(d for d in r.decisions if d.event == "busy").reasons[0]
+    r.watcher.close()
 
 
 async def test_stopping_elsewhere_cancels_the_timer_and_withdraws_a_warning() -> None:
-    watcher, system, notifier, decisions, _ = make(answer=None, grace=10.0)
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: notifier.warned)
-    set_state(system.table, S, "x", DaemonState.DORMANT)
-    await until(lambda: notifier.withdrawn == 1)
-    assert system.stops == [] and watcher.armed() == {}
+    r = make(answer=None, grace=10.0)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: r.notifier.warned)
+    set_state(r.system.table, S, "x", DaemonState.DORMANT)
+    await until(lambda: r.notifier.withdrawn == 1)
+    assert r.system.stops == [] and r.watcher.armed() == {}
 
 
 async def test_a_refused_stop_is_announced_and_rearmed() -> None:
-    watcher, system, notifier, decisions, _ = make(answer="stop", stop_ok=False)
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: any(d.event == "not-stopped" for d in decisions))
-    assert "Did not stop idle x" in notifier.announced[0]
-    assert watcher.armed() == {(S, "x.service"): WINDOW}
-    watcher.close()
+    r = make(answer="stop", stop_ok=False)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: any(d.event == "not-stopped" for d in r.decisions))
+    assert "Did not stop idle x" in r.notifier.announced[0]
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    r.watcher.close()
 
 
 async def test_daemons_without_a_window_and_dormant_ones_are_never_read() -> None:
-    watcher, system, notifier, decisions, _ = make()
-    set_state(system.table, S, "y", DaemonState.RUNNING)  # no idle window for y
+    r = make()
+    set_state(r.system.table, S, "y", DaemonState.RUNNING)  # no idle window for y
     await asyncio.sleep(WINDOW * 4)
-    assert system.reads == [] and system.busy_checks == [] and watcher.armed() == {}
+    assert r.system.reads == [] and r.system.busy_checks == [] and r.watcher.armed() == {}
 
 
 async def test_reconfigure_arms_a_daemon_already_running() -> None:
@@ -322,12 +330,12 @@ async def test_plain_notifier_reads_keep_from_its_input() -> None:
 
 @pytest.mark.parametrize("answer", ["stop", "keep"])
 async def test_changes_of_other_daemons_leave_the_timer_alone(answer: str) -> None:
-    watcher, system, notifier, decisions, _ = make(answer=answer)
-    set_state(system.table, S, "x", DaemonState.RUNNING)
-    set_state(system.table, S, "y", DaemonState.RUNNING)
-    set_state(system.table, S, "y", DaemonState.DORMANT)
-    assert watcher.armed() == {(S, "x.service"): WINDOW}
-    watcher.close()
+    r = make(answer=answer)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    set_state(r.system.table, S, "y", DaemonState.RUNNING)
+    set_state(r.system.table, S, "y", DaemonState.DORMANT)
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    r.watcher.close()
 
 
 def test_change_kinds_used_here_come_from_the_real_table() -> None:
@@ -337,3 +345,51 @@ def test_change_kinds_used_here_come_from_the_real_table() -> None:
     table.listen(seen.extend)
     set_state(table, S, "x", DaemonState.RUNNING)
     assert seen and seen[-1].new is not None and seen[-1].new.state is DaemonState.RUNNING
+
+
+def test_idle_watch_windows_from_names_or_settings() -> None:
+    from trayapp.cli_history import windows
+    from trayapp.settings import Settings
+
+    table = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND),
+                       ("y", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
+    x, y = table.daemon(S, "x.service"), table.daemon(S, "y.service")
+    assert x is not None and y is not None
+    chosen = Settings().with_daemon("x.service", idle_stop_minutes=15)
+    by_settings = windows(set(), None, chosen)
+    assert (by_settings(x), by_settings(y)) == (900.0, None)
+    by_name = windows({"y.socket"}, 5.0, chosen)  # a socket name means its daemon
+    assert (by_name(x), by_name(y)) == (None, 5.0)
+    named_without_after = windows({"x.service", "y.service"}, None, chosen)
+    assert (named_without_after(x), named_without_after(y)) == (900.0, None)
+
+
+class FakeDesktop:
+    """trayapp.notify.Notifier's calls, with a user who presses ``press`` (or nothing)."""
+
+    def __init__(self, press: str | None) -> None:
+        self.press = press
+        self.sent: list[dict[str, object]] = []
+
+    async def notify(self, title: str, body: str, **kw: object) -> int | None:
+        self.sent.append({"title": title, "body": body, **kw})
+        on_action = kw.get("on_action")
+        if self.press and callable(on_action):
+            asyncio.get_running_loop().call_later(0.01, on_action, self.press)
+        return 1
+
+    def show(self, title: str, body: str, **kw: object) -> None:
+        self.sent.append({"title": title, "body": body, **kw})
+
+
+@pytest.mark.parametrize(("press", "expected"), [("keep", "keep"), ("stop", "stop"),
+                                                  (None, "stop"), ("default", "stop")])
+async def test_desktop_notifier_buttons(press: str | None, expected: str) -> None:
+    from trayapp.idlestop import DesktopIdleNotifier
+
+    desktop = FakeDesktop(press)
+    d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
+    assert await DesktopIdleNotifier(desktop).warn(d, 0.1) == expected
+    sent = desktop.sent[0]
+    assert sent["actions"] == (("keep", "Keep running"), ("stop", "Stop now"))
+    assert sent["tag"] == "x.service" and "stops in 0.1 s" in str(sent["body"])

@@ -130,7 +130,7 @@ class Store:
                     f"{self.path} was written by a newer trayapp (schema {version}, "
                     f"this one knows {LATEST}); history is not recorded until it is upgraded"
                 )
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")
             if version < LATEST:
                 self._migrate(db)
@@ -314,6 +314,24 @@ class Store:
             if reason in EndReason.__members__.values():
                 found = stronger(found, EndReason(reason))
         return found
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL (once: the mode is stored in the file).
+
+    The switch needs the file to itself and SQLite does not wait for that
+    with busy_timeout: a second process opening a new file at the same
+    moment gets "database is locked" at once.  So retry, for as long.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TextIO
 
@@ -342,6 +342,59 @@ class PlainNotifier:
 
     def announce(self, text: str) -> None:
         self.emit({"event": "announce", "text": text})
+
+
+class Notify(Protocol):
+    """What DesktopIdleNotifier needs of trayapp.notify.Notifier."""
+
+    async def notify(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
+                     on_action: Callable[[str], None] | None = None, tag: str | None = None,
+                     critical: bool = False) -> int | None: ...
+
+    def show(self, title: str, body: str, *, tag: str | None = None,
+             critical: bool = False) -> None: ...
+
+
+class DesktopIdleNotifier:
+    """IdleNotifier over desktop notifications, for the tray.
+
+    The warning is a notification with "Keep running" and "Stop now"
+    buttons (org.freedesktop.Notifications actions); no answer within the
+    grace period means stop, as the text says.  Where the server has no
+    buttons, or none answers and the tray's fallback shows the text, the
+    stop simply follows the warning: it is still announced both times.
+    """
+
+    def __init__(self, notifier: Notify) -> None:
+        self.notifier = notifier
+
+    async def warn(self, daemon: Daemon, seconds: float) -> str:
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def pressed(key: str) -> None:
+            if key in ("keep", "stop") and not answer.done():
+                answer.set_result(key)
+
+        await self.notifier.notify(
+            f"{daemon.name} is idle",
+            f"It stops in {describe_window(seconds)} unless you keep it running. Its socket "
+            "keeps listening, so the next client wakes it again.",
+            actions=(("keep", "Keep running"), ("stop", "Stop now")),
+            on_action=pressed,
+            tag=_tag(daemon),
+        )
+        try:
+            return await asyncio.wait_for(answer, seconds)
+        except TimeoutError:
+            return "stop"
+
+    def announce(self, text: str) -> None:
+        self.notifier.show("trayapp idle stop", text)
+
+
+def _tag(d: Daemon) -> str:
+    # The tray's tag for a daemon's notifications (settings key): one bubble each.
+    return f"user:{d.service}" if d.manager is Manager.USER else d.service
 
 
 async def stdin_reader() -> asyncio.StreamReader | None:

@@ -188,7 +188,11 @@ class HistoryWindow(QWidget):
         runs = self.store.runs(since=since, manager=str(self.manager), service=self.service)
         t = totals(runs, since, now, self.store.created_at)
         name = self.service.removesuffix(".service")
-        self.heading.setText(f"{name}: the last {self.days} days")
+        heading = f"{name}: the last {self.days} days"
+        if self.store.created_at > since:  # say where the knowledge starts
+            began = time.strftime("%a %d %b %H:%M", time.localtime(self.store.created_at))
+            heading += f" (recorded since {began})"
+        self.heading.setText(heading)
         share = f"{t.dormant_share:.0%}" if t.dormant_share is not None else "-"
         self._tile("dormant", share, "of the time not running")
         self._tile("wakes", str(t.wakes), "wakes")

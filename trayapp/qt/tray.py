@@ -67,6 +67,7 @@ class Tray(QObject):
         return True
 
     def _rebuild_menu(self) -> None:
+        log.debug("menu opened")
         fill_tray_menu(self.menu, self._source(), self._intents)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

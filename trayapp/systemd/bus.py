@@ -119,8 +119,11 @@ class Connection:
         connection (EOFError when the bus daemon went away); here that is
         just the end.
         """
+        # dbus-fast hands every caller the same future: shield it, or
+        # cancelling one waiter (a finished job wait) would cancel it for all,
+        # and every later wait would report a disconnect that never happened.
         try:
-            await self.bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+            await asyncio.shield(self.bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
         except Exception as exc:
             log.info("the %s bus connection ended: %r", self.manager, exc)
 

@@ -1,0 +1,300 @@
+"""Idle auto-stop and the activation history against the real testbed (issue 5).
+
+``trayapp idle-watch`` runs as alice (whom a polkit rule lets stop the test
+daemon and Docker) with windows of a few seconds, printing its decisions as
+JSON lines; the tests wake daemons with real clients, keep them busy in the
+three ways that count (an open connection, CPU use in the service's cgroup,
+a running container), answer its warnings on stdin, and read the history
+back with ``trayapp history --json``.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+TESTD = "trayapp-testd.service"
+TESTD_SOCKET = "trayapp-testd.socket"
+SOCK = "/run/trayapp-testd.sock"
+DROPIN = "/run/systemd/system/trayapp-testd.service.d"
+FAST = ("--after", "3", "--grace", "2", "--cpu-threshold", "0.05")
+
+Event = dict[str, Any]
+
+
+class IdleWatchProc:
+    """``trayapp idle-watch ... --json`` inside the testbed; events collected by a thread."""
+
+    def __init__(self, tb: Any, *args: str, user: str = "alice") -> None:
+        self.proc = tb.popen(tb.trayapp_argv("idle-watch", *args, "--json"), user=user,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.events: list[Event] = []
+        self._queue: queue.Queue[Event] = queue.Queue()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+        self.wait_for(lambda e: e["event"] == "ready", timeout=30)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            try:
+                self._queue.put(json.loads(line))
+            except ValueError:
+                self._stderr.append(f"(stdout) {line}")
+
+    def _read_err(self) -> None:
+        for line in self.proc.stderr:
+            self._stderr.append(line)
+
+    def wait_for(self, pred: Callable[[Event], bool], timeout: float = 20) -> Event:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no matching event in {timeout}s; got {self.events!r}\n"
+                                     f"stderr: {''.join(self._stderr)}")
+            try:
+                event = self._queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            self.events.append(event)
+            if pred(event):
+                return event
+
+    def answer(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def drain(self) -> list[Event]:
+        while True:
+            try:
+                self.events.append(self._queue.get_nowait())
+            except queue.Empty:
+                return self.events
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        time.sleep(0.2)
+        self.drain()
+
+
+def of(service: str, event: str, manager: str = "system") -> Callable[[Event], bool]:
+    return lambda e: (e["event"] == event and e.get("service") == service
+                      and e.get("manager") == manager)
+
+
+def on_demand_testd(tb: Any) -> None:
+    tb.run(f"rm -rf {DROPIN}; systemctl daemon-reload; "
+           f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
+           f"systemctl disable --now {TESTD}; systemctl enable {TESTD_SOCKET}; "
+           f"systemctl restart {TESTD_SOCKET}")
+
+
+def wait_active(tb: Any, unit: str, want: bool = True, user: str | None = None) -> None:
+    scope = "--user " if user else ""
+    test = "" if want else "! "
+    tb.run(f"for i in $(seq 100); do {test}systemctl {scope}is-active -q {unit} && exit 0; "
+           f"sleep 0.1; done; exit 1", user=user)
+
+
+def wake_testd(tb: Any, hold: float = 1.0) -> str:
+    """Wake the system test daemon with a client that stays ``hold`` s; its InvocationID."""
+    tb.run(f"(echo hi; sleep {hold}) | socat - UNIX-CONNECT:{SOCK}", user="alice")
+    wait_active(tb, TESTD)
+    return show(tb, TESTD, "InvocationID")
+
+
+def show(tb: Any, unit: str, prop: str, user: str | None = None) -> str:
+    argv = ["systemctl", *(["--user"] if user else []), "show", "-P", prop, unit]
+    return str(tb.run(argv, user=user).stdout.strip())
+
+
+def history(tb: Any, *args: str) -> dict[str, Any]:
+    res = tb.run(tb.trayapp_argv("history", "--json", *args), user="alice")
+    data = json.loads(res.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def run_of(tb: Any, invocation: str, timeout: float = 10) -> dict[str, Any]:
+    """The recorded run with this InvocationID, once its end is written."""
+    deadline = time.monotonic() + timeout
+    found: dict[str, Any] | None = None
+    while time.monotonic() < deadline:
+        runs = [r for d in history(tb)["daemons"] for r in d["runs"]]
+        found = next((r for r in runs if r["invocation"] == invocation), None)
+        if found is not None and found["end"] is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"no ended run {invocation} in the history: {found}")
+
+
+def test_idle_daemon_is_warned_then_stopped_and_dormant_ones_never_wake(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
+    tb.run(f"systemctl --user stop {TESTD}; systemctl --user start {TESTD_SOCKET}", user="alice")
+    # The dormant ones: Docker, and alice's own test daemon (same name, so it is
+    # watched with the same short window), for the whole test.
+    before = {
+        "docker": show(tb, "docker.service", "ActiveEnterTimestampMonotonic"),
+        "user testd": show(tb, TESTD, "ActiveEnterTimestampMonotonic", user="alice"),
+        "user socket accepted": show(tb, TESTD_SOCKET, "NAccepted", user="alice"),
+    }
+    watch = IdleWatchProc(tb, "trayapp-testd", "docker", *FAST)
+    try:
+        watching = {(e["manager"], e["service"]) for e in watch.events
+                    if e["event"] == "watching"}
+        assert {("system", TESTD), ("user", TESTD), ("system", "docker.service")} <= watching
+        invocation = wake_testd(tb, hold=1.0)
+        warning = watch.wait_for(of(TESTD, "warning"), timeout=20)
+        stopped = watch.wait_for(of(TESTD, "stopped"), timeout=20)
+        assert warning["seconds"] == 2.0
+        assert stopped["at"] - warning["at"] >= 1.9  # the grace period was given
+        assert watch.wait_for(lambda e: e["event"] == "announce")["text"].startswith(
+            "Stopped trayapp-testd")
+        assert show(tb, TESTD, "ActiveState") == "inactive"
+        assert show(tb, TESTD_SOCKET, "ActiveState") == "active"  # it sleeps, not off
+        time.sleep(2)  # more windows' worth of time for the dormant ones
+    finally:
+        watch.stop()
+    after = {
+        "docker": show(tb, "docker.service", "ActiveEnterTimestampMonotonic"),
+        "user testd": show(tb, TESTD, "ActiveEnterTimestampMonotonic", user="alice"),
+        "user socket accepted": show(tb, TESTD_SOCKET, "NAccepted", user="alice"),
+    }
+    assert after == before
+    assert show(tb, "docker.service", "ActiveState") == "inactive"
+    events = [e["event"] for e in watch.events if e.get("service") == TESTD
+              and e.get("manager") == "system"]
+    assert events.index("warning") < events.index("stopped")
+    run = run_of(tb, invocation)
+    assert run["end"] == "idle" and run["end_label"] == "idle stop"
+    assert run["waker"] and "socat" in run["waker"]
+    assert run["startup_seconds"] is not None and run["peak_memory_bytes"] > 0
+    assert run["ran_seconds"] >= 4.5  # window + grace
+
+
+def test_an_open_connection_keeps_it_running_until_it_closes(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    watch = IdleWatchProc(tb, "trayapp-testd", "--system", *FAST)
+    client = tb.popen(f"socat - UNIX-CONNECT:{SOCK}", user="alice", stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL)
+    try:
+        wait_active(tb, TESTD)
+        for _ in range(2):  # re-armed after each busy check
+            busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
+            assert any("connection" in r for r in busy["reasons"]), busy
+        assert not [e for e in watch.events if e["event"] == "warning"]
+        assert show(tb, TESTD, "ActiveState") == "active"
+        client.kill()
+        client.wait(timeout=10)
+        watch.wait_for(of(TESTD, "warning"), timeout=15)
+        watch.wait_for(of(TESTD, "stopped"), timeout=15)
+    finally:
+        client.kill()
+        watch.stop()
+    assert show(tb, TESTD, "ActiveState") == "inactive"
+
+
+def test_cpu_use_in_the_service_cgroup_keeps_it_running(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    # A second process in the service, burning a CPU: started by ExecStartPost,
+    # it lives in the service's cgroup until the service stops.
+    tb.run(f"mkdir -p {DROPIN} && printf '[Service]\\nExecStartPost=/bin/sh -c "
+           "\"sh -c \\\\\"while :; do :; done\\\\\" >/dev/null 2>&1 &\"\\n' "
+           f"> {DROPIN}/burn.conf && systemctl daemon-reload")
+    watch = IdleWatchProc(tb, "trayapp-testd", "--system", *FAST)
+    try:
+        invocation = wake_testd(tb, hold=0.2)
+        for _ in range(2):
+            busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
+            assert any("of a CPU" in r for r in busy["reasons"]), busy
+        assert not [e for e in watch.events if e["event"] == "warning"]
+        assert show(tb, TESTD, "ActiveState") == "active"
+        tb.run(f"systemctl stop {TESTD}")  # as root: not ours, so "elsewhere"
+        assert run_of(tb, invocation)["end"] == "elsewhere"
+    finally:
+        watch.stop()
+        on_demand_testd(tb)
+
+
+def test_keep_running_cancels_that_stop(testbed: Any) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    watch = IdleWatchProc(tb, "trayapp-testd", "--system", *FAST)
+    try:
+        invocation = wake_testd(tb, hold=0.2)
+        watch.wait_for(of(TESTD, "warning"), timeout=20)
+        watch.answer("keep")
+        watch.wait_for(of(TESTD, "kept"), timeout=5)
+        watch.wait_for(lambda e: e["event"] == "announce", timeout=5)
+        assert any("keeps running" in e.get("text", "") for e in watch.events
+                   if e["event"] == "announce")
+        time.sleep(2.5)  # past the grace period of that warning
+        assert show(tb, TESTD, "ActiveState") == "active"
+        assert show(tb, TESTD, "InvocationID") == invocation  # not even restarted
+        assert not [e for e in watch.events if e["event"] == "stopped"]
+        # A new window: asked again, and this time nobody answers.
+        watch.wait_for(of(TESTD, "warning"), timeout=20)
+        watch.wait_for(of(TESTD, "stopped"), timeout=20)
+    finally:
+        watch.stop()
+    assert run_of(tb, invocation)["end"] == "idle"
+
+
+def test_users_own_daemon_is_stopped_without_polkit(testbed: Any) -> None:
+    tb = testbed
+    tb.run(f"systemctl --user stop {TESTD}; systemctl --user start {TESTD_SOCKET}", user="alice")
+    watch = IdleWatchProc(tb, "trayapp-testd", "--user", *FAST)
+    try:
+        tb.run("(echo hi; sleep 0.2) | socat - UNIX-CONNECT:/run/user/2001/trayapp-testd.sock",
+               user="alice")
+        wait_active(tb, TESTD, user="alice")
+        invocation = show(tb, TESTD, "InvocationID", user="alice")
+        watch.wait_for(of(TESTD, "warning", manager="user"), timeout=20)
+        watch.wait_for(of(TESTD, "stopped", manager="user"), timeout=20)
+    finally:
+        watch.stop()
+    assert show(tb, TESTD, "ActiveState", user="alice") == "inactive"
+    assert show(tb, TESTD_SOCKET, "ActiveState", user="alice") == "active"
+    run = run_of(tb, invocation)
+    assert (run["manager"], run["end"]) == ("user", "idle")
+
+
+def test_a_running_container_keeps_docker_running(testbed: Any) -> None:
+    tb = testbed
+    tb.run("usermod -aG docker alice; systemctl disable docker.service; "
+           "systemctl enable --now docker.socket; systemctl start docker.service")
+    tb.run("docker image inspect tiny:1 >/dev/null 2>&1 || (rm -rf /root/rootfs && "
+           "mkdir -p /root/rootfs/bin && cp /bin/busybox /root/rootfs/bin/ && "
+           "ln -s busybox /root/rootfs/bin/sh && tar -C /root/rootfs -c . | "
+           "/usr/bin/docker import - tiny:1)", timeout=120)
+    tb.run("/usr/bin/docker rm -f sleeper >/dev/null 2>&1; /usr/bin/docker run -d --network none "
+           "--name sleeper tiny:1 /bin/busybox sleep 3600", timeout=120)
+    watch = IdleWatchProc(tb, "docker", "--system", "--after", "4", "--grace", "2",
+                          "--cpu-threshold", "0.2")
+    try:
+        busy = watch.wait_for(of("docker.service", "busy"), timeout=20)
+        assert any("running container" in r and "sleeper" in r for r in busy["reasons"]), busy
+        assert show(tb, "docker.service", "ActiveState") == "active"
+        tb.run("/usr/bin/docker rm -f sleeper", timeout=60)
+        watch.wait_for(of("docker.service", "warning"), timeout=40)
+        watch.wait_for(of("docker.service", "stopped"), timeout=60)
+    finally:
+        watch.stop()
+    assert show(tb, "docker.service", "ActiveState") == "inactive"
+    assert show(tb, "docker.socket", "ActiveState") == "active"
