@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.containers import run_container
 from tests.testbed.harness import ROOT_PASSWORD
 
 TESTD = "trayapp-testd.service"
@@ -213,12 +214,7 @@ def test_running_container_blocks_stop_unless_forced(testbed: Any) -> None:
     # A workstation's Docker user is in the docker group: the API socket is 0660.
     tb.run("usermod -aG docker alice; systemctl disable docker.service; "
            "systemctl enable --now docker.socket; systemctl start docker.service")
-    tb.run("docker image inspect tiny:1 >/dev/null 2>&1 || (rm -rf /root/rootfs && "
-           "mkdir -p /root/rootfs/bin && cp /bin/busybox /root/rootfs/bin/ && "
-           "ln -s busybox /root/rootfs/bin/sh && tar -C /root/rootfs -c . | "
-           "/usr/bin/docker import - tiny:1)", timeout=120)
-    tb.run("/usr/bin/docker rm -f sleeper >/dev/null 2>&1; /usr/bin/docker run -d --network none "
-           "--restart unless-stopped --name sleeper tiny:1 /bin/busybox sleep 3600", timeout=120)
+    run_container(tb, restart="unless-stopped")
     code, out, _ = act(tb, "stop", "docker")
     assert code == 1 and out and "running container" in out["message"]
     assert "sleeper" in out["message"]

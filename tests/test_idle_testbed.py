@@ -11,12 +11,13 @@ back with ``trayapp history --json``.
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from tests.containers import run_container
+from tests.watching import JsonLinesProc
 
 TESTD = "trayapp-testd.service"
 TESTD_SOCKET = "trayapp-testd.socket"
@@ -27,66 +28,12 @@ FAST = ("--after", "3", "--grace", "2", "--cpu-threshold", "0.05")
 Event = dict[str, Any]
 
 
-class IdleWatchProc:
-    """``trayapp idle-watch ... --json`` inside the testbed; events collected by a thread."""
+class IdleWatchProc(JsonLinesProc):
+    """``trayapp idle-watch ... --json`` inside the testbed; "keep" goes to its stdin."""
 
     def __init__(self, tb: Any, *args: str, user: str = "alice") -> None:
-        self.proc = tb.popen(tb.trayapp_argv("idle-watch", *args, "--json"), user=user,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        self.events: list[Event] = []
-        self._queue: queue.Queue[Event] = queue.Queue()
-        self._stderr: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        super().__init__(tb, tb.trayapp_argv("idle-watch", *args, "--json"), user)
         self.wait_for(lambda e: e["event"] == "ready", timeout=30)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            try:
-                self._queue.put(json.loads(line))
-            except ValueError:
-                self._stderr.append(f"(stdout) {line}")
-
-    def _read_err(self) -> None:
-        for line in self.proc.stderr:
-            self._stderr.append(line)
-
-    def wait_for(self, pred: Callable[[Event], bool], timeout: float = 20) -> Event:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no matching event in {timeout}s; got {self.events!r}\n"
-                                     f"stderr: {''.join(self._stderr)}")
-            try:
-                event = self._queue.get(timeout=left)
-            except queue.Empty:
-                continue
-            self.events.append(event)
-            if pred(event):
-                return event
-
-    def answer(self, text: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
-
-    def drain(self) -> list[Event]:
-        while True:
-            try:
-                self.events.append(self._queue.get_nowait())
-            except queue.Empty:
-                return self.events
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        time.sleep(0.2)
-        self.drain()
 
 
 def of(service: str, event: str, manager: str = "system") -> Callable[[Event], bool]:
@@ -279,12 +226,7 @@ def test_a_running_container_keeps_docker_running(testbed: Any) -> None:
     tb = testbed
     tb.run("usermod -aG docker alice; systemctl disable docker.service; "
            "systemctl enable --now docker.socket; systemctl start docker.service")
-    tb.run("docker image inspect tiny:1 >/dev/null 2>&1 || (rm -rf /root/rootfs && "
-           "mkdir -p /root/rootfs/bin && cp /bin/busybox /root/rootfs/bin/ && "
-           "ln -s busybox /root/rootfs/bin/sh && tar -C /root/rootfs -c . | "
-           "/usr/bin/docker import - tiny:1)", timeout=120)
-    tb.run("/usr/bin/docker rm -f sleeper >/dev/null 2>&1; /usr/bin/docker run -d --network none "
-           "--name sleeper tiny:1 /bin/busybox sleep 3600", timeout=120)
+    run_container(tb)
     watch = IdleWatchProc(tb, "docker", "--system", "--after", "4", "--grace", "2",
                           "--cpu-threshold", "0.2")
     try:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.testbed.harness import Testbed
-from tests.watching import WatchProc, where
+from tests.watching import WatchProc, model_from, where
 
 TESTD = "trayapp-testd.service"
 REPO = Path(__file__).resolve().parent.parent
@@ -33,17 +33,6 @@ def own_testbed() -> Iterator[Testbed]:
         pytest.fail(f"cannot boot a testbed: {exc}", pytrace=False)
     yield tb
     tb.stop()
-
-
-def model_from(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
-    states: dict[tuple[str, str], tuple[str, str]] = {}
-    for e in events:
-        key = (e["manager"], e["service"])
-        if e["event"] == "removed":
-            states.pop(key, None)
-        else:
-            states[key] = (e["state"], e["mode"])
-    return states
 
 
 def fresh_model(tb: Testbed, *args: str) -> dict[tuple[str, str], tuple[str, str]]:
@@ -82,13 +71,12 @@ def test_system_bus_restart_reconnects_and_resyncs(own_testbed: Testbed) -> None
         tb.run("systemctl restart dbus.service", timeout=60)
         tb.run(f"systemctl start {TESTD}")
         watch.wait_for(where(TESTD, state="running"), timeout=40)
-        err = ""
         tb.run(f"systemctl stop {TESTD}")
         watch.wait_for(where(TESTD, state="dormant"), timeout=20)
         events = settle(watch)
     finally:
         watch.stop()
-        err = watch.proc.stderr.read() if watch.proc.stderr else ""
+        err = watch.stderr_text()
     assert "lost the connection to the system bus" in err, err
     assert model_from(events) == fresh_model(tb, "--system")
 

@@ -11,7 +11,7 @@ import statistics
 import time
 from typing import Any
 
-from tests.watching import WatchProc, where
+from tests.watching import WatchProc, model_from, where
 
 TESTD = "trayapp-testd.service"
 TESTD_SOCKET = "trayapp-testd.socket"
@@ -189,23 +189,12 @@ def test_daemon_reload_and_removed_unit_file_leave_the_model_correct(testbed: An
         assert gone["event"] == "removed"
         # The live model now equals a fresh one-shot read.
         time.sleep(0.5)
-        live = _final_states(watch.drain())
+        live = model_from(watch.drain())
     finally:
         watch.stop()
     fresh = {(d["manager"], d["service"]): (d["state"], d["mode"])
              for d in status(tb, "--system")}
     assert live == fresh
-
-
-def _final_states(events: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
-    states: dict[tuple[str, str], tuple[str, str]] = {}
-    for e in events:
-        key = (e["manager"], e["service"])
-        if e["event"] == "removed":
-            states.pop(key, None)
-        else:
-            states[key] = (e["state"], e["mode"])
-    return states
 
 
 def test_latency_is_reported_over_repeated_flips(testbed: Any) -> None:

@@ -1,9 +1,10 @@
-"""Reading a long-running ``trayapp status --watch --json`` inside the testbed."""
+"""Reading long-running trayapp commands that print JSON lines inside the testbed."""
 
 from __future__ import annotations
 
 import json
 import queue
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -12,18 +13,17 @@ from typing import Any
 Event = dict[str, Any]
 
 
-class WatchProc:
-    """Runs ``trayapp status --watch --json`` and collects its lines in a thread."""
+class JsonLinesProc:
+    """A trayapp command inside the testbed printing JSON lines, read by threads."""
 
-    def __init__(self, testbed: Any, *args: str, user: str = "alice") -> None:
-        self.proc = testbed.popen(
-            testbed.trayapp_argv("status", "--watch", "--json", *args), user=user,
-            stdout=__import__("subprocess").PIPE, stderr=__import__("subprocess").PIPE,
-        )
+    def __init__(self, testbed: Any, argv: list[str], user: str = "alice") -> None:
+        self.proc = testbed.popen(argv, user=user, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.events: list[Event] = []
         self._queue: queue.Queue[Event] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._stderr: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -31,19 +31,26 @@ class WatchProc:
             try:
                 event = json.loads(line)
             except ValueError:
+                self._stderr.append(f"(stdout) {line}")
                 continue
             event["_received"] = time.time()
             self._queue.put(event)
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self._stderr.append(line)
+
+    def stderr_text(self) -> str:
+        return "".join(self._stderr)
 
     def wait_for(self, pred: Callable[[Event], bool], timeout: float = 15) -> Event:
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                err = self.proc.stderr.read() if self.proc.poll() is not None else ""
-                raise AssertionError(
-                    f"no matching watch event in {timeout}s; got {self.events!r} {err}"
-                )
+                raise AssertionError(f"no matching event in {timeout}s; got {self.events!r}\n"
+                                     f"stderr: {self.stderr_text()}")
             try:
                 event = self._queue.get(timeout=left)
             except queue.Empty:
@@ -51,6 +58,11 @@ class WatchProc:
             self.events.append(event)
             if pred(event):
                 return event
+
+    def answer(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
 
     def drain(self) -> list[Event]:
         while True:
@@ -62,9 +74,18 @@ class WatchProc:
     def stop(self) -> None:
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=10)
-        except Exception:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
+        time.sleep(0.2)  # let the readers take the last lines
+
+
+class WatchProc(JsonLinesProc):
+    """``trayapp status --watch --json``."""
+
+    def __init__(self, testbed: Any, *args: str, user: str = "alice") -> None:
+        super().__init__(testbed, testbed.trayapp_argv("status", "--watch", "--json", *args),
+                         user)
 
 
 def where(service: str, manager: str = "system", **fields: str) -> Callable[[Event], bool]:
@@ -76,3 +97,15 @@ def where(service: str, manager: str = "system", **fields: str) -> Callable[[Eve
         )
 
     return pred
+
+
+def model_from(events: list[Event]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(manager, service) -> (state, mode) after replaying watch events in order."""
+    states: dict[tuple[str, str], tuple[str, str]] = {}
+    for e in events:
+        key = (e["manager"], e["service"])
+        if e["event"] == "removed":
+            states.pop(key, None)
+        else:
+            states[key] = (e["state"], e["mode"])
+    return states
