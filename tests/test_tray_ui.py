@@ -54,6 +54,12 @@ class Intents:
     def show_window(self) -> None:
         self.calls.append(("window",))
 
+    def show_history(self, manager: Manager, service: str) -> None:
+        self.calls.append(("history", manager, service))
+
+    def show_preferences(self) -> None:
+        self.calls.append(("preferences",))
+
     def quit(self) -> None:
         self.calls.append(("quit",))
 
@@ -507,6 +513,160 @@ def test_stale_socket_does_not_block_start(qapp: QApplication, tmp_path: Path) -
     assert again.listen()
     assert hand_off(str(name), "show") is True
     again.close()
+
+
+# -- History and Preferences: the menu entries, the windows, the idle watcher's wiring ---------
+
+
+def test_history_and_preferences_entries_call_their_intents(qapp: QApplication) -> None:
+    table = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    intents = Intents()
+    tray = Tray(lambda: snap_of(table), intents)
+    open_menu(tray)
+    sub = daemon_menu(tray.menu, "docker.service")
+    [history] = [a for a in sub.actions() if a.data() == "history:system/docker.service"]
+    assert history.text() == "History…" and history.isEnabled()
+    # The keyboard walk (Right, Return) still lands on the first action, not on History.
+    first = next(a for a in sub.actions() if a.isEnabled() and not a.isSeparator())
+    assert first in buttons(sub).values()
+    history.trigger()
+    [preferences] = [a for a in tray.menu.actions() if a.data() == "preferences"]
+    assert preferences.text() == "Preferences…" and preferences.isEnabled()
+    preferences.trigger()
+    assert intents.calls == [("history", S, "docker.service"), ("preferences",)]
+    assert tray.menu.actions()[-1].text() == "Quit"
+
+
+def test_history_window_opens_once_per_daemon(tray_app: TrayApp, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from PySide6.QtCore import QEvent
+
+    from trayapp.history import Store
+    from trayapp.qt.history_window import HistoryWindow
+
+    app = tray_app
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "message", lambda title, body, critical=False: said.append(
+        (title, body)))
+    app.show_history(S, "docker.service")  # no store: said, not crashed
+    assert said and not app._history_windows
+    app.store = Store(tmp_path / "history.sqlite")
+    try:
+        app.show_history(S, "docker.service")
+        app.show_history(S, "docker.service")
+        [window] = app._history_windows.values()
+        assert isinstance(window, HistoryWindow) and window.isVisible()
+        assert window.service == "docker.service"
+        window.close()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert not app._history_windows
+    finally:
+        app.store.close()
+
+
+class FakeIdle:
+    def __init__(self) -> None:
+        self.reconfigured = 0
+
+    def reconfigure(self) -> None:
+        self.reconfigured += 1
+
+
+def test_preferences_ok_saves_and_applies(tray_app: TrayApp, monkeypatch: pytest.MonkeyPatch,
+                                          qtbot: Any) -> None:  # fmt: skip
+    from trayapp import autostart
+    from trayapp.qt.preferences import PreferencesDialog
+
+    app = tray_app
+    enabled: list[bool] = []
+    monkeypatch.setattr(autostart, "is_enabled", lambda: bool(enabled and enabled[-1]))
+    monkeypatch.setattr(autostart, "enable", enabled.append)
+    idle = FakeIdle()
+    app.idle = idle  # type: ignore[assignment]
+    app.show_preferences()
+    dialog = app._preferences
+    assert isinstance(dialog, PreferencesDialog) and dialog.isVisible()
+    app.show_preferences()  # the same dialog, raised
+    assert app._preferences is dialog
+    dialog.row("docker.service").idle_minutes.setValue(15)
+    dialog.row("podman.service").show.setChecked(False)
+    dialog.start_at_login.setChecked(True)
+    dialog.accept()
+    assert app._preferences is None
+    saved = settings.load(app.settings_path).settings
+    assert saved.daemon("docker.service").idle_stop_minutes == 15
+    assert saved.start_at_login is True and app.settings == saved
+    assert enabled == [True]
+    assert idle.reconfigured == 1
+    assert not app.watchlist.shows_key("podman.service")
+    [docker, podman] = app.monitor.table.daemons()  # type: ignore[union-attr]
+    assert app.idle_window(docker) == 900.0 and app.idle_window(podman) is None
+    # Cancel changes nothing; OK without edits leaves start at login alone.
+    app.show_preferences()
+    assert app._preferences is not None
+    app._preferences.reject()
+    app.show_preferences()
+    assert app._preferences is not None
+    app._preferences.accept()
+    assert enabled == [True] and idle.reconfigured == 2
+    assert settings.load(app.settings_path).settings == saved
+
+
+def test_idle_stop_is_announced_once(tray_app: TrayApp, loop: Any) -> None:
+    """The idle watcher announces its stop; the controller's outcome is not notified again."""
+    app = tray_app
+    controller: FakeController = app.controller  # type: ignore[assignment]
+    notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
+
+    async def scenario() -> None:
+        task = app._idle_stop(S, "docker.service")
+        assert controller.requests == [(S, "docker.service", Action.STOP)]
+        await asyncio.sleep(0.01)
+        set_state(app.monitor.table, S, "docker", DaemonState.DORMANT)  # type: ignore[union-attr]
+        controller.release[KEY].set_result(Status.DONE)
+        outcome = await task
+        assert outcome.ok and outcome.action is Action.STOP
+        await asyncio.sleep(0.01)
+        assert notifier.shown == []  # neither the outcome nor a "stopped" notice
+        assert not app._idle_stops
+        # The user's own stop is still reported.
+        app.request(S, "podman.service", Action.START)
+        controller.release[(S, "podman.service")].set_result(Status.DONE)
+        await asyncio.sleep(0.05)
+
+    run(loop, scenario())
+    assert [n["title"] for n in notifier.shown] == ["podman started"]
+
+
+def test_history_and_idle_watcher_start_and_close_in_order(
+    tray_app: TrayApp, loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trayapp import history
+
+    app = tray_app
+    monkeypatch.setattr(history, "default_path", lambda: tmp_path / "history.sqlite")
+    app.settings = app.settings.with_daemon("docker.service", idle_stop_minutes=5)
+    closed: list[str] = []
+
+    async def scenario() -> None:
+        app._start_history()
+        assert app.store is not None and app.recorder is not None and app.idle is not None
+        assert app.idle.recorder is app.recorder
+        assert app.idle.armed() == {KEY: 300.0}  # docker runs; podman is dormant
+        app.settings = app.settings.with_daemon("docker.service", idle_stop_minutes=0)
+        app.set_watched("docker.service", False)  # a settings change reconfigures
+        assert app.idle.armed() == {}
+        await app.recorder.settle()
+        for name in ("idle", "recorder", "store"):
+            obj = getattr(app, name)
+            monkeypatch.setattr(obj, "close", lambda close=obj.close, n=name: (
+                closed.append(n), close())[1])
+        app._close_history()
+
+    run(loop, scenario())
+    assert closed == ["idle", "recorder", "store"]
+    assert app.store is None and app.recorder is None and app.idle is None
+    assert (tmp_path / "history.sqlite").exists()
 
 
 # -- the Qt binding itself -------------------------------------------------------------------

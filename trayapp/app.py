@@ -4,6 +4,8 @@
                                  \\--> Notices --> Notifier (notifications over D-Bus)
     Tray / window / notification buttons --intents--> Controller --> systemd
     Controller --Outcome--> Notifier
+    Monitor --table changes--> Recorder --> history Store (SQLite)
+                           \\--> IdleWatcher --stop--> Controller
 
 Nothing polls: the views repaint once per burst of changes (Coalescer), and
 the process sleeps in the Qt event loop otherwise.
@@ -43,9 +45,15 @@ from trayapp.qt.single import InstanceServer, hand_off, server_name
 from trayapp.qt.tray import Tray
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from trayapp.controller import Controller
+    from trayapp.core.model import Daemon
+    from trayapp.history import Store
+    from trayapp.idlestop import IdleWatcher
     from trayapp.monitor import Monitor
     from trayapp.qt.window import StatusWindow
+    from trayapp.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,13 @@ class TrayApp:
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
         self._window: StatusWindow | None = None  # made when first shown (about 1 MiB)
+        self.store: Store | None = None  # the activation history; None when unavailable
+        self.history_problem = "trayapp has not opened it yet."  # why store is None
+        self.recorder: Recorder | None = None
+        self.idle: IdleWatcher | None = None
+        self._idle_stops: set[tuple[Manager, str]] = set()  # stops the idle watcher asked for
+        self._history_windows: dict[tuple[Manager, str], QWidget] = {}
+        self._preferences: QWidget | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- what the views show -----------------------------------------------------
@@ -146,6 +161,11 @@ class TrayApp:
             settings.save(self.settings, self.settings_path, check_unit_name)
         except (OSError, ValueError) as exc:
             self.message("Cannot save your settings", str(exc), critical=True)
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        if self.idle is not None:
+            self.idle.reconfigure()
         self.refresher.mark()
 
     @property
@@ -158,6 +178,69 @@ class TrayApp:
 
     def show_window(self) -> None:
         self.window.present()
+
+    def show_history(self, manager: Manager, service: str) -> None:
+        key = (manager, service)
+        open_window = self._history_windows.get(key)
+        if open_window is not None:
+            open_window.show()
+            open_window.raise_()
+            open_window.activateWindow()
+            return
+        if self.store is None:
+            self.message("No activation history", self.history_problem, critical=True)
+            return
+        from trayapp.qt.history_window import show_history  # lazily: QPainter code, ~1 MiB
+
+        window = show_history(self.store, manager, service)
+        self._history_windows[key] = window  # kept referenced until closed (WA_DeleteOnClose)
+        window.destroyed.connect(lambda _=None: self._history_windows.pop(key, None))
+
+    def show_preferences(self) -> None:
+        if self._preferences is not None:
+            self._preferences.show()
+            self._preferences.raise_()
+            self._preferences.activateWindow()
+            return
+        from trayapp import autostart
+        from trayapp.qt.preferences import PreferencesDialog
+
+        known = [daemon_key(d.manager, d.service) for d in self.snapshot().daemons]
+        # What the desktop will do at login, not what the file last said: an
+        # administrator's entry or the user's desktop settings may differ.
+        current = dataclasses.replace(self.settings, start_at_login=autostart.is_enabled())
+        dialog = PreferencesDialog(current, known, validate_unit=check_unit_name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_chosen.connect(self.apply_settings)
+        dialog.finished.connect(lambda _=0: setattr(self, "_preferences", None))
+        self._preferences = dialog
+        dialog.setModal(False)  # exec() would nest a Qt loop inside the asyncio one
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    def apply_settings(self, new: settings.Settings) -> None:
+        """The Preferences dialog's OK: save, start at login, and use the new settings."""
+        try:
+            settings.save(new, self.settings_path, check_unit_name)
+        except (OSError, ValueError) as exc:
+            self.message("Cannot save your settings", str(exc), critical=True)
+            return
+        from trayapp import autostart
+
+        if new.start_at_login != autostart.is_enabled():  # untouched: leave the desktop's entries
+            try:
+                autostart.enable(new.start_at_login)
+            except OSError as exc:
+                self.message("Cannot change start at login", str(exc), critical=True)
+        self.settings = new
+        self.watchlist = Watchlist(new.watched, new.hidden)
+        self._settings_changed()
+
+    def idle_window(self, d: Daemon) -> float | None:
+        """The idle watcher's window for one daemon, in seconds (None: never stop it)."""
+        minutes = self.settings.daemon(daemon_key(d.manager, d.service)).idle_stop_minutes
+        return minutes * 60.0 if minutes > 0 else None
 
     def quit(self) -> None:
         self.quit_requested.set()
@@ -192,8 +275,30 @@ class TrayApp:
             critical=notice.kind is NoticeKind.FAILED,
         )
 
+    def _idle_stop(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
+        """The idle watcher's stop: the core's stop action, through the controller."""
+        assert self.controller is not None
+        key = (manager, service)
+        self.notices.ours(key)  # the stop's table changes are no news
+        self._idle_stops.add(key)
+        task = self.controller.request(manager, service, Action.STOP)
+
+        def done(_task: asyncio.Task[Outcome]) -> None:
+            self._idle_stops.discard(key)
+            self.notices.ours(key)
+            self.refresher.mark()
+
+        task.add_done_callback(done)
+        self.refresher.mark()
+        return task
+
     def _on_outcome(self, outcome: Outcome) -> None:
-        self.notices.ours((outcome.manager, outcome.service))
+        key = (outcome.manager, outcome.service)
+        self.notices.ours(key)
+        if key in self._idle_stops and outcome.action is Action.STOP:
+            # The idle watcher announces this stop itself, saying why (one bubble, not two).
+            self.refresher.mark()
+            return
         body = outcome.message
         if outcome.warnings:
             body += "\n" + "\n".join(outcome.warnings)
@@ -268,6 +373,7 @@ class TrayApp:
                 loop.remove_signal_handler(sig)
             for task in list(self._tasks):
                 task.cancel()
+            self._close_history()
             instance.close()
             if self.tray is not None:
                 self.tray.hide()
@@ -278,6 +384,18 @@ class TrayApp:
             if self.monitor is not None:
                 self.monitor.close()
         return 0
+
+    def _close_history(self) -> None:
+        """The idle watcher, then the recorder (it notes the runs going on), then the store."""
+        idle, self.idle = self.idle, None
+        if idle is not None:
+            idle.close()
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.close()
+        store, self.store = self.store, None
+        if store is not None:
+            store.close()
 
     async def _start(self) -> None:
         from trayapp.controller import Controller
@@ -320,9 +438,41 @@ class TrayApp:
         await self.monitor.watch()
         for manager, text in self.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
+        self._start_history()
         self.started = True
         self.refresh()
         log.debug("first state shown: %s", self.tray.status if self.tray else None)
+
+    def _start_history(self) -> None:
+        """The activation history and idle auto-stop, once the table has been read."""
+        from trayapp.history import open_store
+        from trayapp.idlestop import DesktopIdleNotifier, IdleWatcher
+        from trayapp.recorder import Recorder
+        from trayapp.stats import MonitorStats
+
+        assert self.monitor is not None and self.controller is not None
+        assert self.notifier is not None
+        controller = self.controller
+        reader = MonitorStats(self.monitor)
+        self.store, warning = open_store()
+        if self.store is None:
+            self.history_problem = warning or "The activation history is not recorded."
+        if warning:
+            self.notify("trayapp history", warning, critical=self.store is None)
+        if self.store is not None:
+            self.recorder = Recorder(
+                self.store, self.monitor.table, reader, pending=lambda: controller.pending.keys()
+            )
+            self.recorder.start()
+        self.idle = IdleWatcher(
+            self.monitor.table,
+            reader,
+            stop=self._idle_stop,
+            notifier=DesktopIdleNotifier(self.notifier),
+            window_for=self.idle_window,
+            recorder=self.recorder,
+        )
+        self.idle.start()
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)

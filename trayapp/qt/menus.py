@@ -15,7 +15,8 @@ from trayapp.core.watchlist import key_of
 from .view import Intents
 
 # QAction.data() of each action button, so tests and the window can find them:
-# "<manager>:<service>:<action>".
+# "<manager>:<service>:<action>"; a daemon's History entry: "history:<manager>/<service>";
+# the main menu's Preferences entry: "preferences".
 
 
 def action_id(row: Row, action: str) -> str:
@@ -44,6 +45,11 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents) -> None:
         act.triggered.connect(
             lambda _=False, a=item.action: intents.request(d.manager, d.service, a)
         )
+    # Last, so that the first enabled entry stays the first action (keyboard users).
+    menu.addSeparator()
+    history = menu.addAction("History…")
+    history.setData(f"history:{d.manager}/{d.service}")
+    history.triggered.connect(lambda _=False: intents.show_history(d.manager, d.service))
 
 
 def fill_watch_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
@@ -84,6 +90,9 @@ def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
         _info(menu, f"⚠ {manager} manager: {text}")
     menu.addSeparator()
     fill_watch_menu(menu.addMenu("All daemons"), snap, intents)
+    preferences = menu.addAction("Preferences…")
+    preferences.setData("preferences")
+    preferences.triggered.connect(lambda _=False: intents.show_preferences())
     menu.addAction("Status window").triggered.connect(lambda _=False: intents.show_window())
     menu.addSeparator()
     menu.addAction("Quit").triggered.connect(lambda _=False: intents.quit())
