@@ -44,9 +44,7 @@ def validate(path: Path) -> None:
 
 
 def keys(path: Path) -> dict[str, str]:
-    return dict(
-        line.split("=", 1) for line in path.read_text().splitlines() if "=" in line
-    )
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 # -- the autostart entry -----------------------------------------------------------------
@@ -94,17 +92,18 @@ def test_a_relative_xdg_config_home_is_ignored(
 def test_a_gnome_disabled_entry_counts_as_off_and_enable_restores_it(xdg: Path) -> None:
     path = autostart.entry_path()
     path.parent.mkdir(parents=True)
-    path.write_text(autostart.render("trayapp").replace(
-        "X-GNOME-Autostart-enabled=true", "X-GNOME-Autostart-enabled=false"))
+    path.write_text(
+        autostart.render("trayapp").replace(
+            "X-GNOME-Autostart-enabled=true", "X-GNOME-Autostart-enabled=false"
+        )
+    )
     assert not autostart.is_enabled()
     autostart.enable(True)
     assert autostart.is_enabled()
     assert keys(path)["X-GNOME-Autostart-enabled"] == "true"
 
 
-def test_a_system_wide_entry_is_overridden_by_a_hidden_one(
-    xdg: Path, tmp_path: Path
-) -> None:
+def test_a_system_wide_entry_is_overridden_by_a_hidden_one(xdg: Path, tmp_path: Path) -> None:
     system = tmp_path / "etc-xdg" / "autostart" / f"{APP_ID}.desktop"
     system.parent.mkdir(parents=True)
     system.write_text(autostart.render("trayapp"))
@@ -122,9 +121,7 @@ def test_a_system_wide_entry_is_overridden_by_a_hidden_one(
     assert autostart.is_enabled()
 
 
-def test_a_failed_write_keeps_the_old_entry(
-    xdg: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_write_keeps_the_old_entry(xdg: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = autostart.entry_path()
     path.parent.mkdir(parents=True)
     path.write_text("old\n")
@@ -145,7 +142,7 @@ def test_a_failed_write_keeps_the_old_entry(
 def fake_script(directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     script = directory / "trayapp"
-    script.write_text("#!/bin/sh\necho started \"$@\"\n")
+    script.write_text('#!/bin/sh\necho started "$@"\n')
     script.chmod(0o755)
     return script
 
@@ -168,6 +165,23 @@ def test_exec_names_the_virtualenvs_script_in_full(
     monkeypatch.setenv("PATH", str(fake_script(tmp_path / "local-bin").parent))
     monkeypatch.setattr(sys, "executable", str(venv_bin / "python"))
     assert autostart.exec_command() == str(script)
+
+
+def test_exec_names_a_user_install_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pip install --user: the interpreter is the system one, the command is
+    # in ~/.local/bin.
+    script = fake_script(tmp_path / "home" / ".local" / "bin")
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "usr" / "bin" / "python3"))
+    assert autostart.exec_command() == str(script)
+
+
+def test_exec_is_bare_when_nothing_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
+    assert autostart.exec_command() == "trayapp"
 
 
 def test_exec_quotes_a_path_with_spaces(
@@ -203,9 +217,7 @@ def root_logger() -> Any:
     logging.getLogger("qasync").setLevel(logging.NOTSET)
 
 
-def test_terminal_lines_carry_the_time(
-    root_logger: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_terminal_lines_carry_the_time(root_logger: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOURNAL_STREAM", raising=False)
     out = StringIO()
     logs.setup_logging(False, stream=out)
@@ -278,9 +290,17 @@ def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
         "logging.getLogger('trayapp.test').error('failed')"
     )
     tb.run(
-        ["systemd-run", "--user", "--wait", "--quiet", f"--unit={unit}",
-         "--setenv=PYTHONPATH=/var/lib/trayapp-testbed/stage",
-         str(tb.venv / "bin" / "python"), "-c", code],
+        [
+            "systemd-run",
+            "--user",
+            "--wait",
+            "--quiet",
+            f"--unit={unit}",
+            "--setenv=PYTHONPATH=/var/lib/trayapp-testbed/stage",
+            str(tb.venv / "bin" / "python"),
+            "-c",
+            code,
+        ],
         user="alice",
     )
     entries: list[dict[str, Any]] = []

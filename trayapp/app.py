@@ -365,8 +365,16 @@ class TrayApp:
         instance = InstanceServer(server_name(), self._on_other_instance)
         instance.listen()
         try:
-            await self._start()
-            await self.quit_requested.wait()
+            # A quit request is honoured during start-up too (a bus or a
+            # notification server that never answers must not make the
+            # applet deaf to SIGTERM).
+            starting = loop.create_task(self._start())
+            quitting = loop.create_task(self.quit_requested.wait())
+            await asyncio.wait([starting, quitting], return_when=asyncio.FIRST_COMPLETED)
+            if not quitting.done():
+                starting.result()  # a start-up error ends the applet, with its traceback
+                await quitting
+            starting.cancel()
             log.debug("quitting")
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):

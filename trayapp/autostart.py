@@ -117,9 +117,10 @@ def exec_command() -> str:
     """What Exec= should run: ``trayapp``, or the full path when needed.
 
     A session's PATH is set at login and often lacks ~/.local/bin (where pipx
-    puts its links) or a virtualenv's bin/, so only a command found in a
-    system directory is named bare; otherwise the console script beside the
-    running interpreter (the pipx or virtualenv one) is named in full.
+    and ``pip install --user`` put commands) or a virtualenv's bin/, so only
+    a command found in a system directory is named bare.  Otherwise the
+    console script beside the running interpreter (the pipx or virtualenv
+    one) is named in full, else the one found on PATH now.
     """
     found = shutil.which(COMMAND)
     if found and Path(found).parent in SYSTEM_BIN_DIRS:
@@ -128,6 +129,8 @@ def exec_command() -> str:
     script = Path(sys.executable).parent / COMMAND
     if script.is_file() and os.access(script, os.X_OK):
         return _quote_exec(str(script))
+    if found:
+        return _quote_exec(os.path.abspath(found))
     return COMMAND
 
 

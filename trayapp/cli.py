@@ -18,7 +18,6 @@ sys.modules.setdefault("ssl", None)  # type: ignore[arg-type]
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import time
@@ -260,10 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="trayapp: %(levelname)s %(name)s: %(message)s",
-    )
+    from trayapp.logs import setup_logging
+
+    setup_logging(args.verbose)
     if args.command == "status":
         try:
             return asyncio.run(_status(args))

@@ -28,6 +28,8 @@ from trayapp import APP_ID
 
 log = logging.getLogger(__name__)
 
+CALL_TIMEOUT = 3.0  # seconds for one call to the notification server
+
 NAME = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
 IFACE = "org.freedesktop.Notifications"
@@ -227,7 +229,14 @@ class Notifier:
             signature=signature, body=body,
         )  # fmt: skip
         try:
-            reply = await bus.call(msg)
+            # A server that D-Bus tries to activate but that cannot start
+            # (dunst installed, no display) would hold us until the bus's own
+            # timeout, 25 s or more: give up sooner and fall back.
+            reply = await asyncio.wait_for(bus.call(msg), CALL_TIMEOUT)
+        except TimeoutError:
+            log.info("notification server: %s got no answer in %s s", member, CALL_TIMEOUT)
+            self.server_found = False
+            return None
         except Exception as exc:  # the bus went away under us
             log.info("lost the session bus: %s", exc)
             self._forget_bus()

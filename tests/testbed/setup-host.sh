@@ -20,7 +20,7 @@ apt-get install -y \
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-image0 \
     libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-randr0 \
     libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
-    desktop-file-utils appstream iproute2 procps util-linux
+    desktop-file-utils appstream iproute2 procps util-linux binutils busybox-static
 
 # The venv must come from Debian's python: a pyenv python under /root (0700)
 # would make the venv unusable for the unprivileged test users.

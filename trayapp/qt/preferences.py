@@ -6,9 +6,16 @@ widgets hold the user's edits, and OK hands back a new Settings through the
 (``settings.save``) and applying start-at-login (``autostart.enable``) are the
 caller's job::
 
-    dialog = PreferencesDialog(current, known_keys, validate_unit=check_unit_name)
-    dialog.settings_chosen.connect(apply)   # apply(new: Settings)
-    dialog.show()
+    # The autostart file is the truth about start-at-login (the user may
+    # have removed it by hand): show that, not what the settings file says.
+    shown = dataclasses.replace(current, start_at_login=autostart.is_enabled())
+    dialog = PreferencesDialog(shown, known_keys, validate_unit=check_unit_name)
+    dialog.settings_chosen.connect(apply)
+    dialog.show()   # not exec(): that would nest a Qt loop inside the asyncio one
+
+    def apply(new: Settings) -> None:
+        settings.save(new, path, check_unit_name)
+        autostart.enable(new.start_at_login)   # idempotent
 
 The dialog changes only what the user changed: a daemon whose row was left
 alone keeps its entries in ``watched``/``hidden`` and its ``[daemon]`` table
