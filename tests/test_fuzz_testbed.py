@@ -27,8 +27,8 @@ def ours(name: str) -> str:
         check_unit_name(name)
     except BadUnitName:
         return "invalid"
-    stem = name.rpartition(".")[0]
-    return "template" if stem.endswith("@") else "valid"
+    instance = name.rpartition(".")[0].partition("@")[2]
+    return "template" if "@" in name and not instance else "valid"
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))

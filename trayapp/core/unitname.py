@@ -1,8 +1,9 @@
 """systemd unit-name grammar, checked before anything reaches a bus.
 
 Follows unit_name_is_valid() in systemd's src/basic/unit-name.c: at most
-255 characters, a prefix of ``[A-Za-z0-9:_.\\-]`` (plus one ``@`` for
-templates and instances), and a known type suffix.
+255 characters, a prefix of ``[A-Za-z0-9:_.\\-]``, optionally ``@`` and an
+instance (which may itself contain ``@``; empty for a template), and a known
+type suffix.
 """
 
 from __future__ import annotations
@@ -30,13 +31,16 @@ def check_unit_name(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     if not dot or suffix not in UNIT_TYPES:
         raise BadUnitName(f"{name!r} has no unit type suffix such as .service or .socket")
-    prefix, _, instance = stem.partition("@")
+    prefix, _, _instance = stem.partition("@")
     if not prefix:
         raise BadUnitName(f"{name!r} has an empty name before the suffix")
+    # The first "@" ends the prefix; an instance may contain more of them
+    # (systemd's VALID_CHARS_WITH_AT), the prefix may not.
     bad = sorted({c for c in stem if c not in _VALID_CHARS and c != "@"})
-    if bad or "@" in instance:
-        shown = "".join(bad) or "@"
-        raise BadUnitName(f"{name!r} contains characters not allowed in unit names: {shown!r}")
+    if bad:
+        raise BadUnitName(
+            f"{name!r} contains characters not allowed in unit names: {''.join(bad)!r}"
+        )
     return name
 
 
