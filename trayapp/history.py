@@ -132,6 +132,9 @@ class Store:
                 )
             _use_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")
+            # The applet lives for weeks: a 256 KiB page cache (SQLite's
+            # default is 2 MiB per connection) is plenty for appending runs.
+            db.execute("PRAGMA cache_size = -256")
             if version < LATEST:
                 self._migrate(db)
             # A cheap look at the pages: a damaged file fails here, at start,
