@@ -144,14 +144,6 @@ def bench_latency(tb: Testbed, changes: int = 200) -> None:
         f"(target p99 <= 10 ms; final state {seen[-1]['state'] if seen else '?'})")
 
 
-def _median_of(tb: Testbed, script: str, runs: int, user: str | None) -> float:
-    """Median wall ms of ``script`` run ``runs`` times inside (timed inside)."""
-    loop = (f"for i in $(seq {runs}); do s=$(date +%s%N); {script} >/dev/null 2>&1; "
-            "e=$(date +%s%N); echo $(( (e - s) / 1000 )); done")
-    return statistics.median(int(x) for x in tb.run(loop, user=user, timeout=600).stdout.split()
-                             ) / 1000
-
-
 def bench_actions(tb: Testbed, runs: int = 5) -> None:
     """Each action on the test daemon beside the classic systemctl recipe (as root)."""
     py = f"PYTHONPATH={STAGE} {tb.venv}/bin/python -m trayapp"
@@ -170,12 +162,12 @@ def bench_actions(tb: Testbed, runs: int = 5) -> None:
         times_ours, times_inside, times_recipe = [], [], []
         for _ in range(runs):
             tb.run(setup)
-            times_ours.append(_median_of(tb, f"{py} {action} trayapp-testd", 1, "alice"))
+            times_ours.append(wall_ms(tb, f"{py} {action} trayapp-testd", "alice", runs=1))
             tb.run(setup)
             err = tb.run(f"{py} {action} trayapp-testd --stats", user="alice").stderr
             times_inside.append(float(err.rsplit(" in ", 1)[1].split()[0]))
             tb.run(setup)
-            times_recipe.append(_median_of(tb, recipe, 1, None))
+            times_recipe.append(wall_ms(tb, recipe, None, runs=1))
         o, i = statistics.median(times_ours), statistics.median(times_inside)
         r = statistics.median(times_recipe)
         row(f"trayapp {action} (verified result), median of {runs}",

@@ -22,11 +22,16 @@ import os
 import signal
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from trayapp import __version__
 from trayapp.core.model import Manager
 from trayapp.core.report import change_dict, daemon_dict, table_lines
 from trayapp.core.table import Change
+
+if TYPE_CHECKING:  # the monitor (and dbus-fast) load only for commands that need them
+    from trayapp.core.outcome import Outcome
+    from trayapp.monitor import Monitor
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AUTHORISED = 0, 1, 2, 3
 
@@ -46,8 +51,8 @@ def _report_problems(problems: dict[Manager, str]) -> None:
         print(f"trayapp: {manager} manager: {text}", file=sys.stderr)
 
 
-def _print_stats(monitor: object, started: float) -> None:
-    calls = monitor.calls()  # type: ignore[attr-defined]
+def _print_stats(monitor: Monitor, started: float) -> None:
+    calls = monitor.calls()
     parts = ", ".join(f"{k}={v}" for k, v in sorted(calls.items()))
     print(
         f"trayapp: {sum(calls.values())} D-Bus calls ({parts}) "
@@ -80,10 +85,7 @@ async def _status(args: argparse.Namespace) -> int:
         monitor.close()
 
 
-async def _watch(monitor: object, args: argparse.Namespace, started: float) -> int:
-    from trayapp.monitor import Monitor
-
-    assert isinstance(monitor, Monitor)
+async def _watch(monitor: Monitor, args: argparse.Namespace, started: float) -> int:
     out = sys.stdout
 
     def show(changes: list[Change]) -> None:
@@ -192,10 +194,7 @@ async def _act(args: argparse.Namespace) -> int:
     return _finish(args, outcome)
 
 
-def _finish(args: argparse.Namespace, outcome: object) -> int:
-    from trayapp.core.outcome import Outcome
-
-    assert isinstance(outcome, Outcome)
+def _finish(args: argparse.Namespace, outcome: Outcome) -> int:
     if args.json:
         print(json.dumps(outcome.as_dict(), indent=2))
     else:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-import os
 from collections.abc import Callable, Sequence
 
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from trayapp import APP_ID
+from trayapp.systemd.bus import session_bus_address
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +42,6 @@ NORMAL, CRITICAL = 1, 2
 Fallback = Callable[[str, str, bool], None]
 #: on_action(action_key): the user pressed a button of one notification.
 ActionCallback = Callable[[str], None]
-
-
-def _session_address() -> str:
-    # Like dbus-fast, but without its X11 autolaunch guess: a tray applet
-    # started by systemd --user or a login manager always has one of these.
-    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-    if address:
-        return address
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
-    return f"unix:path={runtime}/bus"
 
 
 class Notifier:
@@ -88,7 +78,7 @@ class Notifier:
         """Connect and ask the server what it can do; False when no server answers."""
         if not self.connected:
             self._forget_bus()
-            bus = MessageBus(bus_address=self.address or _session_address())
+            bus = MessageBus(bus_address=self.address or session_bus_address())
             try:
                 await bus.connect()
                 bus.add_message_handler(self._on_message)

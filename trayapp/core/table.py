@@ -51,6 +51,9 @@ class DaemonTable:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._units: dict[Manager, dict[str, UnitInfo]] = {m: {} for m in Manager}
+        # service -> the names of the socket units that trigger it, kept with
+        # _units, so a signal regroups one daemon without scanning every unit.
+        self._sockets: dict[Manager, dict[str, set[str]]] = {m: {} for m in Manager}
         self._daemons: dict[Key, Daemon] = {}
         self._listeners: list[Listener] = []
 
@@ -88,14 +91,21 @@ class DaemonTable:
     def replace(self, manager: Manager, units: Iterable[UnitInfo]) -> list[Change]:
         """A fresh snapshot of everything ``manager`` has (start-up, after reload)."""
         self._units[manager] = {u.name: u for u in units}
+        self._sockets[manager] = {}
+        for unit in self._units[manager].values():
+            self._index(manager, unit, add=True)
         keys = {k for k in self._daemons if k[0] == manager}
-        keys |= {(manager, service_of(u)) for u in self._units[manager].values() if u.is_socket}
+        keys |= {(manager, service) for service in self._sockets[manager]}
         return self._regroup(manager, keys)
 
     def put(self, manager: Manager, unit: UnitInfo) -> list[Change]:
         """Add or replace one unit with all its properties."""
         affected = self._keys_of(manager, unit.name)
+        old = self._units[manager].get(unit.name)
+        if old is not None:
+            self._index(manager, old, add=False)
         self._units[manager][unit.name] = unit
+        self._index(manager, unit, add=True)
         return self._regroup(manager, affected | self._keys_of(manager, unit.name))
 
     def update(self, manager: Manager, name: str, changed: dict[str, Any]) -> list[Change]:
@@ -113,8 +123,10 @@ class DaemonTable:
 
     def remove(self, manager: Manager, name: str) -> list[Change]:
         affected = self._keys_of(manager, name)
-        if self._units[manager].pop(name, None) is None:
+        unit = self._units[manager].pop(name, None)
+        if unit is None:
             return []
+        self._index(manager, unit, add=False)
         return self._regroup(manager, affected)
 
     # -- internals -----------------------------------------------------------
@@ -127,15 +139,22 @@ class DaemonTable:
             return {(manager, service_of(unit))}
         return {(manager, name)}
 
+    def _index(self, manager: Manager, unit: UnitInfo, *, add: bool) -> None:
+        # A socket systemd only knows by reference (no unit file) is no daemon.
+        if not unit.is_socket or unit.load_state == "not-found":
+            return
+        index = self._sockets[manager]
+        service = service_of(unit)
+        if add:
+            index.setdefault(service, set()).add(unit.name)
+        elif service in index:
+            index[service].discard(unit.name)
+            if not index[service]:
+                del index[service]
+
     def _sockets_of(self, manager: Manager, services: set[str]) -> dict[str, list[UnitInfo]]:
-        found: dict[str, list[UnitInfo]] = {}
-        for unit in self._units[manager].values():
-            # A socket systemd only knows by reference (no unit file) is no daemon.
-            if unit.is_socket and unit.load_state != "not-found":
-                service = service_of(unit)
-                if service in services:
-                    found.setdefault(service, []).append(unit)
-        return found
+        units, index = self._units[manager], self._sockets[manager]
+        return {s: [units[n] for n in index[s]] for s in services if s in index}
 
     def _regroup(self, manager: Manager, keys: set[Key]) -> list[Change]:
         """Reclassify the daemons in ``keys`` and report those that changed."""

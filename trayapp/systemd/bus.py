@@ -74,7 +74,13 @@ def unit_path(name: str) -> str:
     return f"{MANAGER_PATH}/unit/{''.join(out)}"
 
 
-def _user_bus_address() -> str:
+def session_bus_address() -> str:
+    """The user's session bus (where the user manager and notifications live).
+
+    Like dbus-fast's own guess, but without its X11 autolaunch: a tray
+    applet started by systemd --user or a login manager always has one of
+    these.
+    """
     address = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
     if address:
         return address
@@ -97,7 +103,7 @@ class Connection:
             bus = MessageBus(bus_type=BusType.SYSTEM)
             where = "the system bus"
         else:
-            address = _user_bus_address()
+            address = session_bus_address()
             bus = MessageBus(bus_address=address)
             where = f"your session bus ({address}), where your user manager lives"
         try:

@@ -41,9 +41,6 @@ def _usec(v: Any) -> int | None:
     return v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < _NO_VALUE else None
 
 
-def _memory(v: Any) -> int | None:
-    return _usec(v)
-
 
 def _bool(v: Any) -> bool | None:
     return v if isinstance(v, bool) else None
@@ -76,7 +73,7 @@ PROPERTIES = {
     "WantedBy": ("wanted_by", _strs),
     "RequiredBy": ("required_by", _strs),
     "StateChangeTimestamp": ("state_change_usec", _usec),
-    "MemoryCurrent": ("memory_bytes", _memory),
+    "MemoryCurrent": ("memory_bytes", _usec),
     "Accept": ("accept", _bool),
     "Listen": ("listen", _listen),
 }

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 from dbus_fast import Message, MessageType
@@ -267,5 +267,3 @@ class Watcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-
-Prepare = Callable[[Iterable[str]], Awaitable[None]]
