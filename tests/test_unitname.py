@@ -17,7 +17,8 @@ def test_valid(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["", "../x", "a b.service", "a" * 300, "docker",
                                   ".service", "x.nosuchtype", "a/b.service",
-                                  "@x.service", "a" * 248 + ".service", "ü.service"])
+                                  "@x.service", "a" * 248 + ".service", "ü.service",
+                                  "0@0.mount", "a@b.slice"])
 def test_invalid(name: str) -> None:
     with pytest.raises(BadUnitName):
         check_unit_name(name)

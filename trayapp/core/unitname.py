@@ -17,6 +17,9 @@ UNIT_TYPES = frozenset(
      "slice", "scope"}
 )
 
+# unit_type_may_template() in systemd: the other types have no "@" names.
+_MAY_TEMPLATE = frozenset({"service", "socket", "target", "timer", "path"})
+
 
 class BadUnitName(ValueError):
     """A name that systemd would reject; the message says why."""
@@ -31,7 +34,9 @@ def check_unit_name(name: str) -> str:
     stem, dot, suffix = name.rpartition(".")
     if not dot or suffix not in UNIT_TYPES:
         raise BadUnitName(f"{name!r} has no unit type suffix such as .service or .socket")
-    prefix, _, _instance = stem.partition("@")
+    prefix, _, instance = stem.partition("@")
+    if instance and suffix not in _MAY_TEMPLATE:
+        raise BadUnitName(f"{name!r}: .{suffix} units cannot have instances")
     if not prefix:
         raise BadUnitName(f"{name!r} has an empty name before the suffix")
     # The first "@" ends the prefix; an instance may contain more of them
