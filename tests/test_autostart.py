@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from trayapp import APP_ID, autostart, logs
+from trayapp import APP_ID
+from trayapp.adapters import autostart, logs
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGED = REPO / "packaging" / "autostart" / f"{APP_ID}.desktop"
@@ -285,7 +286,7 @@ def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
     tb = testbed
     unit = f"trayapp-logtest-{os.getpid()}.service"
     code = (
-        "import logging; from trayapp.logs import setup_logging; setup_logging(False); "
+        "import logging; from trayapp.adapters.logs import setup_logging; setup_logging(False); "
         "logging.getLogger('trayapp.test').warning('woke up'); "
         "logging.getLogger('trayapp.test').error('failed')"
     )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trayapp.core.history import (
+from trayapp.core.runs import (
     EndReason,
     Run,
     day_rows,

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from tests.daemons import set_state, table_with
-from trayapp.core.history import EndReason, Run
+from trayapp.core.runs import EndReason, Run
 from trayapp.core.idle import ServiceStats
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.table import DaemonTable
-from trayapp.history import Store
-from trayapp.recorder import Recorder
+from trayapp.adapters.history_db import Store
+from trayapp.usecases.recorder import Recorder
 
 S = Manager.SYSTEM
 KEY = (S, "x.service")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.core.history import EndReason, Run
-from trayapp.history import LATEST, MIGRATIONS, HistoryError, Store
+from trayapp.core.runs import EndReason, Run
+from trayapp.adapters.history_db import LATEST, MIGRATIONS, HistoryError, Store
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,8 +87,8 @@ def test_wal_and_schema_version(path: Path) -> None:
 
 WRITER = """
 import sys
-from trayapp.history import Store
-from trayapp.core.history import Run, EndReason
+from trayapp.adapters.history_db import Store
+from trayapp.core.runs import Run, EndReason
 store = Store(sys.argv[1])
 who = sys.argv[2]
 for i in range(int(sys.argv[3])):

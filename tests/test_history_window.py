@@ -16,9 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from trayapp.core.history import EndReason, Run
+from trayapp.core.runs import EndReason, Run
 from trayapp.core.model import Manager
-from trayapp.history import Store
+from trayapp.adapters.history_db import Store
 from trayapp.qt.history_window import COLOURS, HistoryWindow, Timeline, show_history
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from tests.daemons import set_state, table_with
-from trayapp.busy import BusyReport
-from trayapp.core.history import EndReason
+from trayapp.adapters.busy import BusyReport
+from trayapp.core.runs import EndReason
 from trayapp.core.idle import (
     IdleRules,
     Sample,
@@ -30,7 +30,7 @@ from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
 from trayapp.core.table import Change, DaemonTable
-from trayapp.idlestop import Decision, IdleWatcher, PlainNotifier
+from trayapp.usecases.idlestop import Decision, IdleWatcher, PlainNotifier
 
 S = Manager.SYSTEM
 RULES = IdleRules(window=600, cpu_threshold=0.01)
@@ -348,8 +348,8 @@ def test_change_kinds_used_here_come_from_the_real_table() -> None:
 
 
 def test_idle_watch_windows_from_names_or_settings() -> None:
-    from trayapp.cli_history import windows
-    from trayapp.settings import Settings
+    from trayapp.cli.history import windows
+    from trayapp.adapters.settings_file import Settings
 
     table = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND),
                        ("y", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
@@ -385,7 +385,7 @@ class FakeDesktop:
 @pytest.mark.parametrize(("press", "expected"), [("keep", "keep"), ("stop", "stop"),
                                                   (None, "stop"), ("default", "stop")])
 async def test_desktop_notifier_buttons(press: str | None, expected: str) -> None:
-    from trayapp.idlestop import DesktopIdleNotifier
+    from trayapp.usecases.idlestop import DesktopIdleNotifier
 
     desktop = FakeDesktop(press)
     d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]

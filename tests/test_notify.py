@@ -19,7 +19,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusInt32, DBusSignature, DBusStr, DBusUInt32
 from dbus_fast.service import ServiceInterface, method, signal
 
-from trayapp.notify import NAME, PATH, Notifier
+from trayapp.adapters.dbus.notifications import NAME, PATH, Notifier
 
 Strs = Annotated[list[str], DBusSignature("as")]
 Hints = Annotated[dict[str, Variant], DBusSignature("a{sv}")]

@@ -181,7 +181,7 @@ def test_wheel_in_a_fresh_venv_answers_version_and_help(venv: Path, tmp_path: Pa
 
 def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Path) -> None:
     code = (
-        "import json, trayapp; from trayapp import resources, APP_ID; "
+        "import json, trayapp; from trayapp import APP_ID; from trayapp.adapters import resources; "
         "print(json.dumps([trayapp.__file__, str(resources.resources_dir()), "
         "str(resources.icon_path(APP_ID))]))"
     )
@@ -202,7 +202,7 @@ def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Pa
 def test_start_at_login_from_a_venv_names_the_venvs_command(venv: Path, tmp_path: Path) -> None:
     # As after `pipx install`: the login session's PATH need not reach the venv.
     env = clean_env(XDG_CONFIG_HOME=str(tmp_path / "config"), PATH="/usr/bin:/bin")
-    code = "from trayapp import autostart; autostart.enable(True); print(autostart.is_enabled())"
+    code = "from trayapp.adapters import autostart; autostart.enable(True); print(autostart.is_enabled())"
     assert run([str(venv / "bin" / "python"), "-c", code], env=env).stdout == "True\n"
     entry = tmp_path / "config" / "autostart" / f"{APP_ID}.desktop"
     exec_line = next(ln for ln in entry.read_text().splitlines() if ln.startswith("Exec="))

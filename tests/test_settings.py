@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from trayapp import settings as st
-from trayapp.settings import DaemonSettings, Settings, SettingsError
+from trayapp.adapters import settings_file as st
+from trayapp.adapters.settings_file import DaemonSettings, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -300,7 +300,7 @@ def test_save_refuses_bad_values_and_writes_nothing(path: Path) -> None:
 CHILD = """
 import os, sys, time
 from pathlib import Path
-from trayapp import settings as st
+from trayapp.adapters import settings_file as st
 
 def pause():
     print("paused", flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trayapp import settings as cfg
+from trayapp.adapters import settings_file as cfg
 from trayapp.core.unitname import check_unit_name
 
 tokens = st.sampled_from([*'[]=".\n abc_:1tfrueals#{}@', "watched", "hidden", "daemon",

@@ -21,8 +21,9 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
 from tests.daemons import set_state, table_with, units
-from trayapp import resources, settings
-from trayapp.app import TrayApp
+from trayapp.adapters import resources
+from trayapp.adapters import settings_file as settings
+from trayapp.qt.app import TrayApp
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, allowed_actions
@@ -222,7 +223,7 @@ def test_resources_found_through_the_environment(tmp_path: Path,
     assert resources.icon_path("trayapp-busy") == tmp_path / "icons" / "trayapp-busy.svg"
     # Not in the override: the checkout's copy is used.
     assert resources.icon_path("trayapp-failed") == (
-        Path(resources.__file__).parent.parent / "resources" / "icons" / "trayapp-failed.svg")
+        Path(resources.__file__).parents[2] / "resources" / "icons" / "trayapp-failed.svg")
 
 
 def test_watch_menu_lists_every_daemon(qapp: QApplication) -> None:
@@ -541,7 +542,7 @@ def test_history_window_opens_once_per_daemon(tray_app: TrayApp, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from PySide6.QtCore import QEvent
 
-    from trayapp.history import Store
+    from trayapp.adapters.history_db import Store
     from trayapp.qt.history_window import HistoryWindow
 
     app = tray_app
@@ -574,7 +575,7 @@ class FakeIdle:
 
 def test_preferences_ok_saves_and_applies(tray_app: TrayApp, monkeypatch: pytest.MonkeyPatch,
                                           qtbot: Any) -> None:  # fmt: skip
-    from trayapp import autostart
+    from trayapp.adapters import autostart
     from trayapp.qt.preferences import PreferencesDialog
 
     app = tray_app
@@ -641,7 +642,7 @@ def test_idle_stop_is_announced_once(tray_app: TrayApp, loop: Any) -> None:
 def test_history_and_idle_watcher_start_and_close_in_order(
     tray_app: TrayApp, loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from trayapp import history
+    from trayapp.adapters import history_db as history
 
     app = tray_app
     monkeypatch.setattr(history, "default_path", lambda: tmp_path / "history.sqlite")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.daemons import units
-from trayapp import settings
+from trayapp.adapters import settings_file as settings
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.table import DaemonTable
 from trayapp.core.watchlist import Watchlist, daemon_key, key_of, parse_key

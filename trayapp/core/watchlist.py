@@ -3,7 +3,7 @@
 Daemons are named by *keys*, the same strings as in the settings file
 (trayapp/settings.py): ``docker.service`` for a unit of the system manager,
 ``user:gpg-agent.service`` for one of the user's own manager.  This module
-repeats that tiny grammar instead of importing trayapp.settings, so the core
+repeats that tiny grammar instead of importing trayapp.adapters.settings_file, so the core
 stays free of tomlkit; a test checks that both agree.
 """
 

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp.core.history import END_LABELS, DayRow, EndReason, Run, day_rows, totals
+from trayapp.core.runs import END_LABELS, DayRow, EndReason, Run, day_rows, totals
 from trayapp.core.model import Manager
 from trayapp.core.report import duration, memory
-from trayapp.history import Store
+from trayapp.adapters.history_db import Store
 
 from .icons import app_icon
 

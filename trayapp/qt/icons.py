@@ -8,7 +8,7 @@ from functools import cache
 from PySide6.QtGui import QIcon, QPixmapCache
 from PySide6.QtWidgets import QApplication, QStyle
 
-from trayapp import resources
+from trayapp.adapters import resources
 from trayapp.core.summary import ICON_NAMES, TrayStatus
 
 log = logging.getLogger(__name__)

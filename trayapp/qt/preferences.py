@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
-from trayapp.settings import Settings, check_daemon_key, daemon_key, parse_daemon_key
+from trayapp.adapters.settings_file import Settings, check_daemon_key, daemon_key, parse_daemon_key
 
 from .icons import app_icon
 

@@ -31,8 +31,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TextIO
 
-from trayapp import busy
-from trayapp.core.history import EndReason
+from trayapp.adapters import busy
+from trayapp.core.runs import EndReason
 from trayapp.core.idle import (
     DEFAULT_CPU_THRESHOLD,
     IdleRules,
@@ -46,7 +46,7 @@ from trayapp.core.idle import (
 from trayapp.core.model import Daemon, DaemonState, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.table import Change, DaemonTable
-from trayapp.stats import StatsReader
+from trayapp.usecases.stats import StatsReader
 
 log = logging.getLogger(__name__)
 

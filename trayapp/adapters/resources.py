@@ -19,7 +19,7 @@ def candidates() -> list[Path]:
     found = []
     if os.environ.get(ENV):
         found.append(Path(os.environ[ENV]))
-    found.append(Path(__file__).resolve().parent.parent / "resources")  # a checkout
+    found.append(Path(__file__).resolve().parents[2] / "resources")  # a checkout
     found += [Path(p) / "share" / "trayapp" / "resources" for p in (sys.prefix, sys.base_prefix)]
     found.append(Path("/usr/share/trayapp/resources"))  # a distribution package
     return found

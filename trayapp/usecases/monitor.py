@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from trayapp.core.model import Manager
 from trayapp.core.table import DaemonTable
-from trayapp.systemd import units
-from trayapp.systemd.bus import BusUnavailable, Connection, SystemdError
-from trayapp.systemd.watcher import Watcher
+from trayapp.adapters.dbus import units
+from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
+from trayapp.adapters.dbus.watcher import Watcher
 
 log = logging.getLogger(__name__)
 

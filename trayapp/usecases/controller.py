@@ -12,13 +12,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from trayapp.actions import perform
+from trayapp.usecases.actions import perform
 from trayapp.core.model import Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
-from trayapp.monitor import Monitor
-from trayapp.systemd.bus import BusUnavailable, SystemdError
-from trayapp.systemd.jobs import JobFollower
+from trayapp.usecases.monitor import Monitor
+from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
+from trayapp.adapters.dbus.jobs import JobFollower
 
 log = logging.getLogger(__name__)
 

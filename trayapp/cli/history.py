@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from trayapp.core.history import END_LABELS, Run, Totals, totals
+from trayapp.core.runs import END_LABELS, Run, Totals, totals
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.report import duration, iso_time, memory
 from trayapp.core.unitname import BadUnitName, daemon_service_name
@@ -117,7 +117,7 @@ def totals_line(t: Totals) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    from trayapp.history import HistoryError, Store, default_path
+    from trayapp.adapters.history_db import HistoryError, Store, default_path
 
     service = None
     if args.name:
@@ -190,16 +190,16 @@ def idle_watch(args: argparse.Namespace) -> int:
 
 
 async def _idle_watch(args: argparse.Namespace) -> int:
-    from trayapp import settings
-    from trayapp.controller import Controller
+    from trayapp.adapters import settings_file as settings
+    from trayapp.usecases.controller import Controller
     from trayapp.core.idle import DEFAULT_CPU_THRESHOLD
     from trayapp.core.plans import Action
     from trayapp.core.unitname import check_unit_name
-    from trayapp.history import open_store
-    from trayapp.idlestop import IdleWatcher, PlainNotifier, print_event, stdin_reader
-    from trayapp.monitor import Monitor, default_managers
-    from trayapp.recorder import Recorder
-    from trayapp.stats import MonitorStats
+    from trayapp.adapters.history_db import open_store
+    from trayapp.usecases.idlestop import IdleWatcher, PlainNotifier, print_event, stdin_reader
+    from trayapp.usecases.monitor import Monitor, default_managers
+    from trayapp.usecases.recorder import Recorder
+    from trayapp.usecases.stats import MonitorStats
 
     try:
         names = {daemon_service_name(n) for n in args.names}
@@ -310,7 +310,7 @@ def user_action(action: object, manager: Manager, name: str) -> Iterator[None]:
     if str(action) not in ("stop", "on-demand"):
         yield
         return
-    from trayapp.history import user_stop
+    from trayapp.adapters.history_db import user_stop
 
     try:
         unit = _service(name)

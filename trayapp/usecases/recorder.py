@@ -33,15 +33,15 @@ import time
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trayapp import wakers
-from trayapp.core.history import AWAKE, EndReason, Run, end_reason
+from trayapp.adapters import wakers
+from trayapp.core.runs import AWAKE, EndReason, Run, end_reason
 from trayapp.core.idle import ServiceStats
 from trayapp.core.model import Daemon, DaemonState, Manager
 from trayapp.core.table import Change, DaemonTable
-from trayapp.stats import StatsReader
+from trayapp.usecases.stats import StatsReader
 
 if TYPE_CHECKING:
-    from trayapp.history import Store
+    from trayapp.adapters.history_db import Store
 
 log = logging.getLogger(__name__)
 

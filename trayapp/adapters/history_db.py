@@ -33,7 +33,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from trayapp.core.history import EndReason, Run, stronger
+from trayapp.core.runs import EndReason, Run, stronger
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from trayapp import APP_ID
-from trayapp.systemd.bus import session_bus_address
+from trayapp.adapters.dbus.bus import session_bus_address
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
 from trayapp.core.model import Manager
-from trayapp.systemd.bus import BusUnavailable, SystemdError
-from trayapp.systemd.units import read_properties
+from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
+from trayapp.adapters.dbus.units import read_properties
 
 if TYPE_CHECKING:
-    from trayapp.monitor import Monitor
+    from trayapp.usecases.monitor import Monitor
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ import qasync  # type: ignore[import-untyped]
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from trayapp import APP_ID, settings
+from trayapp import APP_ID
+from trayapp.adapters import settings_file as settings
 from trayapp.core.model import Manager
 from trayapp.core.notices import Notice, NoticeKind, Notices
 from trayapp.core.outcome import Outcome
@@ -37,7 +38,7 @@ from trayapp.core.summary import BUSY_LABELS, Snapshot
 from trayapp.core.table import Change
 from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist, daemon_key
-from trayapp.notify import ActionCallback, Notifier
+from trayapp.adapters.dbus.notifications import ActionCallback, Notifier
 from trayapp.qt.icons import app_icon
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
@@ -47,13 +48,13 @@ from trayapp.qt.tray import Tray
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from trayapp.controller import Controller
+    from trayapp.usecases.controller import Controller
     from trayapp.core.model import Daemon
-    from trayapp.history import Store
-    from trayapp.idlestop import IdleWatcher
-    from trayapp.monitor import Monitor
+    from trayapp.adapters.history_db import Store
+    from trayapp.usecases.idlestop import IdleWatcher
+    from trayapp.usecases.monitor import Monitor
     from trayapp.qt.window import StatusWindow
-    from trayapp.recorder import Recorder
+    from trayapp.usecases.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ class TrayApp:
             self._preferences.raise_()
             self._preferences.activateWindow()
             return
-        from trayapp import autostart
+        from trayapp.adapters import autostart
         from trayapp.qt.preferences import PreferencesDialog
 
         known = [daemon_key(d.manager, d.service) for d in self.snapshot().daemons]
@@ -226,7 +227,7 @@ class TrayApp:
         except (OSError, ValueError) as exc:
             self.message("Cannot save your settings", str(exc), critical=True)
             return
-        from trayapp import autostart
+        from trayapp.adapters import autostart
 
         if new.start_at_login != autostart.is_enabled():  # untouched: leave the desktop's entries
             try:
@@ -406,8 +407,8 @@ class TrayApp:
             store.close()
 
     async def _start(self) -> None:
-        from trayapp.controller import Controller
-        from trayapp.monitor import Monitor, default_managers
+        from trayapp.usecases.controller import Controller
+        from trayapp.usecases.monitor import Monitor, default_managers
 
         loaded = settings.load(self.settings_path, check_unit_name)
         self.settings = loaded.settings
@@ -453,10 +454,10 @@ class TrayApp:
 
     def _start_history(self) -> None:
         """The activation history and idle auto-stop, once the table has been read."""
-        from trayapp.history import open_store
-        from trayapp.idlestop import DesktopIdleNotifier, IdleWatcher
-        from trayapp.recorder import Recorder
-        from trayapp.stats import MonitorStats
+        from trayapp.adapters.history_db import open_store
+        from trayapp.usecases.idlestop import DesktopIdleNotifier, IdleWatcher
+        from trayapp.usecases.recorder import Recorder
+        from trayapp.usecases.stats import MonitorStats
 
         assert self.monitor is not None and self.controller is not None
         assert self.notifier is not None
@@ -489,7 +490,7 @@ class TrayApp:
 
 
 def _icon_path() -> str:
-    from trayapp import resources
+    from trayapp.adapters import resources
 
     path = resources.icon_path(APP_ID)
     return str(path) if path else APP_ID

@@ -31,13 +31,13 @@ from trayapp.core.table import Change
 
 if TYPE_CHECKING:  # the monitor (and dbus-fast) load only for commands that need them
     from trayapp.core.outcome import Outcome
-    from trayapp.monitor import Monitor
+    from trayapp.usecases.monitor import Monitor
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AUTHORISED = 0, 1, 2, 3
 
 
 def _managers(args: argparse.Namespace) -> list[Manager]:
-    from trayapp.monitor import default_managers
+    from trayapp.usecases.monitor import default_managers
 
     if args.system:
         return [Manager.SYSTEM]
@@ -62,7 +62,7 @@ def _print_stats(monitor: Monitor, started: float) -> None:
 
 
 async def _status(args: argparse.Namespace) -> int:
-    from trayapp.monitor import Monitor
+    from trayapp.usecases.monitor import Monitor
 
     started = time.perf_counter()
     monitor = Monitor(_managers(args))
@@ -154,13 +154,13 @@ class _LagProbe:
 
 
 async def _act(args: argparse.Namespace) -> int:
-    from trayapp.actions import perform
-    from trayapp.cli_history import user_action
+    from trayapp.usecases.actions import perform
+    from trayapp.cli.history import user_action
     from trayapp.core.outcome import Outcome, Status
     from trayapp.core.plans import Action
     from trayapp.core.unitname import BadUnitName, daemon_service_name
-    from trayapp.systemd.bus import BusUnavailable, Connection, SystemdError
-    from trayapp.systemd.jobs import JobFollower
+    from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
+    from trayapp.adapters.dbus.jobs import JobFollower
 
     action = Action(args.command)
     manager = Manager.USER if args.user else Manager.SYSTEM
@@ -184,7 +184,7 @@ async def _act(args: argparse.Namespace) -> int:
             print(f"trayapp: {sum(conn.calls.values())} D-Bus calls, action and read-back in "
                   f"{(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
     except (BusUnavailable, SystemdError) as exc:
-        from trayapp.monitor import explain
+        from trayapp.usecases.monitor import explain
 
         print(f"trayapp: {manager} manager: {explain(manager, exc)}; the outcome is unknown",
               file=sys.stderr)
@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="even if it is busy (running containers, open connections)")
         else:
             p.set_defaults(force=False)
-    from trayapp.cli_history import add_parsers
+    from trayapp.cli.history import add_parsers
 
     add_parsers(sub)  # history, idle-watch
     return parser
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from trayapp.logs import setup_logging
+    from trayapp.adapters.logs import setup_logging
 
     setup_logging(args.verbose)
     if args.command == "status":
@@ -269,12 +269,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ACTION_HELP:
         return asyncio.run(_act(args))
     if args.command in ("history", "idle-watch"):
-        from trayapp import cli_history
+        from trayapp.cli import history as cli_history
 
         run = cli_history.history if args.command == "history" else cli_history.idle_watch
         return run(args)
     if args.command is None:
-        from trayapp.app import run_tray  # Qt is imported only here
+        from trayapp.qt.app import run_tray  # Qt is imported only here
 
         return run_tray(args)
     parser.error(f"unknown command {args.command}")

@@ -1,1 +1,0 @@
-"""The systemd adapter: the only package that imports the D-Bus library."""
