@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.daemons import units
-from trayapp.adapters import settings_file as settings
+from trayapp.core.keys import key_of
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.table import DaemonTable
-from trayapp.core.watchlist import Watchlist, daemon_key, key_of, parse_key
+from trayapp.core.watchlist import Watchlist
 
 S, U = Manager.SYSTEM, Manager.USER
 DORMANT, ON_DEMAND = DaemonState.DORMANT, DaemonMode.ON_DEMAND
@@ -53,10 +51,3 @@ def test_watch_and_unwatch_round_trip() -> None:
 def test_missing_lists_added_keys_not_in_the_table() -> None:
     w = Watchlist(watched=("user:gpg-agent.service", "nope.service"))
     assert w.missing(table().daemons()) == ["nope.service"]
-
-
-@pytest.mark.parametrize("key", ["docker.service", "user:gpg-agent.service", "user:x@.service"])
-def test_keys_agree_with_the_settings_file(key: str) -> None:
-    manager, unit = parse_key(key)
-    assert settings.parse_daemon_key(key) == (str(manager), unit)
-    assert daemon_key(manager, unit) == settings.daemon_key(str(manager), unit) == key

@@ -34,9 +34,11 @@ def daemon_key(manager: Manager | str, service: str) -> str:
     ``manager`` may be given as its value (``"system"``, ``"user"``); any
     other value raises ValueError.
     """
-    if Manager(manager) is Manager.USER:
-        return USER_PREFIX + service
-    return service
+    try:
+        which = Manager(manager)
+    except ValueError:
+        raise ValueError(f"unknown manager {manager!r}: expected 'system' or 'user'") from None
+    return USER_PREFIX + service if which is Manager.USER else service
 
 
 def key_of(d: Daemon) -> str:

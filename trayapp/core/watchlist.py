@@ -1,10 +1,8 @@
 """Which daemons the tray shows: the well-known ones found, plus the user's, minus hidden.
 
-Daemons are named by *keys*, the same strings as in the settings file
-(trayapp/settings.py): ``docker.service`` for a unit of the system manager,
-``user:gpg-agent.service`` for one of the user's own manager.  This module
-repeats that tiny grammar instead of importing trayapp.adapters.settings_file, so the core
-stays free of tomlkit; a test checks that both agree.
+Daemons are named by the daemon keys of trayapp.core.keys, the same strings
+as in the settings file: ``docker.service`` for a unit of the system manager,
+``user:gpg-agent.service`` for one of the user's own manager.
 """
 
 from __future__ import annotations
@@ -12,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .model import Daemon, Manager
+from .keys import daemon_key, key_of, parse_key
+from .model import Daemon
 
-USER_PREFIX = "user:"
+# The key helpers are re-exported: views import key_of from here.
+__all__ = ["KNOWN_SERVICES", "Watchlist", "daemon_key", "key_of", "parse_key"]
 
 # Daemons people run on demand and want to see without configuring anything.
 # Matched by service name under either manager: podman and docker also run
@@ -36,20 +36,6 @@ KNOWN_SERVICES = frozenset(
         "lxd.service",
     }
 )
-
-
-def daemon_key(manager: Manager, service: str) -> str:
-    return f"{USER_PREFIX}{service}" if manager is Manager.USER else service
-
-
-def key_of(d: Daemon) -> str:
-    return daemon_key(d.manager, d.service)
-
-
-def parse_key(key: str) -> tuple[Manager, str]:
-    if key.startswith(USER_PREFIX):
-        return Manager.USER, key[len(USER_PREFIX) :]
-    return Manager.SYSTEM, key
 
 
 @dataclass(frozen=True)
