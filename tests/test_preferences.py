@@ -15,9 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QStyle, QStyleOptionButton
 
 from trayapp.adapters import settings_file as st
+from trayapp.core.settings import DaemonSettings, Settings
 from trayapp.core.unitname import check_unit_name
 from trayapp.qt.preferences import PreferencesDialog
-from trayapp.adapters.settings_file import DaemonSettings, Settings
 
 # What the monitor found on this imaginary machine.
 KNOWN = ["docker.service", "cups.service", "trayapp-testd.service", "user:gpg-agent.service"]

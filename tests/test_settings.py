@@ -14,7 +14,8 @@ import pytest
 import tomlkit
 
 from trayapp.adapters import settings_file as st
-from trayapp.adapters.settings_file import DaemonSettings, Settings, SettingsError
+from trayapp.core.model import Manager
+from trayapp.core.settings import DaemonSettings, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -89,13 +90,15 @@ def test_settings_are_read_only_and_deduplicated() -> None:
     assert s.daemons == {}
 
 
-def test_daemon_keys() -> None:
-    assert st.parse_daemon_key("docker.service") == ("system", "docker.service")
-    assert st.parse_daemon_key("user:podman.service") == ("user", "podman.service")
-    assert st.daemon_key("user", "podman.service") == "user:podman.service"
-    assert st.daemon_key("system", "docker.service") == "docker.service"
-    with pytest.raises(ValueError, match="unknown manager"):
-        st.daemon_key("session", "x.service")
+def test_idle_window_in_seconds() -> None:
+    s = Settings().with_daemon("docker.service", idle_stop_minutes=15)
+    s = s.with_daemon("user:podman.service", idle_stop_minutes=1)
+    assert s.idle_window("docker.service") == 900.0
+    assert s.idle_window((Manager.SYSTEM, "docker.service")) == 900.0
+    assert s.idle_window((Manager.USER, "podman.service")) == 60.0
+    assert s.idle_window("podman.service") is None  # the system one has no table
+    never = s.with_daemon("docker.service", idle_stop_minutes=0)
+    assert never.idle_window("docker.service") is None
 
 
 # -- the user's own lines ----------------------------------------------------------

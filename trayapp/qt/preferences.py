@@ -1,6 +1,6 @@
 """The Preferences window: which daemons the tray shows, per-daemon choices, start at login.
 
-A view over a :class:`trayapp.settings.Settings`: it is built from one, the
+A view over a :class:`trayapp.core.settings.Settings`: it is built from one, the
 widgets hold the user's edits, and OK hands back a new Settings through the
 ``settings_chosen`` signal (Cancel hands back nothing).  Saving it
 (``settings.save``) and applying start-at-login (``autostart.enable``) are the
@@ -31,58 +31,38 @@ manager, ``user:gpg-agent.service`` for the user's own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from trayapp.core.keys import UnitValidator, check_key, daemon_key, parse_key
+from trayapp.core.model import Manager
+from trayapp.core.settings import Settings
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
-from trayapp.adapters.settings_file import Settings, check_daemon_key, daemon_key, parse_daemon_key
 
+from .daemon_rows import DaemonRow, DaemonRowsTable
 from .icons import app_icon
-
-#: Checks a unit name; raises ValueError with a message for the user.
-UnitValidator = Callable[[str], object]
-
-COLUMNS = ("Daemon", "Manager", "Show in tray", "Notify", "Stop when idle")
-COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(len(COLUMNS))
-MAX_IDLE_MINUTES = 7 * 24 * 60
-KEY_ROLE = Qt.ItemDataRole.UserRole
 
 LOGIN_HINT = (
     "Starts trayapp from your desktop's autostart folder. The alternative is "
     "the systemd user unit (systemctl --user enable trayapp.service); "
     "use one or the other: with both, the second copy only finds the first and exits."
 )
-
-
-class DaemonRow(NamedTuple):
-    """The widgets of one daemon's row."""
-
-    key: str
-    show: QCheckBox
-    notify: QCheckBox
-    idle_minutes: QSpinBox
 
 
 class PreferencesDialog(QDialog):
@@ -108,15 +88,7 @@ class PreferencesDialog(QDialog):
 
         box = QGroupBox("Daemons")
         inner = QVBoxLayout(box)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = DaemonRowsTable()
         inner.addWidget(self.table)
 
         add = QHBoxLayout()
@@ -165,17 +137,7 @@ class PreferencesDialog(QDialog):
     # -- reading the widgets -----------------------------------------------------------
 
     def rows(self) -> list[DaemonRow]:
-        found = []
-        for r in range(self.table.rowCount()):
-            item = self.table.item(r, COL_NAME)
-            assert item is not None
-            show = self.table.cellWidget(r, COL_SHOW)
-            notify = self.table.cellWidget(r, COL_NOTIFY)
-            idle = self.table.cellWidget(r, COL_IDLE)
-            assert isinstance(show, QCheckBox) and isinstance(notify, QCheckBox)
-            assert isinstance(idle, QSpinBox)
-            found.append(DaemonRow(item.data(KEY_ROLE), show, notify, idle))
-        return found
+        return self.table.rows()
 
     def row(self, key: str) -> DaemonRow:
         for row in self.rows():
@@ -224,14 +186,14 @@ class PreferencesDialog(QDialog):
             guess = unit.removesuffix(".socket") + ".service"
             raise ValueError(f"name the service that {unit} starts, such as {guess}")
         key = daemon_key(scope, unit)
-        check_daemon_key(key, self._validate_unit)
+        check_key(key, self._validate_unit)
         for row in self.rows():
             if row.key == key:
                 row.show.setChecked(True)
                 break
         else:
             self._add_row(key, shown=True)
-        self.table.selectRow(self._row_index(key))
+        self.table.selectRow(self.table.row_index(key))
         return key
 
     def add_from_fields(self) -> None:
@@ -265,41 +227,9 @@ class PreferencesDialog(QDialog):
         return Watchlist(self._current.watched, self._current.hidden)
 
     def _add_row(self, key: str, shown: bool) -> None:
-        scope, unit = parse_daemon_key(key)
-        r = self.table.rowCount()
-        self.table.insertRow(r)
-        name = QTableWidgetItem(unit.removesuffix(".service"))
-        name.setData(KEY_ROLE, key)
-        name.setToolTip(key if key in self._known else f"{key}: not found on this machine now")
-        self.table.setItem(r, COL_NAME, name)
-        self.table.setItem(r, COL_MANAGER, QTableWidgetItem("yours" if scope == "user" else scope))
-        daemon = self._current.daemon(key)
-        show = QCheckBox()
-        show.setChecked(shown)
-        show.setAccessibleName(f"Show {unit} in the tray")
-        self.table.setCellWidget(r, COL_SHOW, show)
-        notify = QCheckBox()
-        notify.setChecked(daemon.notify)
-        notify.setAccessibleName(f"Notify about {unit}")
-        notify.setToolTip("Notify when it wakes up, stops or fails")
-        self.table.setCellWidget(r, COL_NOTIFY, notify)
-        idle = QSpinBox()
-        idle.setRange(0, MAX_IDLE_MINUTES)
-        idle.setSpecialValueText("never")  # shown for 0
-        idle.setSuffix(" min")
-        idle.setValue(daemon.idle_stop_minutes)
-        idle.setAccessibleName(f"Stop {unit} after this many idle minutes")
-        idle.setToolTip("Stop it after this many minutes without clients; its socket stays")
-        self.table.setCellWidget(r, COL_IDLE, idle)
-
-    def _row_index(self, key: str) -> int:
-        for r in range(self.table.rowCount()):
-            item = self.table.item(r, COL_NAME)
-            if item is not None and item.data(KEY_ROLE) == key:
-                return r
-        raise KeyError(key)
+        self.table.add_row(key, shown, self._current.daemon(key), known=key in self._known)
 
 
 def _order(key: str) -> tuple[int, str]:
-    scope, unit = parse_daemon_key(key)
-    return (scope == "user", unit)
+    manager, unit = parse_key(key)
+    return (manager is Manager.USER, unit)
