@@ -1,4 +1,15 @@
-"""Shared fixtures: the real-systemd testbed (see tests/testbed/harness.py)."""
+"""Shared fixtures: the real-systemd testbed (see tools/testbed/harness.py), and the tiers.
+
+Two tiers, selected by marker:
+
+* ``pytest -m "not testbed" tests``: everything that needs no root, no testbed boot;
+* ``pytest -m testbed tests``: everything that boots the testbed (root, unshare).
+
+No test carries ``testbed`` by hand: every test that uses a fixture booting a
+testbed (``testbed``, ``own_testbed``, or any fixture built on them) gets it
+here, and one using the ``desktop`` fixture gets ``desktop`` too. A test that
+boots a ``Testbed`` some other way without the marker fails.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +19,65 @@ from pathlib import Path
 
 import pytest
 
-from tests.testbed.harness import Testbed
+from tools.testbed.harness import Testbed
 
 REPO = Path(__file__).resolve().parent.parent
+# Fixtures that boot a testbed; whatever depends on them is in item.fixturenames too.
+TESTBED_FIXTURES = frozenset({"testbed", "own_testbed"})
+DESKTOP_FIXTURES = frozenset({"desktop"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & TESTBED_FIXTURES:
+            item.add_marker(pytest.mark.testbed)
+        if names & DESKTOP_FIXTURES:
+            item.add_marker(pytest.mark.desktop)
+
+
+@pytest.fixture(autouse=True)
+def _boot_only_when_marked(request: pytest.FixtureRequest,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast tier must never boot: a test without the marker that tries fails."""
+    if request.node.get_closest_marker("testbed") is not None:
+        return
+
+    def refuse(self: Testbed, timeout: float = 60) -> None:
+        pytest.fail("this test boots a testbed but lacks the testbed marker: use the "
+                    "testbed or own_testbed fixture (tests/conftest.py)", pytrace=False)
+
+    monkeypatch.setattr(Testbed, "boot", refuse)
+
+
+def _boot(tb: Testbed, what: str) -> None:
+    try:
+        tb.boot()
+    except Exception as e:  # not root, no unshare, no venv, boot failure...
+        tb.stop()
+        pytest.fail(f"cannot boot {what}: {e}", pytrace=False)
+
+
+def _venv() -> Path:
+    return Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv"))
 
 
 @pytest.fixture(scope="session")
 def testbed() -> Iterator[Testbed]:
     """One booted testbed for the whole session. Booting it is required, not
     optional: if it cannot boot, the tests that use it fail (never skip)."""
-    venv = Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv"))
-    tb = Testbed(REPO, venv)
-    try:
-        tb.boot()
-    except Exception as e:  # not root, no unshare, no venv, boot failure...
-        tb.stop()
-        pytest.fail(f"cannot boot the testbed: {e}", pytrace=False)
+    tb = Testbed(REPO, _venv())
+    _boot(tb, "the testbed")
+    yield tb
+    tb.stop()
+
+
+@pytest.fixture
+def own_testbed() -> Iterator[Testbed]:
+    """A testbed of the test's own, for tests that break the machine (restart
+    its bus, its user managers): the shared one stays healthy."""
+    tb = Testbed(REPO, _venv())
+    _boot(tb, "a testbed")
     yield tb
     tb.stop()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.containers import run_container
-from tests.testbed.harness import ROOT_PASSWORD
+from tools.testbed.harness import ROOT_PASSWORD
 
 TESTD = "trayapp-testd.service"
 TESTD_SOCKET = "trayapp-testd.socket"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.desktop import ARTIFACTS, Desktop, Lines, X, start_desktop
+from tools.desktop import ARTIFACTS, Desktop, Lines, X, start_desktop
 
 TESTD = "trayapp-testd.service"
 TESTD_SOCKET = "trayapp-testd.socket"

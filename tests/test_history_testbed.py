@@ -65,8 +65,8 @@ def test_user_crash_and_elsewhere_stops_are_told_apart(testbed: Any) -> None:
 
 def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp: Any,
                                                               tmp_path: Path) -> None:
-    from trayapp.core.model import Manager
     from trayapp.adapters.history_db import Store
+    from trayapp.core.model import Manager
     from trayapp.qt.history_window import HistoryWindow
 
     # A copy read on the host: the file (and its WAL) as alice's recorder left it.

@@ -5,7 +5,7 @@ temporary dist/.  Its cache (/var/cache/trayapp-build: pip's cache and a
 wheelhouse of the dependencies, PySide6 among them, about 80 MB) makes every
 run after the first one offline.  A missing tool fails the test, never skips
 it: CI installs desktop-file-utils, appstream, dpkg-dev tools (dpkg-deb is in
-dpkg), binutils and xvfb (tests/testbed/setup-host.sh).
+dpkg), binutils and xvfb (tools/testbed/setup-host.sh).
 
 The .deb is installed inside the testbed (its writes land in the overlay, not
 on the host) and run there as the unprivileged user alice.
@@ -131,7 +131,9 @@ def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
     needed = {
         "pyproject.toml", "README.md", "packaging/arch/PKGBUILD", "packaging/render_icons.py",
         "packaging/systemd/trayapp.service", f"resources/icons/{APP_ID}.svg", "trayapp/cli.py",
-        "tests/conftest.py",
+        "tests/conftest.py", "tools/__init__.py", "tools/testbed/harness.py",
+        "tools/testbed/boot.sh", "tools/testbed/setup-host.sh", "tools/desktop.py",
+        "tools/bench/bench.py", "tools/demo/demo.sh",
     }  # fmt: skip
     assert needed - names == set()
     assert not [n for n in names if n.startswith((".hypothesis", "artifacts", ".git/"))]
@@ -202,7 +204,8 @@ def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Pa
 def test_start_at_login_from_a_venv_names_the_venvs_command(venv: Path, tmp_path: Path) -> None:
     # As after `pipx install`: the login session's PATH need not reach the venv.
     env = clean_env(XDG_CONFIG_HOME=str(tmp_path / "config"), PATH="/usr/bin:/bin")
-    code = "from trayapp.adapters import autostart; autostart.enable(True); print(autostart.is_enabled())"
+    code = ("from trayapp.adapters import autostart; autostart.enable(True); "
+            "print(autostart.is_enabled())")
     assert run([str(venv / "bin" / "python"), "-c", code], env=env).stdout == "True\n"
     entry = tmp_path / "config" / "autostart" / f"{APP_ID}.desktop"
     exec_line = next(ln for ln in entry.read_text().splitlines() if ln.startswith("Exec="))

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.testbed.harness import Testbed
 from tests.watching import WatchProc, model_from, where
+from tools.testbed.harness import Testbed
 
 TESTD = "trayapp-testd.service"
 REPO = Path(__file__).resolve().parent.parent

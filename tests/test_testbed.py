@@ -11,7 +11,7 @@ import secrets
 import subprocess
 from pathlib import Path
 
-from tests.testbed.harness import STAGE, USERS, Testbed
+from tools.testbed.harness import STAGE, USERS, Testbed
 
 TESTD_SOCK = "/run/trayapp-testd.sock"
 

@@ -1,6 +1,6 @@
 """The benchmark: boots the testbed and prints one table of figures, each beside its yardstick.
 
-Run as root on the host: ``/opt/trayapp-venv/bin/python tests/bench.py``.
+Run as root on the host: ``/opt/trayapp-venv/bin/python tools/bench/bench.py``.
 Figures only, no assertions: the targets are printed beside them.
 
 * ``trayapp status --json`` wall time (as the unprivileged user), beside ten
@@ -23,10 +23,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.testbed.harness import STAGE, Testbed  # noqa: E402
+from tools.testbed.harness import STAGE, Testbed  # noqa: E402
 
 TESTD = "trayapp-testd.service"
 STATE_OF_SIGNAL = {"activating": "starting", "active": "running", "deactivating": "stopping",
@@ -243,7 +243,7 @@ def main() -> int:
         bench_status(tb)
         bench_calls(tb)
         bench_latency(tb)
-        from tests import bench_applet  # the tray applet: memory, idle CPU, start-up
+        from tools.bench import bench_applet  # the tray applet: memory, idle CPU, start-up
 
         bench_applet.run(tb, row)
         bench_storm(tb)

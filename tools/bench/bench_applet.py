@@ -1,12 +1,12 @@
-"""The tray applet's own figures, for tests/bench.py: memory, idle CPU, start-up.
+"""The tray applet's own figures, for tools/bench/bench.py: memory, idle CPU, start-up.
 
 Inside the booted testbed, as alice, on a virtual desktop (Xvfb, trayer as
-the XEmbed tray, dunst as the notification server; tests/desktop.py):
+the XEmbed tray, dunst as the notification server; tools/desktop.py):
 
-* resident memory after start, beside tests/testbed/mintray.py (one
+* resident memory after start, beside tools/testbed/mintray.py (one
   QSystemTrayIcon with a QMenu, the same Python, display and icon file);
 * growth of resident memory over 10,000 state changes of a watched
-  socket-activated daemon (tests/testbed/flipper.py);
+  socket-activated daemon (tools/testbed/flipper.py);
 * CPU time and wake-ups over 60 idle seconds, beside what polling peers pay
   in the same 60 s (ten ``systemctl is-active`` every 2 s, as alice);
 * start-up to the first correct icon, beside ``trayapp status --json``.
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests import desktop
-from tests.desktop import DISPLAY, Lines
-from tests.testbed.harness import STAGE, Testbed
+from tools import desktop
+from tools.desktop import DISPLAY, Lines
+from tools.testbed.harness import STAGE, Testbed
 
 Row = Callable[[str, str, str, str], None]
 
@@ -193,7 +193,7 @@ def mib(k: int | None) -> str:
     return "?" if k is None else f"{k / MIB:.1f} MiB"
 
 
-# -- the desktop (tests/desktop.py's, plus what the benchmark needs) ---------------------
+# -- the desktop (tools/desktop.py's, plus what the benchmark needs) ---------------------
 
 
 def first(lines: Lines, pattern: str, timeout: float) -> tuple[float, str] | None:

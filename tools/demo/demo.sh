@@ -3,7 +3,7 @@
 # against the real-systemd testbed on a virtual display. Screenshots and the
 # applet's log land in artifacts/.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export TRAYAPP_VENV="${TRAYAPP_VENV:-/opt/trayapp-venv}"
-bash "$repo/tests/testbed/setup-host.sh"
-exec "$TRAYAPP_VENV/bin/python" "$repo/tests/demo.py"
+bash "$repo/tools/testbed/setup-host.sh"
+exec "$TRAYAPP_VENV/bin/python" "$repo/tools/demo/demo.py"

@@ -1,6 +1,6 @@
 """The main job: the applet against the real-systemd testbed on a virtual display.
 
-Run as root (``sudo bash tests/demo.sh`` sets the machine up first).  Boots
+Run as root (``sudo bash tools/demo/demo.sh`` sets the machine up first).  Boots
 the testbed, puts Docker on demand, starts Xvfb, trayer, dunst and trayapp
 as the unprivileged user alice, then takes screenshots into artifacts/:
 
@@ -17,11 +17,11 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.desktop import ARTIFACTS, start_desktop  # noqa: E402
-from tests.testbed.harness import Testbed  # noqa: E402
+from tools.desktop import ARTIFACTS, start_desktop  # noqa: E402
+from tools.testbed.harness import Testbed  # noqa: E402
 
 
 def main() -> int:

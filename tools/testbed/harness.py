@@ -243,7 +243,7 @@ class Testbed:
             raise RuntimeError("the testbed needs systemd installed (/lib/systemd/systemd)")
         if not (self.venv / "bin" / "python").exists():
             raise RuntimeError(
-                f"no virtualenv at {self.venv}: run tests/testbed/setup-host.sh (as root)"
+                f"no virtualenv at {self.venv}: run tools/testbed/setup-host.sh (as root)"
             )
 
     def _make_state(self) -> Path:

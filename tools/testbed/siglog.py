@@ -1,6 +1,6 @@
 """Timestamps systemd's PropertiesChanged signals for some units, independently.
 
-Run inside the testbed (``python tests/siglog.py system UNIT...``): prints one
+Run inside the testbed (``python STAGE/testbed/siglog.py system UNIT...``): prints one
 JSON line per signal with the Unix time it arrived, so a test or the
 benchmark can measure how long trayapp took to report the same change.
 """

@@ -1,7 +1,8 @@
 """A real virtual desktop inside the testbed: Xvfb, trayer, dunst, and the applet.
 
-Shared by the end-to-end tests (tests/test_e2e_tray.py) and the demo
-(tests/demo.py).  Everything runs as alice inside the booted testbed.
+Shared by the end-to-end tests (tests/test_e2e_tray.py), the demo
+(tools/demo/demo.py) and the benchmark (tools/bench/bench_applet.py).
+Everything runs as alice inside the booted testbed.
 """
 
 from __future__ import annotations

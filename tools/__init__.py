@@ -1,0 +1,1 @@
+"""Infrastructure shared by the tests, the benchmark and the demo (not shipped in the wheel)."""

@@ -1,0 +1,1 @@
+"""The benchmark: python tools/bench/bench.py (as root; figures in BENCHMARKS.md)."""

@@ -1,0 +1,1 @@
+"""The demo: sudo bash tools/demo/demo.sh (screenshots into artifacts/)."""
