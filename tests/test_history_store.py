@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.core.runs import EndReason, Run
 from trayapp.adapters.history_db import LATEST, MIGRATIONS, HistoryError, Store
+from trayapp.core.runs import EndReason, Run
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,23 +1,13 @@
-"""The activation history on disk: one SQLite file per user.
+"""The activation history's queries: one Store per open history file.
 
-``user_data_dir("trayapp")/history.sqlite`` holds one row per run of each
-daemon (trayapp.core.history.Run).  Several processes write it at once (two
-applets in two sessions of one user, ``trayapp idle-watch``, the CLI noting
-its stops), so:
-
-* WAL journal: readers never block the writer, and a crash mid-write
-  leaves the last committed state (synchronous=NORMAL: a power cut may
-  lose the last transactions, never the file);
-* every write is one ``BEGIN IMMEDIATE`` transaction, waiting up to
-  BUSY_TIMEOUT for another writer's lock instead of failing;
-* rows are keyed by systemd's InvocationID and written as upserts, so two
-  recorders watching the same run write one row, and the end reason that
-  knows more wins (core.history.stronger);
-* the schema is versioned with ``PRAGMA user_version`` and migrated in
-  order, inside the same lock, by whichever process opens it first;
-* a file SQLite reports as corrupt (SQLITE_CORRUPT, SQLITE_NOTADB) is
-  moved aside to ``history.sqlite.corrupt-<time>``, never deleted, and a
-  new one is started; ``Store.warning`` says so, for the front end to show.
+The file holds one row per run of each daemon (trayapp.core.runs.Run);
+opening it, its schema and what happens to a damaged one are
+trayapp.adapters.history_schema.  Several processes write it at once, so
+rows are keyed by systemd's InvocationID and written as upserts: two
+recorders watching the same run write one row, and the end reason that
+knows more wins (core.runs.stronger).  Stops are announced before they
+happen as *intents*, so every recorder, in any process, can tell our stops
+from others'.
 
 Stdlib only (sqlite3); nothing here talks to systemd.
 """
@@ -31,73 +21,32 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 from trayapp.core.runs import EndReason, Run, stronger
+
+# Re-exported: callers and tests know them from here.
+from .history_schema import (
+    BUSY_TIMEOUT,
+    LATEST,
+    MIGRATIONS,
+    HistoryError,
+    default_path,
+    is_corrupt,
+    open_db,
+    transaction,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT", "LATEST", "MIGRATIONS", "HistoryError", "Store", "default_path",
+    "is_corrupt", "open_store", "user_stop",
+]
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT = 5.0  # seconds to wait for another writer's lock
 INTENT_TTL = 150.0  # a stop announced but never settled stops being "ours" after this
 INTENT_SLACK = 1.0  # seconds between our clock and systemd's timestamps we forgive
 
-# Each entry upgrades the schema by one version; never edit one that shipped,
-# append a new one.  user_version is the number of entries applied.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # 1: runs, and when recording began (time before that is unknown, not dormant).
-    (
-        """CREATE TABLE runs (
-            manager TEXT NOT NULL,
-            service TEXT NOT NULL,
-            invocation TEXT NOT NULL,
-            woke_at REAL NOT NULL,
-            active_at REAL,
-            startup REAL,
-            ended_at REAL,
-            end_reason TEXT,
-            peak_memory INTEGER,
-            last_seen REAL,
-            PRIMARY KEY (manager, service, invocation))""",
-        "CREATE INDEX runs_by_time ON runs (woke_at)",
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value)",
-    ),
-    # 2: who woke it; stops announced before they happen (so every recorder,
-    # in any process, can tell our stops from others').
-    (
-        "ALTER TABLE runs ADD COLUMN waker TEXT",
-        # An intent covers the stops that end between noted_at and settled_at
-        # (or until, for one whose process died before it could settle it).
-        """CREATE TABLE intents (
-            manager TEXT NOT NULL,
-            name TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            noted_at REAL NOT NULL,
-            until REAL NOT NULL,
-            settled_at REAL)""",
-    ),
-)
-LATEST = len(MIGRATIONS)
-
-_CORRUPT = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 _COLUMNS = ("manager, service, invocation, woke_at, active_at, startup, ended_at, "
             "end_reason, peak_memory, waker, last_seen")
-
-
-class HistoryError(Exception):
-    """The history file cannot be used (a newer schema, no permission...)."""
-
-
-def default_path() -> Path:
-    return Path(user_data_dir("trayapp")) / "history.sqlite"
-
-
-def is_corrupt(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.DatabaseError) and (
-        getattr(exc, "sqlite_errorcode", None) in _CORRUPT
-        # Python builds without error codes on the exception: the messages.
-        or "malformed" in str(exc)
-        or "not a database" in str(exc)
-    )
 
 
 class Store:
@@ -106,86 +55,9 @@ class Store:
     def __init__(self, path: Path | None = None, *, clock: Callable[[], float] = time.time) -> None:
         self.path = default_path() if path is None else Path(path)
         self.clock = clock
-        self.warning: str | None = None  # set when a damaged file was moved aside
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if not is_corrupt(exc):
-                raise HistoryError(f"cannot open {self.path}: {exc}") from exc
-            self.warning = self._set_aside(str(exc))
-            log.warning("%s", self.warning)
-            self._db = self._open()
-
-    # -- opening, migrating, corruption ---------------------------------------
-
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            # Reading the header is what finds a file that is not a database.
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > LATEST:
-                raise HistoryError(
-                    f"{self.path} was written by a newer trayapp (schema {version}, "
-                    f"this one knows {LATEST}); history is not recorded until it is upgraded"
-                )
-            _use_wal(db)
-            db.execute("PRAGMA synchronous = NORMAL")
-            # The applet lives for weeks: a 256 KiB page cache (SQLite's
-            # default is 2 MiB per connection) is plenty for appending runs.
-            db.execute("PRAGMA cache_size = -256")
-            if version < LATEST:
-                self._migrate(db)
-            # A cheap look at the pages: a damaged file fails here, at start,
-            # rather than in the middle of recording.
-            check = db.execute("PRAGMA quick_check").fetchone()[0]
-            if check != "ok":
-                raise sqlite3.DatabaseError(f"database disk image is malformed: {check}")
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        with _transaction(db):
-            # Read again under the write lock: another process may have
-            # migrated while we waited for it.
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            for number in range(version, LATEST):
-                for statement in MIGRATIONS[number]:
-                    db.execute(statement)
-                log.info("history %s: schema %d -> %d", self.path, number, number + 1)
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (self.clock(),))
-            db.execute(f"PRAGMA user_version = {LATEST}")
-
-    def _set_aside(self, problem: str) -> str:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.clock()))
-        backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
-        n = 1
-        while backup.exists():
-            n += 1
-            backup = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
-        try:
-            self.path.rename(backup)
-        except FileNotFoundError:
-            # Another process moved it aside a moment ago; it made the warning.
-            return f"{self.path} was damaged ({problem}); another trayapp moved it aside."
-        except OSError as exc:
-            raise HistoryError(
-                f"{self.path} is damaged ({problem}) and could not be moved aside ({exc})"
-            ) from exc
-        # The write-ahead log holds committed pages not yet in the file: keep
-        # it beside the copy (SQLite reads "<name>-wal" next to "<name>").
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            with contextlib.suppress(OSError):
-                if suffix == "-wal":
-                    side.rename(backup.with_name(backup.name + suffix))
-                else:
-                    side.unlink()
-        return (f"The activation history {self.path} was damaged ({problem}). It was moved to "
-                f"{backup} and a new history starts now.")
+        # warning: set when a damaged file was moved aside
+        self._db, self.warning = open_db(self.path, clock)
 
     def close(self) -> None:
         self._db.close()
@@ -203,7 +75,7 @@ class Store:
 
     def begin_run(self, run: Run) -> None:
         """Record that a run began (or is still going); merges with what is known."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute(
                 f"""INSERT INTO runs ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                 ON CONFLICT (manager, service, invocation) DO UPDATE SET
@@ -220,7 +92,7 @@ class Store:
     def saw(self, manager: str, service: str, invocation: str, *, memory: int | None,
             at: float | None = None) -> None:
         """It was seen running at ``at`` with ``memory`` bytes: keep the peak."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute(
                 """UPDATE runs SET
                     peak_memory = max(coalesce(peak_memory, 0), coalesce(?, 0)),
@@ -232,7 +104,7 @@ class Store:
     def end_run(self, manager: str, service: str, invocation: str, ended_at: float,
                 reason: EndReason) -> None:
         """Record how a run ended; a reason that knows more than the stored one wins."""
-        with _transaction(self._db):
+        with transaction(self._db):
             row = self._db.execute(
                 "SELECT end_reason FROM runs WHERE manager = ? AND service = ? AND invocation = ?",
                 (manager, service, invocation),
@@ -282,7 +154,7 @@ class Store:
                     ttl: float = INTENT_TTL) -> None:
         """A stop of ``name`` (service or socket) by us is about to happen."""
         now = self.clock()
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute("DELETE FROM intents WHERE coalesce(settled_at, until) < ?",
                              (now - 3600,))
             self._db.execute("INSERT INTO intents VALUES (?, ?, ?, ?, ?, NULL)",
@@ -290,7 +162,7 @@ class Store:
 
     def settle_intent(self, manager: str, name: str, reason: EndReason) -> None:
         """The stop is over: later stops are not covered by this intent."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute(
                 "UPDATE intents SET settled_at = ? WHERE settled_at IS NULL AND manager = ? "
                 "AND name = ? AND reason = ?",
@@ -317,37 +189,6 @@ class Store:
             if reason in EndReason.__members__.values():
                 found = stronger(found, EndReason(reason))
         return found
-
-
-def _use_wal(db: sqlite3.Connection) -> None:
-    """Switch the file to WAL (once: the mode is stored in the file).
-
-    The switch needs the file to itself and SQLite does not wait for that
-    with busy_timeout: a second process opening a new file at the same
-    moment gets "database is locked" at once.  So retry, for as long.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    # IMMEDIATE takes the write lock at once (waiting up to busy_timeout), so
-    # a read-then-write cannot fail half way with SQLITE_BUSY.
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _row(run: Run) -> tuple[object, ...]:
