@@ -16,9 +16,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from trayapp.core.runs import EndReason, Run
-from trayapp.core.model import Manager
 from trayapp.adapters.history_db import Store
+from trayapp.core.model import Manager
+from trayapp.core.runs import EndReason, Run
 from trayapp.qt.history_window import COLOURS, HistoryWindow, Timeline, show_history
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
@@ -57,11 +57,12 @@ def store(tmp_path: Path) -> Store:
         if end is not None and reason is not None:
             s.end_run("system", "docker.service", f"r{days_ago}-{start}", at(days_ago, end),
                       reason)
+    s.close()
     return s
 
 
 def test_history_window_renders_a_week(qapp: QApplication, store: Store) -> None:
-    window = HistoryWindow(store, Manager.SYSTEM, "docker.service", clock=lambda: NOW)
+    window = HistoryWindow(store.path, Manager.SYSTEM, "docker.service", clock=lambda: NOW)
     window.resize(760, 640)
     window.show()
     qapp.processEvents()
@@ -72,6 +73,7 @@ def test_history_window_renders_a_week(qapp: QApplication, store: Store) -> None
     assert window.runs.topLevelItemCount() == len(WEEK)
     assert window.runs.topLevelItem(0).text(4) == "running / not seen ending"
     assert window.runs.topLevelItem(0).text(5) == "docker (pid 8123)"
+    assert window.heading.text() == "docker: the last 7 days"
 
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / "history-window.png"))
@@ -96,17 +98,28 @@ def test_history_window_renders_a_week(qapp: QApplication, store: Store) -> None
 
 
 def test_show_history_opens_a_window(qapp: QApplication, store: Store) -> None:
+    # The tray passes the store it records to: the window reads its file.
     window = show_history(store, Manager.SYSTEM, "docker.service")
     qapp.processEvents()
     assert window.isVisible() and "docker" in window.windowTitle()
+    assert window.path == store.path
     window.close()
 
 
 def test_an_empty_history_renders(qapp: QApplication, tmp_path: Path) -> None:
-    window = HistoryWindow(Store(tmp_path / "h.sqlite"), Manager.USER, "podman.service")
+    Store(tmp_path / "h.sqlite").close()
+    window = HistoryWindow(tmp_path / "h.sqlite", Manager.USER, "podman.service")
     window.show()
     qapp.processEvents()
     assert window.tiles["wakes"].text() == "0"
     assert "user manager" in window.windowTitle()
     assert not window.grab().isNull()
+    window.close()
+
+
+def test_no_history_yet_says_so(qapp: QApplication, tmp_path: Path) -> None:
+    window = HistoryWindow(tmp_path / "none.sqlite", Manager.SYSTEM, "docker.service")
+    assert window.tiles["wakes"].text() == "0"
+    assert "no activation history yet" in window.heading.text()
+    assert not (tmp_path / "none.sqlite").exists()  # looking creates nothing
     window.close()

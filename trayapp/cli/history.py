@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from trayapp.core.runs import END_LABELS, Run, Totals, totals
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.report import duration, iso_time, memory
+from trayapp.core.runs import END_LABELS, Run, Totals
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -117,7 +117,7 @@ def totals_line(t: Totals) -> str:
 
 
 def history(args: argparse.Namespace) -> int:
-    from trayapp.adapters.history_db import HistoryError, Store, default_path
+    from trayapp.usecases.history_query import Found, query
 
     service = None
     if args.name:
@@ -127,40 +127,29 @@ def history(args: argparse.Namespace) -> int:
             print(f"trayapp: bad daemon name: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
     manager = "system" if args.system else "user" if args.user else None
-    if not default_path().exists():
-        print("trayapp: no activation history yet (the tray or `trayapp idle-watch` records it)",
-              file=sys.stderr)
-        return EXIT_OK if not args.json else _print_json({"daemons": []})
-    try:
-        store = Store()
-    except HistoryError as exc:
-        print(f"trayapp: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     now = time.time()
-    since = now - args.since * DAY
-    try:
-        if store.warning:
-            print(f"trayapp: {store.warning}", file=sys.stderr)
-        runs = store.runs(since=since, manager=manager, service=service)
-        recorded = store.created_at
-        out = []
-        for key in sorted({(r.manager, r.service) for r in runs}):
-            mine = [r for r in runs if (r.manager, r.service) == key]
-            out.append((key, mine, totals(mine, since, now, recorded)))
-    finally:
-        store.close()
+    report = query(manager, service, now - args.since * DAY, now)
+    if report.found is Found.NO_HISTORY:
+        print(f"trayapp: {report.problem}", file=sys.stderr)
+        return EXIT_OK if not args.json else _print_json({"daemons": []})
+    if report.found is Found.BROKEN:
+        print(f"trayapp: {report.problem}", file=sys.stderr)
+        return EXIT_FAILED
+    if report.warning:
+        print(f"trayapp: {report.warning}", file=sys.stderr)
     if args.json:
         return _print_json({
-            "path": str(store.path), "since": iso_time(since), "until": iso_time(now),
-            "warning": store.warning,
-            "daemons": [{"manager": m, "service": s, "totals": totals_dict(t),
-                         "runs": [run_dict(r, now) for r in rs]} for (m, s), rs, t in out],
+            "path": str(report.path), "since": iso_time(report.since),
+            "until": iso_time(report.until), "warning": report.warning,
+            "daemons": [{"manager": d.manager, "service": d.service,
+                         "totals": totals_dict(d.totals),
+                         "runs": [run_dict(r, now) for r in d.runs]} for d in report.daemons],
         })
-    if not out:
+    if not report.daemons:
         print(f"No runs in the last {args.since:g} day(s).")
-    for (m, s), rs, t in out:
-        print(f"{m} {s.removesuffix('.service')}: {totals_line(t)}")
-        for r in reversed(rs):
+    for d in report.daemons:
+        print(f"{d.manager} {d.service.removesuffix('.service')}: {totals_line(d.totals)}")
+        for r in reversed(d.runs):
             print("  " + _run_line(r, now))
     return EXIT_OK
 

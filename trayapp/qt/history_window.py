@@ -2,10 +2,14 @@
 
 PySide6-Essentials has no charts module, so the timeline is painted with
 QPainter: one row per day, 24 hours across, a bar for each run coloured by
-how it ended.  The window keeps no state of its own: ``reload()`` reads the
-store again and repaints (the tray may call it on a table change).
+how it ended.  The window keeps no state of its own: ``reload()`` asks
+trayapp.usecases.history_query again and repaints (the tray may call it on
+a table change).
 
-    show_history(store, Manager.SYSTEM, "docker.service", parent=None)
+    show_history(path, Manager.SYSTEM, "docker.service", parent=None)
+
+``path`` is the history file (None: the user's); an open Store of the
+caller's is also accepted, for its path.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
@@ -27,10 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trayapp.core.runs import END_LABELS, DayRow, EndReason, Run, day_rows, totals
 from trayapp.core.model import Manager
 from trayapp.core.report import duration, memory
-from trayapp.adapters.history_db import Store
+from trayapp.core.runs import END_LABELS, DayRow, EndReason, Run, day_rows
+from trayapp.usecases.history_query import Found, query
 
 from .icons import app_icon
 
@@ -49,6 +55,16 @@ MEMORY_NOTE = (
     "checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = "
     "time not running x the median peak: what always-on would have held."
 )
+
+
+class HasPath(Protocol):
+    """An open history store, as the tray holds one: only its file is used."""
+
+    @property
+    def path(self) -> Path: ...
+
+
+HistorySource = Path | HasPath | None
 
 
 class Timeline(QWidget):
@@ -116,10 +132,10 @@ class Timeline(QWidget):
 
 
 class HistoryWindow(QWidget):
-    def __init__(self, store: Store, manager: Manager, service: str, *, days: int = 7,
+    def __init__(self, source: HistorySource, manager: Manager, service: str, *, days: int = 7,
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.store = store
+        self.path = source if source is None or isinstance(source, Path) else source.path
         self.manager = manager
         self.service = service
         self.days = days
@@ -185,12 +201,16 @@ class HistoryWindow(QWidget):
     def reload(self) -> None:
         now = self.clock()
         since = now - self.days * DAY
-        runs = self.store.runs(since=since, manager=str(self.manager), service=self.service)
-        t = totals(runs, since, now, self.store.created_at)
+        report = query(self.manager, self.service, since, now, path=self.path)
+        mine = report.daemon(self.manager, self.service)
+        runs, t = list(mine.runs), mine.totals
+        recorded = report.recorded_since if report.recorded_since is not None else now
         name = self.service.removesuffix(".service")
         heading = f"{name}: the last {self.days} days"
-        if self.store.created_at > since:  # say where the knowledge starts
-            began = time.strftime("%a %d %b %H:%M", time.localtime(self.store.created_at))
+        if report.found is not Found.RUNS:
+            heading += f" ({report.problem})"
+        elif recorded > since:  # say where the knowledge starts
+            began = time.strftime("%a %d %b %H:%M", time.localtime(recorded))
             heading += f" (recorded since {began})"
         self.heading.setText(heading)
         share = f"{t.dormant_share:.0%}" if t.dormant_share is not None else "-"
@@ -201,7 +221,7 @@ class HistoryWindow(QWidget):
         saved = t.memory_hours_saved
         self._tile("saved", f"{memory(int(saved))}\u00b7h" if saved is not None else "-",
                    "memory saved against always-on")
-        self.timeline.show_rows(day_rows(runs, self.days, now), now, self.store.created_at)
+        self.timeline.show_rows(day_rows(runs, self.days, now), now, recorded)
         self._fill_runs(runs, now)
 
     def _tile(self, key: str, value: str, caption: str) -> None:
@@ -224,10 +244,10 @@ class HistoryWindow(QWidget):
             self.runs.resizeColumnToContents(column)
 
 
-def show_history(store: Store, manager: Manager, service: str,
+def show_history(source: HistorySource, manager: Manager, service: str,
                  parent: QWidget | None = None) -> HistoryWindow:
     """Open the History window of one daemon (the tray's menu entry calls this)."""
-    window = HistoryWindow(store, manager, service, parent=parent)
+    window = HistoryWindow(source, manager, service, parent=parent)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.show()
     window.raise_()
