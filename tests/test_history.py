@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from trayapp.core.model import DaemonState
 from trayapp.core.runs import (
     EndReason,
     Run,
@@ -18,7 +19,6 @@ from trayapp.core.runs import (
     stronger,
     totals,
 )
-from trayapp.core.model import DaemonState
 
 T0 = datetime(2024, 3, 30, tzinfo=UTC).timestamp()
 H = 3600.0
