@@ -1,5 +1,5 @@
 import sys
 
-from trayapp.cli import main
+from trayapp.entry import main
 
 sys.exit(main())

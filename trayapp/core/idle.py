@@ -14,10 +14,10 @@ CPU.  systemd reports it as CPUUsageNSec where it accounts CPU (the default
 on a unified cgroup-v2 system); on a cgroup-v1 hybrid system it does not
 (CPUAccounting=no, and even with yes when cpu and cpuacct are mounted
 apart), but the unified hierarchy's ``cpu.stat`` of the service's cgroup
-counts the same thing and any user may read it (trayapp/stats.py).  Where
+counts the same thing and any user may read it (trayapp/usecases/stats.py).  Where
 neither is there, the verdict says so and rests on the other checks.
 
-No timer lives here: the use case (trayapp/idlestop.py) arms one one-shot
+No timer lives here: the use case (trayapp/usecases/idlestop.py) arms one one-shot
 timer per running daemon for the end of its window, and asks ``judge`` when
 it fires.  Pure: the caller takes the samples, time is passed in.
 """
@@ -30,7 +30,6 @@ from enum import StrEnum
 from typing import Any
 
 from .model import Daemon, DaemonState
-from .table import Change
 
 DEFAULT_CPU_THRESHOLD = 0.01  # 1 % of one CPU, averaged over the window
 
@@ -168,9 +167,8 @@ class TimerStep(StrEnum):
     CANCEL = "cancel"  # it stopped running (or is gone): no timer
 
 
-def timer_step(change: Change) -> TimerStep | None:
-    """What one table change means for a daemon's idle timer."""
-    old, new = change.old, change.new
+def timer_step(old: Daemon | None, new: Daemon | None) -> TimerStep | None:
+    """What one change of a daemon (``None``: absent) means for its idle timer."""
     running_now = new is not None and new.state is DaemonState.RUNNING
     running_before = old is not None and old.state is DaemonState.RUNNING
     if running_now and not running_before:

@@ -28,6 +28,13 @@ class DaemonState(StrEnum):
     OFF = "off"  # no socket listens and the service does not run
 
 
+# The service has a process: a run goes on (the history records one, from the
+# wake to the end).  STOPPING counts: the process is still there.
+AWAKE = frozenset({DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING})
+# No process: nothing runs, whether a socket listens (DORMANT) or not (OFF).
+DOWN = frozenset({DaemonState.DORMANT, DaemonState.OFF})
+
+
 class DaemonMode(StrEnum):
     ON_DEMAND = "on-demand"  # a socket starts at boot, the service does not
     ALWAYS_ON = "always-on"  # the service starts at boot

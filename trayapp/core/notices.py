@@ -8,10 +8,10 @@ further ones are dropped until the daemon has been quiet for ``quiet``
 seconds, unless the news gets worse (anything -> failed is always told, once
 per burst).
 
-Changes caused by our own actions are not announced here (the action's
-result is): a daemon is "ours" while an action for it is pending and for
-``grace`` seconds after it ended, because the table may hear systemd's
-PropertiesChanged after the job's JobRemoved.
+Events caused by our own actions are not announced here (the action's
+result is): the event hub marks them ``ours`` from the ledger
+(trayapp/core/ledger.py), which keeps an action on record a little after
+it ended, because systemd may announce its changes after the job's result.
 
 Pure: time comes from the injected clock, nothing is scheduled.
 """
@@ -19,19 +19,14 @@ Pure: time comes from the injected clock, nothing is scheduled.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .model import Daemon, DaemonState, Manager
+from .events import Event, EventKind
+from .keys import Key
+from .model import Daemon, DaemonState
 from .plans import Action, allowed_actions
-from .table import Change
-
-Key = tuple[Manager, str]
-
-_ASLEEP = frozenset({DaemonState.DORMANT})
-_AWAKE = frozenset({DaemonState.STARTING, DaemonState.RUNNING})
-_DOWN = frozenset({DaemonState.DORMANT, DaemonState.OFF})
 
 
 class NoticeKind(IntEnum):
@@ -74,18 +69,13 @@ class Notice:
         return f"{d.service} stopped and nothing listens for it now: clients will fail."
 
 
-def classify_change(change: Change) -> NoticeKind | None:
-    """The kind of news in one change, before debouncing; None for none."""
-    old, new = change.old, change.new
-    if old is None or new is None or old.state is new.state:
-        return None
-    if new.state is DaemonState.FAILED:
-        return NoticeKind.FAILED
-    if old.state in _ASLEEP and new.state in _AWAKE:
-        return NoticeKind.WOKEN
-    if old.state is DaemonState.RUNNING and new.state in _DOWN:
-        return NoticeKind.STOPPED
-    return None
+#: The events worth a notification, and what kind of news each is.
+NEWS = {
+    EventKind.WOKE: NoticeKind.WOKEN,
+    EventKind.STOPPED_ELSEWHERE: NoticeKind.STOPPED,
+    EventKind.CRASHED: NoticeKind.FAILED,
+    EventKind.FAILED: NoticeKind.FAILED,
+}
 
 
 def _buttons(kind: NoticeKind, d: Daemon) -> tuple[tuple[Action, str], ...]:
@@ -105,45 +95,31 @@ class _Burst:
 
 
 class Notices:
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        quiet: float = 60.0,
-        grace: float = 5.0,
-    ) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, quiet: float = 60.0) -> None:
         self._clock = clock
         self.quiet = quiet
-        self.grace = grace
         self._bursts: dict[Key, _Burst] = {}
-        self._ours_until: dict[Key, float] = {}
 
-    def ours(self, key: Key) -> None:
-        """An action of ours for ``key`` started or ended: its effects are not news."""
-        self._ours_until[key] = self._clock() + self.grace
-
-    def decide(self, changes: Iterable[Change], pending: Collection[Key] = ()) -> list[Notice]:
+    def decide(self, events: Iterable[Event]) -> list[Notice]:
         now = self._clock()
         out: list[Notice] = []
-        for change in changes:
-            kind = classify_change(change)
-            if kind is None or change.new is None:
+        for event in events:
+            kind = NEWS.get(event.kind)
+            if kind is None or event.ours or event.previous is None:
                 continue
-            key = change.daemon.key
-            if key in pending or now < self._ours_until.get(key, float("-inf")):
-                continue
-            burst = self._bursts.get(key)
+            burst = self._bursts.get(event.key)
             if burst is not None and now - burst.last_change < self.quiet:
                 burst.last_change = now
                 if kind is NoticeKind.FAILED and burst.worst < NoticeKind.FAILED:
                     burst.worst = kind
-                    out.append(self._notice(kind, change))
+                    out.append(self._notice(kind, event))
                 continue
-            self._bursts[key] = _Burst(now, kind)
-            out.append(self._notice(kind, change))
+            self._bursts[event.key] = _Burst(now, kind)
+            out.append(self._notice(kind, event))
         return out
 
     @staticmethod
-    def _notice(kind: NoticeKind, change: Change) -> Notice:
-        assert change.old is not None and change.new is not None
-        d = change.new
-        return Notice(kind, d, change.old.state, _buttons(kind, d))
+    def _notice(kind: NoticeKind, event: Event) -> Notice:
+        assert event.previous is not None
+        d = event.daemon
+        return Notice(kind, d, event.previous.state, _buttons(kind, d))

@@ -47,8 +47,6 @@ _PRECEDENCE = {
     EndReason.IDLE: 4,
 }
 
-AWAKE = frozenset({DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING})
-
 
 def stronger(a: EndReason | None, b: EndReason | None) -> EndReason | None:
     """The reason that knows more (see _PRECEDENCE)."""

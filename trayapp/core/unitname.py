@@ -60,3 +60,11 @@ def daemon_service_name(text: str) -> str:
     if not name.endswith((".service", ".socket")):
         raise BadUnitName(f"{text!r} is not a service or socket unit")
     return name
+
+
+def paired_service(text: str) -> str:
+    """The service a user means by ``docker``, ``docker.service`` or ``docker.socket``,
+    without asking systemd: a socket's own Triggers= may name another one, so
+    this is systemd's default pairing, for records kept before the units are read."""
+    unit = daemon_service_name(text)
+    return unit.removesuffix(".socket") + ".service" if unit.endswith(".socket") else unit

@@ -1,11 +1,10 @@
-"""The composition root of the tray applet: wires the core, the adapters and the views.
+"""The tray applet's Qt side: the views, and the user's intents sent to the services.
 
-    Monitor (systemd over D-Bus) --table changes--> Coalescer --> Tray / StatusWindow
-                                 \\--> Notices --> Notifier (notifications over D-Bus)
-    Tray / window / notification buttons --intents--> Controller --> systemd
-    Controller --Outcome--> Notifier
-    Monitor --table changes--> Recorder --> history Store (SQLite)
-                           \\--> IdleWatcher --stop--> Controller
+The graph (monitor, controller, ledger, events, history, idle watcher) is
+built by the composition root, trayapp/services.py; what is told to the
+user is decided by usecases/announce.py.  This module only shows: the tray
+icon and menu, the status window, History and Preferences, and a message
+box where neither a notification server nor a tray can show a message.
 
 Nothing polls: the views repaint once per burst of changes (Coalescer), and
 the process sleeps in the Qt event loop otherwise.
@@ -20,95 +19,66 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import qasync  # type: ignore[import-untyped]
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 
 from trayapp import APP_ID
-from trayapp.adapters import settings_file as settings
+from trayapp.adapters import settings_file
+from trayapp.adapters.dbus.notifications import Notifier
+from trayapp.core.keys import daemon_key
 from trayapp.core.model import Manager
-from trayapp.core.notices import Notice, NoticeKind, Notices
-from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
-from trayapp.core.summary import BUSY_LABELS, Snapshot
-from trayapp.core.table import Change
+from trayapp.core.settings import Settings
+from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
-from trayapp.core.watchlist import Watchlist, daemon_key
-from trayapp.adapters.dbus.notifications import ActionCallback, Notifier
+from trayapp.core.watchlist import Watchlist
 from trayapp.qt.icons import app_icon
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
 from trayapp.qt.single import InstanceServer, hand_off, server_name
 from trayapp.qt.tray import Tray
+from trayapp.qt.windows import OpenWindows, message_box
+from trayapp.services import Services
+from trayapp.usecases.announce import Announcer, DesktopIdleNotifier
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from trayapp.usecases.controller import Controller
-    from trayapp.core.model import Daemon
-    from trayapp.adapters.history_db import Store
-    from trayapp.usecases.idlestop import IdleWatcher
-    from trayapp.usecases.monitor import Monitor
     from trayapp.qt.window import StatusWindow
-    from trayapp.usecases.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
-
-def outcome_title(o: Outcome) -> str:
-    name = o.service.removesuffix(".service")
-    done = {
-        Action.ON_DEMAND: "is now on-demand",
-        Action.ALWAYS_ON: "is now always-on",
-        Action.STOP: "stopped",
-        Action.START: "started",
-    }
-    if o.ok:
-        return f"{name} {done[o.action]}"
-    return f"{name}: {BUSY_LABELS[o.action].lower()} failed"
+PREFERENCES = "preferences"  # the key of the Preferences dialog among the open windows
 
 
 class TrayApp:
     """One running applet.  Public methods are the views' Intents."""
 
-    def __init__(self, qapp: QApplication, args: argparse.Namespace) -> None:
+    def __init__(self, qapp: QApplication, args: argparse.Namespace,
+                 services: Services | None = None, settings_path: Path | None = None) -> None:
         self.qapp = qapp
         self.args = args
+        self.services = services  # made at start unless given (tests)
+        self.settings_path = settings_path  # None: settings_file.default_path()
+        self.notifier = Notifier(self.message, app_icon=_icon_path())
         self.quit_requested = asyncio.Event()
-        self.settings_path: Path | None = None  # None: settings.default_path()
-        self.settings = settings.Settings()
-        self.watchlist = Watchlist()
-        self.notices = Notices()
-        self.monitor: Monitor | None = None
-        self.controller: Controller | None = None
-        self.notifier: Notifier | None = None
         self.refresher = Coalescer(self.refresh)
         self.started = False  # until the managers have been read once
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
         self._window: StatusWindow | None = None  # made when first shown (about 1 MiB)
-        self.store: Store | None = None  # the activation history; None when unavailable
-        self.history_problem = "trayapp has not opened it yet."  # why store is None
-        self.recorder: Recorder | None = None
-        self.idle: IdleWatcher | None = None
-        self._idle_stops: set[tuple[Manager, str]] = set()  # stops the idle watcher asked for
-        self._history_windows: dict[tuple[Manager, str], QWidget] = {}
-        self._preferences: QWidget | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.windows = OpenWindows()  # History (one per daemon) and Preferences
 
     # -- what the views show -----------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        monitor, controller = self.monitor, self.controller
-        problems = dict(monitor.problems) if monitor else {}
+        s = self.services
+        problems = dict(s.monitor.problems) if s else {}
         return Snapshot(
-            daemons=tuple(monitor.table.daemons()) if monitor else (),
-            watchlist=self.watchlist,
-            pending=dict(controller.pending) if controller else {},
+            daemons=tuple(s.monitor.table.daemons()) if s else (),
+            watchlist=s.watchlist if s else Watchlist(),
+            pending=s.ledger.pending() if s else {},
             problems=problems,
             lost=bool(problems),
             now=time.time(),
@@ -124,26 +94,16 @@ class TrayApp:
     # -- intents -------------------------------------------------------------------
 
     def request(self, manager: Manager, service: str, action: Action) -> None:
-        if self.controller is None:
+        if self.services is None:
             self.message("trayapp is still starting", "Try again in a moment.", critical=True)
             return
-        key = (manager, service)
-        self.notices.ours(key)
-        try:
-            task = self.controller.request(manager, service, action)
-        except Exception as exc:  # a refusal before any task exists
-            log.exception("request %s %s failed", action, service)
-            self.message(f"Cannot {action} {service}", str(exc), critical=True)
-            return
-        task.add_done_callback(lambda t: self._request_done(t, manager, service, action))
+        task = self.services.controller.request(manager, service, action)
+        task.add_done_callback(lambda t: self._request_done(t, service, action))
         self.refresher.mark()
 
-    def _request_done(
-        self, task: asyncio.Task[Outcome], manager: Manager, service: str, action: Action
-    ) -> None:
-        # The Outcome itself arrives through controller.listen(); only what
-        # never became an Outcome is reported here, so nothing is swallowed.
-        self.notices.ours((manager, service))
+    def _request_done(self, task: asyncio.Task[object], service: str, action: Action) -> None:
+        # The Outcome itself reaches the announcer through controller.listen();
+        # only what never became an Outcome is reported here, so nothing is swallowed.
         if task.cancelled():
             self.message(f"{service}: {action} cancelled", "The action did not finish.", True)
         elif task.exception() is not None:
@@ -153,21 +113,15 @@ class TrayApp:
         self.refresher.mark()
 
     def set_watched(self, key: str, watched: bool) -> None:
-        new = self.watchlist.watch(key) if watched else self.watchlist.unwatch(key)
-        if new == self.watchlist:
+        if self.services is None:
             return
-        self.watchlist = new
-        self.settings = dataclasses.replace(self.settings, watched=new.watched, hidden=new.hidden)
-        try:
-            settings.save(self.settings, self.settings_path, check_unit_name)
-        except (OSError, ValueError) as exc:
-            self.message("Cannot save your settings", str(exc), critical=True)
-        self._settings_changed()
-
-    def _settings_changed(self) -> None:
-        if self.idle is not None:
-            self.idle.reconfigure()
-        self.refresher.mark()
+        old = self.services.watchlist
+        new = old.watch(key) if watched else old.unwatch(key)
+        if new != old:
+            current = self.services.settings
+            self.apply_settings(dataclasses.replace(current, watched=new.watched,
+                                                    hidden=new.hidden),
+                                start_at_login=None)
 
     @property
     def window(self) -> StatusWindow:
@@ -181,178 +135,68 @@ class TrayApp:
         self.window.present()
 
     def show_history(self, manager: Manager, service: str) -> None:
-        key = (manager, service)
-        open_window = self._history_windows.get(key)
-        if open_window is not None:
-            open_window.show()
-            open_window.raise_()
-            open_window.activateWindow()
-            return
-        if self.store is None:
-            self.message("No activation history", self.history_problem, critical=True)
-            return
-        from trayapp.qt.history_window import show_history  # lazily: QPainter code, ~1 MiB
+        from trayapp.qt.history_window import HistoryWindow  # lazily: QPainter code, ~1 MiB
 
-        window = show_history(self.store, manager, service)
-        self._history_windows[key] = window  # kept referenced until closed (WA_DeleteOnClose)
-        window.destroyed.connect(lambda _=None: self._history_windows.pop(key, None))
+        store = self.services.store if self.services is not None else None
+        if store is None:
+            problem = self.services.history_problem if self.services else "Not started yet."
+            self.message("No activation history", problem, critical=True)
+            return
+        self.windows.show((manager, service), lambda: HistoryWindow(store.path, manager, service))
 
     def show_preferences(self) -> None:
-        if self._preferences is not None:
-            self._preferences.show()
-            self._preferences.raise_()
-            self._preferences.activateWindow()
-            return
+        if self.services is not None:
+            self.windows.show(PREFERENCES, self._make_preferences)
+
+    def _make_preferences(self) -> QWidget:
         from trayapp.adapters import autostart
         from trayapp.qt.preferences import PreferencesDialog
 
+        assert self.services is not None
         known = [daemon_key(d.manager, d.service) for d in self.snapshot().daemons]
         # What the desktop will do at login, not what the file last said: an
         # administrator's entry or the user's desktop settings may differ.
-        current = dataclasses.replace(self.settings, start_at_login=autostart.is_enabled())
+        current = dataclasses.replace(self.services.settings, start_at_login=autostart.is_enabled())
         dialog = PreferencesDialog(current, known, validate_unit=check_unit_name)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settings_chosen.connect(self.apply_settings)
-        dialog.finished.connect(lambda _=0: setattr(self, "_preferences", None))
-        self._preferences = dialog
+        dialog.finished.connect(lambda _=0: self.windows.forget(PREFERENCES))
         dialog.setModal(False)  # exec() would nest a Qt loop inside the asyncio one
-        dialog.show()
-        dialog.raise_()
-        dialog.activateWindow()
+        return dialog
 
-    def apply_settings(self, new: settings.Settings) -> None:
-        """The Preferences dialog's OK: save, start at login, and use the new settings."""
+    def apply_settings(self, new: Settings, start_at_login: bool | None = True) -> None:
+        """Save ``new`` and use it; ``start_at_login`` None: leave the autostart entry be."""
         try:
-            settings.save(new, self.settings_path, check_unit_name)
+            settings_file.save(new, self.settings_path, check_unit_name)
         except (OSError, ValueError) as exc:
             self.message("Cannot save your settings", str(exc), critical=True)
             return
-        from trayapp.adapters import autostart
+        if start_at_login is not None:
+            from trayapp.adapters import autostart
 
-        if new.start_at_login != autostart.is_enabled():  # untouched: leave the desktop's entries
-            try:
-                autostart.enable(new.start_at_login)
-            except OSError as exc:
-                self.message("Cannot change start at login", str(exc), critical=True)
-        self.settings = new
-        self.watchlist = Watchlist(new.watched, new.hidden)
-        self._settings_changed()
-
-    def idle_window(self, d: Daemon) -> float | None:
-        """The idle watcher's window for one daemon, in seconds (None: never stop it)."""
-        minutes = self.settings.daemon(daemon_key(d.manager, d.service)).idle_stop_minutes
-        return minutes * 60.0 if minutes > 0 else None
+            if new.start_at_login != autostart.is_enabled():  # untouched: leave it be
+                try:
+                    autostart.enable(new.start_at_login)
+                except OSError as exc:
+                    self.message("Cannot change start at login", str(exc), critical=True)
+        if self.services is not None:
+            self.services.apply(new)
+        self.refresher.mark()
 
     def quit(self) -> None:
         self.quit_requested.set()
 
-    # -- events from the model -----------------------------------------------------
-
-    def _on_changes(self, changes: list[Change]) -> None:
-        self.refresher.mark()
-        pending = self.controller.pending.keys() if self.controller else ()
-        for notice in self.notices.decide(changes, pending):
-            self._announce(notice)
-
-    def _announce(self, notice: Notice) -> None:
-        d = notice.daemon
-        key = daemon_key(d.manager, d.service)
-        if not self.watchlist.shows(d) or not self.settings.daemon(key).notify:
-            return
-
-        def pressed(action_key: str) -> None:
-            try:
-                action = Action(action_key)
-            except ValueError:
-                return  # "default" (a click on the bubble) and the like
-            self.request(d.manager, d.service, action)
-
-        self.notify(
-            notice.title,
-            notice.body,
-            actions=[(str(a), label) for a, label in notice.actions],
-            on_action=pressed,
-            tag=key,
-            critical=notice.kind is NoticeKind.FAILED,
-        )
-
-    def _idle_stop(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
-        """The idle watcher's stop: the core's stop action, through the controller."""
-        assert self.controller is not None
-        key = (manager, service)
-        self.notices.ours(key)  # the stop's table changes are no news
-        self._idle_stops.add(key)
-        task = self.controller.request(manager, service, Action.STOP)
-
-        def done(_task: asyncio.Task[Outcome]) -> None:
-            self._idle_stops.discard(key)
-            self.notices.ours(key)
-            self.refresher.mark()
-
-        task.add_done_callback(done)
-        self.refresher.mark()
-        return task
-
-    def _on_outcome(self, outcome: Outcome) -> None:
-        key = (outcome.manager, outcome.service)
-        self.notices.ours(key)
-        if key in self._idle_stops and outcome.action is Action.STOP:
-            # The idle watcher announces this stop itself, saying why (one bubble, not two).
-            self.refresher.mark()
-            return
-        body = outcome.message
-        if outcome.warnings:
-            body += "\n" + "\n".join(outcome.warnings)
-        self.notify(
-            outcome_title(outcome),
-            body,
-            tag=daemon_key(outcome.manager, outcome.service),
-            critical=not outcome.ok,
-        )
-        self.refresher.mark()
-
     # -- messages --------------------------------------------------------------------
-
-    def notify(
-        self,
-        title: str,
-        body: str,
-        *,
-        actions: list[tuple[str, str]] | None = None,
-        on_action: ActionCallback | None = None,
-        tag: str | None = None,
-        critical: bool = False,
-    ) -> None:
-        if self.notifier is None:
-            self.message(title, body, critical)
-            return
-        self.notifier.show(
-            title, body, actions=actions or (), on_action=on_action, tag=tag, critical=critical
-        )
 
     def message(self, title: str, body: str, critical: bool = False) -> None:
         """Without a notification server: the tray's balloon, else a message box."""
         log.log(logging.WARNING if critical else logging.INFO, "%s: %s", title, body)
-        if self.tray is not None and self.tray.message(title, body, critical):
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Warning if critical else QMessageBox.Icon.Information,
-            title, body, QMessageBox.StandardButton.Ok,
-        )  # fmt: skip
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setModal(False)  # exec() would nest a Qt loop inside the asyncio one
-        box.show()
-
-    # -- another instance --------------------------------------------------------------
+        if self.tray is None or not self.tray.message(title, body, critical):
+            message_box(title, body, critical)
 
     def _on_other_instance(self, text: str) -> None:
         log.info("another trayapp asked: %s", text)
-        if (
-            text == "window"
-            or self.tray is None
-            or self.tray.click_opens_window
-            or not QSystemTrayIcon.isSystemTrayAvailable()
-        ):
+        if (text == "window" or self.tray is None or self.tray.click_opens_window
+                or not QSystemTrayIcon.isSystemTrayAvailable()):
             self.show_window()
         else:
             self.tray.popup_menu()
@@ -369,7 +213,7 @@ class TrayApp:
             # A quit request is honoured during start-up too (a bus or a
             # notification server that never answers must not make the
             # applet deaf to SIGTERM).
-            starting = loop.create_task(self._start())
+            starting = loop.create_task(self.start())
             quitting = loop.create_task(self.quit_requested.wait())
             await asyncio.wait([starting, quitting], return_when=asyncio.FIRST_COMPLETED)
             if not quitting.done():
@@ -380,113 +224,66 @@ class TrayApp:
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            for task in list(self._tasks):
-                task.cancel()
-            self._close_history()
             instance.close()
-            if self.tray is not None:
-                self.tray.hide()
-            if self._window is not None:
-                self._window.hide()
-            if self.notifier is not None:
-                self.notifier.close()
-            if self.monitor is not None:
-                self.monitor.close()
+            for view in (self.tray, self._window):
+                if view is not None:
+                    view.hide()
+            self.notifier.close()
+            if self.services is not None:
+                await self.services.close()
         return 0
 
-    def _close_history(self) -> None:
-        """The idle watcher, then the recorder (it notes the runs going on), then the store."""
-        idle, self.idle = self.idle, None
-        if idle is not None:
-            idle.close()
-        recorder, self.recorder = self.recorder, None
-        if recorder is not None:
-            recorder.close()
-        store, self.store = self.store, None
-        if store is not None:
-            store.close()
-
-    async def _start(self) -> None:
-        from trayapp.usecases.controller import Controller
-        from trayapp.usecases.monitor import Monitor, default_managers
-
-        loaded = settings.load(self.settings_path, check_unit_name)
-        self.settings = loaded.settings
-        self.watchlist = Watchlist(self.settings.watched, self.settings.hidden)
-
+    async def start(self) -> None:
+        loaded = settings_file.load(self.settings_path, check_unit_name)
         # The icon is made even without a tray: on X11, Qt embeds it as soon
         # as a tray appears (a panel that starts after us at login).
         self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window)
         self.tray.show()
         if self.args.window or not self.has_tray:
-            # Closing the window must not leave an invisible process behind.
-            self.window.quit_on_close = not self.has_tray
-            if not self.has_tray:
-                from trayapp.qt.window import NO_TRAY_HINT
-
-                log.warning("no system tray here: %s", NO_TRAY_HINT)
-                self.window.show_banner(NO_TRAY_HINT)
-            self.show_window()
-
-        self.notifier = Notifier(self.message, app_icon=_icon_path())
+            self._show_window_at_start()
         await self.notifier.start()
-        problem = binding_problem()
-        if problem:
-            log.error("%s", problem)
-            self.notify("trayapp will crash", problem, critical=True)
-        if loaded.warning:
-            self.notify("trayapp settings", loaded.warning, critical=True)
+        for title, problem in (("trayapp will crash", binding_problem()),
+                               ("trayapp settings", loaded.warning)):
+            if problem:
+                log.error("%s", problem)
+                self.notifier.show(title, problem, critical=True)
 
-        self.monitor = Monitor(default_managers())
-        self.controller = Controller(self.monitor)
-        self.monitor.table.listen(self._on_changes)
-        self.controller.listen(self._on_outcome)
-        self.controller.on_pending(self.refresher.mark)
-        # A lost bus shows the disconnected icon until the monitor is back.
-        self.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
-        await self.monitor.watch()
-        for manager, text in self.monitor.problems.items():
+        from trayapp.usecases.monitor import default_managers
+
+        services = Services(default_managers(), loaded.settings)
+        self.wire(services)
+        await services.watch()
+        for manager, text in services.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
-        self._start_history()
+        warning = services.open_history()
+        if warning:
+            self.notifier.show("trayapp history", warning, critical=services.store is None)
+        services.start_idle(DesktopIdleNotifier(self.notifier))
         self.started = True
         self.refresh()
-        log.debug("first state shown: %s", self.tray.status if self.tray else None)
+        log.debug("first state shown: %s", self.tray.status)
 
-    def _start_history(self) -> None:
-        """The activation history and idle auto-stop, once the table has been read."""
-        from trayapp.adapters.history_db import open_store
-        from trayapp.usecases.idlestop import DesktopIdleNotifier, IdleWatcher
-        from trayapp.usecases.recorder import Recorder
-        from trayapp.usecases.stats import MonitorStats
+    def wire(self, services: Services) -> Announcer:
+        """Connect the views and the notification policy to ``services`` (before it starts)."""
+        self.services = services
+        services.monitor.table.listen(lambda _changes: self.refresher.mark())
+        services.ledger.listen(lambda _key, _entry: self.refresher.mark())  # busy marks
+        # A lost bus shows the disconnected icon until the monitor is back.
+        services.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
+        announcer = Announcer(self.notifier, services.ledger, services.shows, self.request)
+        announcer.start(services.events)
+        services.controller.listen(announcer.on_outcome)
+        return announcer
 
-        assert self.monitor is not None and self.controller is not None
-        assert self.notifier is not None
-        controller = self.controller
-        reader = MonitorStats(self.monitor)
-        self.store, warning = open_store()
-        if self.store is None:
-            self.history_problem = warning or "The activation history is not recorded."
-        if warning:
-            self.notify("trayapp history", warning, critical=self.store is None)
-        if self.store is not None:
-            self.recorder = Recorder(
-                self.store, self.monitor.table, reader, pending=lambda: controller.pending.keys()
-            )
-            self.recorder.start()
-        self.idle = IdleWatcher(
-            self.monitor.table,
-            reader,
-            stop=self._idle_stop,
-            notifier=DesktopIdleNotifier(self.notifier),
-            window_for=self.idle_window,
-            recorder=self.recorder,
-        )
-        self.idle.start()
+    def _show_window_at_start(self) -> None:
+        # Closing the window must not leave an invisible process behind.
+        self.window.quit_on_close = not self.has_tray
+        if not self.has_tray:
+            from trayapp.qt.window import NO_TRAY_HINT
 
-    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            log.warning("no system tray here: %s", NO_TRAY_HINT)
+            self.window.show_banner(NO_TRAY_HINT)
+        self.show_window()
 
 
 def _icon_path() -> str:

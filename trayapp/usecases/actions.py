@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 
 from trayapp.adapters import busy
+from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
+from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
+from trayapp.adapters.dbus.units import read_unit
 from trayapp.core.model import Daemon, UnitInfo, classify, service_of
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
-from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
-from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
-from trayapp.adapters.dbus.units import read_unit
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
-"""The tray's way to run actions: one at a time per daemon, results to listeners.
+"""Runs actions for both front ends: one at a time per daemon, each put on the ledger.
 
-The UI calls ``request()`` and renders ``pending`` (its busy indicator);
-every Outcome goes to the listeners (notifications, dialogs).  Actions use
-the monitor's own connections, which are already subscribed to systemd's
-signals, so JobRemoved arrives without another match rule.
+``request()`` puts the action on the ledger (trayapp/core/ledger.py: the
+views show it as busy, and its effects are known to be ours), runs
+``perform()`` over the monitor's connection to that manager, takes it off
+when done, and hands the Outcome to the listeners (the notification policy).
+The monitor's connections are already subscribed to systemd's signals, so
+JobRemoved arrives without another match rule.
 """
 
 from __future__ import annotations
@@ -12,51 +14,53 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from trayapp.usecases.actions import perform
+from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
+from trayapp.adapters.dbus.jobs import JobFollower
+from trayapp.core.keys import Key
+from trayapp.core.ledger import Ledger
 from trayapp.core.model import Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
+from trayapp.core.runs import EndReason
+from trayapp.core.unitname import paired_service
+from trayapp.usecases.actions import perform
 from trayapp.usecases.monitor import Monitor
-from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
-from trayapp.adapters.dbus.jobs import JobFollower
 
 log = logging.getLogger(__name__)
 
 
 class Controller:
-    def __init__(self, monitor: Monitor) -> None:
+    def __init__(self, monitor: Monitor, ledger: Ledger) -> None:
         self.monitor = monitor
-        self.pending: dict[tuple[Manager, str], Action] = {}
+        self.ledger = ledger
         self._result_listeners: list[Callable[[Outcome], None]] = []
-        self._pending_listeners: list[Callable[[], None]] = []
         self._jobs: dict[Manager, JobFollower] = {}
 
     def listen(self, callback: Callable[[Outcome], None]) -> None:
         self._result_listeners.append(callback)
 
-    def on_pending(self, callback: Callable[[], None]) -> None:
-        self._pending_listeners.append(callback)
-
     def request(
-        self, manager: Manager, service: str, action: Action, force: bool = False
+        self, manager: Manager, name: str, action: Action, *, force: bool = False,
+        why: EndReason = EndReason.USER,
     ) -> asyncio.Task[Outcome]:
-        """Start ``action``; a second request for the same daemon while one runs is refused."""
-        return asyncio.get_running_loop().create_task(self._run(manager, service, action, force))
+        """Start ``action`` for the daemon ``name`` (a service, or a name as the user
+        typed it: ``docker``, ``docker.socket``); a second request for the same
+        daemon while one runs is refused.  ``name`` must be a valid unit name."""
+        key = (manager, paired_service(name))
+        return asyncio.get_running_loop().create_task(self._run(key, name, action, force, why))
 
-    async def _run(self, manager: Manager, service: str, action: Action, force: bool) -> Outcome:
-        key = (manager, service)
-        if key in self.pending:
+    async def _run(self, key: Key, service: str, action: Action, force: bool,
+                   why: EndReason) -> Outcome:
+        manager = key[0]
+        if not self.ledger.begin(key, action, why):
             outcome = Outcome(action, manager, service, Status.BAD_INPUT,
-                              f"{service}: another action ({self.pending[key]}) is still running.")
-            self._tell(outcome)
-            return outcome
-        self.pending[key] = action
-        self._changed()
-        try:
-            outcome = await self._perform(manager, service, action, force)
-        finally:
-            del self.pending[key]
-            self._changed()
+                              f"{service}: another action ({self.ledger.in_flight(key)}) "
+                              "is still running.")
+        else:
+            try:
+                outcome = await self._perform(manager, service, action, force)
+            finally:
+                self.ledger.end(key)
         self._tell(outcome)
         return outcome
 
@@ -70,6 +74,8 @@ class Controller:
         jobs = self._jobs.get(manager)
         if jobs is None or jobs.conn is not conn:
             jobs = self._jobs[manager] = JobFollower(conn)
+            if manager not in self.monitor.watchers:  # a watcher has subscribed already
+                await jobs.subscribe()
         try:
             return await perform(conn, jobs, service, action, force=force)
         except (BusUnavailable, SystemdError) as exc:
@@ -84,10 +90,3 @@ class Controller:
                 callback(outcome)
             except Exception:
                 log.exception("result listener failed")
-
-    def _changed(self) -> None:
-        for callback in list(self._pending_listeners):
-            try:
-                callback()
-            except Exception:
-                log.exception("pending listener failed")

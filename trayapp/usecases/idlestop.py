@@ -15,42 +15,49 @@ at.  When the timer fires:
    stop action (sockets keep listening, and the action refuses if it has
    become busy meanwhile), and the result is announced.  Nothing is silent.
 
+The watcher hears the daemons' named events (core/events.py): a daemon that
+begins to run arms its timer, one that stops running cancels it.  Its own
+stop is on the ledger (core/ledger.py) with the reason IDLE: while that is
+in flight, the changes the stop causes neither re-arm nor cancel anything.
+
 The notifier is a Protocol: the tray implements it with desktop
-notifications and a "Keep running" button, ``trayapp idle-watch`` with
-PlainNotifier (lines on stdout, "keep" on stdin).
+notifications and a "Keep running" button (usecases/announce.py),
+``trayapp idle-watch`` with lines on stdout and "keep" on stdin
+(cli/idle_watch.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, TextIO
+from typing import Any, Literal, Protocol
 
 from trayapp.adapters import busy
-from trayapp.core.runs import EndReason
+from trayapp.core.events import LIFE_EVENTS, Event, EventHub, EventKind
 from trayapp.core.idle import (
     DEFAULT_CPU_THRESHOLD,
     IdleRules,
     Sample,
+    ServiceStats,
     TimerStep,
     describe_window,
     idle_message,
     judge,
     timer_step,
 )
+from trayapp.core.keys import Key
+from trayapp.core.ledger import Ledger
 from trayapp.core.model import Daemon, DaemonState, Manager
 from trayapp.core.outcome import Outcome
-from trayapp.core.table import Change, DaemonTable
+from trayapp.core.runs import EndReason
+from trayapp.core.table import DaemonTable
 from trayapp.usecases.stats import StatsReader
 
 log = logging.getLogger(__name__)
 
-Key = tuple[Manager, str]
 Answer = Literal["keep", "stop"]
 DEFAULT_GRACE = 30.0
 
@@ -63,14 +70,6 @@ class IdleNotifier(Protocol):
     def announce(self, text: str) -> None:
         """Tell the user what was done (every auto-stop, and every decision not to)."""
         ...
-
-
-class Recorder(Protocol):  # the parts of trayapp.recorder.Recorder used here
-    def expect_stop(self, key: Key, reason: EndReason) -> None: ...
-
-    def stop_done(self, key: Key, reason: EndReason) -> None: ...
-
-    def saw(self, key: Key, stats: Any) -> None: ...
 
 
 Stopper = Callable[[Manager, str], Awaitable[Outcome]]
@@ -102,7 +101,6 @@ class _Watch:
     start: Sample | None = None
     timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
-    stopping: bool = False  # the stop was asked: a change must not cancel it
 
 
 class IdleWatcher:
@@ -117,7 +115,8 @@ class IdleWatcher:
         grace: float = DEFAULT_GRACE,
         cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
         busy_check: BusyCheck = busy.check,
-        recorder: Recorder | None = None,
+        ledger: Ledger | None = None,
+        on_stats: Callable[[Key, ServiceStats], None] = lambda key, stats: None,
         on_decision: Callable[[Decision], None] = lambda d: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -129,16 +128,17 @@ class IdleWatcher:
         self.grace = grace
         self.cpu_threshold = cpu_threshold
         self.busy_check = busy_check
-        self.recorder = recorder
+        self.ledger = ledger or Ledger()  # where our own stop is on record
+        self.on_stats = on_stats  # each read of a running service (the recorder's peak memory)
         self.on_decision = on_decision
         self.clock = clock
         self._watches: dict[Key, _Watch] = {}
-        self._unlisten: Callable[[], None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- life cycle ------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._unlisten = self.table.listen(self._on_changes)
+    def start(self, events: EventHub) -> None:
+        self._unsubscribe = events.subscribe(LIFE_EVENTS, self._on_event)
         self.reconfigure()
 
     def reconfigure(self) -> None:
@@ -155,9 +155,9 @@ class IdleWatcher:
                 self._cancel(key)
 
     def close(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         for key in list(self._watches):
             self._cancel(key, force=True)
 
@@ -165,22 +165,26 @@ class IdleWatcher:
         """The daemons with a timer, and their windows (for views and tests)."""
         return {k: w.window for k, w in self._watches.items()}
 
-    # -- table changes -------------------------------------------------------------------
+    # -- events ------------------------------------------------------------------------
 
-    def _on_changes(self, changes: list[Change]) -> None:
-        for change in changes:
-            step = timer_step(change)
-            if step is TimerStep.CANCEL:
-                self._cancel(change.daemon.key)
-            elif step is TimerStep.ARM and change.new is not None:
-                window = self.window_for(change.new)
-                if window is not None:
-                    self._arm(change.new, window)
+    def _on_event(self, event: Event) -> None:
+        new = None if event.kind is EventKind.VANISHED else event.daemon
+        step = timer_step(event.previous, new)
+        if step is TimerStep.CANCEL:
+            self._cancel(event.key)
+        elif step is TimerStep.ARM and new is not None:
+            window = self.window_for(new)
+            if window is not None:
+                self._arm(new, window)
+
+    def _stopping(self, key: Key) -> bool:
+        """Our own idle stop of ``key`` is in flight."""
+        entry = self.ledger.ours(key)
+        return entry is not None and entry.in_flight and entry.why is EndReason.IDLE
 
     def _arm(self, d: Daemon, window: float, start: Sample | None = None) -> None:
         """A timer for the end of the window; the window starts now."""
-        current = self._watches.get(d.key)
-        if current is not None and current.stopping:
+        if self._stopping(d.key):
             return  # our stop is under way; what follows it is decided when it ends
         self._cancel(d.key)
         watch = self._watches[d.key] = _Watch(window, start)
@@ -192,7 +196,7 @@ class IdleWatcher:
 
     def _cancel(self, key: Key, force: bool = False) -> None:
         watch = self._watches.get(key)
-        if watch is None or (watch.stopping and not force):
+        if watch is None or (self._stopping(key) and not force):
             return
         del self._watches[key]
         if watch.timer is not None:
@@ -237,8 +241,7 @@ class IdleWatcher:
             self._arm(d, watch.window)
             return
         end = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
-        if self.recorder is not None:
-            self.recorder.saw(key, stats)
+        self.on_stats(key, stats)
         now = self.table.daemon(*key)
         if now is None or now.state is not DaemonState.RUNNING:
             return  # it stopped while we read (the change cancelled the rest)
@@ -269,17 +272,9 @@ class IdleWatcher:
         return "keep" if answer == "keep" else "stop"
 
     async def _stop(self, d: Daemon, watch: _Watch) -> None:
-        watch.stopping = True
-        if self.recorder is not None:
-            self.recorder.expect_stop(d.key, EndReason.IDLE)
-        try:
-            # Shielded: the stop changes the table, and that change must not
-            # cancel the action half way.
-            outcome = await asyncio.shield(self.stop(d.manager, d.service))
-        finally:
-            watch.stopping = False
-            if self.recorder is not None:
-                self.recorder.stop_done(d.key, EndReason.IDLE)
+        # Shielded: the stop changes the table, and that change must not
+        # cancel the action half way.  The stopper puts it on the ledger.
+        outcome = await asyncio.shield(self.stop(d.manager, d.service))
         idle_for = describe_window(watch.window)
         if outcome.ok:
             text = (f"Stopped {d.name} after {idle_for} without use. Its socket still listens: "
@@ -303,122 +298,3 @@ class IdleWatcher:
             self.on_decision(Decision(event, d.manager, d.service, text, reasons, notes))
         except Exception:
             log.exception("decision listener failed")
-
-
-class PlainNotifier:
-    """IdleNotifier for a terminal: warnings and announcements as lines.
-
-    During a warning, a line "keep" on ``answers`` keeps the daemon running
-    ("stop" stops it at once).  Without a terminal (stdin is /dev/null) the
-    grace period simply runs out and the daemon is stopped, as announced.
-    """
-
-    def __init__(self, emit: Callable[[dict[str, Any]], None],
-                 answers: asyncio.StreamReader | None = None) -> None:
-        self.emit = emit
-        self.answers = answers
-
-    async def warn(self, daemon: Daemon, seconds: float) -> str:
-        self.emit({"event": "warning", "manager": str(daemon.manager), "service": daemon.service,
-                   "seconds": seconds,
-                   "text": f"{daemon.name} is idle and stops in {describe_window(seconds)}; "
-                           "type keep and Enter to keep it running"})
-        if self.answers is None:
-            await asyncio.sleep(seconds)
-            return "stop"
-        try:
-            async with asyncio.timeout(seconds):
-                while True:
-                    line = await self.answers.readline()
-                    if not line:  # end of input: nobody can answer any more
-                        await asyncio.sleep(seconds)
-                    word = line.decode(errors="replace").strip().lower()
-                    if word in ("keep", "k"):
-                        return "keep"
-                    if word in ("stop", "s"):
-                        return "stop"
-        except TimeoutError:
-            return "stop"
-
-    def announce(self, text: str) -> None:
-        self.emit({"event": "announce", "text": text})
-
-
-class Notify(Protocol):
-    """What DesktopIdleNotifier needs of trayapp.notify.Notifier."""
-
-    async def notify(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
-                     on_action: Callable[[str], None] | None = None, tag: str | None = None,
-                     critical: bool = False) -> int | None: ...
-
-    def show(self, title: str, body: str, *, tag: str | None = None,
-             critical: bool = False) -> None: ...
-
-
-class DesktopIdleNotifier:
-    """IdleNotifier over desktop notifications, for the tray.
-
-    The warning is a notification with "Keep running" and "Stop now"
-    buttons (org.freedesktop.Notifications actions); no answer within the
-    grace period means stop, as the text says.  Where the server has no
-    buttons, or none answers and the tray's fallback shows the text, the
-    stop simply follows the warning: it is still announced both times.
-    """
-
-    def __init__(self, notifier: Notify) -> None:
-        self.notifier = notifier
-
-    async def warn(self, daemon: Daemon, seconds: float) -> str:
-        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def pressed(key: str) -> None:
-            if key in ("keep", "stop") and not answer.done():
-                answer.set_result(key)
-
-        await self.notifier.notify(
-            f"{daemon.name} is idle",
-            f"It stops in {describe_window(seconds)} unless you keep it running. Its socket "
-            "keeps listening, so the next client wakes it again.",
-            actions=(("keep", "Keep running"), ("stop", "Stop now")),
-            on_action=pressed,
-            tag=_tag(daemon),
-        )
-        try:
-            return await asyncio.wait_for(answer, seconds)
-        except TimeoutError:
-            return "stop"
-
-    def announce(self, text: str) -> None:
-        self.notifier.show("trayapp idle stop", text)
-
-
-def _tag(d: Daemon) -> str:
-    # The tray's tag for a daemon's notifications (settings key): one bubble each.
-    return f"user:{d.service}" if d.manager is Manager.USER else d.service
-
-
-async def stdin_reader() -> asyncio.StreamReader | None:
-    """stdin as a StreamReader, or None when it cannot be read that way (/dev/null)."""
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    except (ValueError, OSError):  # a regular file or /dev/null cannot be watched
-        return None
-    return reader
-
-
-def print_event(out: TextIO, as_json: bool) -> Callable[[dict[str, Any]], None]:
-    """An ``emit`` for PlainNotifier and decisions: JSON lines or readable lines."""
-    import json
-
-    def emit(event: dict[str, Any]) -> None:
-        if as_json:
-            out.write(json.dumps({"at": time.time(), **event}) + "\n")
-        else:
-            stamp = time.strftime("%H:%M:%S")
-            out.write(f"{stamp} {event.get('event')}: {event.get('text', '')}\n")
-        with contextlib.suppress(OSError):
-            out.flush()
-
-    return emit

@@ -14,11 +14,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from trayapp.core.model import Manager
-from trayapp.core.table import DaemonTable
 from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
 from trayapp.adapters.dbus.watcher import Watcher
+from trayapp.core.model import Manager
+from trayapp.core.table import DaemonTable
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Monitor:
         conn = self.connections.get(manager)
         return conn is not None and conn.connected and manager in self.watchers
 
-    async def _each(self, work: Callable[[Manager], Awaitable[None]]) -> None:
+    async def _each(self, work: Callable[[Manager], Awaitable[object]]) -> None:
         """Run ``work`` for every manager at once; failures go to ``problems``."""
 
         async def one(manager: Manager) -> None:
@@ -92,6 +92,10 @@ class Monitor:
         conn = await Connection.open(manager)
         self.connections[manager] = conn
         return conn
+
+    async def connect(self) -> None:
+        """Open a connection to every manager, reading nothing (for one action)."""
+        await self._each(self._open)
 
     async def snapshot(self) -> None:
         """Read every manager once; unreachable ones end up in ``problems``."""

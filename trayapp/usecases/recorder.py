@@ -1,21 +1,23 @@
-"""Writes the activation history from DaemonTable changes.
+"""Writes the activation history from the named events of core/events.py.
 
-A table listener, used by the tray (app.py wires it) and by ``trayapp
-idle-watch``.  Per daemon:
+Built by the composition root (trayapp/services.py) for the tray and for
+``trayapp idle-watch``.  Per daemon:
 
-* dormant -> starting/running: a wake.  Who woke it is looked up at once
+* WOKE (dormant -> starting/running): a wake.  Who woke it is looked up at once
   (trayapp/wakers.py: kernel tables, while the client is still connected),
   then the service's InvocationID, timestamps and MemoryCurrent are read
   and the run is written.
-* -> running (again, after starting): its ActiveEnterTimestamp is known now.
-* running -> stopping: MemoryCurrent is read once more.  systemd 252 has no
+* STARTED: a run without a wake (from off or failed).
+* BECAME_ACTIVE (starting -> running): its ActiveEnterTimestamp is known now.
+* STOPPING: MemoryCurrent is read once more.  systemd 252 has no
   MemoryPeak (255 added it; it is used where present), so the peak is the
   largest MemoryCurrent seen at these reads and at each idle check.
-* -> dormant/off/failed: the run ends, with a reason (core.history.end_reason):
-  failed is a crash; a stop announced as an intent (ours: idle or the
-  user's, in this or another process) is that; a manager that is stopping
-  means shutdown; anything else happened elsewhere.
-* a daemon that appears (start-up, resync) is reconciled with the runs the
+* STOPPED_BY_US, STOPPED_ELSEWHERE, CRASHED, VANISHED: the run ends, with a
+  reason (core.runs.end_reason): a crash is a crash; a stop on the ledger
+  (ours: idle or the user's), or one another process announced through the
+  store's intents (the CLI's), is that; a manager that is stopping means
+  shutdown; anything else happened elsewhere.
+* APPEARED: a daemon that appears (start-up, resync) is reconciled with the runs the
   store still has open: the same InvocationID still running is adopted;
   any other open run ended while nobody watched: "shutdown" if the manager
   started after it was last seen, else "elsewhere", ended at its last sighting.
@@ -30,14 +32,17 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from trayapp.adapters import wakers
-from trayapp.core.runs import AWAKE, EndReason, Run, end_reason
+from trayapp.core.events import LIFE_EVENTS, Event, EventHub, EventKind
 from trayapp.core.idle import ServiceStats
-from trayapp.core.model import Daemon, DaemonState, Manager
-from trayapp.core.table import Change, DaemonTable
+from trayapp.core.keys import Key
+from trayapp.core.ledger import Ledger
+from trayapp.core.model import AWAKE, Daemon, DaemonState
+from trayapp.core.runs import EndReason, Run, end_reason
+from trayapp.core.table import DaemonTable
 from trayapp.usecases.stats import StatsReader
 
 if TYPE_CHECKING:
@@ -45,9 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Key = tuple[Manager, str]
 FindWaker = Callable[[Sequence[tuple[str, str]]], "str | None"]
 T = TypeVar("T")
+
+
 
 
 class Recorder:
@@ -56,34 +62,36 @@ class Recorder:
         store: Store,
         table: DaemonTable,
         reader: StatsReader,
+        ledger: Ledger,
         *,
-        pending: Callable[[], Collection[Key]] = lambda: (),
         find_waker: FindWaker = wakers.find,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.table = table
         self.reader = reader
-        self.pending = pending  # the tray's Controller.pending: stops of ours in flight
+        self.ledger = ledger  # stops of ours: in flight, or just ended
         self.find_waker = find_waker
         self.clock = clock
         self.problem: str | None = None  # the last write that failed, for the front end
         self._open: dict[Key, str] = {}  # the invocation of each run going on
         self._locks: dict[Key, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._unlisten: Callable[[], None] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
-    def start(self) -> None:
-        """Listen to the table, and take up the daemons it already has."""
-        self._unlisten = self.table.listen(self.on_changes)
-        self.on_changes([Change(None, d, self.clock()) for d in self.table.daemons()])
+    def start(self, events: EventHub) -> None:
+        """Hear the events of runs, and take up the daemons the table already has."""
+        self._unsubscribe = events.subscribe(LIFE_EVENTS, self.on_event)
+        now = self.clock()
+        for d in self.table.daemons():
+            self.on_event(Event(EventKind.APPEARED, d, None, now))
 
     def close(self) -> None:
         """Stop listening.  The runs going on were seen running until now: say so,
         so a run that ends while nobody watches (a shutdown) ends about here."""
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         for task in list(self._tasks):
             task.cancel()
         now = self.clock()
@@ -95,15 +103,6 @@ class Recorder:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    # -- what others tell us -----------------------------------------------------
-
-    def expect_stop(self, key: Key, reason: EndReason) -> None:
-        """A stop of ours is about to happen (the idle watcher says IDLE)."""
-        self._write(self.store.note_intent, str(key[0]), key[1], reason)
-
-    def stop_done(self, key: Key, reason: EndReason) -> None:
-        self._write(self.store.settle_intent, str(key[0]), key[1], reason)
-
     def saw(self, key: Key, stats: ServiceStats) -> None:
         """A read someone else made (the idle watcher's): keep the memory peak."""
         invocation = self._open.get(key)
@@ -111,28 +110,26 @@ class Recorder:
             self._write(self.store.saw, str(key[0]), key[1], invocation,
                         memory=_peak(stats), at=self.clock())
 
-    # -- table changes ------------------------------------------------------------
+    # -- events ---------------------------------------------------------------------
 
-    def on_changes(self, changes: list[Change]) -> None:
-        for change in changes:
-            d = change.daemon
-            if d.service.endswith("@.service"):
-                continue  # Accept=yes templates: one instance per connection, not a run
-            old = change.old.state if change.old else None
-            new = change.new.state if change.new else None
-            if change.old is None and change.new is not None:
-                self._spawn(d.key, self._take_up(change.new, change.at))
-            elif new in AWAKE and old not in AWAKE:
-                # Looked up at once, in a thread (it scans /proc), before any
-                # queued write: the client that woke it may not stay long.
-                waker = self._find_waker(d) if old is DaemonState.DORMANT else None
-                self._spawn(d.key, self._began(d, change.at, waker))
-            elif new is DaemonState.RUNNING and old is DaemonState.STARTING:
-                self._spawn(d.key, self._began(d, change.at, None))
-            elif new is DaemonState.STOPPING:
-                self._spawn(d.key, self._stopping(d))
-            elif old in AWAKE and new not in AWAKE:
-                self._spawn(d.key, self._ended(d, new, change.at))
+    def on_event(self, event: Event) -> None:
+        d, kind = event.daemon, event.kind
+        if d.service.endswith("@.service"):
+            return  # Accept=yes templates: one instance per connection, not a run
+        was_awake = event.previous is not None and event.previous.state in AWAKE
+        if kind is EventKind.APPEARED:
+            self._spawn(d.key, self._take_up(d, event.at))
+        elif kind is EventKind.WOKE:
+            # Looked up at once, in a thread (it scans /proc), before any
+            # queued write: the client that woke it may not stay long.
+            self._spawn(d.key, self._began(d, event.at, self._find_waker(d)))
+        elif (kind is EventKind.STARTED and not was_awake) or kind is EventKind.BECAME_ACTIVE:
+            self._spawn(d.key, self._began(d, event.at, None))
+        elif kind is EventKind.STOPPING:
+            self._spawn(d.key, self._stopping(d))
+        elif kind is not EventKind.STARTED and was_awake:  # stopped, crashed, vanished
+            now = None if kind is EventKind.VANISHED else d.state
+            self._spawn(d.key, self._ended(d, now, event.at))
 
     def _find_waker(self, d: Daemon) -> asyncio.Future[str | None]:
         listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
@@ -167,9 +164,10 @@ class Recorder:
 
     async def _reason(self, d: Daemon, new: DaemonState | None, ended_at: float) -> EndReason:
         names = (d.service, *d.sockets)
-        intent = self._read(self.store.intent, str(d.manager), names, ended_at)
-        if intent is None and d.key in self.pending():
-            intent = EndReason.USER
+        ours = self.ledger.ours(d.key)
+        intent = ours.why if ours is not None else None
+        if intent is None:  # another process's (the CLI's) stop, through the store
+            intent = self._read(self.store.intent, str(d.manager), names, ended_at)
         stopping = False
         if new is not DaemonState.FAILED and intent is None:
             state = await self.reader.manager_state(d.manager)

@@ -15,10 +15,10 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
-from trayapp.core.model import Manager
 from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
 from trayapp.adapters.dbus.units import read_properties
+from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
+from trayapp.core.model import Manager
 
 if TYPE_CHECKING:
     from trayapp.usecases.monitor import Monitor

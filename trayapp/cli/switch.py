@@ -1,0 +1,75 @@
+"""``trayapp on-demand | always-on | stop | start NAME``: one action, its verified outcome."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from trayapp.cli.common import EXIT_FAILED, manager, manager_flags
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action
+from trayapp.core.unitname import BadUnitName, daemon_service_name
+
+HELP = {
+    "on-demand": "sockets enabled and listening, service disabled (and stopped if idle)",
+    "always-on": "service enabled and started; sockets stay enabled",
+    "stop": "stop the service now; its sockets keep listening and wake it again",
+    "start": "start the service now",
+}
+
+
+def add_parsers(sub: Any) -> None:
+    for name, text in HELP.items():
+        p = sub.add_parser(name, help=text, description=text)
+        p.add_argument("name", metavar="NAME", help="docker, docker.service or docker.socket")
+        manager_flags(p, one=True)
+        p.add_argument("--json", action="store_true", help="machine-readable result")
+        p.add_argument("--stats", action="store_true",
+                       help="print the D-Bus calls made and the time taken to stderr")
+        if name in ("stop", "on-demand"):
+            p.add_argument("--force", action="store_true",
+                           help="even if it is busy (running containers, open connections)")
+        else:
+            p.set_defaults(force=False)
+
+
+async def switch(args: argparse.Namespace) -> int:
+    from trayapp.services import Services
+
+    action = Action(args.command)
+    which = manager(args)
+    try:  # bad names never reach a bus
+        daemon_service_name(args.name)
+    except BadUnitName as exc:
+        return finish(args, Outcome(action, which, args.name, Status.BAD_INPUT,
+                                    f"Bad daemon name: {exc}."))
+    services = Services([which])
+    try:
+        await services.connect()
+        if which in services.monitor.problems:
+            print(f"trayapp: {services.monitor.problems[which]}", file=sys.stderr)
+            return EXIT_FAILED
+        services.open_history(record=False)  # a stop of ours: other recorders must know
+        started = time.perf_counter()
+        outcome = await services.controller.request(which, args.name, action, force=args.force)
+        if args.stats:
+            calls = services.monitor.calls()
+            print(f"trayapp: {sum(calls.values())} D-Bus calls, action and read-back in "
+                  f"{(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
+    finally:
+        await services.close()
+    return finish(args, outcome)
+
+
+def finish(args: argparse.Namespace, outcome: Outcome) -> int:
+    if args.json:
+        print(json.dumps(outcome.as_dict(), indent=2))
+    else:
+        stream = sys.stdout if outcome.ok else sys.stderr
+        print(outcome.message, file=stream)
+        for warning in outcome.warnings:
+            print(f"warning: {warning}", file=stream)
+    return int(outcome.status)

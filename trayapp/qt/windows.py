@@ -1,0 +1,53 @@
+"""The tray's secondary windows: one of each kind open at a time, and a message box.
+
+Windows are made on first use (each costs about 1 MiB) and dropped when
+closed (WA_DeleteOnClose); asking again for an open one raises it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def present(window: QWidget) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+class OpenWindows:
+    def __init__(self) -> None:
+        self._open: dict[Hashable, QWidget] = {}
+
+    def get(self, key: Hashable) -> QWidget | None:
+        return self._open.get(key)
+
+    def show(self, key: Hashable, make: Callable[[], QWidget]) -> QWidget:
+        """Raise the window open for ``key``, or make one, show it and keep it until closed."""
+        window = self._open.get(key)
+        if window is None:
+            window = self._open[key] = make()
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(lambda _=None: self._open.pop(key, None))
+        present(window)
+        return window
+
+    def forget(self, key: Hashable) -> None:
+        self._open.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+
+def message_box(title: str, body: str, critical: bool = False) -> None:
+    """A non-modal box: exec() would nest a Qt loop inside the asyncio one."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning if critical else QMessageBox.Icon.Information,
+        title, body, QMessageBox.StandardButton.Ok,
+    )  # fmt: skip
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setModal(False)
+    box.show()

@@ -1,0 +1,160 @@
+"""The composition root: builds the whole graph, starts it and closes it, in one order.
+
+    systemd --signals--> Monitor --table changes--> EventHub --events--> Recorder
+                                                                   \\--> IdleWatcher
+                                                                   \\--> Announcer (tray)
+    front end --intent--> Controller --ledger + perform()--> systemd
+    Ledger --stops of ours--> history store intents (for other processes)
+
+Both front ends use it: the tray (qt/app.py) and every CLI command that
+does more than one read (a switch, ``idle-watch``).  ``trayapp status``
+reads through the Monitor alone.
+
+Order: ``watch()`` or ``connect()`` first (the table is read), then
+``open_history()`` and ``start_idle()`` (they take up the daemons the table
+holds); ``close()`` undoes it backwards: idle watcher, recorder (its writes
+settle), buses, store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable
+
+from trayapp.adapters.history_db import Store, open_store
+from trayapp.core.events import EventHub
+from trayapp.core.idle import DEFAULT_CPU_THRESHOLD
+from trayapp.core.keys import Key, key_of
+from trayapp.core.ledger import Entry, Ledger
+from trayapp.core.model import Daemon, Manager
+from trayapp.core.outcome import Outcome
+from trayapp.core.plans import Action
+from trayapp.core.runs import EndReason
+from trayapp.core.settings import Settings
+from trayapp.core.watchlist import Watchlist
+from trayapp.usecases.controller import Controller
+from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
+from trayapp.usecases.monitor import Monitor
+from trayapp.usecases.recorder import Recorder
+from trayapp.usecases.stats import MonitorStats
+
+log = logging.getLogger(__name__)
+
+#: Actions that stop a service: other processes' recorders must know they were ours.
+_STOPPING_ACTIONS = frozenset({Action.STOP, Action.ON_DEMAND})
+SETTLE_TIMEOUT = 5.0  # seconds the recorder's last writes may take at close
+
+
+class Services:
+    def __init__(self, managers: list[Manager], settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.ledger = Ledger()
+        self.monitor = Monitor(managers)
+        self.events = EventHub(ours=lambda key: self.ledger.ours(key) is not None)
+        self.monitor.table.listen(self.events.publish)
+        self.controller = Controller(self.monitor, self.ledger)
+        self.stats = MonitorStats(self.monitor)
+        self.store: Store | None = None
+        self.history_problem = "trayapp has not opened it yet."  # why store is None
+        self.recorder: Recorder | None = None
+        self.idle: IdleWatcher | None = None
+
+    # -- what the front ends read -----------------------------------------------------
+
+    @property
+    def watchlist(self) -> Watchlist:
+        return Watchlist(self.settings.watched, self.settings.hidden)
+
+    def shows(self, d: Daemon) -> bool:
+        """Shown in the tray, and notifications not turned off for it."""
+        return self.watchlist.shows(d) and self.settings.daemon(key_of(d)).notify
+
+    def idle_window(self, d: Daemon) -> float | None:
+        return self.settings.idle_window(key_of(d))
+
+    # -- start ------------------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Follow every manager's signals (returns once each was tried once)."""
+        await self.monitor.watch()
+
+    async def connect(self) -> None:
+        """Only connect, reading nothing: for one action from the command line."""
+        await self.monitor.connect()
+
+    def open_history(self, *, record: bool = True) -> str | None:
+        """Open the history store; returns a warning for the user, if any.
+
+        With ``record`` the recorder writes runs from the events; either way
+        the stops on our ledger are written as intents, so that a recorder in
+        another process (the tray, while the CLI acts) calls them ours.
+        """
+        self.store, warning = open_store()
+        if self.store is None:
+            self.history_problem = warning or "The activation history is not recorded."
+            return warning
+        self.ledger.listen(self._note_intent)
+        if record:
+            self.recorder = Recorder(self.store, self.monitor.table, self.stats, self.ledger)
+            self.recorder.start(self.events)
+        return warning
+
+    def start_idle(
+        self, notifier: IdleNotifier, window_for: WindowFor | None = None, *,
+        grace: float = DEFAULT_GRACE, cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
+        on_decision: Callable[[Decision], None] = lambda decision: None,
+    ) -> IdleWatcher:
+        """Idle auto-stop for the daemons ``window_for`` gives a window (default: settings)."""
+        recorder = self.recorder
+        self.idle = IdleWatcher(
+            self.monitor.table, self.stats, self.stop_idle, notifier,
+            window_for or self.idle_window, grace=grace, cpu_threshold=cpu_threshold,
+            ledger=self.ledger, on_decision=on_decision,
+            on_stats=recorder.saw if recorder is not None else lambda key, stats: None,
+        )
+        self.idle.start(self.events)
+        return self.idle
+
+    def stop_idle(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
+        """The idle watcher's stop: the stop action, on the ledger as IDLE."""
+        return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE)
+
+    def apply(self, settings: Settings) -> None:
+        """New settings (already saved): the idle windows follow them."""
+        self.settings = settings
+        if self.idle is not None:
+            self.idle.reconfigure()
+
+    # -- close ------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Undo start in reverse: nothing is left running or unwritten."""
+        idle, self.idle = self.idle, None
+        if idle is not None:
+            idle.close()
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(recorder.settle(), SETTLE_TIMEOUT)
+        self.monitor.close()
+        store, self.store = self.store, None
+        if store is not None:
+            store.close()
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _note_intent(self, key: Key, entry: Entry) -> None:
+        if entry.action not in _STOPPING_ACTIONS or self.store is None:
+            return
+        manager, service = str(key[0]), key[1]
+        try:
+            if entry.in_flight:
+                self.store.note_intent(manager, service, entry.why)
+            else:
+                self.store.settle_intent(manager, service, entry.why)
+        except sqlite3.Error as exc:  # the action matters more than its history
+            log.info("cannot note the stop in the history: %s", exc)

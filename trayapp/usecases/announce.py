@@ -1,0 +1,149 @@
+"""The notification policy: which events and results the user hears of, and how.
+
+* Events (core/events.py): a wake, a stop elsewhere, a crash, a failure,
+  debounced per daemon by core/notices.py; our own changes are no news
+  (the ledger marks them ``ours``).  Only for daemons the user shows and has
+  not silenced (``wants``).
+* Outcomes of actions: every result is told, except the idle watcher's own
+  stops, which it announces itself, saying why (one bubble, not two).
+* Idle warnings (``DesktopIdleNotifier``): "Keep running" / "Stop now".
+
+Every notification of a daemon carries its key as a tag, so a newer one
+replaces the older bubble.  The notifier is the D-Bus adapter's, which
+falls back to the tray's balloon or a message box without a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from trayapp.core.events import Event, EventHub
+from trayapp.core.idle import describe_window
+from trayapp.core.keys import daemon_key, key_of
+from trayapp.core.ledger import Ledger
+from trayapp.core.model import Daemon, Manager
+from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
+from trayapp.core.outcome import Outcome
+from trayapp.core.plans import Action
+from trayapp.core.runs import EndReason
+from trayapp.core.summary import BUSY_LABELS
+
+log = logging.getLogger(__name__)
+
+Press = Callable[[Manager, str, Action], None]
+
+
+class Notify(Protocol):
+    """What the policy needs of trayapp.adapters.dbus.notifications.Notifier."""
+
+    async def notify(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
+                     on_action: Callable[[str], None] | None = None, tag: str | None = None,
+                     critical: bool = False) -> int | None: ...
+
+    def show(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
+             on_action: Callable[[str], None] | None = None, tag: str | None = None,
+             critical: bool = False) -> None: ...
+
+
+def outcome_title(o: Outcome) -> str:
+    name = o.service.removesuffix(".service")
+    done = {
+        Action.ON_DEMAND: "is now on-demand",
+        Action.ALWAYS_ON: "is now always-on",
+        Action.STOP: "stopped",
+        Action.START: "started",
+    }
+    if o.ok:
+        return f"{name} {done[o.action]}"
+    return f"{name}: {BUSY_LABELS[o.action].lower()} failed"
+
+
+class Announcer:
+    def __init__(self, notifier: Notify, ledger: Ledger, wants: Callable[[Daemon], bool],
+                 press: Press, notices: Notices | None = None) -> None:
+        self.notifier = notifier
+        self.ledger = ledger
+        self.wants = wants  # shown in the tray, and notifications not turned off for it
+        self.press = press  # a notification's button: the intent it stands for
+        self.notices = notices or Notices()
+
+    def start(self, events: EventHub) -> None:
+        events.subscribe(NEWS, self.on_event)
+
+    def on_event(self, event: Event) -> None:
+        for notice in self.notices.decide([event]):
+            if self.wants(notice.daemon):
+                self._announce(notice)
+
+    def _announce(self, notice: Notice) -> None:
+        d = notice.daemon
+
+        def pressed(action_key: str) -> None:
+            try:
+                action = Action(action_key)
+            except ValueError:
+                return  # "default" (a click on the bubble) and the like
+            self.press(d.manager, d.service, action)
+
+        self.notifier.show(
+            notice.title,
+            notice.body,
+            actions=[(str(a), label) for a, label in notice.actions],
+            on_action=pressed,
+            tag=key_of(d),
+            critical=notice.kind is NoticeKind.FAILED,
+        )
+
+    def on_outcome(self, outcome: Outcome) -> None:
+        entry = self.ledger.ours((outcome.manager, outcome.service))
+        if outcome.action is Action.STOP and entry is not None and entry.why is EndReason.IDLE:
+            return  # the idle watcher announces this stop itself, saying why
+        body = outcome.message
+        if outcome.warnings:
+            body += "\n" + "\n".join(outcome.warnings)
+        self.notifier.show(
+            outcome_title(outcome),
+            body,
+            tag=daemon_key(outcome.manager, outcome.service),
+            critical=not outcome.ok,
+        )
+
+
+class DesktopIdleNotifier:
+    """The idle watcher's notifier over desktop notifications, for the tray.
+
+    The warning is a notification with "Keep running" and "Stop now"
+    buttons (org.freedesktop.Notifications actions); no answer within the
+    grace period means stop, as the text says.  Where the server has no
+    buttons, or none answers and the tray's fallback shows the text, the
+    stop simply follows the warning: it is still announced both times.
+    """
+
+    def __init__(self, notifier: Notify) -> None:
+        self.notifier = notifier
+
+    async def warn(self, daemon: Daemon, seconds: float) -> str:
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def pressed(key: str) -> None:
+            if key in ("keep", "stop") and not answer.done():
+                answer.set_result(key)
+
+        await self.notifier.notify(
+            f"{daemon.name} is idle",
+            f"It stops in {describe_window(seconds)} unless you keep it running. Its socket "
+            "keeps listening, so the next client wakes it again.",
+            actions=(("keep", "Keep running"), ("stop", "Stop now")),
+            on_action=pressed,
+            tag=key_of(daemon),
+        )
+        try:
+            return await asyncio.wait_for(answer, seconds)
+        except TimeoutError:
+            return "stop"
+
+    def announce(self, text: str) -> None:
+        self.notifier.show("trayapp idle stop", text)
