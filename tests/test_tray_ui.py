@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,18 +22,23 @@ from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 from tests.daemons import set_state, table_with, units
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
-from trayapp.qt.app import TrayApp
+from trayapp.core.ledger import Ledger
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, allowed_actions
+from trayapp.core.settings import Settings
 from trayapp.core.summary import ACTION_LABELS, Snapshot, TrayStatus
 from trayapp.core.table import DaemonTable
 from trayapp.core.watchlist import Watchlist
 from trayapp.qt import icons, selfcheck
+from trayapp.qt.app import PREFERENCES, TrayApp
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.single import InstanceServer, hand_off
 from trayapp.qt.tray import Tray
 from trayapp.qt.window import StatusWindow
+from trayapp.services import Services
+from trayapp.usecases.controller import Controller
+from trayapp.usecases.monitor import Monitor
 
 S = Manager.SYSTEM
 KEY = (S, "docker.service")
@@ -65,41 +69,24 @@ class Intents:
         self.calls.append(("quit",))
 
 
-class FakeController:
-    """The controller contract; each request waits until the test releases it."""
+class HeldController(Controller):
+    """The real controller (ledger, listeners); each action waits until the test releases it."""
 
-    def __init__(self) -> None:
-        self.pending: dict[tuple[Manager, str], Action] = {}
+    def __init__(self, monitor: Monitor, ledger: Ledger) -> None:
+        super().__init__(monitor, ledger)
         self.requests: list[tuple[Manager, str, Action]] = []
         self.release: dict[tuple[Manager, str], asyncio.Future[Status]] = {}
-        self._results: list[Callable[[Outcome], None]] = []
-        self._pending: list[Callable[[], None]] = []
 
-    def listen(self, callback: Callable[[Outcome], None]) -> None:
-        self._results.append(callback)
+    def request(self, manager: Manager, name: str, action: Action,
+                **kw: Any) -> asyncio.Task[Outcome]:  # fmt: skip
+        self.requests.append((manager, name, action))
+        self.release[(manager, name)] = asyncio.get_running_loop().create_future()
+        return super().request(manager, name, action, **kw)
 
-    def on_pending(self, callback: Callable[[], None]) -> None:
-        self._pending.append(callback)
-
-    def request(self, manager: Manager, service: str, action: Action,
-                force: bool = False) -> asyncio.Task[Outcome]:  # fmt: skip
-        self.requests.append((manager, service, action))
-        key = (manager, service)
-        self.release[key] = asyncio.get_running_loop().create_future()
-        return asyncio.get_running_loop().create_task(self._run(key, action))
-
-    async def _run(self, key: tuple[Manager, str], action: Action) -> Outcome:
-        self.pending[key] = action
-        for cb in self._pending:
-            cb()
-        status = await self.release[key]
-        del self.pending[key]
-        for cb in self._pending:
-            cb()
-        outcome = Outcome(action, key[0], key[1], status, f"{key[1]}: {status.name}")
-        for cb2 in self._results:
-            cb2(outcome)
-        return outcome
+    async def _perform(self, manager: Manager, service: str, action: Action,
+                       force: bool) -> Outcome:  # fmt: skip
+        status = await self.release[(manager, service)]
+        return Outcome(action, manager, service, status, f"{service}: {status.name}")
 
 
 class FakeNotifier:
@@ -301,29 +288,38 @@ def test_many_table_changes_make_one_refresh(qapp: QApplication, qtbot: Any) -> 
 @pytest.fixture
 def tray_app(qapp: QApplication, loop: asyncio.AbstractEventLoop,
              tmp_path: Path) -> Iterator[TrayApp]:  # fmt: skip
-    app = TrayApp(qapp, argparse.Namespace(verbose=False, window=False))
-    app.settings_path = tmp_path / "settings.toml"
-    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
-                       ("podman", DaemonState.DORMANT, DaemonMode.ON_DEMAND))  # fmt: skip
-    app.monitor = SimpleNamespace(table=table, problems={}, connections={})  # type: ignore[assignment]
-    controller = FakeController()
-    app.controller = controller  # type: ignore[assignment]
+    """The applet as start() wires it, over a table fed by hand (no bus)."""
+    services = Services([S])
+    services.controller = HeldController(services.monitor, services.ledger)
+    app = TrayApp(qapp, argparse.Namespace(verbose=False, window=False),
+                  settings_path=tmp_path / "settings.toml")
     app.notifier = FakeNotifier()  # type: ignore[assignment]
     assert app.snapshot().status is TrayStatus.BUSY  # nothing read yet: no guess
+    app.wire(services)
+    services.monitor.table.replace(S, [
+        *units("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+        *units("podman", DaemonState.DORMANT, DaemonMode.ON_DEMAND)])
     app.started = True
     app.tray = Tray(app.snapshot, app)
-    table.listen(app._on_changes)
-    controller.listen(app._on_outcome)
-    controller.on_pending(app.refresher.mark)
     app.refresh()
     yield app
     app.window.close()
 
 
+def held(app: TrayApp) -> HeldController:
+    assert app.services is not None and isinstance(app.services.controller, HeldController)
+    return app.services.controller
+
+
+def table(app: TrayApp) -> DaemonTable:
+    assert app.services is not None
+    return app.services.monitor.table
+
+
 def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
     app = tray_app
     assert app.tray is not None
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
 
     async def scenario() -> None:
@@ -341,7 +337,7 @@ def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
         other = buttons(daemon_menu(app.tray.menu, "podman.service"))
         assert other[Action.START].isEnabled()
         # systemd reacts while the action runs: not news, the action will report.
-        set_state(app.monitor.table, S, "docker", DaemonState.DORMANT)  # type: ignore[union-attr]
+        set_state(table(app), S, "docker", DaemonState.DORMANT)
         controller.release[KEY].set_result(Status.DONE)
         await asyncio.sleep(0.05)
 
@@ -356,7 +352,7 @@ def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
 
 def test_failed_action_is_shown_as_critical(tray_app: TrayApp, loop: Any) -> None:
     app = tray_app
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
 
     async def scenario() -> None:
@@ -373,7 +369,7 @@ def test_failed_action_is_shown_as_critical(tray_app: TrayApp, loop: Any) -> Non
 
 def test_crashed_action_is_not_swallowed(tray_app: TrayApp, loop: Any) -> None:
     app = tray_app
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
     shown: list[tuple[str, str, bool]] = []
     app.message = lambda t, b, critical=False: shown.append((t, b, critical))  # type: ignore[method-assign]
@@ -391,11 +387,11 @@ def test_crashed_action_is_not_swallowed(tray_app: TrayApp, loop: Any) -> None:
 
 def test_wake_notice_with_buttons_that_act(tray_app: TrayApp, loop: Any) -> None:
     app = tray_app
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
 
     async def scenario() -> None:
-        set_state(app.monitor.table, S, "podman", DaemonState.RUNNING)  # type: ignore[union-attr]
+        set_state(table(app), S, "podman", DaemonState.RUNNING)
         [shown] = notifier.shown
         assert shown["title"] == "podman woke up"
         assert shown["actions"] == [("stop", "Stop now"), ("always-on", "Keep always on")]
@@ -413,17 +409,17 @@ def test_wake_notice_with_buttons_that_act(tray_app: TrayApp, loop: Any) -> None
 def test_no_notice_for_unwatched_or_muted_daemons(tray_app: TrayApp) -> None:
     app = tray_app
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
-    app.watchlist = Watchlist(hidden=("podman.service",))
-    set_state(app.monitor.table, S, "podman", DaemonState.RUNNING)  # type: ignore[union-attr]
-    app.watchlist = Watchlist()
-    app.settings = app.settings.with_daemon("docker.service", notify=False)
-    set_state(app.monitor.table, S, "docker", DaemonState.FAILED)  # type: ignore[union-attr]
+    assert app.services is not None
+    app.services.settings = Settings(hidden=("podman.service",))
+    set_state(table(app), S, "podman", DaemonState.RUNNING)
+    app.services.settings = Settings().with_daemon("docker.service", notify=False)
+    set_state(table(app), S, "docker", DaemonState.FAILED)
     assert notifier.shown == []
 
 
 def test_watch_and_unwatch_are_saved(tray_app: TrayApp, qtbot: Any) -> None:
     app = tray_app
-    app.monitor.table.replace(  # type: ignore[union-attr]
+    table(app).replace(
         Manager.USER, units("gpg-agent", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
     app.set_watched("docker.service", False)
     app.set_watched("user:gpg-agent.service", True)
@@ -431,13 +427,13 @@ def test_watch_and_unwatch_are_saved(tray_app: TrayApp, qtbot: Any) -> None:
     assert saved.hidden == ("docker.service",)
     assert saved.watched == ("user:gpg-agent.service",)
     assert app.tray is not None
-    qtbot.waitUntil(lambda: "gpg-agent (user)" in app.tray.icon.toolTip())  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: "gpg-agent (user)" in app.tray.icon.toolTip())
     assert not app.tray.icon.toolTip().startswith("docker")
 
 
 def test_window_rows_act_and_show_busy(tray_app: TrayApp, loop: Any, qtbot: Any) -> None:
     app = tray_app
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     app.show_window()
     win: StatusWindow = app.window
 
@@ -446,7 +442,7 @@ def test_window_rows_act_and_show_busy(tray_app: TrayApp, loop: Any, qtbot: Any)
         assert isinstance(found, QPushButton)
         return found
 
-    [docker, podman] = app.monitor.table.daemons()  # type: ignore[union-attr]
+    [docker, podman] = table(app).daemons()
     for d in (docker, podman):
         for a in Action:
             assert button(d.service, a).isEnabled() == (a in allowed_actions(d))
@@ -549,20 +545,22 @@ def test_history_window_opens_once_per_daemon(tray_app: TrayApp, tmp_path: Path,
     said: list[tuple[str, str]] = []
     monkeypatch.setattr(app, "message", lambda title, body, critical=False: said.append(
         (title, body)))
+    assert app.services is not None
     app.show_history(S, "docker.service")  # no store: said, not crashed
-    assert said and not app._history_windows
-    app.store = Store(tmp_path / "history.sqlite")
+    assert said and len(app.windows) == 0
+    app.services.store = Store(tmp_path / "history.sqlite")
     try:
         app.show_history(S, "docker.service")
         app.show_history(S, "docker.service")
-        [window] = app._history_windows.values()
+        assert len(app.windows) == 1
+        window = app.windows.get((S, "docker.service"))
         assert isinstance(window, HistoryWindow) and window.isVisible()
         assert window.service == "docker.service"
         window.close()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        assert not app._history_windows
+        assert len(app.windows) == 0
     finally:
-        app.store.close()
+        app.services.store.close()
 
 
 class FakeIdle:
@@ -583,32 +581,33 @@ def test_preferences_ok_saves_and_applies(tray_app: TrayApp, monkeypatch: pytest
     monkeypatch.setattr(autostart, "is_enabled", lambda: bool(enabled and enabled[-1]))
     monkeypatch.setattr(autostart, "enable", enabled.append)
     idle = FakeIdle()
-    app.idle = idle  # type: ignore[assignment]
+    services = app.services
+    assert services is not None
+    services.idle = idle  # type: ignore[assignment]
     app.show_preferences()
-    dialog = app._preferences
+    dialog = app.windows.get(PREFERENCES)
     assert isinstance(dialog, PreferencesDialog) and dialog.isVisible()
     app.show_preferences()  # the same dialog, raised
-    assert app._preferences is dialog
+    assert app.windows.get(PREFERENCES) is dialog
     dialog.row("docker.service").idle_minutes.setValue(15)
     dialog.row("podman.service").show.setChecked(False)
     dialog.start_at_login.setChecked(True)
     dialog.accept()
-    assert app._preferences is None
+    assert app.windows.get(PREFERENCES) is None
     saved = settings.load(app.settings_path).settings
     assert saved.daemon("docker.service").idle_stop_minutes == 15
-    assert saved.start_at_login is True and app.settings == saved
+    assert saved.start_at_login is True and services.settings == saved
     assert enabled == [True]
     assert idle.reconfigured == 1
-    assert not app.watchlist.shows_key("podman.service")
-    [docker, podman] = app.monitor.table.daemons()  # type: ignore[union-attr]
-    assert app.idle_window(docker) == 900.0 and app.idle_window(podman) is None
+    assert not services.watchlist.shows_key("podman.service")
+    [docker, podman] = table(app).daemons()
+    assert services.idle_window(docker) == 900.0 and services.idle_window(podman) is None
     # Cancel changes nothing; OK without edits leaves start at login alone.
-    app.show_preferences()
-    assert app._preferences is not None
-    app._preferences.reject()
-    app.show_preferences()
-    assert app._preferences is not None
-    app._preferences.accept()
+    for close in ("reject", "accept"):
+        app.show_preferences()
+        again = app.windows.get(PREFERENCES)
+        assert isinstance(again, PreferencesDialog)
+        getattr(again, close)()
     assert enabled == [True] and idle.reconfigured == 2
     assert settings.load(app.settings_path).settings == saved
 
@@ -616,20 +615,20 @@ def test_preferences_ok_saves_and_applies(tray_app: TrayApp, monkeypatch: pytest
 def test_idle_stop_is_announced_once(tray_app: TrayApp, loop: Any) -> None:
     """The idle watcher announces its stop; the controller's outcome is not notified again."""
     app = tray_app
-    controller: FakeController = app.controller  # type: ignore[assignment]
+    controller = held(app)
     notifier: FakeNotifier = app.notifier  # type: ignore[assignment]
 
     async def scenario() -> None:
-        task = app._idle_stop(S, "docker.service")
+        assert app.services is not None
+        task = app.services.stop_idle(S, "docker.service")
         assert controller.requests == [(S, "docker.service", Action.STOP)]
         await asyncio.sleep(0.01)
-        set_state(app.monitor.table, S, "docker", DaemonState.DORMANT)  # type: ignore[union-attr]
+        set_state(table(app), S, "docker", DaemonState.DORMANT)
         controller.release[KEY].set_result(Status.DONE)
         outcome = await task
         assert outcome.ok and outcome.action is Action.STOP
         await asyncio.sleep(0.01)
         assert notifier.shown == []  # neither the outcome nor a "stopped" notice
-        assert not app._idle_stops
         # The user's own stop is still reported.
         app.request(S, "podman.service", Action.START)
         controller.release[(S, "podman.service")].set_result(Status.DONE)
@@ -643,30 +642,33 @@ def test_history_and_idle_watcher_start_and_close_in_order(
     tray_app: TrayApp, loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from trayapp.adapters import history_db as history
+    from trayapp.usecases.announce import DesktopIdleNotifier
 
     app = tray_app
+    services = app.services
+    assert services is not None
     monkeypatch.setattr(history, "default_path", lambda: tmp_path / "history.sqlite")
-    app.settings = app.settings.with_daemon("docker.service", idle_stop_minutes=5)
+    services.settings = services.settings.with_daemon("docker.service", idle_stop_minutes=5)
     closed: list[str] = []
 
     async def scenario() -> None:
-        app._start_history()
-        assert app.store is not None and app.recorder is not None and app.idle is not None
-        assert app.idle.recorder is app.recorder
-        assert app.idle.armed() == {KEY: 300.0}  # docker runs; podman is dormant
-        app.settings = app.settings.with_daemon("docker.service", idle_stop_minutes=0)
+        services.open_history()
+        idle = services.start_idle(DesktopIdleNotifier(app.notifier))
+        assert services.store is not None and services.recorder is not None
+        assert idle.armed() == {KEY: 300.0}  # docker runs; podman is dormant
+        services.settings = services.settings.with_daemon("docker.service",
+                                                          idle_stop_minutes=0)
         app.set_watched("docker.service", False)  # a settings change reconfigures
-        assert app.idle.armed() == {}
-        await app.recorder.settle()
+        assert idle.armed() == {}
         for name in ("idle", "recorder", "store"):
-            obj = getattr(app, name)
+            obj = getattr(services, name)
             monkeypatch.setattr(obj, "close", lambda close=obj.close, n=name: (
                 closed.append(n), close())[1])
-        app._close_history()
+        await services.close()
 
     run(loop, scenario())
     assert closed == ["idle", "recorder", "store"]
-    assert app.store is None and app.recorder is None and app.idle is None
+    assert services.store is None and services.recorder is None and services.idle is None
     assert (tmp_path / "history.sqlite").exists()
 
 
