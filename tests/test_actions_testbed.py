@@ -7,16 +7,26 @@ Docker; bob has no rule and must go through a polkit agent.
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 import pytest
 
-from tests.containers import run_container
+from tests.support import (
+    TESTD,
+    TESTD_DROPIN,
+    TESTD_SOCK,
+    TESTD_SOCKET,
+    always_on_testd,
+    on_demand_testd,
+    run_container,
+    staged,
+    unit_states,
+    wait_active,
+)
 from tools.testbed.harness import ROOT_PASSWORD
 
-TESTD = "trayapp-testd.service"
-TESTD_SOCKET = "trayapp-testd.socket"
-AGENT_RUN = "/var/lib/trayapp-testbed/stage/testbed/agent_run.py"
+AGENT_RUN = staged("agent_run.py")
 UNITS = [TESTD, TESTD_SOCKET]
 
 
@@ -28,27 +38,6 @@ def act(tb: Any, *args: str, user: str = "alice", env: dict[str, str] | None = N
     except ValueError:
         data = None
     return res.returncode, data, res.stderr
-
-
-def unit_states(tb: Any, units: list[str], user: str | None = None) -> dict[str, tuple[str, str]]:
-    scope = "--user " if user else ""
-    out = {}
-    for unit in units:
-        enabled = tb.run(f"systemctl {scope}is-enabled {unit}", user=user, check=False)
-        active = tb.run(f"systemctl {scope}is-active {unit}", user=user, check=False)
-        out[unit] = (enabled.stdout.strip(), active.stdout.strip())
-    return out
-
-
-def always_on_testd(tb: Any) -> None:
-    tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
-           f"systemctl disable --now {TESTD_SOCKET}; systemctl enable --now {TESTD}")
-
-
-def on_demand_testd(tb: Any) -> None:
-    tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
-           f"systemctl disable --now {TESTD}; systemctl enable {TESTD_SOCKET}; "
-           f"systemctl restart {TESTD_SOCKET}")
 
 
 def test_docker_on_demand_then_always_on_survives_reboot(testbed: Any) -> None:
@@ -127,14 +116,14 @@ def test_failure_half_way_is_rolled_back(testbed: Any) -> None:
     """The socket's listen path is taken: after the socket was enabled and the
     manager reloaded, starting the socket fails; both steps are undone."""
     tb = testbed
-    tb.run(f"systemctl disable --now {TESTD} {TESTD_SOCKET}; rm -f /run/trayapp-testd.sock")
+    tb.run(f"systemctl disable --now {TESTD} {TESTD_SOCKET}; rm -f {TESTD_SOCK}")
     before = unit_states(tb, UNITS)
     assert before == {TESTD: ("disabled", "inactive"), TESTD_SOCKET: ("disabled", "inactive")}
-    tb.run("mkdir /run/trayapp-testd.sock")
+    tb.run(f"mkdir {TESTD_SOCK}")
     try:
         code, out, err = act(tb, "on-demand", "trayapp-testd")
     finally:
-        tb.run("rmdir /run/trayapp-testd.sock")
+        tb.run(f"rmdir {TESTD_SOCK}")
     assert code == 1, (out, err)
     assert out and "rolled back" in out["message"]
     assert out["steps_done"] == ["enable trayapp-testd.socket", "reload"]
@@ -148,14 +137,12 @@ def test_failing_service_start_is_rolled_back(testbed: Any) -> None:
     tb = testbed
     on_demand_testd(tb)
     before = unit_states(tb, UNITS)
-    tb.run("mkdir -p /run/systemd/system/trayapp-testd.service.d && printf "
-           "'[Service]\\nExecStartPre=/bin/false\\n' "
-           "> /run/systemd/system/trayapp-testd.service.d/fail.conf && systemctl daemon-reload")
+    tb.run(f"mkdir -p {TESTD_DROPIN} && printf '[Service]\\nExecStartPre=/bin/false\\n' "
+           f"> {TESTD_DROPIN}/fail.conf && systemctl daemon-reload")
     try:
         code, out, err = act(tb, "always-on", "trayapp-testd")
     finally:
-        tb.run("rm -r /run/systemd/system/trayapp-testd.service.d; systemctl daemon-reload; "
-               f"systemctl reset-failed {TESTD}")
+        tb.run(f"rm -r {TESTD_DROPIN}; systemctl daemon-reload; systemctl reset-failed {TESTD}")
     assert code == 1, (out, err)
     assert out and "rolled back" in out["message"]
     after = unit_states(tb, UNITS)
@@ -194,11 +181,9 @@ def test_stop_keeps_the_socket_listening_and_start_starts(testbed: Any) -> None:
 def test_open_connection_blocks_stop_unless_forced(testbed: Any) -> None:
     tb = testbed
     on_demand_testd(tb)
-    client = tb.popen("socat - UNIX-CONNECT:/run/trayapp-testd.sock",
-                      stdin=__import__("subprocess").PIPE)
+    client = tb.popen(f"socat - UNIX-CONNECT:{TESTD_SOCK}", stdin=subprocess.PIPE)
     try:
-        tb.run(f"for i in $(seq 50); do systemctl is-active -q {TESTD} && break; "
-               "sleep 0.1; done")
+        wait_active(tb, TESTD)  # fails if the client never woke it
         code, out, _ = act(tb, "stop", "trayapp-testd")
         assert code == 1 and out and "busy" in out["message"] and "connection" in out["message"]
         assert unit_states(tb, [TESTD])[TESTD][1] == "active"

@@ -3,7 +3,8 @@
 The autostart tests write into a temporary XDG_CONFIG_HOME and check every
 entry with desktop-file-validate (a missing validator fails the test: CI
 installs desktop-file-utils).  The last test runs setup_logging() in a real
-user unit of the testbed and reads the journal back.
+user unit of the testbed and reads the journal back (the testbed marker comes
+with the fixture: tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import until
+from tools.testbed.harness import STAGE
 from trayapp import APP_ID
 from trayapp.adapters import autostart, logs
 
@@ -279,7 +282,6 @@ def test_an_inherited_journal_stream_is_not_believed(
     assert not out.getvalue().startswith("<")
 
 
-@pytest.mark.testbed
 def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
     """As alice's user unit (systemd sets JOURNAL_STREAM): the journal gets
     the message without our time stamp and at the right priority."""
@@ -297,20 +299,21 @@ def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
             "--wait",
             "--quiet",
             f"--unit={unit}",
-            "--setenv=PYTHONPATH=/var/lib/trayapp-testbed/stage",
+            f"--setenv=PYTHONPATH={STAGE}",
             str(tb.venv / "bin" / "python"),
             "-c",
             code,
         ],
         user="alice",
     )
-    entries: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and len(entries) < 2:
+
+    def logged() -> list[dict[str, Any]] | None:
         out = tb.run(["journalctl", "--no-pager", "-o", "json",
                       f"_SYSTEMD_USER_UNIT={unit}"]).stdout  # fmt: skip
         entries = [json.loads(line) for line in out.splitlines() if line.strip()]
         entries = [e for e in entries if "trayapp.test" in str(e.get("MESSAGE"))]
-        time.sleep(0.2)
+        return entries if len(entries) >= 2 else None
+
+    entries = until("both lines in the journal", logged, 10, 0.2)
     found = [(e["PRIORITY"], e["MESSAGE"]) for e in entries]
     assert found == [("4", "trayapp.test: woke up"), ("3", "trayapp.test: failed")], entries

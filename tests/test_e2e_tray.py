@@ -24,29 +24,29 @@ from typing import Any
 
 import pytest
 
+from tests.support import (
+    TESTD,
+    TESTD_SOCK,
+    TESTD_SOCKET,
+    on_demand_testd,
+    staged,
+    unit_states,
+    until,
+)
 from tools.desktop import ARTIFACTS, Desktop, Lines, X, start_desktop
 
-TESTD = "trayapp-testd.service"
-TESTD_SOCKET = "trayapp-testd.socket"
-SIGLOG = "/var/lib/trayapp-testbed/stage/testbed/siglog.py"
-
-pytestmark = [pytest.mark.testbed, pytest.mark.desktop]
-
-
-def on_demand_testd(tb: Any) -> None:
-    tb.run(f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
-           f"systemctl disable --now {TESTD}; systemctl enable --now {TESTD_SOCKET}")  # fmt: skip
-
-
-def unit_state(tb: Any, unit: str) -> tuple[str, str]:
-    enabled = tb.run(f"systemctl is-enabled {unit}", check=False).stdout.strip()
-    active = tb.run(f"systemctl is-active {unit}", check=False).stdout.strip()
-    return enabled, active
+SIGLOG = staged("siglog.py")
 
 
 def wait_units(d: Desktop, wanted: dict[str, tuple[str, str]], timeout: float = 30) -> None:
-    d.wait(f"units {wanted}",
-           lambda: all(unit_state(d.tb, u) == s for u, s in wanted.items()), timeout)  # fmt: skip
+    until(f"units {wanted}", lambda: unit_states(d.tb, list(wanted)) == wanted, timeout)
+
+
+def tray_status(d: Desktop) -> str | None:
+    """The applet's icon status, as it last logged it."""
+    assert d.log is not None
+    found = re.findall(r"tray status \S+ -> (\S+)", d.log.text())
+    return found[-1] if found else None
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +110,12 @@ def test_wake_is_notified_with_buttons(desktop: Desktop) -> None:
     d = desktop
     assert d.log is not None and d.notes is not None
     tb = d.tb
-    # Our own switch ended moments ago; its after-effects are muted for
-    # Notices.grace (5 s): wait that out so the wake is the user's news.
+    # Its own starting point: dormant and on-demand, the icon idle.
+    on_demand_testd(tb)
+    until("the idle icon", lambda: tray_status(d) == "idle", 20)
+    # A switch (ours, or the one above) may have ended moments ago; its
+    # after-effects are muted for Notices.grace (5 s): wait that out so the
+    # wake is the user's news.
     time.sleep(6)
     siglog = tb.popen([str(tb.venv / "bin/python"), SIGLOG, "system", TESTD],
                       stdout=subprocess.PIPE)  # fmt: skip
@@ -120,7 +124,7 @@ def test_wake_is_notified_with_buttons(desktop: Desktop) -> None:
         signals.wait_for(r'"ready"')
         seen_log, seen_notes = len(d.log.lines), len(d.notes.lines)
         woke_at = time.time()
-        tb.run("echo hi | socat - UNIX-CONNECT:/run/trayapp-testd.sock")
+        tb.run(f"echo hi | socat - UNIX-CONNECT:{TESTD_SOCK}")
         signal_at, _ = signals.wait_for(r'"ActiveState": "(activating|active)"')
         icon_at, line = d.log.wait_for(r"tray status idle -> (busy|running)", after=seen_log)
         d.notes.wait_for(r'string "trayapp-testd woke up"', after=seen_notes)

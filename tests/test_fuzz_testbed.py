@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import staged
 from trayapp.core.unitname import BadUnitName, check_unit_name
 
-NAMECHECK = "/var/lib/trayapp-testbed/stage/testbed/namecheck.py"
+NAMECHECK = staged("namecheck.py")
 SUFFIXES = [".service", ".socket", ".target", ".mount", ".timer", ".bogus", "", "."]
 # Mostly the characters that matter to the grammar, some that never belong.
 ALPHABET = st.sampled_from([*"abcXYZ019:-_.\\@ /", "é", "\t", "*", "'", "ü"])

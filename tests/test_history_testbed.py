@@ -2,7 +2,8 @@
 
 alice runs ``trayapp idle-watch`` without an idle window (it only records);
 the test daemon is stopped in each of the ways the history tells apart, and
-``trayapp history`` must say which.  The last test reboots the testbed.
+``trayapp history`` must say which.  Each test records the runs it needs
+itself; the last one reboots the testbed.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt's qapp exists
 
-from tests.test_idle_testbed import (
+from tests.support import (
     TESTD,
     IdleWatchProc,
     history,
     on_demand_testd,
+    recorded_run,
     run_of,
     show,
+    until,
     wait_active,
     wake_testd,
 )
@@ -65,6 +68,16 @@ def test_user_crash_and_elsewhere_stops_are_told_apart(testbed: Any) -> None:
 
 def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp: Any,
                                                               tmp_path: Path) -> None:
+    # A run of its own, recorded to its end (not whatever earlier tests left).
+    tb = testbed
+    on_demand_testd(tb)
+    watch = IdleWatchProc(tb, "--system")
+    try:
+        invocation = wake_testd(tb)
+        tb.run(f"systemctl stop {TESTD}")
+        run_of(tb, invocation)
+    finally:
+        watch.stop()
     from trayapp.adapters.history_db import Store
     from trayapp.core.model import Manager
     from trayapp.qt.history_window import HistoryWindow
@@ -78,7 +91,7 @@ def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp
             shutil.copyfile(src, str(copy) + suffix)
     store = Store(copy)
     runs = store.runs(service=TESTD, manager="system")
-    assert runs, "the earlier tests recorded runs of the test daemon"
+    assert invocation in [r.invocation for r in runs], runs
     window = HistoryWindow(store, Manager.SYSTEM, TESTD, days=2)
     window.resize(760, 560)
     window.show()
@@ -95,12 +108,8 @@ def test_a_run_cut_by_a_reboot_is_recorded_as_shutdown(testbed: Any) -> None:
     on_demand_testd(tb)
     watch = IdleWatchProc(tb, "--system")
     invocation = wake_testd(tb)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the run's beginning is on disk
-        runs = [r for d in history(tb)["daemons"] for r in d["runs"]]
-        if any(r["invocation"] == invocation for r in runs):
-            break
-        time.sleep(0.2)
+    # The run's beginning is on disk (fails if it never gets there).
+    until(f"run {invocation} in the history", lambda: recorded_run(tb, invocation), 10, 0.2)
     tb.reboot()  # power cut: the daemon and the recorder die with the machine
     watch.proc.wait(timeout=30)
     watch = IdleWatchProc(tb, "--system")  # the next recorder settles what was left open

@@ -10,81 +10,27 @@ back with ``trayapp history --json``.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
-from collections.abc import Callable
 from typing import Any
 
-from tests.containers import run_container
-from tests.watching import JsonLinesProc
+from tests.support import (
+    TESTD,
+    TESTD_DROPIN,
+    TESTD_SOCK,
+    TESTD_SOCKET,
+    USER_TESTD_SOCK,
+    IdleWatchProc,
+    of,
+    on_demand_testd,
+    run_container,
+    run_of,
+    show,
+    wait_active,
+    wake_testd,
+)
 
-TESTD = "trayapp-testd.service"
-TESTD_SOCKET = "trayapp-testd.socket"
-SOCK = "/run/trayapp-testd.sock"
-DROPIN = "/run/systemd/system/trayapp-testd.service.d"
 FAST = ("--after", "3", "--grace", "2", "--cpu-threshold", "0.05")
-
-Event = dict[str, Any]
-
-
-class IdleWatchProc(JsonLinesProc):
-    """``trayapp idle-watch ... --json`` inside the testbed; "keep" goes to its stdin."""
-
-    def __init__(self, tb: Any, *args: str, user: str = "alice") -> None:
-        super().__init__(tb, tb.trayapp_argv("idle-watch", *args, "--json"), user)
-        self.wait_for(lambda e: e["event"] == "ready", timeout=30)
-
-
-def of(service: str, event: str, manager: str = "system") -> Callable[[Event], bool]:
-    return lambda e: (e["event"] == event and e.get("service") == service
-                      and e.get("manager") == manager)
-
-
-def on_demand_testd(tb: Any) -> None:
-    tb.run(f"rm -rf {DROPIN}; systemctl daemon-reload; "
-           f"systemctl reset-failed {TESTD} {TESTD_SOCKET} 2>/dev/null; "
-           f"systemctl disable --now {TESTD}; systemctl enable {TESTD_SOCKET}; "
-           f"systemctl restart {TESTD_SOCKET}")
-
-
-def wait_active(tb: Any, unit: str, want: bool = True, user: str | None = None) -> None:
-    scope = "--user " if user else ""
-    test = "" if want else "! "
-    tb.run(f"for i in $(seq 100); do {test}systemctl {scope}is-active -q {unit} && exit 0; "
-           f"sleep 0.1; done; exit 1", user=user)
-
-
-def wake_testd(tb: Any, hold: float = 1.0) -> str:
-    """Wake the system test daemon with a client that stays ``hold`` s; its InvocationID."""
-    tb.run(f"(echo hi; sleep {hold}) | socat - UNIX-CONNECT:{SOCK}", user="alice")
-    wait_active(tb, TESTD)
-    return show(tb, TESTD, "InvocationID")
-
-
-def show(tb: Any, unit: str, prop: str, user: str | None = None) -> str:
-    argv = ["systemctl", *(["--user"] if user else []), "show", "-P", prop, unit]
-    return str(tb.run(argv, user=user).stdout.strip())
-
-
-def history(tb: Any, *args: str) -> dict[str, Any]:
-    res = tb.run(tb.trayapp_argv("history", "--json", *args), user="alice")
-    data = json.loads(res.stdout)
-    assert isinstance(data, dict)
-    return data
-
-
-def run_of(tb: Any, invocation: str, timeout: float = 10) -> dict[str, Any]:
-    """The recorded run with this InvocationID, once its end is written."""
-    deadline = time.monotonic() + timeout
-    found: dict[str, Any] | None = None
-    while time.monotonic() < deadline:
-        runs = [r for d in history(tb)["daemons"] for r in d["runs"]]
-        found = next((r for r in runs if r["invocation"] == invocation), None)
-        if found is not None and found["end"] is not None:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"no ended run {invocation} in the history: {found}")
 
 
 def test_idle_daemon_is_warned_then_stopped_and_dormant_ones_never_wake(testbed: Any) -> None:
@@ -101,7 +47,7 @@ def test_idle_daemon_is_warned_then_stopped_and_dormant_ones_never_wake(testbed:
     }
     watch = IdleWatchProc(tb, "trayapp-testd", "docker", *FAST)
     try:
-        watching = {(e["manager"], e["service"]) for e in watch.events
+        watching = {(e["manager"], e["service"]) for e in watch.drain()
                     if e["event"] == "watching"}
         assert {("system", TESTD), ("user", TESTD), ("system", "docker.service")} <= watching
         invocation = wake_testd(tb, hold=1.0)
@@ -115,7 +61,7 @@ def test_idle_daemon_is_warned_then_stopped_and_dormant_ones_never_wake(testbed:
         assert show(tb, TESTD_SOCKET, "ActiveState") == "active"  # it sleeps, not off
         time.sleep(2)  # more windows' worth of time for the dormant ones
     finally:
-        watch.stop()
+        printed = watch.stop()
     after = {
         "docker": show(tb, "docker.service", "ActiveEnterTimestampMonotonic"),
         "user testd": show(tb, TESTD, "ActiveEnterTimestampMonotonic", user="alice"),
@@ -123,9 +69,12 @@ def test_idle_daemon_is_warned_then_stopped_and_dormant_ones_never_wake(testbed:
     }
     assert after == before
     assert show(tb, "docker.service", "ActiveState") == "inactive"
-    events = [e["event"] for e in watch.events if e.get("service") == TESTD
+    events = [e["event"] for e in printed if e.get("service") == TESTD
               and e.get("manager") == "system"]
     assert events.index("warning") < events.index("stopped")
+    # The dormant ones were never checked, warned about or stopped.
+    assert not [e for e in printed if e["event"] in ("busy", "warning", "stopped")
+                and (e.get("manager"), e.get("service")) != ("system", TESTD)]
     run = run_of(tb, invocation)
     assert run["end"] == "idle" and run["end_label"] == "idle stop"
     assert run["waker"] and "socat" in run["waker"]
@@ -137,14 +86,15 @@ def test_an_open_connection_keeps_it_running_until_it_closes(testbed: Any) -> No
     tb = testbed
     on_demand_testd(tb)
     watch = IdleWatchProc(tb, "trayapp-testd", "--system", *FAST)
-    client = tb.popen(f"socat - UNIX-CONNECT:{SOCK}", user="alice", stdin=subprocess.PIPE,
+    client = tb.popen(f"socat - UNIX-CONNECT:{TESTD_SOCK}", user="alice", stdin=subprocess.PIPE,
                       stdout=subprocess.DEVNULL)
     try:
         wait_active(tb, TESTD)
         for _ in range(2):  # re-armed after each busy check
             busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
             assert any("connection" in r for r in busy["reasons"]), busy
-        assert not [e for e in watch.events if e["event"] == "warning"]
+        # Every line printed so far, not only those a wait_for consumed.
+        assert not [e for e in watch.drain() if e["event"] == "warning"]
         assert show(tb, TESTD, "ActiveState") == "active"
         client.kill()
         client.wait(timeout=10)
@@ -161,16 +111,17 @@ def test_cpu_use_in_the_service_cgroup_keeps_it_running(testbed: Any) -> None:
     on_demand_testd(tb)
     # A second process in the service, burning a CPU: started by ExecStartPost,
     # it lives in the service's cgroup until the service stops.
-    tb.run(f"mkdir -p {DROPIN} && printf '[Service]\\nExecStartPost=/bin/sh -c "
+    tb.run(f"mkdir -p {TESTD_DROPIN} && printf '[Service]\\nExecStartPost=/bin/sh -c "
            "\"sh -c \\\\\"while :; do :; done\\\\\" >/dev/null 2>&1 &\"\\n' "
-           f"> {DROPIN}/burn.conf && systemctl daemon-reload")
+           f"> {TESTD_DROPIN}/burn.conf && systemctl daemon-reload")
     watch = IdleWatchProc(tb, "trayapp-testd", "--system", *FAST)
     try:
         invocation = wake_testd(tb, hold=0.2)
         for _ in range(2):
             busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
             assert any("of a CPU" in r for r in busy["reasons"]), busy
-        assert not [e for e in watch.events if e["event"] == "warning"]
+        # Every line printed so far, not only those a wait_for consumed.
+        assert not [e for e in watch.drain() if e["event"] == "warning"]
         assert show(tb, TESTD, "ActiveState") == "active"
         tb.run(f"systemctl stop {TESTD}")  # as root: not ours, so "elsewhere"
         assert run_of(tb, invocation)["end"] == "elsewhere"
@@ -188,13 +139,13 @@ def test_keep_running_cancels_that_stop(testbed: Any) -> None:
         watch.wait_for(of(TESTD, "warning"), timeout=20)
         watch.answer("keep")
         watch.wait_for(of(TESTD, "kept"), timeout=5)
-        watch.wait_for(lambda e: e["event"] == "announce", timeout=5)
-        assert any("keeps running" in e.get("text", "") for e in watch.events
-                   if e["event"] == "announce")
+        note = watch.wait_for(lambda e: e["event"] == "announce", timeout=5)
+        assert "keeps running" in note["text"], note
         time.sleep(2.5)  # past the grace period of that warning
         assert show(tb, TESTD, "ActiveState") == "active"
         assert show(tb, TESTD, "InvocationID") == invocation  # not even restarted
-        assert not [e for e in watch.events if e["event"] == "stopped"]
+        # Every line printed so far, not only those a wait_for consumed.
+        assert not [e for e in watch.drain() if e["event"] == "stopped"]
         # A new window: asked again, and this time nobody answers.
         watch.wait_for(of(TESTD, "warning"), timeout=20)
         watch.wait_for(of(TESTD, "stopped"), timeout=20)
@@ -208,7 +159,7 @@ def test_users_own_daemon_is_stopped_without_polkit(testbed: Any) -> None:
     tb.run(f"systemctl --user stop {TESTD}; systemctl --user start {TESTD_SOCKET}", user="alice")
     watch = IdleWatchProc(tb, "trayapp-testd", "--user", *FAST)
     try:
-        tb.run("(echo hi; sleep 0.2) | socat - UNIX-CONNECT:/run/user/2001/trayapp-testd.sock",
+        tb.run(f"(echo hi; sleep 0.2) | socat - UNIX-CONNECT:{USER_TESTD_SOCK}",
                user="alice")
         wait_active(tb, TESTD, user="alice")
         invocation = show(tb, TESTD, "InvocationID", user="alice")

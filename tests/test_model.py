@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import daemon_units
 from trayapp.core.model import DaemonMode, DaemonState, Manager, UnitInfo, classify, service_of
 
 S = Manager.SYSTEM
 
 
 def svc(active: str = "inactive", file: str = "disabled", **kw: object) -> UnitInfo:
-    fields: dict[str, object] = {"load_state": "loaded", **kw}
-    return UnitInfo(name="docker.service", active_state=active,
-                    unit_file_state=file, **fields)  # type: ignore[arg-type]
+    """docker.service with these properties."""
+    return daemon_units("docker", service_active=active, service_file=file, service=kw)[1]
 
 
 def sock(active: str = "active", file: str = "enabled", name: str = "docker.socket",
          **kw: object) -> UnitInfo:
-    return UnitInfo(name=name, load_state="loaded", active_state=active, unit_file_state=file,
-                    triggers=("docker.service",), **kw)  # type: ignore[arg-type]
+    """A socket (docker.socket unless named) triggering docker.service."""
+    return daemon_units("docker", socket_active=active, socket_file=file,
+                        socket={"name": name, **kw})[0]
 
 
 @pytest.mark.parametrize(

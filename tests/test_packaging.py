@@ -131,7 +131,7 @@ def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
     needed = {
         "pyproject.toml", "README.md", "packaging/arch/PKGBUILD", "packaging/render_icons.py",
         "packaging/systemd/trayapp.service", f"resources/icons/{APP_ID}.svg", "trayapp/cli.py",
-        "tests/conftest.py", "tools/__init__.py", "tools/testbed/harness.py",
+        "tests/conftest.py", "tests/support.py", "tools/__init__.py", "tools/testbed/harness.py",
         "tools/testbed/boot.sh", "tools/testbed/setup-host.sh", "tools/desktop.py",
         "tools/bench/bench.py", "tools/demo/demo.sh",
     }  # fmt: skip
@@ -412,7 +412,6 @@ def installed_deb(testbed: Any, deb: Path) -> Iterator[Any]:
         tb.run(["rm", "-f", f"/root/{deb.name}"], check=False)
 
 
-@pytest.mark.testbed
 def test_deb_installs_and_runs_as_a_user(installed_deb: Any) -> None:
     tb = installed_deb
     res = tb.run(["/usr/bin/trayapp", "--version"], user="alice")
@@ -429,7 +428,6 @@ def test_deb_installs_and_runs_as_a_user(installed_deb: Any) -> None:
     assert "python -I" in tb.run(["cat", "/usr/bin/trayapp"]).stdout
 
 
-@pytest.mark.testbed
 def test_deb_depends_on_every_library_qt_links_to(installed_deb: Any) -> None:
     tb = installed_deb
     status = tb.run(["dpkg-query", "-W", "-f", "${Depends}\n${Recommends}", "trayapp"]).stdout
@@ -470,7 +468,6 @@ kill $d $x
 """
 
 
-@pytest.mark.testbed
 def test_deb_applet_starts_on_x11_and_user_unit_verifies(installed_deb: Any) -> None:
     tb = installed_deb
     tool("Xvfb", "xvfb")

@@ -7,37 +7,22 @@ own (about a second), so the shared one stays healthy for everything else.
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.support import (
+    TESTD,
+    WatchProc,
+    fresh_model,
+    model_from,
+    on_demand_testd,
+    staged,
+    until,
+    where,
+)
+from tools.testbed.harness import USERS, Testbed
 
-from tests.watching import WatchProc, model_from, where
-from tools.testbed.harness import Testbed
-
-TESTD = "trayapp-testd.service"
-REPO = Path(__file__).resolve().parent.parent
-FLIPPER = "/var/lib/trayapp-testbed/stage/testbed/flipper.py"
-
-
-@pytest.fixture
-def own_testbed() -> Iterator[Testbed]:
-    tb = Testbed(REPO, Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv")))
-    try:
-        tb.boot()
-    except Exception as exc:
-        tb.stop()
-        pytest.fail(f"cannot boot a testbed: {exc}", pytrace=False)
-    yield tb
-    tb.stop()
-
-
-def fresh_model(tb: Testbed, *args: str) -> dict[tuple[str, str], tuple[str, str]]:
-    out = tb.run(tb.trayapp_argv("status", "--json", *args), user="alice").stdout
-    return {(d["manager"], d["service"]): (d["state"], d["mode"]) for d in json.loads(out)}
+FLIPPER = staged("flipper.py")
 
 
 def settle(watch: WatchProc, seconds: float = 1.0) -> list[dict[str, Any]]:
@@ -47,7 +32,7 @@ def settle(watch: WatchProc, seconds: float = 1.0) -> list[dict[str, Any]]:
 
 def test_daemon_reexec_is_followed(testbed: Testbed) -> None:
     tb = testbed
-    tb.run(f"systemctl disable --now {TESTD}; systemctl restart trayapp-testd.socket")
+    on_demand_testd(tb)
     watch = WatchProc(tb, "--system")
     try:
         watch.wait_for(where(TESTD, state="dormant"))
@@ -86,8 +71,9 @@ def test_user_manager_restart_reconnects(own_testbed: Testbed) -> None:
     watch = WatchProc(tb, "--user")
     try:
         watch.wait_for(where(TESTD, "user", state="dormant"))
-        tb.run("systemctl restart user@2001.service", timeout=60)
-        tb.run("for i in $(seq 100); do test -S /run/user/2001/bus && break; sleep 0.1; done")
+        tb.run(f"systemctl restart user@{USERS['alice']}.service", timeout=60)
+        bus = tb.host_path(f"/run/user/{USERS['alice']}/bus")
+        until("alice's session bus again", bus.is_socket, 10)
         tb.run(f"systemctl --user start {TESTD}", user="alice")
         watch.wait_for(where(TESTD, "user", state="running"), timeout=40)
         events = settle(watch)
@@ -162,8 +148,8 @@ def _rss_kib(tb: Testbed) -> int:
 
 def test_polkitd_hanging_ends_with_a_clear_error_and_no_change(testbed: Testbed) -> None:
     tb = testbed
-    tb.run(f"systemctl disable --now {TESTD}; systemctl enable trayapp-testd.socket; "
-           "systemctl restart trayapp-testd.socket; systemctl start polkit.service")
+    on_demand_testd(tb)
+    tb.run("systemctl start polkit.service")
     before = tb.run(f"systemctl is-enabled {TESTD}; systemctl is-active {TESTD}",
                     check=False).stdout
     tb.run("kill -STOP $(systemctl show -P MainPID polkit.service)")

@@ -7,15 +7,25 @@ testbed is shared by the whole session.
 from __future__ import annotations
 
 import json
-import statistics
+import subprocess
 import time
+from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
-from tests.watching import WatchProc, model_from, where
+from tests.support import (
+    TESTD,
+    TESTD_SOCK,
+    TESTD_SOCKET,
+    Event,
+    WatchProc,
+    model_from,
+    on_demand_testd,
+    staged,
+    where,
+)
 
-TESTD = "trayapp-testd.service"
-TESTD_SOCKET = "trayapp-testd.socket"
-SIGLOG = "/var/lib/trayapp-testbed/stage/testbed/siglog.py"
+SIGLOG = staged("siglog.py")
 
 
 def status(tb: Any, *args: str, user: str = "alice") -> list[dict[str, Any]]:
@@ -31,9 +41,9 @@ def entry(data: list[dict[str, Any]], service: str, manager: str = "system") -> 
     return found[0]
 
 
-def dormant_testd(tb: Any) -> None:
-    tb.run(f"systemctl disable --now {TESTD}; systemctl enable --now {TESTD_SOCKET}; "
-           f"systemctl reset-failed {TESTD} {TESTD_SOCKET} || true")
+def history_of(events: list[Event], service: str = TESTD) -> list[tuple[str, str, str]]:
+    """(event, state, mode) of each watch line about ``service``, in order."""
+    return [(e["event"], e["state"], e["mode"]) for e in events if where(service)(e)]
 
 
 def activations(tb: Any, socket: str, service: str) -> tuple[str, str]:
@@ -68,7 +78,7 @@ def test_docker_classic_recipe_dormant_then_running_then_always_on(testbed: Any)
 
 
 def test_every_field_of_the_json_contract(testbed: Any) -> None:
-    dormant_testd(testbed)
+    on_demand_testd(testbed)
     d = entry(status(testbed, "--system"), TESTD)
     assert set(d) >= {"service", "sockets", "manager", "state", "mode", "since", "memory_bytes"}
     assert (d["state"], d["mode"], d["sockets"]) == ("dormant", "on-demand", [TESTD_SOCKET])
@@ -76,7 +86,7 @@ def test_every_field_of_the_json_contract(testbed: Any) -> None:
 
 
 def test_human_table(testbed: Any) -> None:
-    dormant_testd(testbed)
+    on_demand_testd(testbed)
     out = testbed.run(testbed.trayapp_argv("status", "--system"), user="alice").stdout
     line = next(x for x in out.splitlines() if " trayapp-testd " in f" {x} ")
     assert "dormant" in line and "on-demand" in line and TESTD_SOCKET in line
@@ -105,49 +115,56 @@ def test_missing_user_manager_is_a_clear_error(testbed: Any) -> None:
     assert "system bus" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_watch_reports_wake_and_enablement_within_ms_of_the_signal(testbed: Any) -> None:
+def test_watch_reports_wake_and_enablement_as_systemd_signals_them(testbed: Any) -> None:
+    """Every change, in order, with what it was before; no timing asserted here
+    (the signal-to-line latency is the benchmark's figure, tools/bench/bench.py)."""
     tb = testbed
-    dormant_testd(tb)
+    on_demand_testd(tb)
     siglog = tb.popen([str(tb.venv / "bin/python"), SIGLOG, "system", TESTD, TESTD_SOCKET],
-                      stdout=__import__("subprocess").PIPE)
+                      stdout=subprocess.PIPE)
     assert json.loads(siglog.stdout.readline()) == {"ready": True}
     watch = WatchProc(tb, "--system")
     try:
         watch.wait_for(where(TESTD, state="dormant"))  # the initial snapshot line
-        tb.run("echo hi | socat - UNIX-CONNECT:/run/trayapp-testd.sock")
+        tb.run(f"echo hi | socat - UNIX-CONNECT:{TESTD_SOCK}")
         woke = watch.wait_for(where(TESTD, state="running"))
         tb.run(f"systemctl enable {TESTD}")
         enabled = watch.wait_for(where(TESTD, mode="always-on"))
         tb.run(f"systemctl disable {TESTD}")
         disabled = watch.wait_for(where(TESTD, mode="on-demand", state="running"))
     finally:
-        watch.stop()
+        events = watch.stop()
         siglog.terminate()
     signals = [json.loads(x) for x in siglog.stdout.read().splitlines() if x.strip()]
-    woken = ("activating", "active")
-    running_signal = next(
-        s for s in signals if s["unit"] == TESTD and s.get("ActiveState") in woken
-    )
-    at = _epoch(woke["at"])
-    latency_ms = (at - running_signal["t"]) * 1000
-    print(f"wake: signal->watch line {latency_ms:.2f} ms")
-    # Enablement is never signalled as a property: UnitFilesChanged and
-    # Reloading are, so the latency is measured from the systemctl command.
+    # The wake was a real PropertiesChanged from systemd, which the watcher followed.
+    assert any(s["unit"] == TESTD and s.get("ActiveState") in ("activating", "active")
+               for s in signals), signals
     assert woke["previous_state"] in ("dormant", "starting")
-    assert enabled["previous_mode"] == "on-demand" and disabled["previous_mode"] == "always-on"
-    assert latency_ms < 100, f"{latency_ms:.1f} ms from systemd's signal to the watch line"
-    dormant_testd(tb)
+    assert woke["mode"] == "on-demand"  # waking changes the state, never the mode
+    # Enablement is never signalled as a property (UnitFilesChanged and Reloading
+    # are): the mode follows anyway, and the state stays.
+    assert (enabled["previous_mode"], enabled["state"]) == ("on-demand", "running")
+    assert disabled["previous_mode"] == "always-on"
+    # The whole story, in order: each line's "previous" is the line before it.
+    told = [e for e in events if where(TESTD)(e)]
+    assert told[0]["event"] == "added" and told[0]["state"] == "dormant"
+    for before, after in pairwise(told):
+        assert after["event"] == "changed", told
+        assert (after["previous_state"], after["previous_mode"]) == (
+            before["state"], before["mode"]), told
+    assert [e["mode"] for e in told if e["state"] == "running"][-2:] == ["always-on",
+                                                                          "on-demand"]
+    assert [_epoch(e["at"]) for e in told] == sorted(_epoch(e["at"]) for e in told)
+    on_demand_testd(tb)
 
 
 def _epoch(iso: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).timestamp()
 
 
 def test_watching_a_dormant_daemon_for_a_minute_never_wakes_it(testbed: Any) -> None:
     tb = testbed
-    dormant_testd(tb)
+    on_demand_testd(tb)
     tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
     before = (activations(tb, TESTD_SOCKET, TESTD),
               activations(tb, "docker.socket", "docker.service"))
@@ -185,22 +202,27 @@ def test_daemon_reload_and_removed_unit_file_leave_the_model_correct(testbed: An
         watch.wait_for(where("trayapp-extra.service", state="dormant"))
         tb.run(f"systemctl stop trayapp-extra.socket; rm {unit}.socket {unit}.service; "
                "systemctl daemon-reload")
-        gone = watch.wait_for(where("trayapp-extra.service", event="removed"))
-        assert gone["event"] == "removed"
+        watch.wait_for(where("trayapp-extra.service", event="removed"))
         # The live model now equals a fresh one-shot read.
         time.sleep(0.5)
         live = model_from(watch.drain())
     finally:
-        watch.stop()
+        events = watch.stop()
     fresh = {(d["manager"], d["service"]): (d["state"], d["mode"])
              for d in status(tb, "--system")}
     assert live == fresh
+    # The extra daemon came and went once: added dormant, removed, nothing after.
+    extra = history_of(events, "trayapp-extra.service")
+    assert extra[0][:2] == ("added", "dormant"), extra
+    assert [x[0] for x in extra].count("removed") == 1 and extra[-1][0] == "removed", extra
+    assert ("system", "trayapp-extra.service") not in live
 
 
-def test_latency_is_reported_over_repeated_flips(testbed: Any) -> None:
-    """Many flips: no lost final state (figures are the benchmark's job)."""
+def test_repeated_flips_are_reported_in_order(testbed: Any) -> None:
+    """Five wakes and stops: each one reported, in order, none lost, the last
+    state dormant. (How fast is the benchmark's figure, never asserted.)"""
     tb = testbed
-    dormant_testd(tb)
+    on_demand_testd(tb)
     watch = WatchProc(tb, "--system")
     try:
         watch.wait_for(where(TESTD, state="dormant"))
@@ -209,9 +231,15 @@ def test_latency_is_reported_over_repeated_flips(testbed: Any) -> None:
             watch.wait_for(where(TESTD, state="running"))
             tb.run(f"systemctl stop {TESTD}")
             watch.wait_for(where(TESTD, state="dormant"))
+        time.sleep(0.5)  # anything late (a spurious change) shows up now
     finally:
-        watch.stop()
-    flips = [e for e in watch.events if e["service"] == TESTD and e["event"] == "changed"]
-    assert len(flips) >= 10
-    gaps = [e["_received"] - _epoch(e["at"]) for e in flips]
-    print(f"watch line write->read median {statistics.median(gaps) * 1000:.2f} ms")
+        events = watch.stop()
+    told = [e for e in events if where(TESTD)(e)]
+    states = [e["state"] for e in told]
+    # Collapse the transient states: what a user sees settle, in order.
+    settled = [s for s in states if s in ("dormant", "running")]
+    assert settled == ["dormant"] + ["running", "dormant"] * 5, states
+    assert set(states) <= {"dormant", "starting", "running", "stopping"}, states
+    for before, after in pairwise(told):
+        assert after["previous_state"] == before["state"], told
+    assert all(e["mode"] == "on-demand" for e in told), told

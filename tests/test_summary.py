@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.daemons import table_with, units
+from tests.support import table_with, units
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.plans import Action, allowed_actions
 from trayapp.core.summary import (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support import daemon_units
 from trayapp.core.model import DaemonMode, DaemonState, Manager, UnitInfo
 from trayapp.core.table import Change, DaemonTable
 
@@ -9,13 +10,9 @@ S, U = Manager.SYSTEM, Manager.USER
 
 
 def units(service_active: str = "inactive") -> list[UnitInfo]:
-    return [
-        UnitInfo(name="docker.socket", load_state="loaded", active_state="active",
-                 unit_file_state="enabled", triggers=("docker.service",)),
-        UnitInfo(name="docker.service", load_state="loaded", active_state=service_active,
-                 unit_file_state="disabled"),
-        UnitInfo(name="lonely.service", active_state="active"),  # no socket: not a daemon
-    ]
+    """docker.socket, docker.service (on demand), and a service with no socket."""
+    return [*daemon_units("docker", service_active=service_active),
+            UnitInfo(name="lonely.service", active_state="active")]  # not a daemon
 
 
 def make() -> tuple[DaemonTable, list[Change]]:

@@ -11,16 +11,9 @@ import secrets
 import subprocess
 from pathlib import Path
 
+from tests.support import TESTD_SOCK
+from tests.support import show as prop
 from tools.testbed.harness import STAGE, USERS, Testbed
-
-TESTD_SOCK = "/run/trayapp-testd.sock"
-
-
-def prop(tb: Testbed, unit: str, name: str, user: str | None = None) -> str:
-    argv = ["systemctl", "show", "-P", name, unit]
-    if user:
-        argv.insert(1, "--user")
-    return tb.run(argv, user=user).stdout.strip()
 
 
 def state(tb: Testbed, verb: str, unit: str, user: str | None = None) -> str:
