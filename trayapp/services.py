@@ -22,7 +22,9 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from trayapp.adapters.history_db import Store, open_store
 from trayapp.core.events import EventHub
@@ -34,6 +36,8 @@ from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason
 from trayapp.core.settings import Settings
+from trayapp.core.summary import Snapshot
+from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist
 from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
@@ -71,6 +75,13 @@ class Services:
     def shows(self, d: Daemon) -> bool:
         """Shown in the tray, and notifications not turned off for it."""
         return self.watchlist.shows(d) and self.settings.daemon(key_of(d)).notify
+
+    def snapshot(self, *, starting: bool = False) -> Snapshot:
+        """What the views show now: daemons, watch list, actions in flight, problems."""
+        problems = dict(self.monitor.problems)
+        return Snapshot(daemons=tuple(self.monitor.table.daemons()), watchlist=self.watchlist,
+                        pending=self.ledger.pending(), problems=problems, lost=bool(problems),
+                        now=time.time(), starting=starting)
 
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d))
@@ -122,11 +133,29 @@ class Services:
         """The idle watcher's stop: the stop action, on the ledger as IDLE."""
         return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE)
 
-    def apply(self, settings: Settings) -> None:
-        """New settings (already saved): the idle windows follow them."""
-        self.settings = settings
+    def change_settings(self, new: Settings, path: Path | None = None, *,
+                        login: bool = True) -> list[tuple[str, str]]:
+        """Save ``new`` and use it; with ``login``, make start at login follow it.
+
+        Returns the problems, (title, text) for the user: unsaved settings
+        are not used, so what the applet does always matches the file.
+        """
+        from trayapp.adapters import autostart, settings_file
+
+        try:
+            settings_file.save(new, path, check_unit_name)
+        except (OSError, ValueError) as exc:
+            return [("Cannot save your settings", str(exc))]
+        problems = []
+        if login and new.start_at_login != autostart.is_enabled():  # else leave it be
+            try:
+                autostart.enable(new.start_at_login)
+            except OSError as exc:
+                problems.append(("Cannot change start at login", str(exc)))
+        self.settings = new
         if self.idle is not None:
             self.idle.reconfigure()
+        return problems
 
     # -- close ------------------------------------------------------------------------
 

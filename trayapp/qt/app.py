@@ -18,7 +18,6 @@ import dataclasses
 import logging
 import signal
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,13 +27,12 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 from trayapp import APP_ID
 from trayapp.adapters import settings_file
 from trayapp.adapters.dbus.notifications import Notifier
-from trayapp.core.keys import daemon_key
+from trayapp.core.keys import key_of
 from trayapp.core.model import Manager
 from trayapp.core.plans import Action
 from trayapp.core.settings import Settings
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
-from trayapp.core.watchlist import Watchlist
 from trayapp.qt.icons import app_icon
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
@@ -73,17 +71,9 @@ class TrayApp:
     # -- what the views show -----------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        s = self.services
-        problems = dict(s.monitor.problems) if s else {}
-        return Snapshot(
-            daemons=tuple(s.monitor.table.daemons()) if s else (),
-            watchlist=s.watchlist if s else Watchlist(),
-            pending=s.ledger.pending() if s else {},
-            problems=problems,
-            lost=bool(problems),
-            now=time.time(),
-            starting=not self.started,
-        )
+        if self.services is None:
+            return Snapshot(starting=True)
+        return self.services.snapshot(starting=not self.started)
 
     def refresh(self) -> None:
         if self.tray is not None:
@@ -118,10 +108,8 @@ class TrayApp:
         old = self.services.watchlist
         new = old.watch(key) if watched else old.unwatch(key)
         if new != old:
-            current = self.services.settings
-            self.apply_settings(dataclasses.replace(current, watched=new.watched,
-                                                    hidden=new.hidden),
-                                start_at_login=None)
+            self.apply_settings(dataclasses.replace(
+                self.services.settings, watched=new.watched, hidden=new.hidden), login=False)
 
     @property
     def window(self) -> StatusWindow:
@@ -153,33 +141,20 @@ class TrayApp:
         from trayapp.qt.preferences import PreferencesDialog
 
         assert self.services is not None
-        known = [daemon_key(d.manager, d.service) for d in self.snapshot().daemons]
+        known = [key_of(d) for d in self.snapshot().daemons]
         # What the desktop will do at login, not what the file last said: an
         # administrator's entry or the user's desktop settings may differ.
         current = dataclasses.replace(self.services.settings, start_at_login=autostart.is_enabled())
         dialog = PreferencesDialog(current, known, validate_unit=check_unit_name)
         dialog.settings_chosen.connect(self.apply_settings)
         dialog.finished.connect(lambda _=0: self.windows.forget(PREFERENCES))
-        dialog.setModal(False)  # exec() would nest a Qt loop inside the asyncio one
         return dialog
 
-    def apply_settings(self, new: Settings, start_at_login: bool | None = True) -> None:
-        """Save ``new`` and use it; ``start_at_login`` None: leave the autostart entry be."""
-        try:
-            settings_file.save(new, self.settings_path, check_unit_name)
-        except (OSError, ValueError) as exc:
-            self.message("Cannot save your settings", str(exc), critical=True)
-            return
-        if start_at_login is not None:
-            from trayapp.adapters import autostart
-
-            if new.start_at_login != autostart.is_enabled():  # untouched: leave it be
-                try:
-                    autostart.enable(new.start_at_login)
-                except OSError as exc:
-                    self.message("Cannot change start at login", str(exc), critical=True)
+    def apply_settings(self, new: Settings, login: bool = True) -> None:
+        """Save ``new`` and use it; ``login`` False: leave the autostart entry be."""
         if self.services is not None:
-            self.services.apply(new)
+            for title, text in self.services.change_settings(new, self.settings_path, login=login):
+                self.message(title, text, critical=True)
         self.refresher.mark()
 
     def quit(self) -> None:
@@ -193,45 +168,23 @@ class TrayApp:
         if self.tray is None or not self.tray.message(title, body, critical):
             message_box(title, body, critical)
 
-    def _on_other_instance(self, text: str) -> None:
+    def on_other_instance(self, text: str) -> None:
         log.info("another trayapp asked: %s", text)
-        if (text == "window" or self.tray is None or self.tray.click_opens_window
-                or not QSystemTrayIcon.isSystemTrayAvailable()):
-            self.show_window()
-        else:
+        if text == "show" and self.tray is not None and not self.tray.click_opens_window \
+                and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray.popup_menu()
+        else:
+            self.show_window()
 
     # -- life cycle --------------------------------------------------------------------
 
-    async def run(self) -> int:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.quit_requested.set)
-        instance = InstanceServer(server_name(), self._on_other_instance)
-        instance.listen()
-        try:
-            # A quit request is honoured during start-up too (a bus or a
-            # notification server that never answers must not make the
-            # applet deaf to SIGTERM).
-            starting = loop.create_task(self.start())
-            quitting = loop.create_task(self.quit_requested.wait())
-            await asyncio.wait([starting, quitting], return_when=asyncio.FIRST_COMPLETED)
-            if not quitting.done():
-                starting.result()  # a start-up error ends the applet, with its traceback
-                await quitting
-            starting.cancel()
-            log.debug("quitting")
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-            instance.close()
-            for view in (self.tray, self._window):
-                if view is not None:
-                    view.hide()
-            self.notifier.close()
-            if self.services is not None:
-                await self.services.close()
-        return 0
+    async def close(self) -> None:
+        for view in (self.tray, self._window):
+            if view is not None:
+                view.hide()
+        self.notifier.close()
+        if self.services is not None:
+            await self.services.close()
 
     async def start(self) -> None:
         loaded = settings_file.load(self.settings_path, check_unit_name)
@@ -286,6 +239,33 @@ class TrayApp:
         self.show_window()
 
 
+async def serve(app: TrayApp) -> int:
+    """Start ``app`` and run it until SIGINT, SIGTERM or Quit; another copy hands over."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.quit_requested.set)
+    instance = InstanceServer(server_name(), app.on_other_instance)
+    instance.listen()
+    try:
+        # A quit request is honoured during start-up too (a bus or a
+        # notification server that never answers must not make the
+        # applet deaf to SIGTERM).
+        starting = loop.create_task(app.start())
+        quitting = loop.create_task(app.quit_requested.wait())
+        await asyncio.wait([starting, quitting], return_when=asyncio.FIRST_COMPLETED)
+        if not quitting.done():
+            starting.result()  # a start-up error ends the applet, with its traceback
+            await quitting
+        starting.cancel()
+        log.debug("quitting")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        instance.close()
+        await app.close()
+    return 0
+
+
 def _icon_path() -> str:
     from trayapp.adapters import resources
 
@@ -306,4 +286,4 @@ def run_tray(args: argparse.Namespace) -> int:
         return 0
     # asyncio.run(..., loop_factory=) needs Python 3.12; Runner has it in 3.11.
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
-        return runner.run(TrayApp(qapp, args).run())
+        return runner.run(serve(TrayApp(qapp, args)))
