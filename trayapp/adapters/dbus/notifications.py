@@ -1,7 +1,7 @@
 """Desktop notifications through org.freedesktop.Notifications, with action buttons.
 
-The second bus adapter (the first is trayapp/systemd/): every dbus-fast
-import for the session bus's notification server stays in this module.
+Part of the D-Bus adapter (trayapp/adapters/dbus/), the only code that
+imports dbus-fast: this module speaks to the session bus's notification server.
 
 Why not QSystemTrayIcon.showMessage: it has no buttons, and on GNOME without
 the AppIndicator extension it may show nothing.  So we speak the
@@ -82,7 +82,7 @@ class Notifier:
             try:
                 await bus.connect()
                 bus.add_message_handler(self._on_message)
-                await self._call_dbus(bus, "AddMatch", [_SIGNALS_RULE])
+                await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE])
             except Exception as exc:  # dbus-fast raises OSError, EOFError, AuthError...
                 log.info("no session bus for notifications: %s", exc)
                 if bus.connected:
@@ -159,7 +159,10 @@ class Notifier:
                     return sent
         except Exception:  # never let a notification take the applet down
             log.exception("notification failed")
-        self._fall_back(title, body, critical)
+        try:
+            self.fallback(title, body, critical)
+        except Exception:
+            log.exception("fallback notification failed: %s: %s", title, body)
         return None
 
     async def _send(
@@ -171,22 +174,11 @@ class Notifier:
         tag: str | None,
         critical: bool,
     ) -> int | None:
-        if "body-markup" in self.capabilities:
-            body = html.escape(body, quote=False)
-        flat: list[str] = []
-        if self.actions_supported:
-            for key, label in actions:
-                flat += [key, label]
-        hints = {
-            "desktop-entry": Variant("s", APP_ID),
-            "urgency": Variant("y", CRITICAL if critical else NORMAL),
-        }
         replaces = self._ids_by_tag.get(tag, 0) if tag else 0
-        reply = await self._call(
-            "Notify",
-            "susssasa{sv}i",
-            [self.app_name, replaces, self.app_icon, title, body, flat, hints, -1],
-        )
+        flat = [text for pair in actions for text in pair] if self.actions_supported else []
+        reply = await self._call("Notify", "susssasa{sv}i", notify_body(
+            self.app_name, replaces, self.app_icon, title, body, flat, critical,
+            markup="body-markup" in self.capabilities))
         if reply is None:
             return None
         nid = int(reply.body[0])
@@ -199,12 +191,6 @@ class Notifier:
         else:
             self._callbacks.pop(nid, None)
         return nid
-
-    def _fall_back(self, title: str, body: str, critical: bool) -> None:
-        try:
-            self.fallback(title, body, critical)
-        except Exception:
-            log.exception("fallback notification failed: %s: %s", title, body)
 
     # -- calls and signals -----------------------------------------------------
 
@@ -239,16 +225,6 @@ class Notifier:
             return None
         return reply
 
-    @staticmethod
-    async def _call_dbus(bus: MessageBus, member: str, body: list[object]) -> None:
-        msg = Message(
-            destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
-            interface="org.freedesktop.DBus", member=member, signature="s", body=body,
-        )  # fmt: skip
-        reply = await bus.call(msg)
-        if reply is None or reply.message_type == MessageType.ERROR:
-            raise OSError(f"{member} failed: {reply.error_name if reply else 'no reply'}")
-
     def _on_message(self, msg: Message) -> None:
         if msg.message_type != MessageType.SIGNAL or msg.interface != IFACE:
             return
@@ -267,3 +243,25 @@ class Notifier:
         for tag, known in list(self._ids_by_tag.items()):
             if known == nid:
                 del self._ids_by_tag[tag]
+
+
+def notify_body(app_name: str, replaces: int, icon: str, title: str, body: str,
+                actions: list[str], critical: bool, markup: bool) -> list[object]:
+    """The arguments of Notify (Desktop Notifications Specification): ``actions``
+    flat (key, label, ...); a server that reads markup gets the body escaped."""
+    hints = {
+        "desktop-entry": Variant("s", APP_ID),
+        "urgency": Variant("y", CRITICAL if critical else NORMAL),
+    }
+    text = html.escape(body, quote=False) if markup else body
+    return [app_name, replaces, icon, title, text, actions, hints, -1]
+
+
+async def _call_bus_driver(bus: MessageBus, member: str, body: list[object]) -> None:
+    msg = Message(
+        destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+        interface="org.freedesktop.DBus", member=member, signature="s", body=body,
+    )  # fmt: skip
+    reply = await bus.call(msg)
+    if reply is None or reply.message_type == MessageType.ERROR:
+        raise OSError(f"{member} failed: {reply.error_name if reply else 'no reply'}")
