@@ -16,15 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from trayapp.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_FAILED,
-    EXIT_OK,
-    manager_flags,
-    managers,
-    report_problems,
-    until_signalled,
-)
+from trayapp.cli import common
 from trayapp.core.idle import DEFAULT_CPU_THRESHOLD, describe_window
 from trayapp.core.keys import key_of
 from trayapp.core.model import Daemon
@@ -50,7 +42,7 @@ def add_parser(sub: Any) -> None:
                    help="idle means below this share of one CPU (default 0.01)")
     w.add_argument("--no-history", action="store_true", help="do not record the history")
     w.add_argument("--json", action="store_true", help="one JSON object per line")
-    manager_flags(w)
+    common.manager_flags(w)
 
 
 async def idle_watch(args: argparse.Namespace) -> int:
@@ -62,23 +54,23 @@ async def idle_watch(args: argparse.Namespace) -> int:
         names = {daemon_service_name(n) for n in args.names}
     except BadUnitName as exc:
         print(f"trayapp: bad daemon name: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     if args.after is not None and (not names or args.after <= 0):
         print("trayapp: --after needs a positive number of seconds and the NAMEs it is for",
               file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return common.EXIT_BAD_INPUT
     loaded = settings_file.load(validate_unit=check_unit_name)
     if loaded.warning:
         print(f"trayapp: {loaded.warning}", file=sys.stderr)
 
     window_for = windows(names, args.after, loaded.settings)
     emit = print_event(sys.stdout, args.json)
-    services = Services(managers(args), loaded.settings)
+    services = Services(common.managers(args), loaded.settings)
     try:
         await services.watch()
-        report_problems(services.monitor.problems)
+        common.report_problems(services.monitor.problems)
         if not services.monitor.watchers:
-            return EXIT_FAILED
+            return common.EXIT_FAILED
         if not args.no_history:
             warning = services.open_history()
             if warning:
@@ -94,8 +86,8 @@ async def idle_watch(args: argparse.Namespace) -> int:
                       "state": str(d.state),
                       "text": f"{d.name} ({d.state}): stopped after {window:g} s idle"})
         emit({"event": "ready", "text": "watching for idle daemons"})
-        await until_signalled()
-        return EXIT_OK
+        await common.until_signalled()
+        return common.EXIT_OK
     finally:
         await services.close()
         # asyncio made stdin non-blocking; a terminal shared with the shell

@@ -19,6 +19,7 @@ import asyncio
 import html
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
@@ -116,20 +117,9 @@ class Notifier:
 
     # -- sending ---------------------------------------------------------------
 
-    def show(
-        self,
-        title: str,
-        body: str,
-        *,
-        actions: Sequence[tuple[str, str]] = (),
-        on_action: ActionCallback | None = None,
-        tag: str | None = None,
-        critical: bool = False,
-    ) -> None:
-        """notify() from synchronous code (Qt slots): runs it as a task."""
-        coro = self.notify(
-            title, body, actions=actions, on_action=on_action, tag=tag, critical=critical
-        )
+    def show(self, title: str, body: str, **options: Any) -> None:
+        """notify() from synchronous code (Qt slots), with its options: runs it as a task."""
+        coro = self.notify(title, body, **options)
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
