@@ -92,7 +92,7 @@ def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp
     store = Store(copy)
     runs = store.runs(service=TESTD, manager="system")
     assert invocation in [r.invocation for r in runs], runs
-    window = HistoryWindow(store, Manager.SYSTEM, TESTD, days=2)
+    window = HistoryWindow(copy, Manager.SYSTEM, TESTD, days=2)
     window.resize(760, 560)
     window.show()
     qapp.processEvents()

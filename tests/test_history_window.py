@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from trayapp.adapters.history_db import Store
 from trayapp.core.model import Manager
 from trayapp.core.runs import EndReason, Run
-from trayapp.qt.history_window import COLOURS, HistoryWindow, Timeline, show_history
+from trayapp.qt.history_window import COLOURS, HistoryWindow, Timeline
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 MiB = 2**20
@@ -97,9 +97,10 @@ def test_history_window_renders_a_week(qapp: QApplication, store: Store) -> None
     window.close()
 
 
-def test_show_history_opens_a_window(qapp: QApplication, store: Store) -> None:
-    # The tray passes the store it records to: the window reads its file.
-    window = show_history(store, Manager.SYSTEM, "docker.service")
+def test_history_window_reads_the_trays_store(qapp: QApplication, store: Store) -> None:
+    # The tray passes the file of the store it records to.
+    window = HistoryWindow(store.path, Manager.SYSTEM, "docker.service")
+    window.show()
     qapp.processEvents()
     assert window.isVisible() and "docker" in window.windowTitle()
     assert window.path == store.path

@@ -122,7 +122,7 @@ def test_wheel_holds_the_code_the_data_and_the_command(wheel: Path) -> None:
     assert f"{data}/metainfo/{APP_ID}.metainfo.xml" in names
     assert f"{data}/icons/hicolor/scalable/apps/{APP_ID}.svg" in names
     meta = zipfile.ZipFile(wheel).read(f"trayapp-{__version__}.dist-info/entry_points.txt")
-    assert "trayapp = trayapp.cli:main" in meta.decode()
+    assert "trayapp = trayapp.entry:main" in meta.decode()
 
 
 def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
@@ -130,7 +130,7 @@ def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
     needed = {
         "pyproject.toml", "README.md", "packaging/arch/PKGBUILD", "packaging/render_icons.py",
-        "packaging/systemd/trayapp.service", f"resources/icons/{APP_ID}.svg", "trayapp/cli.py",
+        "packaging/systemd/trayapp.service", f"resources/icons/{APP_ID}.svg", "trayapp/entry.py",
         "tests/conftest.py", "tests/support.py", "tools/__init__.py", "tools/testbed/harness.py",
         "tools/testbed/boot.sh", "tools/testbed/setup-host.sh", "tools/desktop.py",
         "tools/bench/bench.py", "tools/demo/demo.sh",
@@ -289,7 +289,7 @@ def test_pkgbuild_build_and_package_run_outside_makepkg(
         for n in HICOLOR_SIZES
     ]
     assert [p for p in expected if not p.is_file()] == []
-    assert list(usr.glob("lib/python3*/site-packages/trayapp/cli.py"))
+    assert list(usr.glob("lib/python3*/site-packages/trayapp/entry.py"))
     assert not [p for p in pkgdir.iterdir() if p.name != "usr"], "files outside /usr"
 
 

@@ -304,6 +304,7 @@ CHILD = """
 import os, sys, time
 from pathlib import Path
 from trayapp.adapters import settings_file as st
+from trayapp.core.settings import DaemonSettings, Settings
 
 def pause():
     print("paused", flush=True)
@@ -323,9 +324,9 @@ else:
         real_replace(src, dst)
     st.os.replace = replace_after_pause
 
-new = st.Settings(
+new = Settings(
     watched=tuple(f"new-{i}.service" for i in range(200)),
-    daemons={"docker.service": st.DaemonSettings(notify=False, idle_stop_minutes=99)},
+    daemons={"docker.service": DaemonSettings(notify=False, idle_stop_minutes=99)},
 )
 st.save(new, Path(sys.argv[1]))
 print("finished", flush=True)

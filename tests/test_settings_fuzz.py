@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trayapp.adapters import settings_file as cfg
+from trayapp.core.settings import Settings
 from trayapp.core.unitname import check_unit_name
 
 tokens = st.sampled_from([*'[]=".\n abc_:1tfrueals#{}@', "watched", "hidden", "daemon",
@@ -23,9 +24,9 @@ def test_any_file_loads_or_falls_back_to_defaults(text: str) -> None:
         path = Path(tmp) / "settings.toml"
         path.write_text(text, encoding="utf-8", errors="surrogateescape")
         result = cfg.load(path, check_unit_name)
-        assert isinstance(result.settings, cfg.Settings)
+        assert isinstance(result.settings, Settings)
         if result.warning is not None:
-            assert result.settings == cfg.Settings()
+            assert result.settings == Settings()
             assert list(Path(tmp).glob("settings.toml.broken-*")), "the bad file was not kept"
         else:
             assert path.exists()

@@ -14,11 +14,10 @@ Stdlib only (sqlite3); nothing here talks to systemd.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from trayapp.core.runs import EndReason, Run, stronger
@@ -37,7 +36,7 @@ from .history_schema import (
 
 __all__ = [
     "BUSY_TIMEOUT", "LATEST", "MIGRATIONS", "HistoryError", "Store", "default_path",
-    "is_corrupt", "open_store", "user_stop",
+    "is_corrupt", "open_store",
 ]
 
 log = logging.getLogger(__name__)
@@ -222,25 +221,3 @@ def open_store(path: Path | None = None) -> tuple[Store | None, str | None]:
         log.warning("activation history unavailable: %s", exc)
         return None, f"The activation history is not recorded: {exc}"
     return store, store.warning
-
-
-@contextlib.contextmanager
-def user_stop(manager: str, name: str) -> Iterator[None]:
-    """Around a stop the user asked for (the CLI): every recorder then calls it "user".
-
-    Best effort: the action matters more than its history, so nothing here raises.
-    """
-    try:
-        store = Store()
-        store.note_intent(manager, name, EndReason.USER)
-    except Exception as exc:
-        log.info("cannot note the stop in the history: %s", exc)
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(sqlite3.Error):
-            store.settle_intent(manager, name, EndReason.USER)
-        store.close()
-

@@ -26,32 +26,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from platformdirs import user_config_dir
 
-# The data and its checks live in the core; these names stay importable from
-# here for the callers that load and save.
 from trayapp.core.keys import UnitValidator
 from trayapp.core.settings import (
     DEFAULT_DAEMON,
-    DaemonSettings,
     Settings,
-    SettingsError,
     from_mapping,
     validate,
 )
 
 if TYPE_CHECKING:  # tomlkit is imported only to save: reading uses tomllib
     import tomlkit
-
-__all__ = [
-    "DaemonSettings",
-    "LoadResult",
-    "Settings",
-    "SettingsError",
-    "UnitValidator",
-    "default_path",
-    "load",
-    "save",
-]
-
 
 class LoadResult(NamedTuple):
     settings: Settings

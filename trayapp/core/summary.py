@@ -12,12 +12,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .keys import Key
 from .model import Daemon, DaemonState, Manager
 from .plans import Action, allowed_actions
 from .report import duration, memory
 from .watchlist import Watchlist
-
-Key = tuple[Manager, str]
 
 
 class TrayStatus(StrEnum):

@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .keys import Key
 from .model import Daemon, Manager, UnitInfo, classify, service_of
-
-Key = tuple[Manager, str]
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from .keys import daemon_key, key_of, parse_key
+from .keys import key_of, parse_key
 from .model import Daemon
-
-# The key helpers are re-exported: views import key_of from here.
-__all__ = ["KNOWN_SERVICES", "Watchlist", "daemon_key", "key_of", "parse_key"]
 
 # Daemons people run on demand and want to see without configuring anything.
 # Matched by service name under either manager: podman and docker also run

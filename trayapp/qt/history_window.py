@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
@@ -57,14 +56,6 @@ MEMORY_NOTE = (
 )
 
 
-class HasPath(Protocol):
-    """An open history store, as the tray holds one: only its file is used."""
-
-    @property
-    def path(self) -> Path: ...
-
-
-HistorySource = Path | HasPath | None
 
 
 class Timeline(QWidget):
@@ -132,10 +123,10 @@ class Timeline(QWidget):
 
 
 class HistoryWindow(QWidget):
-    def __init__(self, source: HistorySource, manager: Manager, service: str, *, days: int = 7,
+    def __init__(self, path: Path | None, manager: Manager, service: str, *, days: int = 7,
                  clock: Callable[[], float] = time.time, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.path = source if source is None or isinstance(source, Path) else source.path
+        self.path = path
         self.manager = manager
         self.service = service
         self.days = days
@@ -242,14 +233,3 @@ class HistoryWindow(QWidget):
             ])
         for column in range(self.runs.columnCount()):
             self.runs.resizeColumnToContents(column)
-
-
-def show_history(source: HistorySource, manager: Manager, service: str,
-                 parent: QWidget | None = None) -> HistoryWindow:
-    """Open the History window of one daemon (the tray's menu entry calls this)."""
-    window = HistoryWindow(source, manager, service, parent=parent)
-    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    window.show()
-    window.raise_()
-    window.activateWindow()
-    return window

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from trayapp.core.keys import key_of
 from trayapp.core.summary import Row, Snapshot, display_name
-from trayapp.core.watchlist import key_of
 
 from .view import Intents
 

@@ -217,6 +217,7 @@ class Recorder:
         task = asyncio.get_running_loop().create_task(in_order())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _task: coro.close())  # cancelled before it ran
 
     def _write(self, method: Callable[..., object], *args: object, **kw: object) -> None:
         try:
