@@ -1,1 +1,3 @@
-"""The pure core: daemon model, classification, plans. No Qt, no D-Bus."""
+"""The pure core: daemon model, table and named events, the ledger of our
+actions, plans, idle rules, notification decisions, settings, history totals.
+Only the standard library (import-linter checks it); no I/O; mypy strict."""
