@@ -1,8 +1,12 @@
 """Idle rules (core/idle.py) with explicit times, and the IdleWatcher's timers.
 
 The watcher runs on a real DaemonTable and a real asyncio loop with windows
-of a few tens of milliseconds; what systemd, the busy check and the user
-would answer comes from the small fakes below (the Protocols it is given).
+of a few tens of milliseconds; it hears the table's changes as named events
+through a real EventHub whose ``ours`` is a real Ledger (as trayapp/services.py
+wires them).  What systemd, the busy check and the user would answer comes
+from the small fakes below (the Protocols it is given); the fake stop puts
+itself on the ledger as the idle watcher's stop (why=IDLE), as
+``Services.stop_idle`` does through the controller.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.daemons import set_state, table_with
+from tests.support import FakeNotifier, set_state, table_with
 from trayapp.adapters.busy import BusyReport
-from trayapp.core.runs import EndReason
+from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.idle import (
     IdleRules,
     Sample,
@@ -26,11 +30,14 @@ from trayapp.core.idle import (
     stats_from_properties,
     timer_step,
 )
-from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
+from trayapp.core.keys import Key
+from trayapp.core.ledger import Ledger
+from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
+from trayapp.core.runs import EndReason
 from trayapp.core.table import Change, DaemonTable
-from trayapp.usecases.idlestop import Decision, IdleWatcher, PlainNotifier
+from trayapp.usecases.idlestop import Decision, IdleWatcher
 
 S = Manager.SYSTEM
 RULES = IdleRules(window=600, cpu_threshold=0.01)
@@ -103,12 +110,17 @@ def test_cpu_stat_parsing() -> None:
 def test_timer_steps_follow_running() -> None:
     table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
     steps: list[TimerStep | None] = []
-    table.listen(lambda changes: steps.extend(timer_step(c) for c in changes))
+    table.listen(lambda changes: steps.extend(timer_step(c.old, c.new) for c in changes))
     for state in (DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING,
                   DaemonState.DORMANT, DaemonState.RUNNING, DaemonState.FAILED):
         set_state(table, S, "x", state)
     assert steps == [None, TimerStep.ARM, TimerStep.CANCEL, None, TimerStep.ARM,
                      TimerStep.CANCEL]
+    [d] = table.daemons()
+    assert timer_step(d, None) is None  # gone while failed: no timer either way
+    running = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
+    assert timer_step(None, running) is TimerStep.ARM  # appeared running
+    assert timer_step(running, None) is TimerStep.CANCEL  # vanished while running
 
 
 # -- the watcher: one one-shot timer per running daemon ------------------------------------
@@ -121,12 +133,14 @@ class FakeSystem:
     """What systemd, busy.check and the stop action answer."""
 
     table: DaemonTable
+    ledger: Ledger = field(default_factory=Ledger)
     cpu: int = 0
     busy: list[str] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)
     busy_checks: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
     stop_ok: bool = True
+    woken_during_stop: bool = False  # a client wakes it again before the stop returns
 
     async def service(self, manager: Manager, service: str) -> ServiceStats | None:
         self.reads.append(service)
@@ -143,46 +157,23 @@ class FakeSystem:
         return BusyReport(reasons=list(self.busy))
 
     async def stop(self, manager: Manager, service: str) -> Outcome:
+        """Services.stop_idle: the stop on the ledger as IDLE while it runs."""
+        key = (manager, service)
+        name = service.removesuffix(".service")
         self.stops.append(service)
-        if self.stop_ok:
-            set_state(self.table, manager, service.removesuffix(".service"), DaemonState.DORMANT)
-            return Outcome(Action.STOP, manager, service, Status.DONE, "Done.")
-        return Outcome(Action.STOP, manager, service, Status.FAILED, "it is busy")
-
-
-class FakeNotifier:
-    def __init__(self, answer: str | None) -> None:
-        self.answer = answer  # None: the user never answers
-        self.warned: list[tuple[str, float]] = []
-        self.announced: list[str] = []
-        self.withdrawn = 0
-
-    async def warn(self, daemon: Daemon, seconds: float) -> str:
-        self.warned.append((daemon.service, seconds))
+        assert self.ledger.begin(key, Action.STOP, EndReason.IDLE)
         try:
-            if self.answer is None:
-                await asyncio.sleep(3600)
-            return self.answer or "stop"
-        except asyncio.CancelledError:
-            self.withdrawn += 1
-            raise
-
-    def announce(self, text: str) -> None:
-        self.announced.append(text)
-
-
-class FakeRecorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, EndReason | None]] = []
-
-    def expect_stop(self, key: tuple[Manager, str], reason: EndReason) -> None:
-        self.calls.append(("expect", reason))
-
-    def stop_done(self, key: tuple[Manager, str], reason: EndReason) -> None:
-        self.calls.append(("done", reason))
-
-    def saw(self, key: tuple[Manager, str], stats: object) -> None:
-        self.calls.append(("saw", None))
+            if not self.stop_ok:
+                return Outcome(Action.STOP, manager, service, Status.FAILED, "it is busy")
+            # systemd's signals arrive while the job runs, one loop turn apart.
+            for state in (DaemonState.STOPPING, DaemonState.DORMANT):
+                set_state(self.table, manager, name, state)
+                await asyncio.sleep(0)
+            if self.woken_during_stop:
+                set_state(self.table, manager, name, DaemonState.RUNNING)
+            return Outcome(Action.STOP, manager, service, Status.DONE, "Done.")
+        finally:
+            self.ledger.end(key)
 
 
 @dataclass
@@ -191,24 +182,31 @@ class Rig:
     system: FakeSystem
     notifier: FakeNotifier
     decisions: list[Decision]
-    recorder: FakeRecorder
+    ledger: Ledger
+    events: list[Event]  # every event the hub named, as the watcher heard them
+    stats: list[tuple[Key, ServiceStats]]  # what on_stats was given (the recorder's peak)
 
 
 def make(answer: str | None = "stop", grace: float = 0.05, **kw: object) -> Rig:
     table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
                        ("y", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
-    system = FakeSystem(table, **kw)  # type: ignore[arg-type]
+    ledger = Ledger()
+    hub = EventHub(ours=lambda k: ledger.ours(k) is not None)
+    table.listen(hub.publish)
+    events: list[Event] = []
+    hub.subscribe(EventKind, events.append)
+    system = FakeSystem(table, ledger, **kw)  # type: ignore[arg-type]
     notifier = FakeNotifier(answer)
     decisions: list[Decision] = []
-    recorder = FakeRecorder()
+    stats: list[tuple[Key, ServiceStats]] = []
     watcher = IdleWatcher(
         table, system, system.stop, notifier,
         lambda d: WINDOW if d.service == "x.service" else None,
-        grace=grace, busy_check=system.busy_check, recorder=recorder,
-        on_decision=decisions.append,
+        grace=grace, busy_check=system.busy_check, ledger=ledger,
+        on_stats=lambda key, s: stats.append((key, s)), on_decision=decisions.append,
     )
-    watcher.start()
-    return Rig(watcher, system, notifier, decisions, recorder)
+    watcher.start(hub)
+    return Rig(watcher, system, notifier, decisions, ledger, events, stats)
 
 
 async def until(predicate: object, timeout: float = 2.0) -> None:
@@ -229,7 +227,14 @@ async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
     assert r.notifier.warned == [("x.service", 0.05)]  # the warning came first
     assert "Stopped x" in r.notifier.announced[0]
     assert [d.event for d in r.decisions] == ["armed", "idle", "stopped"]
-    assert r.recorder.calls[-2:] == [("expect", EndReason.IDLE), ("done", EndReason.IDLE)]
+    # The stop's changes were heard as ours (the recorder calls the run's end
+    # IDLE from the ledger), and the check's read went to on_stats.
+    stop = [e for e in r.events if e.kind in (EventKind.STOPPING, EventKind.STOPPED_BY_US)]
+    assert [(e.kind, e.ours) for e in stop] == [(EventKind.STOPPING, True),
+                                                (EventKind.STOPPED_BY_US, True)]
+    assert [key for key, _ in r.stats] == [(S, "x.service")]
+    entry = r.ledger.ours((S, "x.service"))
+    assert entry is not None and not entry.in_flight and entry.why is EndReason.IDLE
     assert r.watcher.armed() == {}
 
 
@@ -305,7 +310,7 @@ async def test_reconfigure_arms_a_daemon_already_running() -> None:
     windows: dict[str, float] = {}
     watcher = IdleWatcher(table, system, system.stop, FakeNotifier("stop"),
                           lambda d: windows.get(d.service), busy_check=system.busy_check)
-    watcher.start()
+    watcher.start(EventHub())
     assert watcher.armed() == {}
     windows["x.service"] = 10.0
     watcher.reconfigure()
@@ -316,6 +321,8 @@ async def test_reconfigure_arms_a_daemon_already_running() -> None:
 
 
 async def test_plain_notifier_reads_keep_from_its_input() -> None:
+    from trayapp.cli.idle_watch import PlainNotifier
+
     lines: list[dict[str, object]] = []
     reader = asyncio.StreamReader()
     notifier = PlainNotifier(lines.append, reader)
@@ -338,6 +345,65 @@ async def test_changes_of_other_daemons_leave_the_timer_alone(answer: str) -> No
     r.watcher.close()
 
 
+async def test_the_changes_of_its_own_stop_neither_cancel_nor_rearm_it() -> None:
+    # Without the ledger's IDLE entry the stop's own "stopping" change would
+    # cancel the task that awaits the stop: no announcement would follow.
+    r = make(answer="stop")
+    armed_during_stop: list[dict[Key, float]] = []
+    r.ledger.listen(lambda key, entry: armed_during_stop.append(r.watcher.armed()))
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: any(d.event == "stopped" for d in r.decisions))
+    # Armed from the ledger's begin to its end: the changes in between left it alone.
+    assert armed_during_stop == [{(S, "x.service"): WINDOW}] * 2
+    assert r.notifier.withdrawn == 0 and len(r.notifier.announced) == 1
+    assert r.watcher.armed() == {}
+
+
+async def test_a_client_that_wakes_it_during_the_stop_gets_a_new_timer() -> None:
+    r = make(answer="stop", woken_during_stop=True)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: any(d.event == "stopped" for d in r.decisions))
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    assert [d.event for d in r.decisions][-2:] == ["stopped", "armed"]
+    r.watcher.close()
+
+
+async def test_a_users_stop_during_the_warning_cancels_the_idle_stop() -> None:
+    # Only the watcher's own stop (why=IDLE) is let through: anyone else's,
+    # even one of this process (the ledger's USER entry), ends the watch.
+    r = make(answer=None, grace=10.0)
+    key = (S, "x.service")
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: r.notifier.warned)
+    assert r.ledger.begin(key, Action.STOP, EndReason.USER)
+    set_state(r.system.table, S, "x", DaemonState.DORMANT)
+    r.ledger.end(key)
+    await until(lambda: r.notifier.withdrawn == 1)
+    assert r.system.stops == [] and r.watcher.armed() == {}
+    assert [(e.kind, e.ours) for e in r.events][-1] == (EventKind.STOPPED_BY_US, True)
+
+
+async def test_close_unsubscribes_and_cancels_every_timer() -> None:
+    r = make(answer=None, grace=10.0)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until(lambda: r.notifier.warned)
+    r.watcher.close()
+    await until(lambda: r.notifier.withdrawn == 1)
+    assert r.watcher.armed() == {}
+    set_state(r.system.table, S, "x", DaemonState.DORMANT)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)  # no longer heard
+    assert r.watcher.armed() == {}
+
+
+async def test_a_daemon_that_vanishes_loses_its_timer() -> None:
+    r = make()
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    r.system.table.remove(S, "x.socket")
+    assert r.watcher.armed() == {}
+    assert EventKind.VANISHED in [e.kind for e in r.events]
+
+
 def test_change_kinds_used_here_come_from_the_real_table() -> None:
     # A guard for the fakes above: the table really reports these transitions.
     table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
@@ -348,8 +414,8 @@ def test_change_kinds_used_here_come_from_the_real_table() -> None:
 
 
 def test_idle_watch_windows_from_names_or_settings() -> None:
-    from trayapp.cli.history import windows
-    from trayapp.adapters.settings_file import Settings
+    from trayapp.cli.idle_watch import windows
+    from trayapp.core.settings import Settings
 
     table = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND),
                        ("y", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
@@ -365,7 +431,8 @@ def test_idle_watch_windows_from_names_or_settings() -> None:
 
 
 class FakeDesktop:
-    """trayapp.notify.Notifier's calls, with a user who presses ``press`` (or nothing)."""
+    """trayapp.adapters.dbus.notifications.Notifier's calls, with a user who
+    presses ``press`` (or nothing)."""
 
     def __init__(self, press: str | None) -> None:
         self.press = press
@@ -385,7 +452,7 @@ class FakeDesktop:
 @pytest.mark.parametrize(("press", "expected"), [("keep", "keep"), ("stop", "stop"),
                                                   (None, "stop"), ("default", "stop")])
 async def test_desktop_notifier_buttons(press: str | None, expected: str) -> None:
-    from trayapp.usecases.idlestop import DesktopIdleNotifier
+    from trayapp.usecases.announce import DesktopIdleNotifier
 
     desktop = FakeDesktop(press)
     d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]

@@ -1,12 +1,18 @@
-"""Notification decisions, stepped through transitions with a frozen clock (SafeEyes-style)."""
+"""Notification decisions, stepped through transitions with a frozen clock (SafeEyes-style).
+
+A real table feeds a real EventHub whose ``ours`` is a real Ledger (as in
+trayapp/services.py); Notices decides on every event the hub names.
+"""
 
 from __future__ import annotations
 
-from tests.daemons import set_state, units
+from tests.support import set_state, units
+from trayapp.core.events import Event, EventHub, EventKind
+from trayapp.core.ledger import Ledger
 from trayapp.core.model import DaemonMode, DaemonState, Manager
-from trayapp.core.notices import Notice, NoticeKind, Notices
+from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
 from trayapp.core.plans import Action
-from trayapp.core.table import Change, DaemonTable
+from trayapp.core.table import DaemonTable
 
 S = Manager.SYSTEM
 KEY = (S, "podman.service")
@@ -22,20 +28,24 @@ class Clock:
 
 
 class Rig:
-    """A real table, its changes fed to Notices, the clock stepped by hand."""
+    """A real table, its events fed to Notices, the clock stepped by hand."""
 
     def __init__(self, state: DaemonState = D.DORMANT,
                  mode: DaemonMode = DaemonMode.ON_DEMAND) -> None:
         self.clock = Clock()
-        self.notices = Notices(clock=self.clock, quiet=60, grace=10)
+        self.notices = Notices(clock=self.clock, quiet=60)
+        self.ledger = Ledger(clock=self.clock, grace=10)
         self.table = DaemonTable(clock=self.clock)
         self.table.replace(S, units("podman", state, mode))
-        self.pending: set[tuple[Manager, str]] = set()
         self.told: list[Notice] = []
-        self.table.listen(self._changes)
+        self.events: list[Event] = []
+        self.hub = EventHub(ours=lambda k: self.ledger.ours(k) is not None)
+        self.table.listen(self.hub.publish)
+        self.hub.subscribe(EventKind, self._heard)  # every kind: Notices picks its news
 
-    def _changes(self, changes: list[Change]) -> None:
-        self.told += self.notices.decide(changes, self.pending)
+    def _heard(self, event: Event) -> None:
+        self.events.append(event)
+        self.told += self.notices.decide([event])
 
     def to(self, state: DaemonState, at: float) -> list[NoticeKind]:
         self.clock.now = at
@@ -103,11 +113,10 @@ def test_unexpected_stop_says_whether_the_socket_still_listens() -> None:
 
 def test_changes_from_our_own_actions_are_not_news() -> None:
     rig = Rig(D.RUNNING, DaemonMode.ALWAYS_ON)
-    rig.pending.add(KEY)
+    assert rig.ledger.begin(KEY, Action.STOP)
     assert rig.to(D.STOPPING, 0) == []
     assert rig.to(D.OFF, 1) == []
-    rig.pending.clear()
-    rig.notices.ours(KEY)  # the action ended at t=1; systemd's last signal comes late
+    rig.ledger.end(KEY)  # the action ended at t=1; systemd's last signal comes late
     assert rig.to(D.DORMANT, 2) == []
     assert rig.to(D.RUNNING, 5) == []  # within the grace period
     # After the grace period a wake is news again (no burst was started by ours).
@@ -122,3 +131,42 @@ def test_other_daemons_have_their_own_bursts() -> None:
     rig.clock.now = 1
     set_state(rig.table, S, "docker", D.RUNNING)
     assert [n.daemon.name for n in rig.told] == ["podman", "docker"]
+
+
+def test_a_daemon_appearing_failed_at_a_resync_is_not_news() -> None:
+    rig = Rig()
+    rig.table.replace(S, units("podman", D.DORMANT, DaemonMode.ON_DEMAND)
+                      + units("docker", D.FAILED, DaemonMode.ON_DEMAND))  # fmt: skip
+    assert [e.kind for e in rig.events] == [EventKind.APPEARED]
+    assert rig.told == []
+
+
+def test_only_the_news_kinds_are_told() -> None:
+    assert set(NEWS) == {EventKind.WOKE, EventKind.STOPPED_ELSEWHERE, EventKind.CRASHED,
+                         EventKind.FAILED}
+    rig = Rig(D.OFF, DaemonMode.MANUAL)
+
+    def service(active: str, at: float, unit: str = "podman.service") -> list[NoticeKind]:
+        # One unit at a time (set_state would pass through dormant on the way).
+        rig.clock.now = at
+        before = len(rig.told)
+        rig.table.update(S, unit, {"active_state": active})
+        return [n.kind for n in rig.told[before:]]
+
+    assert service("active", 0) == []  # started by someone, no socket woke it: no news
+    assert service("deactivating", 1) == []
+    assert service("inactive", 2) == [NoticeKind.STOPPED]
+    assert service("failed", 100, "podman.socket") == [NoticeKind.FAILED]
+    assert [e.kind for e in rig.events] == [EventKind.STARTED, EventKind.STOPPING,
+                                            EventKind.STOPPED_ELSEWHERE, EventKind.FAILED]
+
+
+def test_events_marked_ours_are_no_news_whatever_their_kind() -> None:
+    rig = Rig(D.RUNNING)
+    rig.ledger.begin(KEY, Action.START)
+    assert rig.to(D.FAILED, 0) == []  # our start failed: its outcome tells, not a notice
+    assert rig.events[-1].kind is EventKind.CRASHED and rig.events[-1].ours
+    rig.ledger.end(KEY)
+    rig.clock.now = 11  # the grace period is over
+    assert rig.to(D.DORMANT, 11) == []  # failed -> dormant is nothing named
+    assert rig.to(D.RUNNING, 12) == [NoticeKind.WOKEN]  # no burst was started by ours
