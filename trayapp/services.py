@@ -60,6 +60,7 @@ class Services:
         self.events = EventHub(ours=lambda key: self.ledger.ours(key) is not None)
         self.monitor.table.listen(self.events.publish)
         self.controller = Controller(self.monitor, self.ledger)
+        self.ledger.listen(self._note_intent)  # once the store is open
         self.stats = MonitorStats(self.monitor)
         self.store: Store | None = None
         self.history_problem = "trayapp has not opened it yet."  # why store is None
@@ -107,7 +108,6 @@ class Services:
         if self.store is None:
             self.history_problem = warning or "The activation history is not recorded."
             return warning
-        self.ledger.listen(self._note_intent)
         if record:
             self.recorder = Recorder(self.store, self.monitor.table, self.stats, self.ledger)
             self.recorder.start(self.events)
