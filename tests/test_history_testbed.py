@@ -68,6 +68,10 @@ def test_user_crash_and_elsewhere_stops_are_told_apart(testbed: Any) -> None:
 
 def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp: Any,
                                                               tmp_path: Path) -> None:
+    from trayapp.adapters.history_db import Store
+    from trayapp.core.model import Manager
+    from trayapp.qt.history_window import HistoryWindow
+
     # A run of its own, recorded to its end (not whatever earlier tests left).
     tb = testbed
     on_demand_testd(tb)
@@ -78,10 +82,6 @@ def test_the_history_window_renders_what_the_testbed_recorded(testbed: Any, qapp
         run_of(tb, invocation)
     finally:
         watch.stop()
-    from trayapp.adapters.history_db import Store
-    from trayapp.core.model import Manager
-    from trayapp.qt.history_window import HistoryWindow
-
     # A copy read on the host: the file (and its WAL) as alice's recorder left it.
     ARTIFACTS.mkdir(exist_ok=True)
     copy = tmp_path / "history.sqlite"

@@ -142,10 +142,10 @@ def test_keep_running_cancels_that_stop(testbed: Any) -> None:
         note = watch.wait_for(lambda e: e["event"] == "announce", timeout=5)
         assert "keeps running" in note["text"], note
         time.sleep(2.5)  # past the grace period of that warning
+        # Every line printed so far, not only those a wait_for consumed.
+        assert not [e for e in watch.drain() if e["event"] == "stopped"], watch.events
         assert show(tb, TESTD, "ActiveState") == "active"
         assert show(tb, TESTD, "InvocationID") == invocation  # not even restarted
-        # Every line printed so far, not only those a wait_for consumed.
-        assert not [e for e in watch.drain() if e["event"] == "stopped"]
         # A new window: asked again, and this time nobody answers.
         watch.wait_for(of(TESTD, "warning"), timeout=20)
         watch.wait_for(of(TESTD, "stopped"), timeout=20)
