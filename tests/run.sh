@@ -17,6 +17,10 @@ echo "== ruff"
 "$py" -m ruff check trayapp tests tools packaging
 echo "== mypy (strict on the core)"
 "$py" -m mypy trayapp/core
+echo "== mypy (the whole package)"
+"$py" -m mypy trayapp
+echo "== import-linter (the layers, see ARCHITECTURE.md)"
+"$TRAYAPP_VENV/bin/lint-imports"
 export QT_QPA_PLATFORM=offscreen
 reports="$repo/artifacts"
 mkdir -p "$reports"

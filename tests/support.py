@@ -56,6 +56,16 @@ def until(what: str, probe: Callable[[], T], timeout: float = 10, interval: floa
         time.sleep(interval)
 
 
+class Clock:
+    """A clock for the core's injected clocks, stepped by hand (``clock.now += 5``)."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def until_async(probe: Callable[[], object], timeout: float = 2.0,
                       interval: float = 0.005, what: str = "the condition") -> None:
     """``until`` inside a running event loop (the loop keeps running while we wait)."""

@@ -12,11 +12,11 @@ from dbus_fast import Message, MessageType, Variant
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trayapp.core.model import Manager, UnitInfo
-from trayapp.core.table import DaemonTable
 from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.bus import unit_path
 from trayapp.adapters.dbus.watcher import Watcher
+from trayapp.core.model import Manager, UnitInfo
+from trayapp.core.table import DaemonTable
 
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20) \
     | st.floats(allow_nan=True) | st.binary(max_size=8)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import FakeNotifier, set_state, table_with
+from tests.support import Clock, FakeNotifier, set_state, table_with
 from trayapp.core.events import EventHub
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
@@ -33,14 +33,6 @@ class Desktop(FakeNotifier):
 
     async def notify(self, title: str, body: str, **kw: Any) -> int | None:
         raise AssertionError("the policy shows, it does not wait for an id")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import set_state, table_with, units
+from tests.support import Clock, set_state, table_with, units
 from trayapp.adapters.history_db import Store
 from trayapp.core.events import EventHub
 from trayapp.core.idle import ServiceStats
@@ -63,16 +63,6 @@ def wakers(listen: Sequence[tuple[str, str]]) -> str | None:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "history.sqlite", clock=lambda: NOW)
-
-
-class Clock:
-    """The ledger's clock (monotonic in the tray), stepped by hand."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

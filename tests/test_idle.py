@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.support import FakeNotifier, set_state, table_with
+from tests.support import FakeNotifier, set_state, table_with, until_async
 from trayapp.adapters.busy import BusyReport
 from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.idle import (
@@ -209,21 +209,13 @@ def make(answer: str | None = "stop", grace: float = 0.05, **kw: object) -> Rig:
     return Rig(watcher, system, notifier, decisions, ledger, events, stats)
 
 
-async def until(predicate: object, timeout: float = 2.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.005)
-
-
 async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
     r = make(answer=None)
     assert r.watcher.armed() == {}  # dormant: no timer, nothing read
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
     assert r.watcher.armed() == {(S, "x.service"): WINDOW}
-    await until(lambda: r.system.stops)
-    await until(lambda: r.notifier.announced)
+    await until_async(lambda: r.system.stops)
+    await until_async(lambda: r.notifier.announced)
     assert r.notifier.warned == [("x.service", 0.05)]  # the warning came first
     assert "Stopped x" in r.notifier.announced[0]
     assert [d.event for d in r.decisions] == ["armed", "idle", "stopped"]
@@ -241,7 +233,7 @@ async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
 async def test_keep_running_cancels_that_stop_and_asks_again_later() -> None:
     r = make(answer="keep")
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: len(r.notifier.warned) >= 2)
+    await until_async(lambda: len(r.notifier.warned) >= 2)
     assert r.system.stops == []
     assert "keeps running" in r.notifier.announced[0]
     assert [d.event for d in r.decisions][:4] == ["armed", "idle", "kept", "armed"]
@@ -252,11 +244,11 @@ async def test_busy_rearms_without_a_warning_until_it_is_idle() -> None:
     r = make(answer="stop")
     r.system.busy = ["1 client connection(s) open on its sockets"]
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: len(r.system.busy_checks) >= 3)
+    await until_async(lambda: len(r.system.busy_checks) >= 3)
     assert r.notifier.warned == [] and r.system.stops == []
     assert {d.event for d in r.decisions} == {"armed", "busy"}
     r.system.busy = []
-    await until(lambda: r.system.stops)
+    await until_async(lambda: r.system.stops)
     assert r.notifier.warned
 
 
@@ -271,7 +263,7 @@ async def test_cpu_use_keeps_it_running() -> None:
 
     task = asyncio.get_running_loop().create_task(burn())
     try:
-        await until(lambda: sum(d.event == "busy" for d in r.decisions) >= 2)
+        await until_async(lambda: sum(d.event == "busy" for d in r.decisions) >= 2)
     finally:
         task.cancel()
     assert r.system.stops == [] and r.notifier.warned == []
@@ -282,16 +274,16 @@ async def test_cpu_use_keeps_it_running() -> None:
 async def test_stopping_elsewhere_cancels_the_timer_and_withdraws_a_warning() -> None:
     r = make(answer=None, grace=10.0)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: r.notifier.warned)
+    await until_async(lambda: r.notifier.warned)
     set_state(r.system.table, S, "x", DaemonState.DORMANT)
-    await until(lambda: r.notifier.withdrawn == 1)
+    await until_async(lambda: r.notifier.withdrawn == 1)
     assert r.system.stops == [] and r.watcher.armed() == {}
 
 
 async def test_a_refused_stop_is_announced_and_rearmed() -> None:
     r = make(answer="stop", stop_ok=False)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: any(d.event == "not-stopped" for d in r.decisions))
+    await until_async(lambda: any(d.event == "not-stopped" for d in r.decisions))
     assert "Did not stop idle x" in r.notifier.announced[0]
     assert r.watcher.armed() == {(S, "x.service"): WINDOW}
     r.watcher.close()
@@ -352,7 +344,7 @@ async def test_the_changes_of_its_own_stop_neither_cancel_nor_rearm_it() -> None
     armed_during_stop: list[dict[Key, float]] = []
     r.ledger.listen(lambda key, entry: armed_during_stop.append(r.watcher.armed()))
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: any(d.event == "stopped" for d in r.decisions))
+    await until_async(lambda: any(d.event == "stopped" for d in r.decisions))
     # Armed from the ledger's begin to its end: the changes in between left it alone.
     assert armed_during_stop == [{(S, "x.service"): WINDOW}] * 2
     assert r.notifier.withdrawn == 0 and len(r.notifier.announced) == 1
@@ -362,7 +354,7 @@ async def test_the_changes_of_its_own_stop_neither_cancel_nor_rearm_it() -> None
 async def test_a_client_that_wakes_it_during_the_stop_gets_a_new_timer() -> None:
     r = make(answer="stop", woken_during_stop=True)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: any(d.event == "stopped" for d in r.decisions))
+    await until_async(lambda: any(d.event == "stopped" for d in r.decisions))
     assert r.watcher.armed() == {(S, "x.service"): WINDOW}
     assert [d.event for d in r.decisions][-2:] == ["stopped", "armed"]
     r.watcher.close()
@@ -374,11 +366,11 @@ async def test_a_users_stop_during_the_warning_cancels_the_idle_stop() -> None:
     r = make(answer=None, grace=10.0)
     key = (S, "x.service")
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: r.notifier.warned)
+    await until_async(lambda: r.notifier.warned)
     assert r.ledger.begin(key, Action.STOP, EndReason.USER)
     set_state(r.system.table, S, "x", DaemonState.DORMANT)
     r.ledger.end(key)
-    await until(lambda: r.notifier.withdrawn == 1)
+    await until_async(lambda: r.notifier.withdrawn == 1)
     assert r.system.stops == [] and r.watcher.armed() == {}
     assert [(e.kind, e.ours) for e in r.events][-1] == (EventKind.STOPPED_BY_US, True)
 
@@ -386,9 +378,9 @@ async def test_a_users_stop_during_the_warning_cancels_the_idle_stop() -> None:
 async def test_close_unsubscribes_and_cancels_every_timer() -> None:
     r = make(answer=None, grace=10.0)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)
-    await until(lambda: r.notifier.warned)
+    await until_async(lambda: r.notifier.warned)
     r.watcher.close()
-    await until(lambda: r.notifier.withdrawn == 1)
+    await until_async(lambda: r.notifier.withdrawn == 1)
     assert r.watcher.armed() == {}
     set_state(r.system.table, S, "x", DaemonState.DORMANT)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)  # no longer heard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.daemons import units
+from tests.support import units
 from trayapp.core.keys import DaemonKeyError, check_key, daemon_key, key_of, parse_key
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.table import DaemonTable

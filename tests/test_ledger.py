@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support import Clock
 from trayapp.core.keys import Key
 from trayapp.core.ledger import GRACE, Entry, Ledger
 from trayapp.core.model import Manager
@@ -12,16 +13,8 @@ X: Key = (Manager.SYSTEM, "x.service")
 Y: Key = (Manager.USER, "x.service")  # same unit, the user's manager: another daemon
 
 
-class Clock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def ledger(grace: float = 5.0) -> tuple[Ledger, Clock]:
-    clock = Clock()
+    clock = Clock(100.0)
     return Ledger(clock=clock, grace=grace), clock
 
 

@@ -6,7 +6,7 @@ trayapp/services.py); Notices decides on every event the hub names.
 
 from __future__ import annotations
 
-from tests.support import set_state, units
+from tests.support import Clock, set_state, units
 from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import DaemonMode, DaemonState, Manager
@@ -17,14 +17,6 @@ from trayapp.core.table import DaemonTable
 S = Manager.SYSTEM
 KEY = (S, "podman.service")
 D = DaemonState
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Rig:

@@ -19,6 +19,7 @@ from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusInt32, DBusSignature, DBusStr, DBusUInt32
 from dbus_fast.service import ServiceInterface, method, signal
 
+from tests.support import until_async
 from trayapp.adapters.dbus.notifications import NAME, PATH, Notifier
 
 Strs = Annotated[list[str], DBusSignature("as")]
@@ -100,13 +101,6 @@ async def notifier(bus_address: str) -> AsyncIterator[tuple[Notifier, Fallback]]
     n.close()
 
 
-async def until(predicate: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_notify_with_actions_and_button_press(
     bus_address: str, notifier: tuple[Notifier, Fallback]
 ) -> None:
@@ -125,7 +119,7 @@ async def test_notify_with_actions_and_button_press(
     assert got["hints"]["desktop-entry"] == "io.github.trayapp.TrayApp"
     assert got["hints"]["urgency"] == 1
     server.action_invoked(nid, "stop")
-    await until(lambda: pressed)
+    await until_async(lambda: pressed)
     assert pressed == ["stop"]
     # A second notification for the same daemon replaces the bubble.
     nid2 = await n.notify("docker stopped", "done", tag="docker.service", critical=True)
@@ -184,7 +178,7 @@ async def test_bus_vanishing_falls_back_without_raising(tmp_path: Any) -> None:
         assert await n.start()
         proc.kill()
         proc.wait()
-        await until(lambda: not n.connected)
+        await until_async(lambda: not n.connected)
         assert await n.notify("still here", "the bus is gone") is None
         assert fallback.shown == [("still here", "the bus is gone", False)]
     finally:

@@ -19,7 +19,7 @@ import qasync
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
-from tests.daemons import set_state, table_with, units
+from tests.support import FakeNotifier, set_state, table_with, units
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
 from trayapp.core.ledger import Ledger
@@ -87,14 +87,6 @@ class HeldController(Controller):
                        force: bool) -> Outcome:  # fmt: skip
         status = await self.release[(manager, service)]
         return Outcome(action, manager, service, status, f"{service}: {status.name}")
-
-
-class FakeNotifier:
-    def __init__(self) -> None:
-        self.shown: list[dict[str, Any]] = []
-
-    def show(self, title: str, body: str, **kw: Any) -> None:
-        self.shown.append({"title": title, "body": body, **kw})
 
 
 @pytest.fixture

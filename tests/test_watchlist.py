@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.daemons import units
+from tests.support import units
 from trayapp.core.keys import key_of
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.table import DaemonTable
