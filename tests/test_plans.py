@@ -31,8 +31,8 @@ def plan(action: Action, **kw: object):  # type: ignore[no-untyped-def]
 def test_on_demand_from_always_on_keeps_daemon_reachable() -> None:
     p = plan(Action.ON_DEMAND)
     assert p.steps == (
+        Step(Verb.DISABLE, ("docker.service",)),  # first: its Also= may list the socket
         Step(Verb.ENABLE, ("docker.socket",)),
-        Step(Verb.DISABLE, ("docker.service",)),
         Step(Verb.RELOAD),
         Step(Verb.START, ("docker.socket",)),
         Step(Verb.STOP, ("docker.service",)),

@@ -107,6 +107,23 @@ def service_of(socket: UnitInfo) -> str:
     return f"{stem}@.service" if socket.accept else f"{stem}.service"
 
 
+def is_admin_socket(unit: UnitInfo) -> bool:
+    """A socket for the daemon's administration (libvirtd-admin.socket), not its clients."""
+    return unit.name.endswith("-admin.socket")
+
+
+def is_network_socket(unit: UnitInfo) -> bool:
+    """A socket that listens on the network (libvirtd-tcp.socket, cups' port 631 if
+    configured so): off by design on most workstations, and kept as it is."""
+    return any(not address.startswith(("/", "@")) and kind != "Netlink"
+               for kind, address in unit.listen)
+
+
+def client_sockets(sockets: list[UnitInfo]) -> list[UnitInfo]:
+    """The sockets a client of the daemon connects to: every socket but the admin ones."""
+    return [s for s in sockets if not is_admin_socket(s)]
+
+
 def _starts_at_boot(unit: UnitInfo) -> bool:
     if unit.unit_file_state in _ENABLED:
         return True
@@ -172,7 +189,8 @@ def classify_mode(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonMode:
         return DaemonMode.MASKED
     if _starts_at_boot(service):
         return DaemonMode.ALWAYS_ON
-    if any(_starts_at_boot(s) for s in sockets):
+    # On demand means a client can wake it: an admin socket alone is not that.
+    if any(_starts_at_boot(s) for s in client_sockets(sockets)):
         return DaemonMode.ON_DEMAND
     return DaemonMode.MANUAL
 

@@ -5,11 +5,20 @@ order, follows each job to its end, and on a failure runs the undo of every
 step already done, newest first.  Plans are made from the daemon as the
 table sees it, so they only contain steps that change something.
 
-on-demand  sockets enabled and the service disabled (one Reload for both),
-           then the sockets started, then the service stopped if it is idle:
-           the daemon stays reachable at every moment (a client arriving
-           mid-way finds a socket or the running service).
+on-demand  the service disabled, then its local client sockets enabled (one
+           Reload for both), then those sockets started, then the service
+           stopped if it is idle: the daemon stays reachable at every moment
+           (a client arriving mid-way finds a socket or the running service).
+           The disable comes first because it follows the service's Also=,
+           which often lists the very sockets (cups, avahi, libvirt).
+           Admin sockets (``-admin``) and network sockets (libvirtd-tcp,
+           -tls) keep their enablement: they are off by design.
 always-on  the service enabled and started; its sockets stay enabled.
+
+Each switch carries its ``goal`` for enablement (core/enablement.py): the
+executor holds every other unit file to its state before the switch, puts
+back what systemd's calls changed beyond the goal, and fails (rolling back)
+when the goal does not hold at the end.
 stop       the service stopped; its sockets keep listening, so the next
            client wakes it.  Some packages' PartOf= takes a socket down with
            the service: the executor checks the sockets afterwards and
@@ -22,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .model import Daemon, DaemonMode, DaemonState, UnitInfo
+from .enablement import Goal
+from .model import Daemon, DaemonMode, DaemonState, UnitInfo, client_sockets, is_network_socket
 
 
 class Action(StrEnum):
@@ -38,6 +48,7 @@ class Verb(StrEnum):
     RELOAD = "reload"  # Reload (after enablement changes, so properties are fresh)
     START = "start"  # StartUnit, job followed to JobRemoved
     STOP = "stop"  # StopUnit, job followed to JobRemoved
+    CHECK = "check"  # not a call: the goal is compared with what holds (nothing to undo)
 
 
 _UNDO = {
@@ -46,6 +57,7 @@ _UNDO = {
     Verb.START: Verb.STOP,
     Verb.STOP: Verb.START,
     Verb.RELOAD: Verb.RELOAD,
+    Verb.CHECK: Verb.CHECK,
 }
 
 
@@ -70,6 +82,8 @@ class Plan:
     # Sockets that listened before a stop and must listen after it.
     restore_sockets: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # The enablement the switch means to reach (None: it changes none).
+    goal: Goal | None = None
 
 
 class Refusal(Exception):
@@ -131,24 +145,28 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
     if _defeats_activation(d):
         binding = next(w for w in d.warnings if "BindsTo=" in w)
         raise Refusal(f"cannot make {d.service} on-demand: {binding}")
-    to_enable = tuple(s.name for s in sockets if s.unit_file_state in _ENABLEABLE)
-    boot_sockets = [s for s in sockets if s.unit_file_state in _ENABLED or s.name in to_enable]
-    if not boot_sockets and not any(s.wanted_by or s.required_by for s in sockets):
+    clients = client_sockets(sockets)
+    to_enable = tuple(s.name for s in clients
+                      if s.unit_file_state in _ENABLEABLE and not is_network_socket(s))
+    listening = [s for s in clients if s.unit_file_state in _ENABLED or s.name in to_enable
+                 or s.wanted_by or s.required_by]
+    if not listening:
         raise Refusal(
-            f"none of {', '.join(s.name for s in sockets)} can be enabled "
-            "(no [Install] section), so nothing would listen after a reboot"
+            f"none of {', '.join(s.name for s in clients) or 'its sockets'} can wake it "
+            "after a reboot (no local client socket with an [Install] section), so "
+            "nothing would listen"
         )
-    to_start = tuple(s.name for s in sockets if s.active_state != "active")
+    to_start = tuple(s.name for s in listening if s.active_state != "active")
     to_disable = (service.name,) if service.unit_file_state in _ENABLED else ()
     # Enablement only matters at the next boot, so both changes share one
     # Reload (each Reload costs PID 1 a full re-read, and polkit a check).
     # What keeps the daemon reachable now is the order of the runtime steps:
     # the sockets listen before the service stops.
     steps: list[Step] = []
-    if to_enable:
-        steps.append(Step(Verb.ENABLE, to_enable))
     if to_disable:
         steps.append(Step(Verb.DISABLE, to_disable))
+    if to_enable:
+        steps.append(Step(Verb.ENABLE, to_enable))
     if to_enable or to_disable:
         steps.append(Step(Verb.RELOAD))
     if to_start:
@@ -159,8 +177,9 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
         steps.append(Step(Verb.STOP, (service.name,)))
     elif running:
         notes.append(f"{d.service} keeps running until it is stopped; it will not start at boot")
-    restore = tuple(s.name for s in sockets) if running and stop else ()
-    return Plan(Action.ON_DEMAND, service.name, tuple(steps), restore, tuple(notes))
+    restore = tuple(s.name for s in listening) if running and stop else ()
+    goal = Goal(enable=frozenset(to_enable), disable=frozenset(to_disable))
+    return Plan(Action.ON_DEMAND, service.name, tuple(steps), restore, tuple(notes), goal)
 
 
 def _always_on(d: Daemon, service: UnitInfo) -> Plan:
@@ -174,4 +193,6 @@ def _always_on(d: Daemon, service: UnitInfo) -> Plan:
         steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
     if d.state is not DaemonState.RUNNING:
         steps.append(Step(Verb.START, (service.name,)))
-    return Plan(Action.ALWAYS_ON, service.name, tuple(steps))
+    goal = Goal(enable=frozenset({service.name})) if steps and steps[0].verb is Verb.ENABLE \
+        else None
+    return Plan(Action.ALWAYS_ON, service.name, tuple(steps), goal=goal)

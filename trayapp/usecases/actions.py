@@ -127,6 +127,10 @@ async def perform(
     warnings += plan.notes
     was_active = frozenset(u.name for u in (service, *sockets) if u.active_state == "active")
     run = await run_plan(conn, jobs, plan, was_active)
+    if run.repaired and run.error is None:
+        names = ", ".join(sorted({d.unit for d in run.repaired}))
+        warnings.append(f"systemd's calls also changed {names} (an [Install] Also= of the "
+                        "units switched); trayapp put them back as they were")
     units = await read_back(conn, [service.name, *(s.name for s in sockets)])
     return _conclude(action, manager, what, plan, run, units, tuple(warnings))
 
