@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import tomlkit
 
 from trayapp.adapters import settings_file as st
 from trayapp.core.model import Manager
-from trayapp.core.settings import DaemonSettings, Settings, SettingsError
+from trayapp.core.settings import DaemonSettings, IconFollows, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,6 +79,28 @@ def test_round_trip(path: Path) -> None:
     assert st.load(path) == (wanted, None)
     data = tomlkit.parse(path.read_text()).unwrap()
     assert data["daemon"]["user:trayapp-testd.service"] == {"idle_stop_minutes": 1}
+
+
+def test_icon_follows_on_demand_by_default_and_all_when_chosen(path: Path) -> None:
+    write(path, HAND_WRITTEN)
+    loaded = st.load(path).settings
+    assert loaded.icon_follows is IconFollows.ON_DEMAND  # the key is absent
+    st.save(replace(loaded, icon_follows=IconFollows.ALL), path)
+    text = path.read_text()
+    assert 'icon_follows = "all"' in text and "# loud about docker" in text
+    data = tomlkit.parse(text).unwrap()
+    assert data["icon_follows"] == "all"  # top level, not inside [daemon."docker.service"]
+    assert st.load(path) == (replace(loaded, icon_follows=IconFollows.ALL), None)
+    st.save(loaded, path)  # back to the default: the line the user now has stays, says so
+    assert 'icon_follows = "on-demand"' in path.read_text()
+    assert st.load(path).settings == loaded
+
+
+def test_a_bad_icon_follows_names_the_choices(path: Path) -> None:
+    write(path, 'icon_follows = "docker"\n')
+    warning = st.load(path).warning
+    assert warning is not None
+    assert """icon_follows: expected "on-demand" or "all", got 'docker'""" in warning
 
 
 def test_settings_are_read_only_and_deduplicated() -> None:
@@ -207,6 +230,8 @@ def test_bad_toml_is_moved_aside(path: Path) -> None:
         ('hidden = ["docker service"]\n', "hidden[0]"),
         ('watched = ["user:"]\n', "watched[0]"),
         ("start_at_login = 1\n", "start_at_login"),
+        ('icon_follows = "docker"\n', "icon_follows"),
+        ("icon_follows = true\n", "icon_follows"),
         ("daemon = 3\n", "daemon"),
         ('[daemon]\n"docker.service" = true\n', 'daemon."docker.service"'),
         ('[daemon."docker.service"]\nnotify = "yes"\n', 'daemon."docker.service".notify'),
@@ -288,6 +313,7 @@ def test_save_refuses_bad_values_and_writes_nothing(path: Path) -> None:
         Settings(watched=("docker.socket",)),
         Settings(daemons={"docker.service": DaemonSettings(idle_stop_minutes=-1)}),
         Settings(daemons={"docker.service": DaemonSettings(notify="yes")}),  # type: ignore[arg-type]
+        Settings(icon_follows="sometimes"),  # type: ignore[arg-type]
     ]
     for settings in bad:
         with pytest.raises(SettingsError) as caught:

@@ -158,6 +158,9 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
     _set(doc, "watched", list(settings.watched))
     _set(doc, "hidden", list(settings.hidden))
     _set(doc, "start_at_login", settings.start_at_login)
+    # Written once the user chose (or had written) it: the default file stays short.
+    if "icon_follows" in doc or settings.icon_follows != Settings().icon_follows:
+        _set(doc, "icon_follows", str(settings.icon_follows))
 
     tables: Any = doc.get("daemon")
     if not isinstance(tables, MutableMapping):

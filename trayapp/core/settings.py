@@ -6,6 +6,7 @@ writes it)::
     watched = ["docker.service", "user:trayapp-testd.service"]
     hidden = ["cups.service"]
     start_at_login = false
+    icon_follows = "on-demand"   # or "all": which daemons' running state the icon shows
 
     [daemon."docker.service"]
     notify = true            # tell me when it wakes up or stops
@@ -23,6 +24,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -42,6 +44,18 @@ class SettingsError(ValueError):
 
 
 # -- the data ----------------------------------------------------------------
+
+
+class IconFollows(StrEnum):
+    """Which shown daemons decide whether the icon says "running".
+
+    ON_DEMAND: the on-demand ones (a running always-on daemon is the normal
+    state, not news); when none is on-demand, all of them.  ALL: every shown
+    daemon.  Failures, actions under way and a lost bus show either way.
+    """
+
+    ON_DEMAND = "on-demand"
+    ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,7 @@ class Settings:
     hidden: tuple[str, ...] = ()
     daemons: Mapping[str, DaemonSettings] = field(default_factory=dict)
     start_at_login: bool = False
+    icon_follows: IconFollows = IconFollows.ON_DEMAND
 
     def __post_init__(self) -> None:
         # Frozen: go through object.__setattr__ to normalise what was passed.
@@ -123,6 +138,13 @@ def _minutes(value: object, where: str) -> int:
     return int(value)
 
 
+def _icon_follows(value: object, where: str) -> IconFollows:
+    if isinstance(value, str) and value in tuple(IconFollows):
+        return IconFollows(value)
+    choices = " or ".join(json.dumps(str(f)) for f in IconFollows)
+    raise SettingsError(where, f"expected {choices}, got {_shown(value)}")
+
+
 def _keys(value: object, where: str, validate_unit: UnitValidator | None) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise SettingsError(where, f"expected a list of daemon names, got {_shown(value)}")
@@ -161,6 +183,7 @@ def from_mapping(data: Mapping[str, Any], validate_unit: UnitValidator | None = 
     watched = _keys(data.get("watched", []), "watched", validate_unit)
     hidden = _keys(data.get("hidden", []), "hidden", validate_unit)
     start_at_login = _bool(data.get("start_at_login", False), "start_at_login")
+    follows = _icon_follows(data.get("icon_follows", IconFollows.ON_DEMAND), "icon_follows")
     tables = data.get("daemon", {})
     if not isinstance(tables, Mapping):
         raise SettingsError("daemon", f"expected a table of daemons, got {_shown(tables)}")
@@ -177,7 +200,8 @@ def from_mapping(data: Mapping[str, Any], validate_unit: UnitValidator | None = 
                 f"{where}.idle_stop_minutes",
             ),
         )
-    return Settings(watched=watched, hidden=hidden, daemons=daemons, start_at_login=start_at_login)
+    return Settings(watched=watched, hidden=hidden, daemons=daemons,
+                    start_at_login=start_at_login, icon_follows=follows)
 
 
 def validate(settings: Settings, validate_unit: UnitValidator | None = None) -> None:
@@ -191,6 +215,7 @@ def as_mapping(settings: Settings) -> dict[str, Any]:
         "watched": list(settings.watched),
         "hidden": list(settings.hidden),
         "start_at_login": settings.start_at_login,
+        "icon_follows": str(settings.icon_follows),
         "daemon": {
             key: {"notify": d.notify, "idle_stop_minutes": d.idle_stop_minutes}
             for key, d in settings.daemons.items()
