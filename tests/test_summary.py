@@ -6,14 +6,17 @@ import time
 
 import pytest
 
-from tests.support import table_with, units
+from tests.support import set_state, table_with, units
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.plans import Action, allowed_actions
+from trayapp.core.settings import IconFollows
 from trayapp.core.summary import (
     ACTION_ORDER,
     Snapshot,
     TrayStatus,
+    awake_line,
     busy_label,
+    follows_text,
     row,
     tooltip_text,
     tray_status,
@@ -47,7 +50,10 @@ def test_status_of_one_daemon_in_every_state_and_mode(state: DaemonState,
 def test_status_priorities() -> None:
     t = table_with(("a", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
                    ("b", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))  # fmt: skip
-    assert tray_status(t.daemons()) is TrayStatus.SOME_RUNNING
+    # b runs always-on beside an on-demand a: the normal state, not news...
+    assert tray_status(t.daemons()) is TrayStatus.IDLE
+    # ...unless the icon follows every daemon.
+    assert tray_status(t.daemons(), follows=IconFollows.ALL) is TrayStatus.SOME_RUNNING
     # An action of ours under way makes it busy even before systemd reacts.
     assert tray_status(t.daemons(), pending=[(S, "a.service")]) is TrayStatus.BUSY
     t2 = table_with(("a", DaemonState.STARTING, DaemonMode.ON_DEMAND),
@@ -96,16 +102,20 @@ def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
                         problems={S: "boom"})  # fmt: skip
     lines = text.splitlines()
     hhmm = time.strftime("%H:%M", time.localtime(since / 1e6))
-    assert lines[0] == f"docker: dormant for 5 min (since {hhmm}), on-demand"
-    assert lines[1].startswith("podman (user): running for 5 min")
-    assert lines[1].endswith("always-on — stopping…")
-    assert lines[2] == "system manager: boom"
+    assert lines[0] == "Awake: podman (user) · asleep: docker"
+    assert lines[1] == f"docker: dormant for 5 min (since {hhmm}), on-demand"
+    assert lines[2].startswith("podman (user): running for 5 min")
+    assert lines[2].endswith("always-on — stopping…")
+    assert lines[3] == "system manager: boom"
+    # Computed for the moment asked: a minute later it says six minutes.
+    later = tooltip_text(table.daemons(), now + 60).splitlines()
+    assert later[1] == f"docker: dormant for 6 min (since {hhmm}), on-demand"
 
 
 def test_tooltip_without_daemons_or_timestamps() -> None:
     assert tooltip_text([], 0) == "No daemons watched"
     [d] = table_with(("cups", DaemonState.OFF, DaemonMode.MANUAL)).daemons()
-    assert tooltip_text([d], 0) == "cups: off, manual"
+    assert tooltip_text([d], 0) == "Awake: none · off: cups\ncups: off, manual"
 
 
 def test_snapshot_shows_only_watched_daemons() -> None:
@@ -118,3 +128,65 @@ def test_snapshot_shows_only_watched_daemons() -> None:
     snap = Snapshot(daemons=tuple(table.daemons()), watchlist=Watchlist(("gpg-agent.service",)))
     assert snap.status is TrayStatus.FAILED
     assert [r.daemon.name for r in snap.rows()] == ["docker", "gpg-agent"]
+
+
+# -- which daemons the icon follows --------------------------------------------------
+
+# The icon with docker dormant and on-demand beside cups, always-on, in each state:
+# cups running is the normal state; its failure or a transition is still shown.
+BESIDE_DORMANT_DOCKER = {
+    DaemonState.RUNNING: TrayStatus.IDLE,
+    DaemonState.DORMANT: TrayStatus.IDLE,
+    DaemonState.OFF: TrayStatus.IDLE,
+    DaemonState.STARTING: TrayStatus.BUSY,
+    DaemonState.STOPPING: TrayStatus.BUSY,
+    DaemonState.FAILED: TrayStatus.FAILED,
+}
+
+
+@pytest.mark.parametrize("cups", STATES)
+def test_an_always_on_daemon_beside_dormant_docker(cups: DaemonState) -> None:
+    t = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
+                   ("cups", cups, DaemonMode.ALWAYS_ON))  # fmt: skip
+    assert tray_status(t.daemons()) is BESIDE_DORMANT_DOCKER[cups]
+    assert tray_status(t.daemons(), follows=IconFollows.ALL) is ICON_FOR_STATE[cups]
+    set_state(t, S, "docker", DaemonState.RUNNING)  # docker wakes
+    expected = BESIDE_DORMANT_DOCKER[cups]
+    assert tray_status(t.daemons()) is (
+        TrayStatus.SOME_RUNNING if expected is TrayStatus.IDLE else expected)
+
+
+def test_without_on_demand_daemons_the_icon_follows_all() -> None:
+    t = table_with(("cups", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                   ("libvirtd", DaemonState.OFF, DaemonMode.MANUAL))  # fmt: skip
+    assert tray_status(t.daemons()) is TrayStatus.SOME_RUNNING
+    assert follows_text(t.daemons(), IconFollows.ON_DEMAND) == (
+        "Icon follows all (none is on-demand): cups, libvirtd")
+    set_state(t, S, "cups", DaemonState.OFF)
+    assert tray_status(t.daemons()) is TrayStatus.IDLE
+
+
+def test_follows_text_names_the_followed_daemons() -> None:
+    t = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
+                   ("cups", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))  # fmt: skip
+    assert follows_text(t.daemons(), IconFollows.ON_DEMAND) == "Icon follows on-demand: docker"
+    assert follows_text(t.daemons(), IconFollows.ALL) == "Icon follows all: cups, docker"
+    assert follows_text([], IconFollows.ALL) is None
+
+
+def test_awake_line_groups_every_state() -> None:
+    t = table_with(*[(f"d-{state}", state, DaemonMode.ON_DEMAND) for state in STATES])
+    assert awake_line(t.daemons()) == (
+        "Awake: d-running, d-starting, d-stopping · asleep: d-dormant · failed: d-failed"
+        " · off: d-off")
+
+
+def test_snapshot_follows_the_setting() -> None:
+    t = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND),
+                   ("cups", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))  # fmt: skip
+    shown = Watchlist(("cups.service",))
+    snap = Snapshot(daemons=tuple(t.daemons()), watchlist=shown)
+    assert snap.status is TrayStatus.IDLE and [d.name for d in snap.followed] == ["docker"]
+    snap = Snapshot(daemons=tuple(t.daemons()), watchlist=shown, icon_follows=IconFollows.ALL)
+    assert snap.status is TrayStatus.SOME_RUNNING
+    assert snap.follows_text == "Icon follows all: cups, docker"

@@ -164,7 +164,7 @@ def test_icon_and_tooltip_follow_the_state(qapp: QApplication, state: DaemonStat
     expected = snap_of(table).status
     assert tray.status is expected
     assert tray.icon.icon().cacheKey() == icons.status_icon(expected).cacheKey()
-    assert tray.icon.toolTip().startswith(f"docker: {state}")
+    assert tray.icon.toolTip().splitlines()[1].startswith(f"docker: {state}")
 
 
 def test_disconnected_shows_in_icon_menu_and_tooltip(qapp: QApplication) -> None:

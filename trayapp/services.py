@@ -53,8 +53,10 @@ SETTLE_TIMEOUT = 5.0  # seconds the recorder's last writes may take at close
 
 
 class Services:
-    def __init__(self, managers: list[Manager], settings: Settings | None = None) -> None:
+    def __init__(self, managers: list[Manager], settings: Settings | None = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
         self.settings = settings or Settings()
+        self.clock = clock  # the views' "now": durations are computed when shown
         self.ledger = Ledger()
         self.monitor = Monitor(managers)
         self.events = EventHub(ours=lambda key: self.ledger.ours(key) is not None)
@@ -82,7 +84,8 @@ class Services:
         problems = dict(self.monitor.problems)
         return Snapshot(daemons=tuple(self.monitor.table.daemons()), watchlist=self.watchlist,
                         pending=self.ledger.pending(), problems=problems, lost=bool(problems),
-                        now=time.time(), starting=starting)
+                        now=self.clock(), starting=starting,
+                        icon_follows=self.settings.icon_follows)
 
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d))

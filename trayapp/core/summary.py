@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .keys import Key
-from .model import Daemon, DaemonState, Manager
+from .model import AWAKE, Daemon, DaemonMode, DaemonState, Manager
 from .plans import Action, allowed_actions
 from .report import duration, memory
+from .settings import IconFollows
 from .watchlist import Watchlist
 
 
 class TrayStatus(StrEnum):
     """The one word the icon says, most urgent first in tray_status()."""
 
-    IDLE = "idle"  # every watched daemon dormant or off (or none watched)
-    SOME_RUNNING = "running"
+    IDLE = "idle"  # every followed daemon dormant or off (or none watched)
+    SOME_RUNNING = "running"  # a followed daemon runs (see followed())
     BUSY = "busy"  # starting or stopping, or an action of ours under way
     FAILED = "failed"
     DISCONNECTED = "disconnected"  # a bus was lost: what we show may be stale
@@ -58,9 +59,31 @@ BUSY_LABELS: dict[Action, str] = {
 ACTION_ORDER = (Action.ON_DEMAND, Action.ALWAYS_ON, Action.STOP, Action.START)
 
 
+def followed(daemons: Iterable[Daemon],
+             follows: IconFollows = IconFollows.ON_DEMAND) -> list[Daemon]:
+    """The shown daemons whose running makes the icon say "running".
+
+    ON_DEMAND: the on-demand ones, since a running always-on daemon (CUPS,
+    libvirt on Debian) is the normal state, not news; if none is on-demand,
+    every shown daemon (the icon then says whether any runs).  ALL: every one.
+    """
+    daemons = list(daemons)
+    if follows is IconFollows.ALL:
+        return daemons
+    return [d for d in daemons if d.mode is DaemonMode.ON_DEMAND] or daemons
+
+
 def tray_status(
-    daemons: Iterable[Daemon], pending: Collection[Key] = (), lost: bool = False
+    daemons: Iterable[Daemon], pending: Collection[Key] = (), lost: bool = False,
+    follows: IconFollows = IconFollows.ON_DEMAND,
 ) -> TrayStatus:
+    """The icon for the shown ``daemons``.
+
+    A lost bus, a failure and an action or transition under way show for
+    every shown daemon (a failed always-on daemon is news); "running" only
+    for the followed ones.
+    """
+    daemons = list(daemons)
     if lost:
         return TrayStatus.DISCONNECTED
     states = {d.state for d in daemons}
@@ -68,9 +91,37 @@ def tray_status(
         return TrayStatus.FAILED
     if pending or states & {DaemonState.STARTING, DaemonState.STOPPING}:
         return TrayStatus.BUSY
-    if DaemonState.RUNNING in states:
+    if any(d.state is DaemonState.RUNNING for d in followed(daemons, follows)):
         return TrayStatus.SOME_RUNNING
     return TrayStatus.IDLE
+
+
+def follows_text(daemons: Iterable[Daemon], follows: IconFollows) -> str | None:
+    """The menu's line saying which daemons the icon follows; None when none is shown."""
+    daemons = list(daemons)
+    if not daemons:
+        return None
+    names = ", ".join(display_name(d) for d in followed(daemons, follows))
+    if follows is IconFollows.ALL:
+        return f"Icon follows all: {names}"
+    if any(d.mode is DaemonMode.ON_DEMAND for d in daemons):
+        return f"Icon follows on-demand: {names}"
+    return f"Icon follows all (none is on-demand): {names}"
+
+
+def awake_line(daemons: Iterable[Daemon]) -> str:
+    """``Awake: cups · asleep: docker``: the question the tray exists for, first."""
+    groups: dict[str, list[str]] = {"asleep": [], "failed": [], "off": []}
+    awake = []
+    for d in daemons:
+        if d.state in AWAKE:
+            awake.append(display_name(d))
+        else:
+            groups["asleep" if d.state is DaemonState.DORMANT else str(d.state)].append(
+                display_name(d))
+    parts = [f"Awake: {', '.join(awake) or 'none'}"]
+    parts += [f"{word}: {', '.join(names)}" for word, names in groups.items() if names]
+    return " · ".join(parts)
 
 
 def display_name(d: Daemon) -> str:
@@ -104,14 +155,16 @@ def tooltip_text(
     pending: Mapping[Key, Action] | None = None,
     problems: Mapping[Manager, str] | None = None,
 ) -> str:
-    """One line per daemon: ``docker: dormant for 5 min (since 14:05), on-demand``.
+    """Which daemons are awake, then one line per daemon:
+    ``docker: dormant for 5 min (since 14:05), on-demand``.
 
-    Nothing refreshes the tooltip while nothing changes (no timers), so the
-    clock time of the change is given too: it stays true when the duration
-    has gone stale.
+    The tray builds it afresh when it is about to be shown, so ``now`` is
+    then; the clock time of the change is given too, true even where a
+    platform shows a tooltip the tray could not refresh.
     """
     pending = pending or {}
-    lines = []
+    daemons = list(daemons)
+    lines = [awake_line(daemons)] if daemons else []
     for d in daemons:
         action = pending.get(d.key)
         doing = f" — {BUSY_LABELS[action].lower()}…" if action else ""
@@ -177,6 +230,7 @@ class Snapshot:
     lost: bool = False  # a bus connection was lost (or never made)
     now: float = 0.0
     starting: bool = False  # nothing read yet: show busy, not a guess
+    icon_follows: IconFollows = IconFollows.ON_DEMAND
 
     @property
     def watched(self) -> list[Daemon]:
@@ -187,10 +241,18 @@ class Snapshot:
         return self.watchlist.missing(self.daemons)
 
     @property
+    def followed(self) -> list[Daemon]:
+        return followed(self.watched, self.icon_follows)
+
+    @property
+    def follows_text(self) -> str | None:
+        return follows_text(self.watched, self.icon_follows)
+
+    @property
     def status(self) -> TrayStatus:
         if self.starting:
             return TrayStatus.BUSY
-        return tray_status(self.watched, self.pending.keys(), self.lost)
+        return tray_status(self.watched, self.pending.keys(), self.lost, self.icon_follows)
 
     @property
     def tooltip(self) -> str:
