@@ -7,6 +7,7 @@ settings module to show that an untouched dialog leaves the file as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QStyle, QStyleOptionButton
 
 from trayapp.adapters import settings_file as st
-from trayapp.core.settings import DaemonSettings, Settings
+from trayapp.core.settings import DaemonSettings, IconFollows, Settings
 from trayapp.core.unitname import check_unit_name
 from trayapp.qt.preferences import PreferencesDialog
 
@@ -107,6 +108,23 @@ def test_edits_become_settings(qtbot: Any, dialog: PreferencesDialog) -> None:
         },
         start_at_login=True,
     )
+
+
+def test_which_daemons_the_icon_follows_is_chosen_here(qtbot: Any,
+                                                      dialog: PreferencesDialog) -> None:
+    combo = dialog.icon_follows
+    assert combo.currentText().startswith("the on-demand daemons")  # CURRENT's default
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # the next choice, as a keyboard user picks it
+    assert combo.currentText() == "every daemon shown in the tray"
+    assert press_ok(qtbot, dialog) == replace(CURRENT, icon_follows=IconFollows.ALL)
+
+
+def test_the_dialog_shows_the_icon_follows_in_use(qtbot: Any) -> None:
+    d = PreferencesDialog(replace(CURRENT, icon_follows=IconFollows.ALL), KNOWN)
+    qtbot.addWidget(d)
+    assert d.icon_follows.currentText() == "every daemon shown in the tray"
+    assert d.chosen_settings().icon_follows is IconFollows.ALL
 
 
 def test_unwatching_a_daemon_not_well_known_drops_it(qtbot: Any, dialog: PreferencesDialog) -> None:

@@ -16,7 +16,8 @@ from .view import Intents
 
 # QAction.data() of each action button, so tests and the window can find them:
 # "<manager>:<service>:<action>"; a daemon's History entry: "history:<manager>/<service>";
-# the main menu's Preferences entry: "preferences".
+# the main menu's Preferences entry: "preferences"; the line naming the daemons the
+# icon follows (it opens Preferences, where that is chosen): "icon-follows".
 
 
 def action_id(row: Row, action: str) -> str:
@@ -88,6 +89,11 @@ def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
         _info(menu, f"{key}: not found (no socket unit)")
     for manager, text in snap.problems.items():
         _info(menu, f"⚠ {manager} manager: {text}")
+    if snap.follows_text:
+        follows = menu.addAction(f"{snap.follows_text}…")
+        follows.setData("icon-follows")
+        follows.setToolTip("The icon says running when one of these runs; change it in Preferences")
+        follows.triggered.connect(lambda _=False: intents.show_preferences())
     menu.addSeparator()
     fill_watch_menu(menu.addMenu("All daemons"), snap, intents)
     preferences = menu.addAction("Preferences…")

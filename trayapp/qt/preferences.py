@@ -1,4 +1,5 @@
-"""The Preferences window: which daemons the tray shows, per-daemon choices, start at login.
+"""The Preferences window: which daemons the tray shows, which of them the icon follows,
+per-daemon choices, start at login.
 
 A view over a :class:`trayapp.core.settings.Settings`: it is built from one, the
 widgets hold the user's edits, and OK hands back a new Settings through the
@@ -51,7 +52,7 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.keys import UnitValidator, check_key, daemon_key, parse_key
 from trayapp.core.model import Manager
-from trayapp.core.settings import Settings
+from trayapp.core.settings import IconFollows, Settings
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
 
@@ -63,6 +64,12 @@ LOGIN_HINT = (
     "the systemd user unit (systemctl --user enable trayapp.service); "
     "use one or the other: with both, the second copy only finds the first and exits."
 )
+
+#: The icon_follows choices as the dialog offers them.
+FOLLOWS_LABELS = {
+    IconFollows.ON_DEMAND: "the on-demand daemons (always-on ones running is normal)",
+    IconFollows.ALL: "every daemon shown in the tray",
+}
 
 
 class PreferencesDialog(QDialog):
@@ -112,6 +119,16 @@ class PreferencesDialog(QDialog):
         self.add_error.setWordWrap(True)
         self.add_error.hide()
         inner.addWidget(self.add_error)
+        follows = QHBoxLayout()
+        follows.addWidget(QLabel("The icon shows running for:"))
+        self.icon_follows = QComboBox()
+        for choice, label in FOLLOWS_LABELS.items():
+            self.icon_follows.addItem(label, str(choice))
+        self.icon_follows.setCurrentIndex(self.icon_follows.findData(str(current.icon_follows)))
+        self.icon_follows.setToolTip("With no on-demand daemon shown, the icon follows them all. "
+                                     "Failures show whichever you choose.")
+        follows.addWidget(self.icon_follows, 1)
+        inner.addLayout(follows)
         outer.addWidget(box)
 
         self.start_at_login = QCheckBox("Start trayapp when I log in")
@@ -164,6 +181,7 @@ class PreferencesDialog(QDialog):
             watched=after.watched,
             hidden=after.hidden,
             start_at_login=self.start_at_login.isChecked(),
+            icon_follows=IconFollows(self.icon_follows.currentData()),
         )
 
     # -- editing ---------------------------------------------------------------------

@@ -1,14 +1,21 @@
-"""The tray icon: its picture and tooltip say how the watched daemons are, its menu acts."""
+"""The tray icon: its picture and tooltip say how the watched daemons are, its menu acts.
+
+The tooltip and the menu are built from a fresh snapshot when they are about
+to be shown (the icon's QEvent.ToolTip on X11, the menu's aboutToShow, a
+click), so their durations are those of that moment; nothing polls.  Where the
+panel reads the tooltip itself (StatusNotifierItem), it is the one of the
+last change, and its "since 14:05" stays true.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QPoint
+from PySide6.QtCore import QEvent, QObject, QPoint
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from trayapp.core.summary import TrayStatus
+from trayapp.core.summary import Snapshot, TrayStatus
 
 from .icons import status_icon
 from .menus import fill_tray_menu
@@ -31,6 +38,9 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        # On X11 the icon's window hands its QEvent.ToolTip to the icon before
+        # showing the tooltip: the moment to write it afresh.
+        self.icon.installEventFilter(self)
 
     def show(self) -> None:
         self.refresh()
@@ -40,16 +50,24 @@ class Tray(QObject):
         self.icon.hide()
 
     def refresh(self) -> None:
-        snap = self._source()
+        # An open menu shows the new state at once (an action finished).
+        self._render(self._source(), menu=self.menu.isVisible())
+
+    def _render(self, snap: Snapshot, *, menu: bool) -> None:
         status = snap.status
         if status is not self.status:
             log.debug("tray status %s -> %s", self.status, status)
             self.status = status
             self.icon.setIcon(status_icon(status))
         self.icon.setToolTip(snap.tooltip)
-        if self.menu.isVisible():
-            # An open menu shows the new state at once (an action finished).
+        if menu:
             fill_tray_menu(self.menu, snap, self._intents)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.icon and event.type() == QEvent.Type.ToolTip:
+            log.debug("tooltip about to show")
+            self._render(self._source(), menu=False)
+        return False  # Qt goes on to show it
 
     def popup_menu(self, at: QPoint | None = None) -> None:
         self.menu.popup(at if at is not None else QCursor.pos())
@@ -68,12 +86,13 @@ class Tray(QObject):
 
     def _rebuild_menu(self) -> None:
         log.debug("menu opened")
-        fill_tray_menu(self.menu, self._source(), self._intents)
+        self._render(self._source(), menu=True)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         # A left click (Trigger) does what the user came for: the menu, or
         # the window in --window mode.  A right click opens the context menu
-        # by itself.
+        # by itself.  Either way the tooltip is written afresh for the next hover.
+        self._render(self._source(), menu=False)
         if reason is QSystemTrayIcon.ActivationReason.Trigger:
             if self.click_opens_window:
                 self._intents.show_window()
