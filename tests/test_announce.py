@@ -119,7 +119,7 @@ def test_mode_changes_and_stops_are_not_announced_as_news() -> None:
     assert r.notifier.shown == []
     set_state(r.table, S, "x", D.DORMANT)
     [shown] = r.notifier.shown
-    assert shown["title"] == "x stopped unexpectedly"
+    assert shown["title"] == "x stopped by someone else"
 
 
 # -- outcomes of actions ---------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support import Clock, set_state, table_with, units
 from trayapp.adapters.history_db import Store
+from trayapp.core.causes import Client, Wakers
 from trayapp.core.events import EventHub
 from trayapp.core.idle import ServiceStats
 from trayapp.core.ledger import Ledger
@@ -23,6 +24,7 @@ from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason, Run
 from trayapp.core.table import DaemonTable
+from trayapp.usecases.causes import Causes
 from trayapp.usecases.recorder import Recorder
 
 S = Manager.SYSTEM
@@ -56,8 +58,8 @@ class FakeManager:
         return (self.state, self.started)
 
 
-def wakers(listen: Sequence[tuple[str, str]]) -> str | None:
-    return "socat (pid 42)"
+def wakers(listen: Sequence[tuple[str, str]]) -> Wakers | None:
+    return Wakers(1, (Client(42, "socat", "alice"),))
 
 
 @pytest.fixture
@@ -85,7 +87,9 @@ def setup(store: Store, state: DaemonState = DaemonState.DORMANT) -> Rig:
     ledger = Ledger(clock=clock, grace=5.0)
     hub = EventHub(ours=lambda k: ledger.ours(k) is not None)
     table.listen(hub.publish)
-    recorder = Recorder(store, table, system, ledger, find_waker=wakers, clock=lambda: NOW)
+    causes = Causes(table, find=wakers)
+    causes.start(hub)  # first, as in services.py: the recorder reads its lookup
+    recorder = Recorder(store, table, system, ledger, causes, clock=lambda: NOW)
     return Rig(table, system, recorder, ledger, hub, clock)
 
 

@@ -96,7 +96,7 @@ def test_failure_escalates_inside_a_burst_once() -> None:
 def test_unexpected_stop_says_whether_the_socket_still_listens() -> None:
     rig = Rig(D.RUNNING, DaemonMode.ALWAYS_ON)
     assert rig.to(D.OFF, 0) == [NoticeKind.STOPPED]
-    assert "stopped unexpectedly" in rig.told[-1].title
+    assert "stopped by someone else" in rig.told[-1].title
     assert "nothing listens" in rig.told[-1].body
     rig2 = Rig(D.RUNNING)
     assert rig2.to(D.DORMANT, 0) == [NoticeKind.STOPPED]
@@ -134,8 +134,8 @@ def test_a_daemon_appearing_failed_at_a_resync_is_not_news() -> None:
 
 
 def test_only_the_news_kinds_are_told() -> None:
-    assert set(NEWS) == {EventKind.WOKE, EventKind.STOPPED_ELSEWHERE, EventKind.CRASHED,
-                         EventKind.FAILED}
+    assert set(NEWS) == {EventKind.WOKE, EventKind.EXITED, EventKind.STOPPED_ELSEWHERE,
+                         EventKind.CRASHED, EventKind.FAILED}
     rig = Rig(D.OFF, DaemonMode.MANUAL)
 
     def service(active: str, at: float, unit: str = "podman.service") -> list[NoticeKind]:

@@ -19,7 +19,7 @@ import qasync
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
-from tests.support import FakeNotifier, set_state, table_with, units
+from tests.support import FakeNotifier, set_state, table_with, units, until_async
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
 from trayapp.core.ledger import Ledger
@@ -384,6 +384,8 @@ def test_wake_notice_with_buttons_that_act(tray_app: TrayApp, loop: Any) -> None
 
     async def scenario() -> None:
         set_state(table(app), S, "podman", DaemonState.RUNNING)
+        # Told once the causes' lookup answers (no socket address here: not known).
+        await until_async(lambda: notifier.shown, what="the wake notice")
         [shown] = notifier.shown
         assert shown["title"] == "podman woke up"
         assert shown["actions"] == [("stop", "Stop now"), ("always-on", "Keep always on")]

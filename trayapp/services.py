@@ -1,6 +1,7 @@
 """The composition root: builds the whole graph, starts it and closes it, in one order.
 
-    systemd --signals--> Monitor --table changes--> EventHub --events--> Recorder
+    systemd --signals--> Monitor --table changes--> EventHub --events--> Causes (first)
+                                                                   \\--> Recorder
                                                                    \\--> IdleWatcher
                                                                    \\--> Announcer (tray)
     front end --intent--> Controller --ledger + perform()--> systemd
@@ -39,6 +40,7 @@ from trayapp.core.settings import Settings
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist
+from trayapp.usecases.causes import Causes
 from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
 from trayapp.usecases.monitor import Monitor
@@ -61,6 +63,9 @@ class Services:
         self.monitor = Monitor(managers)
         self.events = EventHub(ours=lambda key: self.ledger.ours(key) is not None)
         self.monitor.table.listen(self.events.publish)
+        # First to hear each event: who woke a daemon is looked up once, for all.
+        self.causes = Causes(self.monitor.table)
+        self.causes.start(self.events)
         self.controller = Controller(self.monitor, self.ledger)
         self.ledger.listen(self._note_intent)  # once the store is open
         self.stats = MonitorStats(self.monitor)
@@ -87,6 +92,10 @@ class Services:
                         now=self.clock(), starting=starting,
                         icon_follows=self.settings.icon_follows)
 
+    def cause_line(self, d: Daemon) -> str | None:
+        """The daemon's last cause, for the status window: "woken by ... at 14:02"."""
+        return self.causes.line(d.key)
+
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d))
 
@@ -112,7 +121,8 @@ class Services:
             self.history_problem = warning or "The activation history is not recorded."
             return warning
         if record:
-            self.recorder = Recorder(self.store, self.monitor.table, self.stats, self.ledger)
+            self.recorder = Recorder(self.store, self.monitor.table, self.stats, self.ledger,
+                                     self.causes)
             self.recorder.start(self.events)
         return warning
 
@@ -172,6 +182,7 @@ class Services:
             recorder.close()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(recorder.settle(), SETTLE_TIMEOUT)
+        self.causes.close()
         self.monitor.close()
         store, self.store = self.store, None
         if store is not None:

@@ -15,20 +15,24 @@ woke it is usually still connected:
    may read (our own user's; all of them for root).
 
 It reads kernel tables only and never connects to anything, so it cannot
-wake a daemon.  A client that already went away, or belongs to another
-user, gives None ("unknown").
+wake a daemon.  The answer (core.causes.Wakers) counts the connections
+seen, so that "no client was waiting" (a ``systemctl start``) is told apart
+from "a client we cannot see" (another user's process: its fds are not ours
+to read), and names the clients found: command, PID and user.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import pwd
 import socket
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from trayapp.core import netstat
+from trayapp.core.causes import Client, Wakers
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +133,8 @@ def tcp_clients(proc_net_tcp: str, port: int) -> set[int]:
     return found
 
 
-def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[tuple[int, str]]:
-    """(pid, name) of the processes we may read that hold one of ``inodes``."""
+def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[Client]:
+    """The processes we may read that hold one of ``inodes``, by PID."""
     if not inodes:
         return []
     targets = {f"socket:[{i}]" for i in inodes}
@@ -140,7 +144,8 @@ def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[tuple[int, str]
         if not entry.name.isdigit():
             continue
         try:
-            if me != 0 and entry.stat().st_uid != me:
+            uid = entry.stat().st_uid
+            if me != 0 and uid != me:
                 continue  # others' fds are unreadable anyway: skip the failed reads
             fds = list((entry / "fd").iterdir())
         except OSError:
@@ -148,11 +153,11 @@ def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[tuple[int, str]
         for fd in fds:
             try:
                 if os.readlink(fd) in targets:
-                    found.append((int(entry.name), _process_name(entry)))
+                    found.append(Client(int(entry.name), _process_name(entry), _user(uid)))
                     break
             except OSError:
                 continue
-    return sorted(found)
+    return sorted(found, key=lambda c: c.pid)
 
 
 def _process_name(entry: Path) -> str:
@@ -162,6 +167,13 @@ def _process_name(entry: Path) -> str:
         return "?"
 
 
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
 def _read(path: str) -> str:
     try:
         return Path(path).read_text()
@@ -169,20 +181,22 @@ def _read(path: str) -> str:
         return ""
 
 
-def find(listen: Sequence[tuple[str, str]]) -> str | None:
-    """Who is connected to these ``Listen=`` addresses now, e.g. ``socat (pid 812)``."""
+def find(listen: Sequence[tuple[str, str]]) -> Wakers | None:
+    """Who is connected to these ``Listen=`` addresses now; None: cannot tell
+    (no stream socket to look at, or the kernel's table could not be read)."""
     paths = [a for k, a in listen if k == "Stream" and a.startswith("/")]
     ports = [p for k, a in listen if k == "Stream" and (p := netstat.tcp_port(a)) is not None]
     clients: set[int] = set()
+    told = bool(paths or ports)
     try:
         clients |= unix_peers(paths)
     except OSError as exc:  # no netlink in a sandbox: the TCP part may still answer
         log.info("sock_diag unavailable: %s", exc)
+        told = False
     if ports:
         tcp = _read("/proc/net/tcp") + _read("/proc/net/tcp6")
         for port in ports:
             clients |= tcp_clients(tcp, port)
-    found = owners(clients)
-    if not found:
-        return None
-    return ", ".join(f"{name} (pid {pid})" for pid, name in found)
+    if not told and not clients:
+        return None  # "nobody connected" would be a guess
+    return Wakers(len(clients), tuple(owners(clients)))

@@ -13,8 +13,13 @@ STARTED            off/failed/stopping -> starting/running (no socket woke it)
 BECAME_ACTIVE      starting -> running
 STOPPING           -> stopping
 STOPPED_BY_US      had a process -> dormant/off, with a stop of ours on record
-STOPPED_ELSEWHERE  had a process -> dormant/off, nobody here asked for it
-CRASHED            had a process -> failed
+STOPPED_ELSEWHERE  had a process -> dormant/off, someone else's stop (a job on
+                   the service: systemctl stop, another unit's stop)
+EXITED             had a process -> dormant/off on its own: no job on the
+                   service and its Result is success ("went back to sleep",
+                   an idle timeout: libvirtd --timeout, podman --time)
+CRASHED            had a process -> failed, or ended on its own with a
+                   failure Result (exit-code, signal, core-dump, timeout...)
 FAILED             -> failed without a process (a socket failed)
 MODE_CHANGED       on-demand / always-on / manual / masked changed
 =================  ===========================================================
@@ -23,7 +28,8 @@ A change may carry two events (a mode change and a state change).  Every
 event says whether an action of ours for that daemon was on record
 (``ours``, from the ledger): the notification policy keeps quiet about those.
 
-Subscribers: notices (WOKE, STOPPED_ELSEWHERE, CRASHED, FAILED), the history
+Subscribers: the causes (usecases/causes.py: who woke it, the last cause),
+notices (WOKE, EXITED, STOPPED_ELSEWHERE, CRASHED, FAILED), the history
 recorder (the life of a run), the idle watcher (its timer: running or not).
 Pure: no I/O, no clock of its own.
 """
@@ -51,6 +57,7 @@ class EventKind(StrEnum):
     STOPPING = "stopping"
     STOPPED_BY_US = "stopped-by-us"
     STOPPED_ELSEWHERE = "stopped-elsewhere"
+    EXITED = "exited"
     CRASHED = "crashed"
     FAILED = "failed"
     MODE_CHANGED = "mode-changed"
@@ -61,7 +68,7 @@ class EventKind(StrEnum):
 LIFE_EVENTS = frozenset({
     EventKind.APPEARED, EventKind.VANISHED, EventKind.WOKE, EventKind.STARTED,
     EventKind.BECAME_ACTIVE, EventKind.STOPPING, EventKind.STOPPED_BY_US,
-    EventKind.STOPPED_ELSEWHERE, EventKind.CRASHED,
+    EventKind.STOPPED_ELSEWHERE, EventKind.EXITED, EventKind.CRASHED,
 })
 
 
@@ -81,8 +88,14 @@ class Event:
 _STIRRING = frozenset({DaemonState.STARTING, DaemonState.RUNNING})
 
 
-def state_event(old: DaemonState, new: DaemonState, stop_ours: bool) -> EventKind | None:
-    """The name of one state transition (None: none worth a name)."""
+def state_event(old: DaemonState, new: DaemonState, stop_ours: bool, *,
+                job: bool = False, result: str = "") -> EventKind | None:
+    """The name of one state transition (None: none worth a name).
+
+    For a process that ended: ``job``, systemd had a job on the service (a
+    stop someone asked for); ``result``, the service's Result after it ("":
+    not known, e.g. not read).
+    """
     if old is new:
         return None
     if new in _STIRRING:
@@ -98,8 +111,16 @@ def state_event(old: DaemonState, new: DaemonState, stop_ours: bool) -> EventKin
     if new is DaemonState.FAILED:
         return EventKind.CRASHED if old in AWAKE else EventKind.FAILED
     if new in DOWN and old in AWAKE:
-        return EventKind.STOPPED_BY_US if stop_ours else EventKind.STOPPED_ELSEWHERE
+        return _ended(stop_ours, job, result)
     return None  # off <-> dormant, failed -> off: a socket started or stopped listening
+
+
+def _ended(stop_ours: bool, job: bool, result: str) -> EventKind:
+    if stop_ours:
+        return EventKind.STOPPED_BY_US
+    if job or not result:
+        return EventKind.STOPPED_ELSEWHERE
+    return EventKind.EXITED if result == "success" else EventKind.CRASHED
 
 
 def events_of(change: Change, ours: bool = False) -> list[Event]:
@@ -113,7 +134,9 @@ def events_of(change: Change, ours: bool = False) -> list[Event]:
     found: list[Event] = []
     if old.mode is not new.mode:
         found.append(Event(EventKind.MODE_CHANGED, new, old, change.at, ours))
-    kind = state_event(old.state, new.state, ours)
+    # The job may be gone in the very signal that says inactive: the one
+    # seen before counts too.
+    kind = state_event(old.state, new.state, ours, job=old.job or new.job, result=new.result)
     if kind is not None:
         found.append(Event(kind, new, old, change.at, ours))
     return found

@@ -86,6 +86,8 @@ class UnitInfo:
     memory_bytes: int | None = None  # services only; None when systemd does not account it
     accept: bool = False  # sockets only: Accept=yes (one service instance per connection)
     listen: tuple[tuple[str, str], ...] = ()  # sockets only: (type, address)
+    job: int = 0  # the id of the job systemd runs on the unit (a start, a stop); 0: none
+    result: str = ""  # services only: success, exit-code, signal, core-dump, timeout...
 
     @property
     def is_socket(self) -> bool:
@@ -148,6 +150,10 @@ class Daemon:
     since_usec: int | None = None
     memory_bytes: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    # Why a run ends, not shown (same_as ignores them): a job on the service
+    # (someone's stop) and the service's Result (success: a clean exit).
+    job: bool = False
+    result: str = ""
 
     @property
     def key(self) -> tuple[Manager, str]:
@@ -231,4 +237,6 @@ def classify(manager: Manager, service: UnitInfo, sockets: list[UnitInfo]) -> Da
         since_usec=max(stamps) if stamps else None,
         memory_bytes=service.memory_bytes if running else None,
         warnings=warnings_for(service, sockets),
+        job=service.job != 0,
+        result=service.result,
     )

@@ -18,11 +18,13 @@ Pure: time comes from the injected clock, nothing is scheduled.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
+from .causes import FAILURE_RESULTS, CauseKind, Wakers, crash_words, wake_cause
 from .events import Event, EventKind
 from .keys import Key
 from .model import Daemon, DaemonState
@@ -32,9 +34,10 @@ from .plans import Action, allowed_actions
 class NoticeKind(IntEnum):
     """Ordered by severity: a later kind escalates an earlier one."""
 
-    WOKEN = 1
-    STOPPED = 2
-    FAILED = 3
+    WOKEN = 1  # woken by a client, or started (the wakers tell which)
+    SLEPT = 2  # went back to sleep: exited on its own, cleanly
+    STOPPED = 3  # stopped by someone else
+    FAILED = 4  # crashed (a failure result) or failed
 
 
 @dataclass(frozen=True)
@@ -44,34 +47,59 @@ class Notice:
     previous: DaemonState
     # Buttons to offer, in order: (action, label).
     actions: tuple[tuple[Action, str], ...] = ()
+    event: EventKind | None = None  # the event it tells of
+    # Who was connected when it woke (usecases/causes.py); None: not known.
+    wakers: Wakers | None = None
+
+    def with_wakers(self, wakers: Wakers | None) -> Notice:
+        return dataclasses.replace(self, wakers=wakers)
 
     @property
     def title(self) -> str:
-        name = self.daemon.name
-        if self.kind is NoticeKind.WOKEN:
-            return f"{name} woke up"
-        if self.kind is NoticeKind.FAILED:
-            return f"{name} failed"
-        return f"{name} stopped unexpectedly"
+        return self.words()[0]
 
     @property
     def body(self) -> str:
-        d = self.daemon
+        return self.words()[1]
+
+    def words(self) -> tuple[str, str]:
+        """The title and the body: each cause named as it was learnt, nothing more."""
+        d, name = self.daemon, self.daemon.name
+        sockets = ", ".join(d.sockets)
         if self.kind is NoticeKind.WOKEN:
-            return f"A client connected to {', '.join(d.sockets)}, so systemd started {d.service}."
+            cause = wake_cause(self.wakers)
+            if cause is CauseKind.WOKEN and self.wakers is not None:
+                who = self.wakers.text()
+                return (f"{name} woken by {who}",
+                        f"{who} connected to {sockets}, so systemd started {d.service}.")
+            if cause is CauseKind.STARTED:
+                return (f"{name} started", f"{d.service} was started (systemctl start or "
+                        f"another unit): no client was waiting on {sockets}.")
+            return (f"{name} woke up",
+                    f"{d.service} started while {sockets} listened; who started it is not known.")
         if self.kind is NoticeKind.FAILED:
-            return (
-                f"{d.service} or one of its sockets failed "
-                f"(see journalctl -u {d.service}; systemctl reset-failed clears it)."
-            )
-        if d.state is DaemonState.DORMANT:
-            return f"{d.service} exited; its socket still listens, so the next client wakes it."
-        return f"{d.service} stopped and nothing listens for it now: clients will fail."
+            crashed = self.event is EventKind.CRASHED
+            ended = f"ended with result {d.result}" if d.result in FAILURE_RESULTS else "failed"
+            what = d.service if crashed else f"{d.service} or one of its sockets"
+            return (f"{name} {crash_words(d.result) if crashed else 'failed'}",
+                    f"{what} {ended} (see journalctl -u {d.service}; "
+                    "systemctl reset-failed clears it).")
+        dormant = d.state is DaemonState.DORMANT
+        if self.kind is NoticeKind.SLEPT:
+            title = f"{name} went back to sleep" if dormant else f"{name} exited on its own"
+            head = f"{d.service} exited on its own, cleanly"
+        else:
+            title = f"{name} stopped by someone else"
+            head = f"Someone else stopped {d.service} (systemctl stop or another unit)"
+        if dormant:
+            return title, f"{head}; its socket still listens, so the next client wakes it."
+        return title, f"{head}, and nothing listens for it now: clients will fail."
 
 
 #: The events worth a notification, and what kind of news each is.
 NEWS = {
     EventKind.WOKE: NoticeKind.WOKEN,
+    EventKind.EXITED: NoticeKind.SLEPT,
     EventKind.STOPPED_ELSEWHERE: NoticeKind.STOPPED,
     EventKind.CRASHED: NoticeKind.FAILED,
     EventKind.FAILED: NoticeKind.FAILED,
@@ -122,4 +150,4 @@ class Notices:
     def _notice(kind: NoticeKind, event: Event) -> Notice:
         assert event.previous is not None
         d = event.daemon
-        return Notice(kind, d, event.previous.state, _buttons(kind, d))
+        return Notice(kind, d, event.previous.state, _buttons(kind, d), event.kind)

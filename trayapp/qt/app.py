@@ -28,7 +28,7 @@ from trayapp import APP_ID
 from trayapp.adapters import settings_file
 from trayapp.adapters.dbus.notifications import Notifier
 from trayapp.core.keys import key_of
-from trayapp.core.model import Manager
+from trayapp.core.model import Daemon, Manager
 from trayapp.core.plans import Action
 from trayapp.core.settings import Settings
 from trayapp.core.summary import Snapshot
@@ -75,6 +75,10 @@ class TrayApp:
             return Snapshot(starting=True)
         return self.services.snapshot(starting=not self.started)
 
+    def cause_line(self, d: Daemon) -> str | None:
+        """The daemon's last cause, read through the composition root."""
+        return self.services.cause_line(d) if self.services is not None else None
+
     def refresh(self) -> None:
         if self.tray is not None:
             self.tray.refresh()
@@ -116,7 +120,7 @@ class TrayApp:
         if self._window is None:
             from trayapp.qt.window import StatusWindow
 
-            self._window = StatusWindow(self.snapshot, self)
+            self._window = StatusWindow(self.snapshot, self, causes=self.cause_line)
         return self._window
 
     def show_window(self) -> None:
@@ -223,7 +227,9 @@ class TrayApp:
         services.ledger.listen(lambda _key, _entry: self.refresher.mark())  # busy marks
         # A lost bus shows the disconnected icon until the monitor is back.
         services.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
-        announcer = Announcer(self.notifier, services.ledger, services.shows, self.request)
+        services.causes.listen(lambda _key: self.refresher.mark())  # "woken by" learnt
+        announcer = Announcer(self.notifier, services.ledger, services.shows, self.request,
+                              causes=services.causes)
         announcer.start(services.events)
         services.controller.listen(announcer.on_outcome)
         return announcer

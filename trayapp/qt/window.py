@@ -3,10 +3,13 @@
 GNOME shows no tray icons without the AppIndicator extension, and
 ``trayapp --window`` asks for this window anyway.  Same rows, same actions,
 same enabled/disabled rules as the menu (both come from core.summary.Row).
+Under each daemon, its last cause ("woken by docker (PID 4242, alice) at
+14:02"), as the composition root's causes tell it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.core.model import Daemon
 from trayapp.core.summary import display_name
 
 from .icons import app_icon
@@ -36,10 +40,12 @@ NO_TRAY_HINT = (
 
 
 class StatusWindow(QWidget):
-    def __init__(self, source: Source, intents: Intents) -> None:
+    def __init__(self, source: Source, intents: Intents,
+                 causes: Callable[[Daemon], str | None] = lambda d: None) -> None:
         super().__init__()
         self._source = source
         self._intents = intents
+        self._causes = causes  # a daemon's last cause, if any
         #: Closing the window quits, unless a tray icon has appeared since
         #: (then it only hides, and the icon brings it back).
         self.quit_on_close = False
@@ -89,6 +95,9 @@ class StatusWindow(QWidget):
             name = QLabel(f"<b>{escape(display_name(row.daemon))}</b>")
             grid.addWidget(name, r, 0)
             text = f"{row.daemon.state}, {row.daemon.mode}<br><small>{escape(row.detail)}</small>"
+            cause = self._causes(row.daemon)
+            if cause:
+                text += f"<br><small>{escape(cause)}</small>"
             if row.busy:
                 text += f"<br><i>{escape(row.busy)}</i>"
             for warning in row.daemon.warnings:

@@ -1,9 +1,11 @@
 """The notification policy: which events and results the user hears of, and how.
 
-* Events (core/events.py): a wake, a stop elsewhere, a crash, a failure,
-  debounced per daemon by core/notices.py; our own changes are no news
-  (the ledger marks them ``ours``).  Only for daemons the user shows and has
-  not silenced (``wants``).
+* Events (core/events.py): a wake, a clean exit on its own ("went back to
+  sleep"), a stop by someone else, a crash, a failure, debounced per daemon
+  by core/notices.py; our own changes are no news (the ledger marks them
+  ``ours``).  Only for daemons the user shows and has not silenced
+  (``wants``).  A wake waits for the causes' lookup (usecases/causes.py) to
+  say who woke it, or that nobody did and the service was started.
 * Outcomes of actions: every result is told, except the idle watcher's own
   stops, which it announces itself, saying why (one bubble, not two).
 * Idle warnings (``DesktopIdleNotifier``): "Keep running" / "Stop now".
@@ -30,6 +32,7 @@ from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason
 from trayapp.core.summary import BUSY_LABELS
+from trayapp.usecases.causes import Causes
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +66,41 @@ def outcome_title(o: Outcome) -> str:
 
 class Announcer:
     def __init__(self, notifier: Notify, ledger: Ledger, wants: Callable[[Daemon], bool],
-                 press: Press, notices: Notices | None = None) -> None:
+                 press: Press, notices: Notices | None = None,
+                 causes: Causes | None = None) -> None:
         self.notifier = notifier
         self.ledger = ledger
         self.wants = wants  # shown in the tray, and notifications not turned off for it
         self.press = press  # a notification's button: the intent it stands for
         self.notices = notices or Notices()
+        self.causes = causes  # who woke it; None: wakes are told without a name
+        self._waiting: set[asyncio.Task[None]] = set()
 
     def start(self, events: EventHub) -> None:
         events.subscribe(NEWS, self.on_event)
 
     def on_event(self, event: Event) -> None:
         for notice in self.notices.decide([event]):
-            if self.wants(notice.daemon):
+            if not self.wants(notice.daemon):
+                continue
+            if notice.kind is NoticeKind.WOKEN and self.causes is not None \
+                    and self.causes.lookup(event.key) is not None:
+                self._after_lookup(notice, self.causes)
+            else:
                 self._announce(notice)
+
+    def _after_lookup(self, notice: Notice, causes: Causes) -> None:
+        async def named() -> None:
+            self._announce(notice.with_wakers(await causes.wakers(notice.daemon.key)))
+
+        task = asyncio.get_running_loop().create_task(named())
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
+
+    async def settle(self) -> None:
+        """Until the wakes waiting for their lookup are told (tests)."""
+        while self._waiting:
+            await asyncio.gather(*list(self._waiting), return_exceptions=True)
 
     def _announce(self, notice: Notice) -> None:
         d = notice.daemon

@@ -3,10 +3,10 @@
 Built by the composition root (trayapp/services.py) for the tray and for
 ``trayapp idle-watch``.  Per daemon:
 
-* WOKE (dormant -> starting/running): a wake.  Who woke it is looked up at once
-  (trayapp/wakers.py: kernel tables, while the client is still connected),
-  then the service's InvocationID, timestamps and MemoryCurrent are read
-  and the run is written.
+* WOKE (dormant -> starting/running): a wake.  Who woke it is the lookup the
+  causes started at once (usecases/causes.py: kernel tables, while the client
+  is still connected); the service's InvocationID, timestamps and
+  MemoryCurrent are read, and the run is written with the clients found.
 * STARTED: a run without a wake (from off or failed).
 * BECAME_ACTIVE (starting -> running): its ActiveEnterTimestamp is known now.
 * STOPPING: MemoryCurrent is read once more.  systemd 252 has no
@@ -32,10 +32,10 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from trayapp.adapters import wakers
+from trayapp.core.causes import Wakers
 from trayapp.core.events import LIFE_EVENTS, Event, EventHub, EventKind
 from trayapp.core.idle import ServiceStats
 from trayapp.core.keys import Key
@@ -43,6 +43,7 @@ from trayapp.core.ledger import Ledger
 from trayapp.core.model import AWAKE, Daemon, DaemonState
 from trayapp.core.runs import EndReason, Run, end_reason
 from trayapp.core.table import DaemonTable
+from trayapp.usecases.causes import Causes
 from trayapp.usecases.stats import StatsReader
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FindWaker = Callable[[Sequence[tuple[str, str]]], "str | None"]
 T = TypeVar("T")
 
 
@@ -63,15 +63,15 @@ class Recorder:
         table: DaemonTable,
         reader: StatsReader,
         ledger: Ledger,
+        causes: Causes,
         *,
-        find_waker: FindWaker = wakers.find,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.table = table
         self.reader = reader
         self.ledger = ledger  # stops of ours: in flight, or just ended
-        self.find_waker = find_waker
+        self.causes = causes  # who woke it: one lookup per wake, shared
         self.clock = clock
         self.problem: str | None = None  # the last write that failed, for the front end
         self._open: dict[Key, str] = {}  # the invocation of each run going on
@@ -120,9 +120,8 @@ class Recorder:
         if kind is EventKind.APPEARED:
             self._spawn(d.key, self._take_up(d, event.at))
         elif kind is EventKind.WOKE:
-            # Looked up at once, in a thread (it scans /proc), before any
-            # queued write: the client that woke it may not stay long.
-            self._spawn(d.key, self._began(d, event.at, self._find_waker(d)))
+            # The causes started the lookup already (they hear the event first).
+            self._spawn(d.key, self._began(d, event.at, self.causes.lookup(d.key)))
         elif (kind is EventKind.STARTED and not was_awake) or kind is EventKind.BECAME_ACTIVE:
             self._spawn(d.key, self._began(d, event.at, None))
         elif kind is EventKind.STOPPING:
@@ -131,17 +130,14 @@ class Recorder:
             now = None if kind is EventKind.VANISHED else d.state
             self._spawn(d.key, self._ended(d, now, event.at))
 
-    def _find_waker(self, d: Daemon) -> asyncio.Future[str | None]:
-        listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
-        return asyncio.get_running_loop().run_in_executor(None, self.find_waker, listen)
-
     async def _began(self, d: Daemon, at: float,
-                     finding: asyncio.Future[str | None] | None) -> None:
+                     finding: asyncio.Future[Wakers | None] | None) -> None:
         stats = await self.reader.service(d.manager, d.service)
         waker = None
         if finding is not None:
             try:
-                waker = await finding
+                found = await finding
+                waker = found.history_text() if found is not None else None
             except Exception:  # best effort: never lose the run over it
                 log.exception("cannot tell who woke %s", d.service)
         if stats is None or not stats.invocation:

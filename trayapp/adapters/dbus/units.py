@@ -46,6 +46,13 @@ def _bool(v: Any) -> bool | None:
     return v if isinstance(v, bool) else None
 
 
+def _job(v: Any) -> int | None:
+    """The id of a ``(uo)`` job reference (0: no job)."""
+    if isinstance(v, (list, tuple)) and len(v) == 2:
+        return _usec(v[0])
+    return None
+
+
 def _listen(v: Any) -> tuple[tuple[str, str], ...] | None:
     if not isinstance(v, list):
         return None
@@ -76,6 +83,8 @@ PROPERTIES = {
     "MemoryCurrent": ("memory_bytes", _usec),
     "Accept": ("accept", _bool),
     "Listen": ("listen", _listen),
+    "Job": ("job", _job),
+    "Result": ("result", _str),  # org.freedesktop.systemd1.Service
 }
 # Fields whose absence or "not available" value means None, not "keep the old one".
 _NULLABLE = frozenset({"memory_bytes"})

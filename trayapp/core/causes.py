@@ -1,0 +1,122 @@
+"""Why a daemon woke or stopped, as plain data and the words for it.
+
+``Wakers`` is what the kernel's tables showed right when a dormant daemon's
+service started (trayapp/adapters/wakers.py): how many client connections
+were waiting on or connected to its sockets, and which processes hold them,
+for those we may read.  No connection at all means nobody connected: the
+service was *started* (``systemctl start``, another unit), not woken.
+
+``Cause`` is the last named cause of a daemon (usecases/causes.py keeps one
+per daemon), and ``Cause.line`` the short line the status window shows.
+
+Pure: no I/O; a time of day is formatted from the Unix time given.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .events import EventKind
+
+#: systemd's Service ``Result`` values for a service that ended badly
+#: (org.freedesktop.systemd1(5); "success" is the clean end).
+FAILURE_RESULTS = frozenset({
+    "exit-code", "signal", "core-dump", "watchdog", "timeout", "resources",
+    "start-limit-hit", "oom-kill", "protocol", "exception", "condition",
+})
+
+
+@dataclass(frozen=True)
+class Client:
+    """One process holding a client end of a connection to the daemon's socket."""
+
+    pid: int
+    command: str  # its comm, e.g. "docker"
+    user: str  # its owner's name (or uid when it has no name)
+
+    def text(self) -> str:
+        return f"{self.command} (PID {self.pid}, {self.user})"
+
+
+@dataclass(frozen=True)
+class Wakers:
+    """Who was connected to a daemon's sockets when its service started."""
+
+    connections: int = 0  # client connections seen (queued or accepted)
+    clients: tuple[Client, ...] = ()  # the processes among them we could identify
+
+    @property
+    def woken(self) -> bool:
+        """A client's connection was there: a socket wake, not a start."""
+        return self.connections > 0
+
+    def text(self) -> str:
+        """``docker (PID 4242, alice)``; "a process of another user"; "no client"."""
+        if self.clients:
+            return ", ".join(c.text() for c in self.clients)
+        if self.connections:
+            return "a process of another user"
+        return "no client"
+
+    def history_text(self) -> str | None:
+        """The history's ``waker`` column, as it always read: ``socat (pid 812)``."""
+        if not self.clients:
+            return None
+        return ", ".join(f"{c.command} (pid {c.pid})" for c in self.clients)
+
+
+class CauseKind(StrEnum):
+    WOKEN = "woken"  # a client connected to a socket
+    STARTED = "started"  # the service started with no client waiting
+    WOKE = "woke"  # dormant -> running, who did it not known (yet)
+    SLEPT = "went back to sleep"  # exited on its own, cleanly
+    STOPPED_BY_US = "stopped by trayapp"
+    STOPPED_ELSEWHERE = "stopped by someone else"
+    CRASHED = "crashed"
+    FAILED = "failed"
+
+
+#: The events that name a cause, and which.
+EVENT_CAUSES = {
+    EventKind.WOKE: CauseKind.WOKE,
+    EventKind.EXITED: CauseKind.SLEPT,
+    EventKind.STOPPED_BY_US: CauseKind.STOPPED_BY_US,
+    EventKind.STOPPED_ELSEWHERE: CauseKind.STOPPED_ELSEWHERE,
+    EventKind.CRASHED: CauseKind.CRASHED,
+    EventKind.FAILED: CauseKind.FAILED,
+}
+
+
+def wake_cause(wakers: Wakers | None) -> CauseKind:
+    """What a wake was, once the lookup answered (None: it could not tell)."""
+    if wakers is None:
+        return CauseKind.WOKE
+    return CauseKind.WOKEN if wakers.woken else CauseKind.STARTED
+
+
+def crash_words(result: str) -> str:
+    """"crashed (signal)" for a failure result, else plain "failed"."""
+    return f"crashed ({result})" if result in FAILURE_RESULTS else "failed"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The last thing that happened to a daemon, and why."""
+
+    kind: CauseKind
+    at: float  # Unix time it was learnt
+    wakers: Wakers | None = None  # for WOKEN/STARTED
+    result: str = ""  # the service's Result, for CRASHED
+
+    def words(self) -> str:
+        if self.kind is CauseKind.WOKEN and self.wakers is not None:
+            return f"woken by {self.wakers.text()}"
+        if self.kind is CauseKind.CRASHED:
+            return crash_words(self.result)
+        return str(self.kind)
+
+    def line(self) -> str:
+        """``woken by docker (PID 4242, alice) at 14:02``."""
+        return f"{self.words()} at {time.strftime('%H:%M', time.localtime(self.at))}"
