@@ -23,7 +23,7 @@ from tools.testbed.harness import Testbed
 
 REPO = Path(__file__).resolve().parent.parent
 # Fixtures that boot a testbed; whatever depends on them is in item.fixturenames too.
-TESTBED_FIXTURES = frozenset({"testbed", "own_testbed"})
+TESTBED_FIXTURES = frozenset({"testbed", "own_testbed", "module_testbed"})
 DESKTOP_FIXTURES = frozenset({"desktop"})
 
 
@@ -77,6 +77,16 @@ def testbed() -> Iterator[Testbed]:
 def own_testbed() -> Iterator[Testbed]:
     """A testbed of the test's own, for tests that break the machine (restart
     its bus, its user managers): the shared one stays healthy."""
+    tb = Testbed(REPO, _venv())
+    _boot(tb, "a testbed")
+    yield tb
+    tb.stop()
+
+
+@pytest.fixture(scope="module")
+def module_testbed() -> Iterator[Testbed]:
+    """A testbed for one module's tests, which change much of it (enablement of
+    real packages' units, reboots): the session's one stays as it was."""
     tb = Testbed(REPO, _venv())
     _boot(tb, "a testbed")
     yield tb

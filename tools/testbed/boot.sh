@@ -42,18 +42,18 @@ configure() {
     # checking manage-units: a bare "YES for manage-unit-files" would let alice
     # stop any unit. Hence: whenever a "unit" detail is there, filter by it.
     cat >/etc/polkit-1/rules.d/50-trayapp-testbed.rules <<'EOF'
-// alice may start/stop/enable/disable the testbed's daemons without a password.
+// alice may start/stop/enable/disable the testbed's daemons without a password:
+// the test daemon, Docker, and Debian's own CUPS, libvirt, avahi, podman, pcscd.
 polkit.addRule(function(action, subject) {
     var ids = ["org.freedesktop.systemd1.manage-units",
                "org.freedesktop.systemd1.manage-unit-files",
                "org.freedesktop.systemd1.reload-daemon"];
     if (subject.user != "alice" || ids.indexOf(action.id) < 0)
         return polkit.Result.NOT_HANDLED;
-    var units = ["trayapp-testd.service", "trayapp-testd.socket",
-                 "docker.service", "docker.socket"];
+    var daemons = /^(trayapp-testd|docker|cups|libvirtd|avahi-daemon|podman|pcscd)(-[a-z]+)?\.(service|socket|path)$/;
     var unit = action.lookup("unit");
     if (unit)
-        return units.indexOf(unit) >= 0 ? polkit.Result.YES : polkit.Result.NOT_HANDLED;
+        return daemons.test(unit) ? polkit.Result.YES : polkit.Result.NOT_HANDLED;
     // No unit detail: enabling/disabling unit files, daemon-reload.
     if (action.id != "org.freedesktop.systemd1.manage-units")
         return polkit.Result.YES;
@@ -70,6 +70,7 @@ EOF
              proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount \
              systemd-udevd.service systemd-udev-trigger.service systemd-udev-settle.service \
              systemd-journald-audit.socket systemd-networkd-wait-online.service \
+             NetworkManager-wait-online.service \
              apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
              fstrim.timer man-db.timer; do
         ln -sfn /dev/null "/etc/systemd/system/$u"

@@ -21,6 +21,12 @@ apt-get install -y \
     libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-shape0 libxcb-randr0 \
     libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
     desktop-file-utils appstream iproute2 procps util-linux binutils busybox-static
+# Real socket-activated daemons as Debian ships them, and their clients (issue 11:
+# switches must hold on their real unit files). No recommends: libvirt's would
+# pull in QEMU and a whole virtualisation stack that the tests never start.
+apt-get install -y --no-install-recommends \
+    cups cups-client libvirt-daemon-system libvirt-clients avahi-daemon avahi-utils \
+    podman pcscd
 
 # The venv must come from Debian's python: a pyenv python under /root (0700)
 # would make the venv unusable for the unprivileged test users.

@@ -92,6 +92,12 @@ class Refusal(Exception):
 
 _ENABLED = frozenset({"enabled", "enabled-runtime"})
 _ENABLEABLE = frozenset({"disabled"})  # static/indirect units cannot be enabled
+_NOT_ENABLEABLE = {
+    "indirect": "its [Install] section only names other units, with Also=; they start it",
+    "static": "no [Install] section: other units pull it in",
+    "generated": "a generator made it; it cannot be enabled",
+    "transient": "a transient unit; it cannot be enabled",
+}
 
 
 def allowed_actions(d: Daemon) -> frozenset[Action]:
@@ -186,9 +192,10 @@ def _always_on(d: Daemon, service: UnitInfo) -> Plan:
     steps: list[Step] = []
     if service.unit_file_state not in _ENABLED:
         if service.unit_file_state not in _ENABLEABLE:
+            why = _NOT_ENABLEABLE.get(service.unit_file_state, "no [Install] section")
             raise Refusal(
                 f"{d.service} cannot be enabled (its unit file state is "
-                f"{service.unit_file_state or 'unknown'}: no [Install] section)"
+                f"{service.unit_file_state or 'unknown'}: {why})"
             )
         steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
     if d.state is not DaemonState.RUNNING:

@@ -131,6 +131,11 @@ async def perform(
         names = ", ".join(sorted({d.unit for d in run.repaired}))
         warnings.append(f"systemd's calls also changed {names} (an [Install] Also= of the "
                         "units switched); trayapp put them back as they were")
+    if run.lost_aliases and run.error is None:
+        warnings.append(f"{daemon.name} can no longer be started by the name(s) "
+                        f"{', '.join(run.lost_aliases)} (an [Install] Alias=, such as a D-Bus "
+                        "activation name, goes with the service's enablement); clients of its "
+                        "sockets still wake it")
     units = await read_back(conn, [service.name, *(s.name for s in sockets)])
     return _conclude(action, manager, what, plan, run, units, tuple(warnings))
 

@@ -106,6 +106,9 @@ class Run:
     repaired: list[Difference] = field(default_factory=list)
     # What still differed from the goal at the end (the switch failed).
     unmet: list[Difference] = field(default_factory=list)
+    # Aliases of the daemon's units (Alias=, e.g. a D-Bus activation name) that
+    # went with their enablement: systemd has no call that makes one alone.
+    lost_aliases: list[str] = field(default_factory=list)
 
 
 async def _mutate(conn: Connection, member: str, signature: str, body: list[object]) -> Message:
@@ -168,6 +171,9 @@ async def run_plan(
     if run.error is None and plan.goal is not None and before is not None:
         try:
             run.unmet = await hold(conn, jobs, plan.goal, before, run.repaired)
+            after = await _all_states(conn)
+            run.lost_aliases = sorted(n for n, s in before.items()
+                                      if s == "alias" and n not in after)
         except StepFailed as exc:
             run.error = exc
         if run.unmet:
