@@ -3,14 +3,20 @@
 
 Takes its listening sockets from systemd (LISTEN_FDS, fds 3...), answers every
 line a client sends with "ok\\n", and runs until stopped: SIGTERM exits 0.
+
+``--idle-exit SECONDS``: also exit 0 by itself once no client has been connected
+for that long, as libvirtd's ``--timeout`` and podman's ``--time`` do (the
+socket keeps listening, so the next client wakes it again).
 """
 
+import argparse
 import contextlib
 import os
 import selectors
 import signal
 import socket
 import sys
+import time
 
 SD_LISTEN_FDS_START = 3
 
@@ -25,6 +31,9 @@ def listen_fds() -> list[socket.socket]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--idle-exit", type=float, default=None, metavar="SECONDS")
+    idle_exit = parser.parse_args().idle_exit
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sel = selectors.DefaultSelector()
     for s in listen_fds():
@@ -32,8 +41,15 @@ def main() -> None:
         sel.register(s, selectors.EVENT_READ, "listen")
     buffers: dict[socket.socket, bytes] = {}
     print(f"testd: serving (pid {os.getpid()})", flush=True)
+    quiet_since = time.monotonic()
     while True:
-        for key, _ in sel.select():
+        ready = sel.select(timeout=None if idle_exit is None else 0.1)
+        if buffers:
+            quiet_since = time.monotonic()
+        elif idle_exit is not None and time.monotonic() - quiet_since >= idle_exit:
+            print("testd: idle, exiting", flush=True)
+            sys.exit(0)
+        for key, _ in ready:
             sock = key.fileobj
             assert isinstance(sock, socket.socket)
             if key.data == "listen":
