@@ -7,7 +7,8 @@ walks the menu with the keyboard; systemctl says whether the switch
 happened; dbus-monitor on her session bus shows what was notified.
 Screenshots land in artifacts/ (repo root, gitignored).
 
-Keyboard walk: Down selects the first row (the only watched daemon), Right
+Keyboard walk: Down selects the first row (the only shown daemon: the
+well-known ones the host may have are hidden), Right
 opens its submenu with the first *enabled* action selected, Return runs it.
 For a dormant on-demand daemon that is "Switch to always-on"; for a running
 always-on one, "Switch to on-demand".  systemd's state afterwards proves
@@ -16,6 +17,7 @@ which one ran; the screenshots show the menus.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -28,14 +30,26 @@ from tests.support import (
     TESTD,
     TESTD_SOCK,
     TESTD_SOCKET,
+    always_on_testd,
     on_demand_testd,
     staged,
     unit_states,
     until,
 )
-from tools.desktop import ARTIFACTS, Desktop, Lines, X, start_desktop
+from tools.desktop import ARTIFACTS, Desktop, Lines, X, icon_in, start_desktop
+from trayapp.core.watchlist import KNOWN_SERVICES
 
 SIGLOG = staged("siglog.py")
+
+
+def write_settings(tb: Any, shown: tuple[str, ...] = ()) -> None:
+    """alice's settings: the test daemon watched, every well-known daemon hidden
+    but those ``shown`` (the host may have CUPS, libvirt, podman... installed)."""
+    hidden = [f"{scope}{service}" for service in sorted(KNOWN_SERVICES) if service not in shown
+              for scope in ("", "user:")]  # fmt: skip
+    text = f"watched = {json.dumps([TESTD])}\nhidden = {json.dumps(hidden)}\n"
+    tb.run(f"mkdir -p ~/.config/trayapp && cat > ~/.config/trayapp/settings.toml <<'EOF'\n"
+           f"{text}EOF", user="alice")  # fmt: skip
 
 
 def wait_units(d: Desktop, wanted: dict[str, tuple[str, str]], timeout: float = 30) -> None:
@@ -53,9 +67,7 @@ def tray_status(d: Desktop) -> str | None:
 def desktop(testbed: Any) -> Iterator[Desktop]:
     tb = testbed
     on_demand_testd(tb)
-    tb.run("mkdir -p ~/.config/trayapp && printf '%s\\n' 'watched = [\"trayapp-testd.service\"]' "
-           "'hidden = [\"docker.service\"]' > ~/.config/trayapp/settings.toml",
-           user="alice")  # fmt: skip
+    write_settings(tb)
     d = start_desktop(tb)
     try:
         yield d
@@ -63,7 +75,7 @@ def desktop(testbed: Any) -> Iterator[Desktop]:
         d.stop()
         (ARTIFACTS / "e2e-tray.log").parent.mkdir(exist_ok=True)
         (ARTIFACTS / "e2e-tray.log").write_text(
-            (d.log.text() if d.log else "") + "\n--- notifications:\n"
+            d.logs() + "\n--- notifications:\n"
             + (d.notes.text() if d.notes else "") + "\n--- timings:\n" + "\n".join(d.timings)
         )  # fmt: skip
         on_demand_testd(tb)
@@ -153,3 +165,66 @@ def test_second_instance_hands_over_and_quit_from_the_menu(desktop: Desktop) -> 
     d.keys("Up", "Return")  # the last item: Quit
     assert d.app.wait(timeout=15) == 0
     assert "Fatal Python error" not in d.log.text()
+
+
+DOCKER = ["docker.service", "docker.socket"]
+
+
+def icon_shot(d: Desktop, name: str) -> tuple[str | None, dict[str, int]]:
+    """A screenshot (and a magnified copy of the tray) and which icon its pixels show."""
+    x, y, w, h = d.tray_geometry() or (0, 0, 0, 0)
+    crop = f"{w}x{h}+{x}+{y}"
+    return icon_in(d.screenshot(name, crop=crop), crop)
+
+
+def test_icon_sleeps_while_docker_sleeps_beside_an_always_on_daemon(desktop: Desktop) -> None:
+    """Issue 11: a running always-on daemon is the normal state, not news.
+
+    A new applet (after the Quit above), showing Docker and the test daemon,
+    with the test daemon always on and Docker on demand.
+    """
+    d = desktop
+    tb = d.tb
+    assert d.app is not None
+    if d.app.poll() is None:  # run alone: the test above did not quit it
+        d.app.terminate()
+        d.app.wait(timeout=15)
+    before = unit_states(tb, DOCKER)
+    try:
+        always_on_testd(tb)
+        tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
+        wait_units(d, {TESTD: ("enabled", "active"), "docker.service": ("disabled", "inactive"),
+                       "docker.socket": ("enabled", "active")})  # fmt: skip
+        write_settings(tb, shown=("docker.service",))
+        d.start_app("-v")
+        until("the dormant icon in the log", lambda: tray_status(d) == "idle", 20)
+        time.sleep(0.5)  # drawn
+        shown, counts = icon_shot(d, "e2e-asleep-beside-always-on")
+        assert shown == "dormant", counts
+
+        d.click_icon()
+        d.screenshot("e2e-asleep-menu")  # "Icon follows on-demand: docker…"
+        d.keys("Escape")
+        x, y, w, h = d.tray_geometry() or (0, 0, 0, 0)
+        seen = len(d.log.lines) if d.log else 0
+        # Onto the icon from elsewhere, then a nudge: Qt's tooltip follows mouse moves.
+        d.sh(f"xdotool mousemove 10 200 sleep 0.3 mousemove {x + w // 2} {y + h // 2} "
+             f"sleep 0.2 mousemove {x + w // 2 + 1} {y + h // 2}")
+        assert d.log is not None
+        d.log.wait_for("tooltip about to show", after=seen)
+        time.sleep(0.6)
+        d.screenshot("e2e-asleep-tooltip")  # "Awake: trayapp-testd · asleep: docker"
+        d.sh("xdotool mousemove 10 200")
+
+        seen = len(d.log.lines)
+        tb.run(["/usr/bin/docker", "info"], timeout=60)  # a client wakes it
+        d.log.wait_for(r"tray status \S+ -> running", after=seen, timeout=30)
+        time.sleep(0.5)
+        shown, counts = icon_shot(d, "e2e-docker-awake")
+        assert shown == "running", counts
+    finally:
+        service_enabled, service_active = before["docker.service"]
+        tb.run(f"systemctl {'enable' if service_enabled == 'enabled' else 'disable'} "
+               f"docker.service; systemctl {'start' if service_active == 'active' else 'stop'} "
+               "docker.service", check=False, timeout=60)  # fmt: skip
+        on_demand_testd(tb)

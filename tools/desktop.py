@@ -12,12 +12,15 @@ import shutil
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
+ICONS = REPO / "resources" / "icons"
+_NOT_OWN = {"#1c2126", "#ffffff"}  # every state icon's dark disc, and white marks
 DISPLAY = ":5"
 X = {"DISPLAY": DISPLAY}
 
@@ -56,12 +59,49 @@ class Lines:
                 self._cond.wait(left)
 
 
+def icon_colours() -> dict[str, tuple[int, int, int]]:
+    """Each state icon's own colour, read from its SVG: its first fill or stroke
+    that is neither the dark disc all of them share nor white."""
+    found = {}
+    for svg in sorted(ICONS.glob("trayapp-*.svg")):
+        own = [c for c in re.findall(r'(?:fill|stroke)="(#[0-9a-fA-F]{6})"', svg.read_text())
+               if c.lower() not in _NOT_OWN]
+        if own:
+            found[svg.stem.removeprefix("trayapp-")] = _rgb(own[0])
+    return found
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def icon_in(shot: Path, crop: str, near: int = 32) -> tuple[str | None, dict[str, int]]:
+    """Which state icon the ``crop`` of a screenshot shows: the icon whose own colour
+    most pixels are near (each channel within ``near``), the panel's background (the
+    crop's commonest colour) left out; with the counts."""
+    txt = subprocess.run(["convert", str(shot), "-crop", crop, "+repage", "-depth", "8", "txt:-"],
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    pixels = [_rgb(h) for h in re.findall(r"#([0-9A-Fa-f]{6})", txt)]
+    background = Counter(pixels).most_common(1)[0][0]
+    pixels = [p for p in pixels if not _near(p, background, near)]
+    counts = {name: sum(1 for p in pixels if _near(p, rgb, near))
+              for name, rgb in icon_colours().items()}
+    best = max(counts, key=lambda name: counts[name])
+    return (best if counts[best] >= 8 else None), counts
+
+
+def _near(a: tuple[int, int, int], b: tuple[int, int, int], near: int) -> bool:
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) <= near
+
+
 class Desktop:
     def __init__(self, tb: Any) -> None:
         self.tb = tb
         self.procs: list[subprocess.Popen[str]] = []
         self.app: subprocess.Popen[str] | None = None
         self.log: Lines | None = None
+        self.past_logs: list[Lines] = []  # the applets started before this one
         self.notes: Lines | None = None
         self.timings: list[str] = []
 
@@ -130,6 +170,22 @@ class Desktop:
             self.sh(f"xdotool key {key}")
             time.sleep(0.3)
 
+    def start_app(self, *app_args: str) -> None:
+        """The applet as alice, once its first icon is in the tray (an earlier one's
+        log is kept in ``past_logs``)."""
+        if self.log is not None:
+            self.past_logs.append(self.log)
+        self.app = self.start(self.tb.trayapp_argv(*app_args), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+        self.log = Lines(self.app.stdout)
+        self.log.wait_for(r"tray status None -> ")
+        self.wait("the icon in the tray", lambda: self.tray_geometry() is not None)
+
+    def logs(self) -> str:
+        """Every applet's log, the first one's first."""
+        every = [*self.past_logs, *([self.log] if self.log else [])]
+        return "\n--- the next applet:\n".join(log.text() for log in every)
+
     def stop(self) -> None:
         for p in reversed(self.procs):
             if p.poll() is None:
@@ -157,11 +213,7 @@ def start_desktop(tb: Any, app_args: tuple[str, ...] = ("-v",), size: str = "640
         )  # fmt: skip
         d.notes = Lines(monitor.stdout)
         d.notes.wait_for("NameAcquired")  # monitoring before the app says anything
-        d.app = d.start(tb.trayapp_argv(*app_args), stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT)
-        d.log = Lines(d.app.stdout)
-        d.log.wait_for(r"tray status None -> ")
-        d.wait("the icon in the tray", lambda: d.tray_geometry() is not None)
+        d.start_app(*app_args)
     except BaseException:
         d.stop()
         raise
