@@ -36,6 +36,8 @@ PACKAGES = {
               "socat -t 1 - UNIX-CONNECT:/run/pcscd/pcscd.comm </dev/null"),
 }
 ALIASES = {"avahi-daemon": ("dbus-org.freedesktop.Avahi.service",)}
+# cups.path (PathExists= of a file cupsd leaves behind) would start cups at every boot.
+PATHS = {"cups": ("cups.path",)}
 BOOT_TARGETS = {"sockets.target", "multi-user.target", "graphical.target", "default.target",
                 "basic.target", "sysinit.target"}
 ENABLED = {"enabled", "enabled-runtime"}
@@ -115,6 +117,8 @@ def test_on_demand_then_always_on_changes_exactly_the_mode(module_testbed: Any,
     assert code == 0 and out["ok"], out
     after = unit_files(tb)
     expected = {service: (before[service], "disabled")} if was_always_on else {}
+    # Path units that start it are the daemon's too: on demand, only clients wake it.
+    expected |= {path: ("enabled", "disabled") for path in PATHS.get(name, ())}
     # An Alias= goes with the service's enablement (systemd has no call for an
     # alias alone): the one thing beyond the mode that changes, and it is said.
     aliases = ALIASES.get(name, ()) if was_always_on else ()

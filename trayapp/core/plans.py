@@ -12,8 +12,12 @@ on-demand  the service disabled, then its local client sockets enabled (one
            The disable comes first because it follows the service's Also=,
            which often lists the very sockets (cups, avahi, libvirt).
            Admin sockets (``-admin``) and network sockets (libvirtd-tcp,
-           -tls) keep their enablement: they are off by design.
-always-on  the service enabled and started; its sockets stay enabled.
+           -tls) keep their enablement: they are off by design.  Path units
+           that start the service (cups.path: PathExists= of a file cupsd
+           leaves behind, so it starts cups at every boot) are disabled and
+           stopped with it: on demand means only a client wakes it.
+always-on  the service enabled and started; its sockets stay enabled, and its
+           path units are enabled and started again.
 
 Each switch carries its ``goal`` for enablement (core/enablement.py): the
 executor holds every other unit file to its state before the switch, puts
@@ -127,6 +131,7 @@ def make_plan(
     sockets: list[UnitInfo],
     *,
     stop_if_running: bool = True,
+    paths: list[UnitInfo] | tuple[UnitInfo, ...] = (),
 ) -> Plan:
     """The steps for ``action``; raises Refusal when it cannot work."""
     if daemon.mode is DaemonMode.MASKED:
@@ -134,9 +139,9 @@ def make_plan(
     if not sockets:
         raise Refusal(f"{daemon.service} has no socket unit, so it cannot be started on demand")
     if action is Action.ON_DEMAND:
-        return _on_demand(daemon, service, sockets, stop_if_running)
+        return _on_demand(daemon, service, sockets, stop_if_running, list(paths))
     if action is Action.ALWAYS_ON:
-        return _always_on(daemon, service)
+        return _always_on(daemon, service, list(paths))
     if action is Action.STOP:
         listening = tuple(s.name for s in sockets if s.active_state == "active")
         steps = () if daemon.state is DaemonState.DORMANT else (Step(Verb.STOP, (service.name,)),)
@@ -147,7 +152,8 @@ def make_plan(
     return Plan(action, service.name, steps)
 
 
-def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool) -> Plan:
+def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool,
+               paths: list[UnitInfo]) -> Plan:
     if _defeats_activation(d):
         binding = next(w for w in d.warnings if "BindsTo=" in w)
         raise Refusal(f"cannot make {d.service} on-demand: {binding}")
@@ -163,7 +169,8 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
             "nothing would listen"
         )
     to_start = tuple(s.name for s in listening if s.active_state != "active")
-    to_disable = (service.name,) if service.unit_file_state in _ENABLED else ()
+    to_disable = tuple(u.name for u in (service, *paths) if u.unit_file_state in _ENABLED)
+    to_stop = tuple(p.name for p in paths if p.active_state == "active")
     # Enablement only matters at the next boot, so both changes share one
     # Reload (each Reload costs PID 1 a full re-read, and polkit a check).
     # What keeps the daemon reachable now is the order of the runtime steps:
@@ -178,6 +185,8 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
     if to_start:
         steps.append(Step(Verb.START, to_start))
     notes: list[str] = []
+    if to_stop:
+        steps.append(Step(Verb.STOP, to_stop))
     running = d.state in (DaemonState.RUNNING, DaemonState.STARTING)
     if running and stop:
         steps.append(Step(Verb.STOP, (service.name,)))
@@ -188,18 +197,24 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
     return Plan(Action.ON_DEMAND, service.name, tuple(steps), restore, tuple(notes), goal)
 
 
-def _always_on(d: Daemon, service: UnitInfo) -> Plan:
+def _always_on(d: Daemon, service: UnitInfo, paths: list[UnitInfo]) -> Plan:
     steps: list[Step] = []
-    if service.unit_file_state not in _ENABLED:
-        if service.unit_file_state not in _ENABLEABLE:
-            why = _NOT_ENABLEABLE.get(service.unit_file_state, "no [Install] section")
-            raise Refusal(
-                f"{d.service} cannot be enabled (its unit file state is "
-                f"{service.unit_file_state or 'unknown'}: {why})"
-            )
-        steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
+    path_names = tuple(p.name for p in paths if p.unit_file_state in _ENABLEABLE)
+    if service.unit_file_state not in _ENABLED | _ENABLEABLE:
+        why = _NOT_ENABLEABLE.get(service.unit_file_state, "no [Install] section")
+        raise Refusal(
+            f"{d.service} cannot be enabled (its unit file state is "
+            f"{service.unit_file_state or 'unknown'}: {why})"
+        )
+    to_enable = (service.name,) if service.unit_file_state not in _ENABLED else ()
+    if to_enable or path_names:
+        steps += [Step(Verb.ENABLE, (*to_enable, *path_names)), Step(Verb.RELOAD)]
+    to_start = tuple(p.name for p in paths if p.active_state != "active" and
+                     (p.name in path_names or p.unit_file_state in _ENABLED))
     if d.state is not DaemonState.RUNNING:
-        steps.append(Step(Verb.START, (service.name,)))
-    goal = Goal(enable=frozenset({service.name})) if steps and steps[0].verb is Verb.ENABLE \
-        else None
+        to_start = (service.name, *to_start)
+    if to_start:
+        steps.append(Step(Verb.START, to_start))
+    goal = Goal(enable=frozenset((*to_enable, *path_names))) if steps and \
+        steps[0].verb is Verb.ENABLE else None
     return Plan(Action.ALWAYS_ON, service.name, tuple(steps), goal=goal)

@@ -30,8 +30,10 @@ _VERBS = {
 }
 
 
-async def load_daemon(conn: Connection, name: str) -> tuple[Daemon, UnitInfo, list[UnitInfo]]:
-    """The daemon a user means by ``name`` (service or socket), read fresh."""
+async def load_daemon(conn: Connection, name: str
+                      ) -> tuple[Daemon, UnitInfo, list[UnitInfo], list[UnitInfo]]:
+    """The daemon a user means by ``name`` (service or socket), read fresh: with
+    its sockets and the path units that also start it (cups.path)."""
     first, _ = await read_unit(conn, name)
     if first.load_state == "not-found":
         raise Refusal(f"there is no unit named {name} on the {conn.manager} manager")
@@ -39,11 +41,19 @@ async def load_daemon(conn: Connection, name: str) -> tuple[Daemon, UnitInfo, li
     if first.is_socket:
         service, _ = await read_unit(conn, service_of(first))
     names = set(service.triggered_by) | ({first.name} if first.is_socket else set())
-    sockets = []
-    for socket_name in sorted(names):
-        if socket_name.endswith(".socket"):
-            sockets.append((await read_unit(conn, socket_name))[0])
-    return classify(conn.manager, service, sockets), service, sockets
+    # A stopped, disabled path unit is unloaded and so missing from TriggeredBy:
+    # look for the one of the service's own name too (cups.path for cups.service).
+    names.add(service.name.removesuffix(".service") + ".path")
+    sockets: list[UnitInfo] = []
+    paths: list[UnitInfo] = []
+    for trigger in sorted(names):
+        if trigger.endswith((".socket", ".path")):
+            unit = (await read_unit(conn, trigger))[0]
+            if unit.is_socket:
+                sockets.append(unit)
+            elif unit.load_state == "loaded" and service.name in unit.triggers:
+                paths.append(unit)
+    return classify(conn.manager, service, sockets), service, sockets, paths
 
 
 def describe(units: dict[str, dict[str, str]]) -> str:
@@ -97,7 +107,7 @@ async def perform(
     except BadUnitName as exc:
         return outcome(Status.BAD_INPUT, f"Bad daemon name: {exc}.")
     try:
-        daemon, service, sockets = await load_daemon(conn, unit_name)
+        daemon, service, sockets, paths = await load_daemon(conn, unit_name)
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, f"Cannot {action}: {exc}.")
     what = _VERBS[action].format(daemon.name)
@@ -121,7 +131,8 @@ async def perform(
                 "it stops being started at boot and sleeps after its next stop"
             )
     try:
-        plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running)
+        plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running,
+                         paths=paths)
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, f"Cannot {what}: {exc}.", service.name)
     warnings += plan.notes
@@ -136,7 +147,7 @@ async def perform(
                         f"{', '.join(run.lost_aliases)} (an [Install] Alias=, such as a D-Bus "
                         "activation name, goes with the service's enablement); clients of its "
                         "sockets still wake it")
-    units = await read_back(conn, [service.name, *(s.name for s in sockets)])
+    units = await read_back(conn, [service.name, *(u.name for u in (*sockets, *paths))])
     return _conclude(action, manager, what, plan, run, units, tuple(warnings))
 
 
