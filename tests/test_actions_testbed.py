@@ -22,6 +22,7 @@ from tests.support import (
     run_container,
     staged,
     unit_states,
+    until,
     wait_active,
 )
 from tools.testbed.harness import ROOT_PASSWORD
@@ -226,3 +227,41 @@ def test_user_manager_switches_without_polkit(testbed: Any) -> None:
     assert unit_states(tb, UNITS, user="alice") == {TESTD: ("disabled", "inactive"),
                                                     TESTD_SOCKET: ("enabled", "active")}
     assert out and out["manager"] == "user"
+
+
+def test_an_end_state_that_misses_the_goal_fails_and_is_rolled_back(testbed: Any) -> None:
+    """Another process rewrites the socket's unit file between two steps of bob's
+    switch (bob's polkit agent holds the third password prompt, the Reload's):
+    its [Install] section is gone, so it can no longer be enabled. Every step
+    succeeds, but the goal (the socket enabled) does not hold at the end: the
+    switch must say so, fail, and put back what it changed."""
+    tb = testbed
+    always_on_testd(tb)
+    before = unit_states(tb, UNITS)
+    unit_file = f"/etc/systemd/system/{TESTD_SOCKET}"
+    tb.run(f"rm -f /tmp/agent-prompt-3 /tmp/agent-go-3; cp {unit_file} /tmp/testd-socket.bak")
+    argv = ["/usr/bin/python3", AGENT_RUN, ROOT_PASSWORD, "--hold", "3", "--",
+            *tb.trayapp_argv("on-demand", "trayapp-testd", "--json")]
+    switch = tb.popen(argv, user="bob", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        until("the third password prompt (after disable and enable)",
+              lambda: tb.run("test -e /tmp/agent-prompt-3", check=False).returncode == 0,
+              timeout=60)
+        assert unit_states(tb, UNITS)[TESTD_SOCKET][0] == "enabled"  # the enable was done
+        # Someone else, between steps: the socket disabled, its [Install] section gone.
+        tb.run(f"rm /etc/systemd/system/sockets.target.wants/{TESTD_SOCKET}; "
+               f"sed -i '/^\\[Install\\]/,$d' {unit_file}")
+        tb.run("touch /tmp/agent-go-3")
+        out, err = switch.communicate(timeout=120)
+    finally:
+        if switch.poll() is None:
+            switch.kill()
+        tb.run(f"cp /tmp/testd-socket.bak {unit_file}; systemctl daemon-reload")
+    result = json.loads(out)
+    assert switch.returncode == 1 and result["status"] == "failed", (out, err)
+    assert f"{TESTD_SOCKET} is static (was disabled; should be enabled)" in result["message"]
+    assert "rolled back" in result["message"], result["message"]
+    # What the switch changed is undone: the service enabled and running again.
+    assert unit_states(tb, [TESTD]) == {TESTD: before[TESTD]}
+    always_on_testd(tb)
+    assert unit_states(tb, UNITS) == before

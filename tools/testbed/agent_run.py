@@ -1,7 +1,11 @@
 """Run a command while a real polkit agent (pkttyagent) answers its password prompt.
 
 Usage, inside the testbed as the calling user:
-    python3 agent_run.py PASSWORD|--cancel -- COMMAND ARGS...
+    python3 agent_run.py PASSWORD|--cancel [--hold N] -- COMMAND ARGS...
+
+With ``--hold N`` the Nth prompt is not answered until the file
+/tmp/agent-go-N exists; /tmp/agent-prompt-N says it arrived.  A test uses it
+to change something between two steps of an action, as another process might.
 
 Every password prompt is answered (or, with --cancel, interrupted with ^C).
 pkttyagent needs a controlling terminal, so it gets a pty made the
@@ -26,7 +30,11 @@ import time
 
 
 def main() -> int:
-    secret, sep, *cmd = sys.argv[1:]
+    secret, *rest = sys.argv[1:]
+    hold = 0
+    if rest[0] == "--hold":
+        hold, rest = int(rest[1]), rest[2:]
+    sep, *cmd = rest
     assert sep == "--" and cmd
     caller = subprocess.Popen(
         ["sh", "-c", 'read _; exec "$@"', "sh", *cmd],
@@ -65,6 +73,11 @@ def main() -> int:
             # which discards input typed before: wait until echo is off.
             while termios.tcgetattr(master)[3] & termios.ECHO and time.monotonic() < deadline:
                 time.sleep(0.02)
+            if answered + 1 == hold:
+                open(f"/tmp/agent-prompt-{hold}", "w").close()
+                while not os.path.exists(f"/tmp/agent-go-{hold}") and \
+                        time.monotonic() < deadline:
+                    time.sleep(0.05)
             os.write(master, b"\x03" if secret == "--cancel" else secret.encode() + b"\n")
             answered += 1
     out, err = caller.communicate(timeout=60)
