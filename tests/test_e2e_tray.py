@@ -139,7 +139,9 @@ def test_wake_is_notified_with_buttons(desktop: Desktop) -> None:
         tb.run(f"echo hi | socat - UNIX-CONNECT:{TESTD_SOCK}")
         signal_at, _ = signals.wait_for(r'"ActiveState": "(activating|active)"')
         icon_at, line = d.log.wait_for(r"tray status idle -> (busy|running)", after=seen_log)
-        d.notes.wait_for(r'string "trayapp-testd woke up"', after=seen_notes)
+        # root's client, alice's applet: seen, but not hers to name
+        d.notes.wait_for(r'string "trayapp-testd woken by a process of another user"',
+                         after=seen_notes)
     finally:
         siglog.terminate()
     after = "\n".join(x for _, x in d.notes.lines[seen_notes:])
