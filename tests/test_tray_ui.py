@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -673,10 +674,16 @@ def test_qt_binding_does_not_lose_references_to_none(qapp: QApplication) -> None
     """PySide6 6.12.0 on Python 3.11 aborts a long-running tray (see qt/selfcheck.py)."""
     table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
     tray = Tray(lambda: snap_of(table), Intents())
-    before = sys.getrefcount(None)
-    for _ in range(100):
-        tray.refresh()
-        open_menu(tray)
-    lost = before - sys.getrefcount(None)
+    # Earlier tests' garbage, collected mid-loop, would drop None's count too.
+    gc.collect()
+    gc.disable()
+    try:
+        before = sys.getrefcount(None)
+        for _ in range(100):
+            tray.refresh()
+            open_menu(tray)
+        lost = before - sys.getrefcount(None)
+    finally:
+        gc.enable()
     assert lost < 50, selfcheck.binding_problem() or f"lost {lost} references to None"
     assert selfcheck.binding_problem() is None
