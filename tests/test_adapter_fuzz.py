@@ -55,8 +55,8 @@ class _NoBus:
 
     manager = Manager.SYSTEM
 
-    def on_message(self, handler: Any) -> None:
-        pass
+    def owner(self, name: str = "") -> str:
+        return ":1.1"
 
 
 def _watcher() -> Watcher:
@@ -81,9 +81,9 @@ def test_watcher_survives_any_signal_body(body: list[Any], member: str) -> None:
     if member == "Reloading":
         body = body[:1] if body and isinstance(body[0], bool) else []
     msg = Message(message_type=MessageType.SIGNAL, path=path, interface=iface, member=member,
-                  signature="", body=[])
+                  signature="", body=[], sender=":1.1")
     msg.body = body  # the shape the signature promised may not be what arrives
-    w._on_message(msg)  # must not raise
+    w._on_signal(msg)  # must not raise
     d = w.table.daemon(Manager.SYSTEM, "t.service")
     assert d is not None
 
@@ -94,7 +94,7 @@ def test_watcher_applies_a_well_formed_change() -> None:
                   interface="org.freedesktop.DBus.Properties", member="PropertiesChanged",
                   signature="sa{sv}as",
                   body=["org.freedesktop.systemd1.Unit",
-                        {"ActiveState": Variant("s", "active")}, []])
-    w._on_message(msg)
+                        {"ActiveState": Variant("s", "active")}, []], sender=":1.1")
+    w._on_signal(msg)
     d = w.table.daemon(Manager.SYSTEM, "t.service")
     assert d is not None and d.state == "running"

@@ -61,8 +61,9 @@ def _print_stats(monitor: Monitor, started: float) -> None:
     parts = ", ".join(f"{k}={v}" for k, v in sorted(calls.items()))
     print(
         f"trayapp: {sum(calls.values())} D-Bus calls ({parts}) "
-        f"in {(time.perf_counter() - started) * 1000:.1f} ms",
-        file=sys.stderr,
+        f"in {(time.perf_counter() - started) * 1000:.1f} ms; "
+        f"{monitor.systemd_calls()} to PID 1, {monitor.dropped()} signals dropped",
+        file=sys.stderr, flush=True,
     )
 
 
@@ -102,6 +103,8 @@ async def _watch(monitor: Monitor, args: argparse.Namespace, started: float) -> 
     await until_signalled()
     if probe:
         probe.report()
+    if args.stats:  # again at exit: what the watching cost since
+        _print_stats(monitor, started)
     return EXIT_OK
 
 

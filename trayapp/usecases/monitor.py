@@ -88,8 +88,8 @@ class Monitor:
 
         await asyncio.gather(*(one(m) for m in self.managers))
 
-    async def _open(self, manager: Manager) -> Connection:
-        conn = await Connection.open(manager)
+    async def _open(self, manager: Manager, follow: bool = True) -> Connection:
+        conn = await Connection.open(manager, follow)
         self.connections[manager] = conn
         return conn
 
@@ -101,7 +101,7 @@ class Monitor:
         """Read every manager once; unreachable ones end up in ``problems``."""
 
         async def read(manager: Manager) -> None:
-            results = await units.read_all(await self._open(manager))
+            results = await units.read_all(await self._open(manager, follow=False))
             self.table.replace(manager, [info for info, _ in results])
 
         await self._each(read)
@@ -138,6 +138,7 @@ class Monitor:
                 self._tell(manager, True)
                 tried.set()
                 await conn.wait_closed()
+                watcher.close()
                 self.watchers.pop(manager, None)
                 if self._closing:
                     return
@@ -163,9 +164,19 @@ class Monitor:
             total.update(conn.calls)
         return total
 
+    def systemd_calls(self) -> int:
+        """Of ``calls()``, those sent to PID 1 (the rest went to the bus driver)."""
+        return sum(conn.systemd_calls for conn in self.connections.values())
+
+    def dropped(self) -> int:
+        """Signals dropped since start: not sent by the owner of a name followed."""
+        return sum(conn.gate.drops.dropped for conn in self.connections.values())
+
     def close(self) -> None:
         self._closing = True
         for task in self._tasks:
             task.cancel()
+        for watcher in self.watchers.values():
+            watcher.close()
         for conn in self.connections.values():
             conn.close()

@@ -13,13 +13,14 @@ import asyncio
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from dbus_fast import BusType, Message, MessageFlag, MessageType
 from dbus_fast.aio import MessageBus
 
 from trayapp.core.model import Manager
+
+from .trust import DBUS, DBUS_PATH, Handler, OwnerListener, SignalGate
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ MANAGER_PATH = "/org/freedesktop/systemd1"
 MANAGER_IFACE = "org.freedesktop.systemd1.Manager"
 UNIT_IFACE = "org.freedesktop.systemd1.Unit"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
-DBUS = "org.freedesktop.DBus"
-DBUS_PATH = "/org/freedesktop/DBus"
 
 MAX_IN_FLIGHT = 32
 
@@ -89,16 +88,23 @@ def session_bus_address() -> str:
 
 
 class Connection:
-    """A connection to one systemd manager (system or the caller's user one)."""
+    """A connection to one systemd manager (system or the caller's user one).
+
+    Signals reach handlers only through ``on_signal`` (trust.SignalGate): from
+    the current owner of org.freedesktop.systemd1, learnt when connecting.
+    """
 
     def __init__(self, bus: MessageBus, manager: Manager) -> None:
         self.bus = bus
         self.manager = manager
         self.calls: Counter[str] = Counter()
+        self.systemd_calls = 0  # of ``calls``, those sent to PID 1 (not the bus driver)
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.gate = SignalGate(bus, self._driver_call)
 
     @classmethod
-    async def open(cls, manager: Manager) -> Connection:
+    async def open(cls, manager: Manager, follow: bool = True) -> Connection:
+        """Connect; with ``follow``, learn who owns org.freedesktop.systemd1 (for signals)."""
         if manager is Manager.SYSTEM:
             bus = MessageBus(bus_type=BusType.SYSTEM)
             where = "the system bus"
@@ -112,7 +118,16 @@ class Connection:
             raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
         except Exception as exc:  # dbus-fast raises its own AuthError etc.
             raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
-        return cls(bus, manager)
+        conn = cls(bus, manager)
+        if follow:
+            try:
+                if await conn.gate.follow(SYSTEMD) is None:
+                    raise SystemdError("org.freedesktop.DBus.Error.NameHasNoOwner",
+                                       f"no {manager} manager owns {SYSTEMD}")
+            except BaseException:
+                conn.close()
+                raise
+        return conn
 
     @property
     def connected(self) -> bool:
@@ -165,6 +180,7 @@ class Connection:
         )
         async with self._slots:
             self.calls[member] += 1
+            self.systemd_calls += destination == SYSTEMD
             try:
                 reply = await self.bus.call(msg)
             except (EOFError, OSError) as exc:
@@ -180,14 +196,25 @@ class Connection:
         return reply
 
     async def add_match(self, rule: str) -> None:
-        await self.call(
-            "AddMatch", "s", [rule], path=DBUS_PATH, interface=DBUS, destination=DBUS
-        )
+        await self.call("AddMatch", "s", [rule], path=DBUS_PATH, interface=DBUS, destination=DBUS)
 
     async def remove_match(self, rule: str) -> None:
-        await self.call(
-            "RemoveMatch", "s", [rule], path=DBUS_PATH, interface=DBUS, destination=DBUS
-        )
+        await self.call("RemoveMatch", "s", [rule], path=DBUS_PATH, interface=DBUS,
+                        destination=DBUS)
 
-    def on_message(self, handler: Callable[[Message], None]) -> None:
-        self.bus.add_message_handler(handler)
+    async def _driver_call(self, member: str, body: list[Any]) -> Message | None:
+        try:
+            return await self.call(member, "s", body, path=DBUS_PATH, interface=DBUS,
+                                   destination=DBUS)
+        except SystemdError:  # NameHasNoOwner: GetNameOwner of a name nobody owns
+            return None
+
+    def on_signal(self, name: str, handler: Handler) -> None:
+        """``handler(msg)`` for each signal whose sender owns ``name`` now (the only way in)."""
+        self.gate.on_signal(name, handler)
+
+    def on_owner(self, name: str, listener: OwnerListener) -> None:
+        self.gate.on_owner(name, listener)
+
+    def owner(self, name: str = SYSTEMD) -> str | None:
+        return self.gate.owner(name)

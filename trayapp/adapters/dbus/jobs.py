@@ -6,17 +6,23 @@ return a job path at once: the job's real result arrives later in
 ``JobRemoved``, which needs ``Subscribe()`` and a match on the manager's
 signals.  dbus-fast runs signal handlers as messages arrive but resumes the
 awaiting caller a loop iteration later, so a JobRemoved can be seen before
-the StartUnit reply is in our hands: results are kept by job path until
-someone asks for them.
+the StartUnit reply is in our hands: while such a call is in flight, results
+are kept by job path for a few seconds (a few dozen at most).  Only
+systemd's current owner is heard (Connection.on_signal): anyone may send a
+JobRemoved, unicast to us.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from dbus_fast import Message, MessageType
+from dbus_fast import Message
 
 from trayapp.core.enablement import Difference, Goal, States, corrections, differences
 from trayapp.core.plans import Plan, Step, Verb
@@ -45,39 +51,64 @@ class StepFailed(Exception):
 
 
 class JobFollower:
-    """Collects JobRemoved results on a subscribed connection."""
+    """Collects JobRemoved results, from systemd's owner only, for the jobs we start.
 
-    def __init__(self, conn: Connection) -> None:
+    A result is kept only while one of our StartUnit/StopUnit calls is in
+    flight (``expect``): it may be the job that call is about to name, since
+    the signal can be handed over before the reply.  Those early results are
+    kept for EARLY_WINDOW seconds, EARLY_MAX at most; every other job's
+    result is ignored.
+    """
+
+    EARLY_WINDOW = 5.0
+    EARLY_MAX = 32
+
+    def __init__(self, conn: Connection, clock: Callable[[], float] = time.monotonic) -> None:
         self.conn = conn
-        self._results: dict[str, str] = {}
+        self.clock = clock
+        self._early: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._waiters: dict[str, asyncio.Future[str]] = {}
-        conn.on_message(self._on_message)
+        self._expecting = 0
+        conn.on_signal(SYSTEMD, self._on_signal)
 
     async def subscribe(self, add_match: bool = True) -> None:
         if add_match:
             await self.conn.add_match(MANAGER_SIGNALS)
         await self.conn.call("Subscribe")
 
-    def _on_message(self, msg: Message) -> None:
-        if (
-            msg.message_type != MessageType.SIGNAL
-            or msg.member != "JobRemoved"
-            or msg.path != MANAGER_PATH
-            or len(msg.body) != 4
-        ):
+    def _on_signal(self, msg: Message) -> None:
+        if msg.member != "JobRemoved" or msg.path != MANAGER_PATH or len(msg.body) != 4:
             return
         _id, job, _unit, result = msg.body
         if not (isinstance(job, str) and isinstance(result, str)):
             return
         waiter = self._waiters.pop(job, None)
-        if waiter and not waiter.done():
-            waiter.set_result(result)
-        else:
-            self._results[job] = result
+        if waiter is not None:
+            if not waiter.done():
+                waiter.set_result(result)
+        elif self._expecting:
+            self._keep_early(job, result)
+
+    def _keep_early(self, job: str, result: str) -> None:
+        now = self.clock()
+        while self._early and (len(self._early) >= self.EARLY_MAX
+                               or next(iter(self._early.values()))[0] < now - self.EARLY_WINDOW):
+            self._early.popitem(last=False)
+        self._early[job] = (now, result)
+
+    @contextlib.asynccontextmanager
+    async def expect(self) -> AsyncIterator[None]:
+        """Around a call that starts a job: its result may arrive before the reply."""
+        self._expecting += 1
+        try:
+            yield
+        finally:
+            self._expecting -= 1
 
     async def wait(self, job: str, timeout: float = JOB_TIMEOUT) -> str:
-        if job in self._results:
-            return self._results.pop(job)
+        early = self._early.pop(job, None)
+        if early is not None and early[0] >= self.clock() - self.EARLY_WINDOW:
+            return early[1]
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
         self._waiters[job] = waiter
@@ -129,11 +160,12 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
         else:
             member = "StartUnit" if step.verb is Verb.START else "StopUnit"
             for unit in step.units:
-                reply = await _mutate(conn, member, "ss", [unit, "replace"])
-                job = reply.body[0] if reply.body else None
-                if not isinstance(job, str):
-                    raise StepFailed(step, f"systemd returned no job for {unit}")
-                result = await jobs.wait(job)
+                async with jobs.expect():
+                    reply = await _mutate(conn, member, "ss", [unit, "replace"])
+                    job = reply.body[0] if reply.body else None
+                    if not isinstance(job, str):
+                        raise StepFailed(step, f"systemd returned no job for {unit}")
+                    result = await jobs.wait(job)
                 if result != "done" and step.verb is Verb.START:
                     await _reset_failed(conn, unit)
                 if result != "done":

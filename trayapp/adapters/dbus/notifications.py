@@ -26,6 +26,7 @@ from dbus_fast.aio import MessageBus
 
 from trayapp import APP_ID
 from trayapp.adapters.dbus.bus import session_bus_address
+from trayapp.adapters.dbus.trust import SignalGate
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,13 @@ class Notifier:
             bus = MessageBus(bus_address=self.address or session_bus_address())
             try:
                 await bus.connect()
-                bus.add_message_handler(self._on_message)
-                await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE])
+                # Anyone on the session bus may send us an ActionInvoked: only
+                # the notification server's own are heard (trust.SignalGate).
+                gate = SignalGate(bus, lambda member, body: _call_bus_driver(bus, member, body))
+                gate.on_signal(NAME, self._on_message)
+                if await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE]) is None:
+                    raise OSError("AddMatch failed")
+                await gate.follow(NAME)  # none yet: it may be activated by our first call
             except Exception as exc:  # dbus-fast raises OSError, EOFError, AuthError...
                 log.info("no session bus for notifications: %s", exc)
                 if bus.connected:
@@ -216,7 +222,7 @@ class Notifier:
         return reply
 
     def _on_message(self, msg: Message) -> None:
-        if msg.message_type != MessageType.SIGNAL or msg.interface != IFACE:
+        if msg.interface != IFACE:
             return
         try:
             if msg.member == "ActionInvoked" and len(msg.body) >= 2:
@@ -247,11 +253,14 @@ def notify_body(app_name: str, replaces: int, icon: str, title: str, body: str,
     return [app_name, replaces, icon, title, text, actions, hints, -1]
 
 
-async def _call_bus_driver(bus: MessageBus, member: str, body: list[object]) -> None:
+async def _call_bus_driver(bus: MessageBus, member: str, body: list[object]) -> Message | None:
+    """One call to the bus driver; None when it fails (GetNameOwner of a name nobody owns)."""
     msg = Message(
         destination="org.freedesktop.DBus", path="/org/freedesktop/DBus",
         interface="org.freedesktop.DBus", member=member, signature="s", body=body,
     )  # fmt: skip
-    reply = await bus.call(msg)
+    reply = await asyncio.wait_for(bus.call(msg), CALL_TIMEOUT)
     if reply is None or reply.message_type == MessageType.ERROR:
-        raise OSError(f"{member} failed: {reply.error_name if reply else 'no reply'}")
+        log.debug("%s failed: %s", member, reply.error_name if reply else "no reply")
+        return None
+    return reply

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from dbus_fast import Variant
 
@@ -109,17 +109,25 @@ def fields_from_properties(props: Any) -> dict[str, Any]:
     return out
 
 
-async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, int]:
-    """All properties of one unit, and the serial of the reply that carried them.
+class Stamp(NamedTuple):
+    """Who sent a message, and its serial: serials order messages of one sender only."""
 
-    The serial orders the reply against signals from the same sender (see
+    sender: str
+    serial: int
+
+
+async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, Stamp]:
+    """All properties of one unit, and the stamp of the reply that carried them.
+
+    The stamp orders the reply against signals from the same sender (see
     watcher.SerialClock).
     """
     # An empty interface asks sd-bus for the properties of every interface
     # of the object (Unit, Socket/Service), in one call.
     reply = await conn.call("GetAll", "s", [""], path=unit_path(name), interface=PROPS_IFACE)
     props = reply.body[0] if reply.body else {}
-    return UnitInfo(name=name, **fields_from_properties(props)), reply.serial
+    return (UnitInfo(name=name, **fields_from_properties(props)),
+            Stamp(reply.sender or "", reply.serial))
 
 
 async def read_properties(conn: Connection, name: str | None = None) -> dict[str, Any]:
@@ -184,8 +192,8 @@ async def unit_file_states(conn: Connection, names: Iterable[str]) -> dict[str, 
 
 
 async def read_all(
-    conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[None]] | None = None
-) -> list[tuple[UnitInfo, int]]:
+    conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[object]] | None = None
+) -> list[tuple[UnitInfo, Stamp]]:
     """Every socket unit and every service one triggers, with reply serials.
 
     ``prepare`` is awaited with each batch of names before they are read: the
@@ -204,11 +212,11 @@ async def read_all(
     return socket_infos + await _read_many(conn, services)
 
 
-async def _read_many(conn: Connection, names: Iterable[str]) -> list[tuple[UnitInfo, int]]:
+async def _read_many(conn: Connection, names: Iterable[str]) -> list[tuple[UnitInfo, Stamp]]:
     results = await asyncio.gather(
         *(read_unit(conn, n) for n in sorted(names)), return_exceptions=True
     )
-    out: list[tuple[UnitInfo, int]] = []
+    out: list[tuple[UnitInfo, Stamp]] = []
     for name, result in zip(sorted(names), results, strict=True):
         if isinstance(result, SystemdError):
             log.info("cannot read %s: %s", name, result)

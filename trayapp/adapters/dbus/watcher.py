@@ -14,9 +14,17 @@ Signals used (org.freedesktop.systemd1(5)):
   inactive unit from memory, which says nothing about the unit file; reading
   the unit again would load it and start a load/collect loop.
 
+Signals come only through ``Connection.on_signal``: from the current owner
+of org.freedesktop.systemd1, anything else is dropped (trust.SignalGate).
 Replies and signals from systemd are ordered by their sender serials, but a
 reply is handed to us a loop iteration later than a signal that came after
-it; SerialClock keeps a stale reply from overwriting a newer signal.
+it; SerialClock keeps a stale reply from overwriting a newer signal, and
+compares serials only within the current owner.
+
+Work is bounded whatever arrives: full resyncs (Reloading(false), a new
+owner), enablement re-reads (UnitFilesChanged) and unit reads (UnitNew,
+invalidated properties) each run at most once in flight and once queued
+(coalesce.Coalescer); at most MAX_UNITS units are watched.
 """
 
 from __future__ import annotations
@@ -24,29 +32,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from dbus_fast import Message, MessageType
+from dbus_fast import Message
 
 from trayapp.core.model import UnitInfo, service_of
 from trayapp.core.table import DaemonTable
 
 from . import units
 from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, SYSTEMD, Connection, unit_path
+from .coalesce import Coalescer
+from .units import Stamp
 
 log = logging.getLogger(__name__)
 
+# Units watched per manager (match rules, table entries, serials): far above any
+# real machine's socket units and their services.
+MAX_UNITS = 4096
+# Units waiting to be read one by one; more than this at once is cheaper as a resync.
+MAX_PENDING = 256
+
 _MANAGER_RULE = (
     f"type='signal',sender='{SYSTEMD}',path='{MANAGER_PATH}',interface='{MANAGER_IFACE}'"
-)
-
-
-# systemd re-executing (daemon-reexec) or restarting gives its bus name a new
-# owner; the new instance's serials start again from 1.
-_OWNER_RULE = (
-    "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-    f"member='NameOwnerChanged',arg0='{SYSTEMD}'"
 )
 
 
@@ -58,20 +66,31 @@ def _props_rule(path: str) -> str:
 
 
 class SerialClock:
-    """Per (unit, field), the sender serial of the message that last set it."""
+    """Per (unit, field), the serial of the message that last set it, within one owner.
 
-    def __init__(self) -> None:
+    Serials are per sender: only messages from ``owner`` are compared (and
+    applied), and a new owner starts from nothing.
+    """
+
+    def __init__(self, owner: str | None = None) -> None:
+        self.owner = owner
         self._seen: dict[tuple[str, str], int] = {}
 
-    def clear(self) -> None:
+    def reset(self, owner: str | None) -> None:
+        self.owner = owner
         self._seen.clear()
 
-    def fresh(self, unit: str, fields: dict[str, Any], serial: int) -> dict[str, Any]:
+    def forget(self, keep: set[str]) -> None:
+        self._seen = {k: v for k, v in self._seen.items() if k[0] in keep}
+
+    def fresh(self, unit: str, fields: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
         """The fields that are newer than what was applied before; records them."""
+        if stamp.sender != self.owner:
+            return {}
         out = {}
         for name, value in fields.items():
-            if self._seen.get((unit, name), -1) <= serial:
-                self._seen[(unit, name)] = serial
+            if self._seen.get((unit, name), -1) <= stamp.serial:
+                self._seen[(unit, name)] = stamp.serial
                 out[name] = value
         return out
 
@@ -87,42 +106,45 @@ class Watcher:
         self.conn = conn
         self.table = table
         self.manager = conn.manager
-        self._clock = SerialClock()
+        self._clock = SerialClock(conn.owner(SYSTEMD))
         self._names_by_path: dict[str, str] = {}
-        self._matched: set[str] = set()
-        self._buffer: list[tuple[str, dict[str, Any], int]] | None = None
+        # During a resync: the newest value per (unit, field) that signals brought.
+        self._buffer: dict[tuple[str, str], tuple[Any, Stamp]] | None = None
         self._reloading = False
-        self._resync_task: asyncio.Task[None] | None = None
-        self._resync_again = False
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._reading: set[str] = set()
+        self._resubscribe = False
+        self._pending: set[str] = set()
+        self._resyncs = Coalescer(self._resync, f"resync of the {self.manager} manager")
+        self._files = Coalescer(self._refresh_unit_files, f"{self.manager} unit files re-read")
+        self._reads = Coalescer(self._read_pending, f"{self.manager} unit reads")
         self.synced = asyncio.Event()
 
     async def start(self) -> None:
         """Subscribe, read everything, and follow changes from then on."""
-        self.conn.on_message(self._on_message)
+        self.conn.on_signal(SYSTEMD, self._on_signal)
+        self.conn.on_owner(SYSTEMD, self._owner_changed)
         await self.conn.add_match(_MANAGER_RULE)
-        await self.conn.add_match(_OWNER_RULE)
         await self.conn.call("Subscribe")
         await self._resync()
 
-    # -- signals -------------------------------------------------------------
+    def work(self) -> dict[str, int]:
+        """How many re-reads ran (for tests and the benchmark)."""
+        return {"resyncs": self._resyncs.runs, "unit_files": self._files.runs,
+                "reads": self._reads.runs}
 
-    def _on_message(self, msg: Message) -> None:
-        if msg.message_type != MessageType.SIGNAL:
-            return
-        try:
-            if msg.member == "PropertiesChanged" and msg.interface == PROPS_IFACE:
-                self._on_properties(msg)
-            elif msg.member == "NameOwnerChanged" and msg.body[:1] == [SYSTEMD]:
-                if len(msg.body) == 3 and msg.body[2]:
-                    log.info("%s manager has a new bus owner: resubscribing", self.manager)
-                    self._clock.clear()
-                    self._spawn(self._resubscribe())
-            elif msg.path == MANAGER_PATH and msg.interface == MANAGER_IFACE:
-                self._on_manager_signal(msg)
-        except Exception:  # a malformed signal must not kill the watcher
-            log.exception("cannot handle %s %s", msg.member, msg.path)
+    # -- signals (from systemd's current owner only) --------------------------
+
+    def _on_signal(self, msg: Message) -> None:
+        if msg.member == "PropertiesChanged" and msg.interface == PROPS_IFACE:
+            self._on_properties(msg)
+        elif msg.path == MANAGER_PATH and msg.interface == MANAGER_IFACE:
+            self._on_manager_signal(msg)
+
+    def _owner_changed(self, owner: str | None) -> None:
+        self._clock.reset(owner)
+        if owner is not None:
+            log.info("%s manager has a new bus owner: resubscribing", self.manager)
+            self._resubscribe = True
+            self._resyncs.request()
 
     def _on_properties(self, msg: Message) -> None:
         name = self._names_by_path.get(msg.path or "")
@@ -130,14 +152,17 @@ class Watcher:
             return
         fields = units.fields_from_properties(msg.body[1])
         invalidated = msg.body[2] if len(msg.body) > 2 else []
-        if any(p in units.PROPERTIES for p in invalidated if isinstance(p, str)):
-            self._spawn(self._read_one(name))
+        if isinstance(invalidated, list) and any(
+            p in units.PROPERTIES for p in invalidated if isinstance(p, str)
+        ):
+            self._read_later(name)
         if not fields:
             return
+        stamp = Stamp(msg.sender or "", msg.serial)
         if self._buffer is not None:
-            self._buffer.append((name, fields, msg.serial))
+            self._buffer.update({(name, k): (v, stamp) for k, v in fields.items()})
             return
-        fresh = self._clock.fresh(name, fields, msg.serial)
+        fresh = self._clock.fresh(name, fields, stamp)
         if fresh:
             self.table.update(self.manager, name, fresh)
 
@@ -146,9 +171,9 @@ class Watcher:
         if member == "Reloading" and msg.body:
             self._reloading = bool(msg.body[0])
             if not self._reloading:
-                self.request_resync()
+                self._resyncs.request()
         elif member == "UnitFilesChanged":
-            self._spawn(self._refresh_unit_files())
+            self._files.request()
         elif member == "UnitNew" and not self._reloading and msg.body:
             name = msg.body[0]
             if (
@@ -157,43 +182,29 @@ class Watcher:
                 and not name.endswith("@.socket")
                 and self.table.unit(self.manager, name) is None
             ):
-                self._spawn(self._read_one(name))
-
-    async def _resubscribe(self) -> None:
-        await self.conn.call("Subscribe")
-        self.request_resync()
+                self._read_later(name)
 
     # -- reading -------------------------------------------------------------
 
     def request_resync(self) -> None:
         """Read everything again, once, after any resync already running."""
-        if self._resync_task and not self._resync_task.done():
-            self._resync_again = True
-            return
-        self._resync_task = asyncio.get_running_loop().create_task(self._resync_loop())
-
-    async def _resync_loop(self) -> None:
-        while True:
-            self._resync_again = False
-            try:
-                await self._resync()
-            except Exception:
-                log.exception("resync of the %s manager failed", self.manager)
-            if not self._resync_again:
-                return
+        self._resyncs.request()
 
     async def _resync(self) -> None:
-        self._buffer = []
+        if self._resubscribe:
+            self._resubscribe = False
+            await self.conn.call("Subscribe")
+        self._buffer = {}
         try:
             results = await units.read_all(self.conn, prepare=self._watch_paths)
-            self._clock.clear()
+            self._clock.reset(self.conn.owner(SYSTEMD))
             infos: dict[str, UnitInfo] = {}
-            for info, serial in results:
-                self._clock.fresh(info.name, _fields(info), serial)
+            for info, stamp in results[:MAX_UNITS]:
+                self._clock.fresh(info.name, _fields(info), stamp)
                 infos[info.name] = info
-            for name, fields, serial in self._buffer:
+            for (name, key), (value, stamp) in self._buffer.items():
                 if name in infos:
-                    fresh = self._clock.fresh(name, fields, serial)
+                    fresh = self._clock.fresh(name, {key: value}, stamp)
                     infos[name] = dataclasses.replace(infos[name], **fresh)
         finally:
             self._buffer = None
@@ -201,22 +212,33 @@ class Watcher:
         await self._unwatch_paths_except(self.table.unit_names(self.manager))
         self.synced.set()
 
+    def _read_later(self, name: str) -> None:
+        """Read ``name`` soon, with others asked for meanwhile (bounded)."""
+        if len(self._pending) >= MAX_PENDING:
+            self._pending.clear()
+            self._resyncs.request()  # one full read instead of a queue without end
+            return
+        self._pending.add(name)
+        self._reads.request()
+
+    async def _read_pending(self) -> None:
+        names, self._pending = self._pending, set()
+        results = await asyncio.gather(*(self._read_one(n) for n in sorted(names)),
+                                       return_exceptions=True)
+        for name, result in zip(sorted(names), results, strict=True):
+            if isinstance(result, Exception):
+                log.info("cannot read %s on the %s manager: %s", name, self.manager, result)
+
     async def _read_one(self, name: str) -> None:
         """Read a unit that appeared, or whose properties were invalidated."""
-        if name in self._reading:
+        if not await self._watch_paths([name]):
             return
-        self._reading.add(name)
-        try:
-            await self._watch_paths([name])
-            info, serial = await units.read_unit(self.conn, name)
-        finally:
-            self._reading.discard(name)
-        known = self.table.unit(self.manager, name)
-        if known is None:
-            self._clock.fresh(name, _fields(info), serial)
-            self.table.put(self.manager, info)
-        else:
-            fresh = self._clock.fresh(name, _fields(info), serial)
+        info, stamp = await units.read_unit(self.conn, name)
+        fresh = self._clock.fresh(name, _fields(info), stamp)
+        if self.table.unit(self.manager, name) is None:
+            if fresh:
+                self.table.put(self.manager, info)
+        elif fresh:
             self.table.update(self.manager, name, fresh)
         if info.is_socket:
             service = service_of(info)
@@ -227,7 +249,7 @@ class Watcher:
         """Enable/disable/mask happened somewhere: re-read enablement."""
         sockets = await units.list_socket_names(self.conn)
         if sockets != set(self.table.socket_names(self.manager)):
-            self.request_resync()
+            self._resyncs.request()
             return
         names = self.table.unit_names(self.manager)
         states = await units.unit_file_states(self.conn, names)
@@ -237,33 +259,31 @@ class Watcher:
 
     # -- match rules ---------------------------------------------------------
 
-    async def _watch_paths(self, names: Iterable[str]) -> None:
-        """Add a PropertiesChanged match for each unit before it is read."""
+    async def _watch_paths(self, names: Iterable[str]) -> bool:
+        """Add a PropertiesChanged match for each unit before it is read; False
+        when the limit of watched units leaves no room for them."""
         new = []
         for name in names:
             path = unit_path(name)
+            if path in self._names_by_path:
+                continue
+            if len(self._names_by_path) >= MAX_UNITS:
+                log.warning("%s manager: more than %d units; not watching %s",
+                            self.manager, MAX_UNITS, name)
+                return False
             self._names_by_path[path] = name
-            if path not in self._matched:
-                self._matched.add(path)
-                new.append(path)
+            new.append(path)
         await asyncio.gather(*(self.conn.add_match(_props_rule(p)) for p in new))
+        return True
 
     async def _unwatch_paths_except(self, keep: set[str]) -> None:
         keep_paths = {unit_path(n) for n in keep}
-        gone = [p for p in self._matched if p not in keep_paths]
+        gone = [p for p in self._names_by_path if p not in keep_paths]
         for path in gone:
-            self._matched.discard(path)
             self._names_by_path.pop(path, None)
+        self._clock.forget(keep)
         await asyncio.gather(*(self.conn.remove_match(_props_rule(p)) for p in gone))
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception:
-                log.exception("background read on the %s manager failed", self.manager)
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
+    def close(self) -> None:
+        for work in (self._resyncs, self._files, self._reads):
+            work.cancel()
