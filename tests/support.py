@@ -141,6 +141,12 @@ def set_state(table: DaemonTable, manager: Manager, name: str, state: DaemonStat
     table.update(manager, f"{name}.service", {"active_state": service_active})
 
 
+def listening_in(table: DaemonTable, manager: Manager, sockets: list[str]
+                 ) -> list[tuple[str, str]]:
+    """The sockets' listening addresses as the table has them (a fake's fresh read)."""
+    return [a for s in sockets if (u := table.unit(manager, s)) for a in u.listen]
+
+
 def table_with(*daemons: tuple[str, DaemonState, DaemonMode], clock: float = 1000.0,
                manager: Manager = Manager.SYSTEM) -> DaemonTable:
     """A table holding these daemons (name, state, mode) of one manager."""

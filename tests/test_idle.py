@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.support import FakeNotifier, set_state, table_with, until_async
+from tests.support import FakeNotifier, listening_in, set_state, table_with, until_async
 from trayapp.adapters.busy import BusyReport
 from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.idle import (
@@ -151,6 +151,9 @@ class FakeSystem:
 
     async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
         return ("running", 0.0)
+
+    async def listening(self, manager: Manager, sockets: list[str]) -> list[tuple[str, str]]:
+        return listening_in(self.table, manager, sockets)
 
     async def busy_check(self, service: str, listen: list[tuple[str, str]]) -> BusyReport:
         self.busy_checks.append(service)

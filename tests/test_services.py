@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import FakeNotifier, set_state, units, until_async
+from tests.support import FakeNotifier, listening_in, set_state, units, until_async
 from trayapp.adapters.history_db import Store
 from trayapp.core.events import Event, EventKind
 from trayapp.core.idle import ServiceStats
@@ -48,6 +48,9 @@ class FakeStats:
 
     async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
         return ("running", 0.0)
+
+    async def listening(self, manager: Manager, sockets: list[str]) -> list[tuple[str, str]]:
+        return listening_in(self.table, manager, sockets)
 
 
 @pytest.fixture

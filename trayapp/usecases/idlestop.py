@@ -6,7 +6,8 @@ running, re-armed after a check that finds it busy (or after "Keep running"),
 cancelled when it stops.  A dormant daemon has no timer and is never looked
 at.  When the timer fires:
 
-1. read the service's properties (still active? CPUUsageNSec now);
+1. read the service's properties (still active? CPUUsageNSec now) and its
+   sockets' listening addresses, fresh from systemd;
 2. only while it is active: busy.check (open connections from the kernel's
    socket tables; Docker's API for running containers);
 3. core.idle.judge over the window;
@@ -65,11 +66,9 @@ DEFAULT_GRACE = 30.0
 class IdleNotifier(Protocol):
     def warn(self, daemon: Daemon, seconds: float) -> Awaitable[str]:
         """Warn that ``daemon`` stops in ``seconds``; resolves to "keep" or "stop"."""
-        ...
 
     def announce(self, text: str) -> None:
         """Tell the user what was done (every auto-stop, and every decision not to)."""
-        ...
 
 
 Stopper = Callable[[Manager, str], Awaitable[Outcome]]
@@ -235,9 +234,10 @@ class IdleWatcher:
         if d is None or d.state is not DaemonState.RUNNING:
             return
         stats = await self.reader.service(d.manager, d.service)
-        if stats is None or stats.active_state != "active":
-            # Not active after all (or unreadable): no busy check may run now,
-            # since Docker's would connect to a socket and wake it.
+        # Read fresh from systemd, never from signal-fed state: what leads to a stop is re-read.
+        listen = await self.reader.listening(d.manager, d.sockets)
+        if stats is None or stats.active_state != "active" or listen is None:
+            # Not active (or unreadable): no busy check now (Docker's would wake it).
             self._arm(d, watch.window)
             return
         end = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
@@ -245,7 +245,6 @@ class IdleWatcher:
         now = self.table.daemon(*key)
         if now is None or now.state is not DaemonState.RUNNING:
             return  # it stopped while we read (the change cancelled the rest)
-        listen = [a for s in d.sockets if (u := self.table.unit(d.manager, s)) for a in u.listen]
         report = await self.busy_check(d.service, listen)
         rules = IdleRules(watch.window, self.cpu_threshold)
         verdict = judge(rules, watch.start, end, report.reasons)

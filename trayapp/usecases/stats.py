@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
-from trayapp.adapters.dbus.units import read_properties
+from trayapp.adapters.dbus.units import read_properties, read_unit
 from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
 from trayapp.core.model import Manager
 
@@ -55,6 +56,11 @@ class StatsReader(Protocol):
         """(SystemState, UserspaceTimestamp in Unix seconds), None when unreadable."""
         ...
 
+    async def listening(self, manager: Manager, sockets: Sequence[str]
+                        ) -> list[tuple[str, str]] | None:
+        """The sockets' listening addresses read now (None when unreadable)."""
+        ...
+
 
 class MonitorStats:
     """StatsReader over a Monitor's connections; None whenever a read fails."""
@@ -90,3 +96,14 @@ class MonitorStats:
             state if isinstance(state, str) else "",
             started / 1e6 if isinstance(started, int) and started > 0 else None,
         )
+
+    async def listening(self, manager: Manager, sockets: Sequence[str]
+                        ) -> list[tuple[str, str]] | None:
+        conn = self.monitor.connections.get(manager)
+        if conn is None or not conn.connected:
+            return None
+        try:
+            return [a for s in sockets for a in (await read_unit(conn, s))[0].listen]
+        except (SystemdError, BusUnavailable) as exc:
+            log.info("cannot read the sockets %s on the %s manager: %s", sockets, manager, exc)
+            return None
