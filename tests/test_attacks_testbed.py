@@ -1,0 +1,154 @@
+"""A hostile second user against alice's watcher, idle stop and switches (issue 12).
+
+bob, unprivileged, sends forged signals unicast to alice's connections on the
+system bus (tools/testbed/forge.py): the bus lets anyone send a signal, and one
+with a destination bypasses match rules.  Only systemd's own may count.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from typing import Any
+
+from tests.support import (
+    TESTD,
+    TESTD_SOCK,
+    TESTD_SOCKET,
+    IdleWatchProc,
+    WatchProc,
+    always_on_testd,
+    fresh_model,
+    model_from,
+    of,
+    on_demand_testd,
+    staged,
+    unit_states,
+    until,
+    wait_active,
+    where,
+)
+from tools.testbed.harness import Testbed
+
+FORGE = staged("forge.py")
+
+
+def forge(tb: Testbed, *args: str, timeout: float = 300) -> str:
+    """Run the forger as bob; it must have reached at least one of alice's connections."""
+    out = tb.run([str(tb.venv / "bin/python"), FORGE, *args], user="bob", timeout=timeout)
+    sent = re.search(r"forged (\d+) messages to (\d+) connections", out.stdout)
+    assert sent and int(sent.group(2)) >= 1, out.stdout + out.stderr
+    return str(out.stdout)
+
+
+def forge_in_background(tb: Testbed, *args: str) -> subprocess.Popen[Any]:
+    return tb.popen([str(tb.venv / "bin/python"), FORGE, *args], user="bob",
+                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def watcher_pid(tb: Testbed) -> int:
+    out = tb.run("pgrep -n -u alice -f 'status --watch'").stdout
+    return int(out.split()[0])
+
+
+def rss_kib(tb: Testbed, pid: int) -> int:
+    return int(tb.run(f"ps -o rss= -p {pid}").stdout.split()[0])
+
+
+def test_forged_unit_state_never_shows(testbed: Testbed) -> None:
+    tb = testbed
+    tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
+    watch = WatchProc(tb, "--system")
+    try:
+        watch.wait_for(where("docker.service", state="dormant"))
+        for _ in range(3):
+            forge(tb, "props", "docker.service", "ActiveState=active", "SubState=running")
+            forge(tb, "props", "docker.socket", "ActiveState=failed", "SubState=failed")
+            time.sleep(0.3)
+        time.sleep(1)
+        events = watch.drain()
+    finally:
+        watch.stop()
+    assert not [e for e in events if e["service"] == "docker.service" and e["state"] != "dormant"]
+    assert tb.run("systemctl is-active docker.service", check=False).stdout.strip() == "inactive"
+    assert model_from(events) == fresh_model(tb, "--system")
+
+
+def test_forged_listen_cannot_make_a_busy_daemon_look_idle(testbed: Testbed) -> None:
+    """An open client connection keeps the test daemon busy; bob points its socket's
+    Listen elsewhere.  The idle check reads the addresses from systemd: still busy."""
+    tb = testbed
+    on_demand_testd(tb)
+    watch = IdleWatchProc(tb, "trayapp-testd", "--system", "--after", "3", "--grace", "2",
+                          "--cpu-threshold", "0.05")
+    client = tb.popen(f"socat - UNIX-CONNECT:{TESTD_SOCK}", user="alice", stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL)
+    forger = None
+    try:
+        wait_active(tb, TESTD)
+        forger = forge_in_background(tb, "listen", TESTD_SOCKET, "Stream", "/run/bob.sock", "12")
+        for _ in range(2):
+            busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
+            assert any("connection" in r for r in busy["reasons"]), busy
+        assert not [e for e in watch.drain() if e["event"] in ("warning", "stopped")]
+        assert tb.run(f"systemctl is-active {TESTD}", check=False).stdout.strip() == "active"
+    finally:
+        if forger is not None:
+            forger.kill()
+        client.kill()
+        watch.stop()
+    on_demand_testd(tb)
+
+
+def test_forged_job_results_do_not_change_a_switch(testbed: Testbed) -> None:
+    """bob answers every job systemd announces (and the next 20 ids) with
+    JobRemoved(failed) while alice switches the test daemon both ways."""
+    tb = testbed
+    always_on_testd(tb)
+    forger = forge_in_background(tb, "jobs", "20")
+    try:
+        time.sleep(1.5)  # subscribed
+        for command, want in (("on-demand", {TESTD: ("disabled", "inactive"),
+                                             TESTD_SOCKET: ("enabled", "active")}),
+                              ("always-on", {TESTD: ("enabled", "active"),
+                                             TESTD_SOCKET: ("enabled", "active")})):
+            res = tb.run(tb.trayapp_argv(command, "trayapp-testd", "--json"), user="alice",
+                         check=False, timeout=120)
+            assert res.returncode == 0, res.stdout + res.stderr
+            assert unit_states(tb, [TESTD, TESTD_SOCKET]) == want
+        out = forger.communicate(timeout=60)[0]
+    finally:
+        forger.kill()
+    on_demand_testd(tb)
+    sent = re.search(r"forged (\d+) messages", out)
+    assert sent and int(sent.group(1)) >= 21, out
+
+
+def test_a_flood_of_forged_signals_costs_no_calls_and_no_memory(testbed: Testbed) -> None:
+    tb = testbed
+    on_demand_testd(tb)
+    watch = WatchProc(tb, "--system", "--stats")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        until("the first stats line", lambda: "to PID 1" in watch.stderr_text(), 10)
+        pid = watcher_pid(tb)
+        rss_before = rss_kib(tb, pid)
+        forge(tb, "--pid", str(pid), "flood", "10000", timeout=600)
+        time.sleep(3)
+        rss_after = rss_kib(tb, pid)
+        events = watch.drain()
+    finally:
+        watch.stop()
+    stats = re.findall(r"(\d+) D-Bus calls .*; (\d+) to PID 1, (\d+) signals dropped",
+                       watch.stderr_text())
+    assert len(stats) == 2, watch.stderr_text()
+    (_, pid1_before, _), (_, pid1_after, dropped) = stats
+    print(f"flood: PID 1 calls {pid1_before} -> {pid1_after}, {dropped} dropped, "
+          f"RSS {rss_before} -> {rss_after} KiB")
+    # A few reads systemd's own signals may ask for (invalidated properties), not 10,000.
+    assert int(pid1_after) - int(pid1_before) <= 10, "forged signals made calls to PID 1"
+    assert rss_after - rss_before < 4 * 1024, "the watcher grew by 4 MiB or more"
+    assert int(dropped) >= 10000
+    assert "Traceback" not in watch.stderr_text()
+    assert model_from(events) == fresh_model(tb, "--system")
