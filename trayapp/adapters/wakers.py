@@ -26,94 +26,28 @@ from __future__ import annotations
 import logging
 import os
 import pwd
-import socket
-import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from trayapp.adapters import socktables
 from trayapp.core import netstat
 from trayapp.core.causes import Client, Wakers
 
 log = logging.getLogger(__name__)
 
-# linux/netlink.h, linux/sock_diag.h, linux/unix_diag.h
-NETLINK_SOCK_DIAG = 4
-SOCK_DIAG_BY_FAMILY = 20
-NLM_F_REQUEST = 0x1
-NLM_F_DUMP = 0x300
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
-UDIAG_SHOW_NAME = 0x1
-UDIAG_SHOW_PEER = 0x4
-UDIAG_SHOW_ICONS = 0x8
-UNIX_DIAG_NAME = 0
-UNIX_DIAG_PEER = 2
-UNIX_DIAG_ICONS = 3
-TCP_ESTABLISHED = 1
-TCP_LISTEN = 10
-
-_NLMSGHDR = struct.Struct("=IHHII")
-_UNIX_DIAG_REQ = struct.Struct("=BBHIIIII")  # family, protocol, pad, states, ino, show, cookie
-_UNIX_DIAG_MSG = struct.Struct("=BBBBIII")  # family, type, state, pad, ino, cookie
-_RTATTR = struct.Struct("=HH")
-
-
-def _align(n: int) -> int:
-    return (n + 3) & ~3
-
-
 def unix_peers(paths: Iterable[str]) -> set[int]:
     """Inodes of the client ends of connections to these socket paths, queued or accepted."""
-    wanted = {p.encode() for p in paths}
+    wanted = {p.encode(): socktables.file_id(p) for p in paths}
     if not wanted:
         return set()
-    states = (1 << TCP_ESTABLISHED) | (1 << TCP_LISTEN)
-    show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_ICONS
-    req = _UNIX_DIAG_REQ.pack(socket.AF_UNIX, 0, 0, states, 0, show, 0xFFFFFFFF, 0xFFFFFFFF)
-    header = _NLMSGHDR.pack(_NLMSGHDR.size + len(req), SOCK_DIAG_BY_FAMILY,
-                            NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
     peers: set[int] = set()
-    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG) as nl:
-        nl.settimeout(2.0)
-        nl.send(header + req)
-        while True:
-            data = nl.recv(65536)
-            offset = 0
-            while offset + _NLMSGHDR.size <= len(data):
-                length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, offset)
-                if length < _NLMSGHDR.size:
-                    return peers
-                if kind == NLMSG_DONE:
-                    return peers
-                if kind == NLMSG_ERROR:
-                    raise OSError("sock_diag refused the dump")
-                body = data[offset + _NLMSGHDR.size : offset + length]
-                name, clients = _parse_unix_msg(body)
-                if name in wanted:
-                    peers |= clients
-                offset += _align(length)
-
-
-def _parse_unix_msg(body: bytes) -> tuple[bytes | None, set[int]]:
-    """The socket's bound name, and the client inodes it shows (its peer, its queue)."""
-    name: bytes | None = None
-    clients: set[int] = set()
-    offset = _UNIX_DIAG_MSG.size
-    while offset + _RTATTR.size <= len(body):
-        length, kind = _RTATTR.unpack_from(body, offset)
-        if length < _RTATTR.size:
-            break
-        value = body[offset + _RTATTR.size : offset + length]
-        if kind == UNIX_DIAG_NAME:
-            # A path name comes with its terminating NUL (an abstract one starts with NUL).
-            name = value if value.startswith(b"\0") else value.rstrip(b"\0")
-        elif kind == UNIX_DIAG_PEER and len(value) >= 4:
-            clients.add(struct.unpack_from("=I", value)[0])
-        elif kind == UNIX_DIAG_ICONS:
-            clients.update(struct.unpack_from(f"={len(value) // 4}I", value))
-        offset += _align(length)
-    clients.discard(0)
-    return name, clients
+    for sock in socktables.dump():
+        if sock.name is not None and sock.name in wanted and socktables.bound_to(
+                sock, sock.name, wanted[sock.name]):
+            peers.update(sock.queued)
+            if sock.peer:
+                peers.add(sock.peer)
+    return peers
 
 
 def tcp_clients(proc_net_tcp: str, port: int) -> set[int]:
@@ -162,7 +96,8 @@ def owners(inodes: set[int], proc: Path = Path("/proc")) -> list[Client]:
 
 def _process_name(entry: Path) -> str:
     try:
-        return (entry / "comm").read_text().strip() or "?"
+        # Any user may name a process with bytes that are not UTF-8.
+        return (entry / "comm").read_bytes().decode(errors="replace").strip() or "?"
     except OSError:
         return "?"
 
@@ -172,13 +107,6 @@ def _user(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
 
 
 def find(listen: Sequence[tuple[str, str]]) -> Wakers | None:
@@ -194,7 +122,7 @@ def find(listen: Sequence[tuple[str, str]]) -> Wakers | None:
         log.info("sock_diag unavailable: %s", exc)
         told = False
     if ports:
-        tcp = _read("/proc/net/tcp") + _read("/proc/net/tcp6")
+        tcp = socktables.tcp_table()
         for port in ports:
             clients |= tcp_clients(tcp, port)
     if not told and not clients:

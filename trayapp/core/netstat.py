@@ -1,25 +1,17 @@
-"""Open client connections on a daemon's listening sockets, from the kernel's tables.
+"""Open TCP client connections on a daemon's listening ports, from the kernel's table.
 
-Parses the text of /proc/net/unix and /proc/net/tcp{,6}: reading them needs
-no privilege and never connects to anything, so it cannot wake a daemon.
-An accepted AF_UNIX connection carries the listener's path in
-/proc/net/unix with state 03 (SS_CONNECTED); an accepted TCP connection has
-the listener's local port with state 01 (ESTABLISHED).
+Parses the text of /proc/net/tcp{,6}: reading it needs no privilege and
+never connects to anything, so it cannot wake a daemon.  An accepted TCP
+connection has the listener's local port with state 01 (ESTABLISHED).  The
+table holds numbers only, so no other user can write text into it.  (AF_UNIX
+connections are counted from structured records, never from the text of
+/proc/net/unix, where a socket's name is printed raw: see
+trayapp/adapters/socktables.py.)
 """
 
 from __future__ import annotations
 
-_SS_CONNECTED = "03"
 _TCP_ESTABLISHED = "01"
-
-
-def unix_connections(proc_net_unix: str, path: str) -> int:
-    count = 0
-    for line in proc_net_unix.splitlines()[1:]:
-        parts = line.split(None, 7)
-        if len(parts) == 8 and parts[7] == path and parts[5] == _SS_CONNECTED:
-            count += 1
-    return count
 
 
 def tcp_connections(proc_net_tcp: str, port: int) -> int:
