@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -20,7 +21,7 @@ from trayapp.cli import common
 from trayapp.core.idle import DEFAULT_CPU_THRESHOLD, describe_window
 from trayapp.core.keys import key_of
 from trayapp.core.model import Daemon
-from trayapp.core.settings import Settings
+from trayapp.core.settings import MAX_IDLE_MINUTES, Settings
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 
 Emit = Callable[[dict[str, Any]], None]
@@ -55,9 +56,12 @@ async def idle_watch(args: argparse.Namespace) -> int:
     except BadUnitName as exc:
         print(f"trayapp: bad daemon name: {exc}", file=sys.stderr)
         return common.EXIT_BAD_INPUT
-    if args.after is not None and (not names or args.after <= 0):
-        print("trayapp: --after needs a positive number of seconds and the NAMEs it is for",
-              file=sys.stderr)
+    if args.after is not None and not names:
+        print("trayapp: --after needs the NAMEs it is for", file=sys.stderr)
+        return common.EXIT_BAD_INPUT
+    problem = out_of_range(args)
+    if problem:
+        print(f"trayapp: {problem}", file=sys.stderr)
         return common.EXIT_BAD_INPUT
     loaded = settings_file.load(validate_unit=check_unit_name)
     if loaded.warning:
@@ -94,6 +98,27 @@ async def idle_watch(args: argparse.Namespace) -> int:
         # must not stay so after we exit.
         with contextlib.suppress(OSError, ValueError):
             os.set_blocking(sys.stdin.fileno(), True)
+
+
+MAX_AFTER = MAX_IDLE_MINUTES * 60.0  # seconds: the Preferences window's longest, 7 days
+MAX_GRACE = 24 * 3600.0
+MAX_CPU_SHARE = 1024.0
+
+
+def out_of_range(args: argparse.Namespace) -> str | None:
+    """What is wrong with the numbers given, or None.  A timer of nan seconds fires at
+    once and one of more than ~24.8 days overflows Qt's: every number is bounded."""
+    limits = (("--after", args.after, MAX_AFTER, False),
+              ("--grace", args.grace, MAX_GRACE, True),
+              ("--cpu-threshold", args.cpu_threshold, MAX_CPU_SHARE, True))
+    for flag, value, high, zero in limits:
+        if value is None:
+            continue
+        low_ok = value >= 0 if zero else value > 0
+        if not (math.isfinite(value) and low_ok and value <= high):
+            low = "0" if zero else "more than 0"
+            return f"{flag} must be from {low} to {high:g}, got {value:g}"
+    return None
 
 
 def windows(names: set[str], after: float | None,

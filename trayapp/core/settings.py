@@ -58,6 +58,11 @@ class IconFollows(StrEnum):
     ALL = "all"
 
 
+#: The longest idle window, in minutes: what the Preferences window allows (7 days).
+#: Longer ones are refused: a timer that far ahead overflows Qt's (int ms, ~24.8 days).
+MAX_IDLE_MINUTES = 7 * 24 * 60
+
+
 @dataclass(frozen=True)
 class DaemonSettings:
     """The user's choices for one daemon."""
@@ -102,7 +107,7 @@ class Settings:
         ``key`` is a daemon key (``user:podman.service``) or a (manager, service) pair.
         """
         text = key if isinstance(key, str) else daemon_key(*key)
-        minutes = self.daemon(text).idle_stop_minutes
+        minutes = min(self.daemon(text).idle_stop_minutes, MAX_IDLE_MINUTES)
         return minutes * 60.0 if minutes > 0 else None
 
     def with_daemon(self, key: str, **changes: Any) -> Settings:
@@ -133,8 +138,9 @@ def _minutes(value: object, where: str) -> int:
     # bool is an int in Python; TOML keeps them apart and so do we.
     if isinstance(value, bool) or not isinstance(value, int):
         raise SettingsError(where, f"expected a whole number of minutes, got {_shown(value)}")
-    if value < 0:
-        raise SettingsError(where, f"expected 0 (off) or more minutes, got {int(value)}")
+    if not 0 <= value <= MAX_IDLE_MINUTES:
+        raise SettingsError(where, f"expected 0 (off) to {MAX_IDLE_MINUTES} minutes (7 days), "
+                                   f"got {int(value)}")
     return int(value)
 
 

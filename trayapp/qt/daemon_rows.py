@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 
 from trayapp.core.keys import parse_key
 from trayapp.core.model import Manager
-from trayapp.core.settings import DaemonSettings
+from trayapp.core.settings import MAX_IDLE_MINUTES, DaemonSettings
 
 COLUMNS = ("Daemon", "Manager", "Show in tray", "Notify", "Stop when idle")
 COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(len(COLUMNS))
-MAX_IDLE_MINUTES = 7 * 24 * 60
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
