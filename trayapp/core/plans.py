@@ -193,7 +193,8 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
     elif running:
         notes.append(f"{d.service} keeps running until it is stopped; it will not start at boot")
     restore = tuple(s.name for s in listening) if running and stop else ()
-    goal = Goal(enable=frozenset(to_enable), disable=frozenset(to_disable))
+    goal = Goal(enable=frozenset(to_enable), disable=frozenset(to_disable)) \
+        if to_enable or to_disable else None
     return Plan(Action.ON_DEMAND, service.name, tuple(steps), restore, tuple(notes), goal)
 
 

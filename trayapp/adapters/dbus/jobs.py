@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 
 from dbus_fast import Message
 
-from trayapp.core.enablement import Difference, Goal, States, corrections, differences
+from trayapp.core.enablement import Difference, Goal
 from trayapp.core.plans import Plan, Step, Verb
 
 from .bus import MANAGER_IFACE, MANAGER_PATH, SYSTEMD, BusUnavailable, Connection, SystemdError
-from .units import read_unit, unit_file_states
+from .enablement import Change, Keeper, RunStep, changes_of
+from .units import read_unit
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +149,18 @@ async def _mutate(conn: Connection, member: str, signature: str, body: list[obje
     )
 
 
-async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
-    """Run one step; raise StepFailed with the reason when it does not hold."""
+async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> list[Change]:
+    """Run one step; raise StepFailed with the reason when it does not hold.
+    Returns the unit-file changes an enable or disable reports."""
     try:
         if step.verb is Verb.ENABLE:
-            await _mutate(conn, "EnableUnitFiles", "asbb", [list(step.units), False, False])
-        elif step.verb is Verb.DISABLE:
-            await _mutate(conn, "DisableUnitFiles", "asb", [list(step.units), False])
-        elif step.verb is Verb.RELOAD:
+            reply = await _mutate(conn, "EnableUnitFiles", "asbb",
+                                  [list(step.units), False, False])
+            return changes_of(reply.body)
+        if step.verb is Verb.DISABLE:
+            reply = await _mutate(conn, "DisableUnitFiles", "asb", [list(step.units), False])
+            return changes_of(reply.body)
+        if step.verb is Verb.RELOAD:
             await _mutate(conn, "Reload", "", [])
         else:
             member = "StartUnit" if step.verb is Verb.START else "StopUnit"
@@ -174,6 +179,7 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> None:
         raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
     except SystemdError as exc:
         raise StepFailed(step, exc.text or exc.name, exc) from exc
+    return []
 
 
 async def run_plan(
@@ -182,43 +188,53 @@ async def run_plan(
     """Run the steps in order, then hold the plan's enablement goal; on the first
     failure undo what was done, newest first.
 
-    A plan with a goal reads every unit file's state first: after the steps,
-    what systemd's calls changed beyond the goal (Also=) is put back, and a
-    goal that still does not hold fails the switch.  Undoing steps is not
-    always enough either: a failed step can take other units down with it (a
-    service with Requires= on a socket whose start failed), so after the
-    undo every unit in ``was_active`` that no longer runs is started again.
+    A plan with a goal reads its units' enablement first and follows what
+    the calls report (adapters/dbus/enablement.py): after the steps, what
+    they changed beyond the goal (Also=) is put back, and a goal that still
+    does not hold fails the switch.  Undoing steps is not always enough
+    either: a failed step can take other units down with it (a service with
+    Requires= on a socket whose start failed), so after the undo every unit
+    in ``was_active`` that no longer runs is started again.
     """
     run = Run()
-    before = await _all_states(conn) if plan.goal is not None else None
+    keeper = None
+    if plan.goal is not None:
+        keeper = Keeper(conn)
+        await keeper.read_before({*plan.goal.enable, *plan.goal.disable,
+                                  *(u for s in plan.steps for u in s.units)})
+
+    async def step_of(step: Step) -> list[Change]:
+        changes = await run_step(conn, jobs, step)
+        if keeper is not None:
+            keeper.saw(changes)
+        return changes
+
     for step in plan.steps:
         try:
-            await run_step(conn, jobs, step)
+            await step_of(step)
             run.done.append(step)
             if step.verb is Verb.STOP and plan.restore_sockets:
                 await _restore_sockets(conn, jobs, plan.restore_sockets)
         except StepFailed as exc:
             run.error = exc
             break
-    if run.error is None and plan.goal is not None and before is not None:
+    if run.error is None and plan.goal is not None and keeper is not None:
         try:
-            run.unmet = await hold(conn, jobs, plan.goal, before, run.repaired)
-            after = await _all_states(conn)
-            run.lost_aliases = sorted(n for n, s in before.items()
-                                      if s == "alias" and n not in after)
+            run.unmet = await keeper.hold(plan.goal, step_of, run.repaired)
+            run.lost_aliases = await keeper.lost_aliases()
         except StepFailed as exc:
             run.error = exc
         if run.unmet:
             check = Step(Verb.CHECK, tuple(d.unit for d in run.unmet))
             run.error = StepFailed(check, "; ".join(str(d) for d in run.unmet))
     if run.error is not None:
-        await _roll_back(conn, jobs, run, was_active, before)
+        await _roll_back(conn, jobs, run, was_active, keeper, step_of)
     return run
 
 
 async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: frozenset[str],
-                     before: States | None) -> None:
-    # Undo newest first.  With a snapshot, enablement is put back as it was,
+                     keeper: Keeper | None, step_of: RunStep) -> None:
+    # Undo newest first.  With a keeper, enablement is put back as it was,
     # whatever the calls changed; else step by step.  A Reload is not undone
     # in place but once at the end.
     files_changed = False
@@ -227,15 +243,15 @@ async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: 
             continue
         files = step.verb in (Verb.ENABLE, Verb.DISABLE)
         files_changed |= files
-        if files and before is not None:
+        if files and keeper is not None:
             continue
         try:
-            await run_step(conn, jobs, step.undo)
+            await step_of(step.undo)
         except StepFailed as exc:
             run.rollback_errors.append(exc)
     try:
-        if before is not None:
-            left = await hold(conn, jobs, Goal(), before, [])
+        if keeper is not None:
+            left = await keeper.hold(Goal(), step_of, [])
             if left:
                 raise StepFailed(Step(Verb.CHECK, tuple(d.unit for d in left)),
                                  "; ".join(str(d) for d in left))
@@ -252,32 +268,6 @@ async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: 
             run.rollback_errors.append(exc)
         except SystemdError as exc:
             run.rollback_errors.append(StepFailed(Step(Verb.START, (name,)), str(exc), exc))
-
-
-async def _all_states(conn: Connection) -> dict[str, str]:
-    """Every unit file's enablement (about 30 ms of PID 1's time on Debian)."""
-    return await unit_file_states(conn, ["*"])
-
-
-async def hold(conn: Connection, jobs: JobFollower, goal: Goal, before: States,
-               repaired: list[Difference], rounds: int = 3) -> list[Difference]:
-    """Put back what differs from ``goal`` (every unit not in it: as ``before``);
-    returns what still differs.  Each correction can follow an Also= of its
-    own, so the state is read again after each round."""
-    for _ in range(rounds):
-        found = differences(goal, before, await _all_states(conn))
-        enable, disable = corrections(found)
-        if not enable and not disable:
-            return found
-        log.info("putting back what the calls changed beyond the goal: %s",
-                 "; ".join(str(d) for d in found))
-        repaired += [d for d in found if d.unit in enable or d.unit in disable]
-        if disable:
-            await run_step(conn, jobs, Step(Verb.DISABLE, disable))
-        if enable:
-            await run_step(conn, jobs, Step(Verb.ENABLE, enable))
-        await run_step(conn, jobs, Step(Verb.RELOAD))
-    return differences(goal, before, await _all_states(conn))
 
 
 async def _reset_failed(conn: Connection, unit: str) -> None:
