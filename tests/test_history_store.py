@@ -1,4 +1,4 @@
-"""The SQLite history store (trayapp/history.py): merging, intents, WAL and
+"""The SQLite history store (trayapp/adapters/history_db.py): merging, intents, WAL and
 concurrent writers in separate processes, migrations, damaged files."""
 
 from __future__ import annotations

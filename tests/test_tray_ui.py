@@ -1,8 +1,8 @@
 """The tray's Qt view on the offscreen platform: menus, icon, busy labels, coalescing.
 
-A real DaemonTable is fed UnitInfo values (no D-Bus); the controller is the
-tiny in-test FakeController below, honouring the contract of
-trayapp/controller.py (pending, listen, on_pending, request -> Task[Outcome]).
+A real DaemonTable is fed UnitInfo values (no D-Bus); the applet is wired to
+a real Services (trayapp/services.py) whose controller is the real one with its
+systemd part held by the test (HeldController below).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A *run* is one activation of a daemon's service, from the moment systemd
 began to start it (InactiveExitTimestamp) to the moment it stopped.  The
-store (trayapp/history.py) keeps runs; the recorder (trayapp/recorder.py)
+store (trayapp/adapters/history_db.py) keeps runs; the recorder (trayapp/usecases/recorder.py)
 writes them from table changes; this module decides how a run ended and
 sums runs up for the CLI and the History window.  Pure: no I/O, time is
 passed in.
