@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from trayapp.adapters import private
 from trayapp.core.runs import EndReason, Run, stronger
 
 # Re-exported: callers and tests know them from here.
@@ -54,7 +55,7 @@ class Store:
     def __init__(self, path: Path | None = None, *, clock: Callable[[], float] = time.time) -> None:
         self.path = default_path() if path is None else Path(path)
         self.clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private.make_dirs(self.path.parent)
         # warning: set when a damaged file was moved aside
         self._db, self.warning = open_db(self.path, clock)
 

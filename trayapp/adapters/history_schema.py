@@ -29,6 +29,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from trayapp.adapters import private
+
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT = 5.0  # seconds to wait for another writer's lock
@@ -94,8 +96,11 @@ def open_db(path: Path, clock: Callable[[], float]) -> tuple[sqlite3.Connection,
     """The file opened and migrated to LATEST, and a warning if it had to be replaced.
 
     Raises HistoryError when the file cannot be used (and is left as it is),
-    sqlite3.Error or OSError for other I/O trouble.
+    sqlite3.Error or OSError for other I/O trouble.  The file and its WAL and
+    shared-memory files are readable by their owner only: SQLite gives the
+    latter the database file's mode, which is 0600 from the start.
     """
+    _private(path)
     try:
         return _open(path, clock), None
     except sqlite3.DatabaseError as exc:
@@ -103,7 +108,14 @@ def open_db(path: Path, clock: Callable[[], float]) -> tuple[sqlite3.Connection,
             raise HistoryError(f"cannot open {path}: {exc}") from exc
         warning = _set_aside(path, clock, str(exc))
         log.warning("%s", warning)
+        _private(path)
         return _open(path, clock), warning
+
+
+def _private(path: Path) -> None:
+    private.create_private(path)  # an empty file is an empty database to SQLite
+    for suffix in ("", "-wal", "-shm"):  # an older version's files, made 0644
+        private.restrict(path.with_name(path.name + suffix))
 
 
 def _open(path: Path, clock: Callable[[], float]) -> sqlite3.Connection:

@@ -10,6 +10,9 @@ know survive.  A file that cannot be read as settings (bad TOML, a value of
 the wrong type or out of range) is never silently overwritten: :func:`load`
 moves it aside to ``settings.toml.broken-<timestamp>`` and says so.
 
+A new file is created readable by its owner only (0600; its directory 0700
+when we create it); an existing one keeps the mode its owner gave it.
+
 Nothing here imports Qt or the bus.
 """
 
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from platformdirs import user_config_dir
 
+from trayapp.adapters import private
 from trayapp.core.keys import UnitValidator
 from trayapp.core.settings import (
     DEFAULT_DAEMON,
@@ -232,11 +236,11 @@ def _drop_known(tables: Any, key: str) -> None:
 
 def _write_atomically(path: Path, text: str) -> None:
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    private.make_dirs(directory)
     try:
-        mode = path.stat().st_mode & 0o7777
+        mode = path.stat().st_mode & 0o7777  # the user's choice for a file of theirs
     except FileNotFoundError:
-        mode = 0o644
+        mode = private.FILE_MODE
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:

@@ -1,8 +1,11 @@
 """One applet per user session: a second ``trayapp`` hands over and exits.
 
 The first instance listens on a Unix socket named after the application id
-and the uid (in XDG_RUNTIME_DIR when there is one: a per-user 0700
-directory, where nobody else can take the name).  A later instance connects,
+and the uid, in a directory nobody else can enter: XDG_RUNTIME_DIR when it is
+one (ours, 0700), else a private 0700 directory of ours in the temporary
+directory or the user's cache (never a shared, guessable name in /tmp, where
+another user could take the name first or answer in our place).  When no
+such directory can be had, there is no single-instance socket at all.  A later instance connects,
 sends one line ("show" or "window"), waits for "ok", and exits 0; the first
 one then shows its menu or window.  A socket file left by a crash does not
 block the next start: nobody answers on it, so it is removed.
@@ -22,29 +25,44 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from platformdirs import user_cache_dir
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QSocketNotifier
 
 from trayapp import APP_ID
+from trayapp.adapters import private
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_MS = 1000
 
 
-def server_name(uid: int | None = None) -> str:
-    uid = os.getuid() if uid is None else uid
+MAX_SOCKET_PATH = 107  # sun_path's 108 bytes, with the terminating NUL
+
+
+def server_name() -> str | None:
+    """The socket's path, in the first private directory of ours; None: no safe place."""
+    uid = os.getuid()
+    places = [Path(tempfile.gettempdir()) / f"{APP_ID}-{uid}", Path(user_cache_dir(APP_ID))]
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and Path(runtime).is_dir():
-        return str(Path(runtime) / f"{APP_ID}-{uid}.instance")
-    return str(Path(tempfile.gettempdir()) / f"{APP_ID}-{uid}.instance")
+    if runtime and Path(runtime).is_absolute():
+        places.insert(0, Path(runtime))
+    for place in places:
+        name = str(place / f"{APP_ID}-{uid}.instance")
+        if len(os.fsencode(name)) <= MAX_SOCKET_PATH and private.owned_dir(place):
+            return name
+        log.info("not a private directory of ours, or too long a path: %s", place)
+    log.warning("no private directory for the single-instance socket: none is used")
+    return None
 
 
-def hand_off(name: str, message: str, timeout_ms: int = TIMEOUT_MS) -> bool:
+def hand_off(name: str | None, message: str, timeout_ms: int = TIMEOUT_MS) -> bool:
     """Ask a running instance to act; True when one answered (then exit).
 
     While waiting for the answer it lets Qt process events, so it also works
     with the first instance in the same thread (the tests).
     """
+    if name is None:
+        return False
     deadline = time.monotonic() + timeout_ms / 1000
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         try:
@@ -74,7 +92,7 @@ def hand_off(name: str, message: str, timeout_ms: int = TIMEOUT_MS) -> bool:
 class InstanceServer(QObject):
     """Listens for later instances; ``on_message(text)`` for each request."""
 
-    def __init__(self, name: str, on_message: Callable[[str], None]) -> None:
+    def __init__(self, name: str | None, on_message: Callable[[str], None]) -> None:
         super().__init__()
         self.name = name
         self._on_message = on_message
@@ -82,6 +100,8 @@ class InstanceServer(QObject):
         self._notifier: QSocketNotifier | None = None
 
     def listen(self) -> bool:
+        if self.name is None:
+            return False
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             try:
@@ -106,7 +126,7 @@ class InstanceServer(QObject):
     def close(self) -> None:
         if self._notifier is not None:
             self._notifier.setEnabled(False)
-        if self._sock is not None:
+        if self._sock is not None and self.name is not None:
             self._sock.close()
             with contextlib.suppress(OSError):
                 os.unlink(self.name)
