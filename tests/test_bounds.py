@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import qasync
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
 from trayapp import entry
 from trayapp.adapters import settings_file
@@ -53,7 +53,7 @@ def test_the_longest_window_is_accepted_and_one_more_is_not(tmp_path: Path) -> N
 
 def test_the_longest_window_is_a_timer_qt_can_hold() -> None:
     """What the idle watcher does with a window (loop.call_later), in the tray's loop."""
-    app = QCoreApplication.instance() or QCoreApplication([])
+    app = QApplication.instance() or QApplication([])  # later tests need widgets
     window = Settings(daemons={"d.service": DaemonSettings(idle_stop_minutes=10**8)}
                       ).idle_window("d.service")
     assert window is not None
