@@ -31,6 +31,7 @@ UNIT_IFACE = "org.freedesktop.systemd1.Unit"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
 
 MAX_IN_FLIGHT = 32
+OWNER_WAIT = 3.0  # seconds a new connection waits for a manager to join its bus
 
 _NOT_AUTHORISED = frozenset(
     {
@@ -121,13 +122,30 @@ class Connection:
         conn = cls(bus, manager)
         if follow:
             try:
-                if await conn.gate.follow(SYSTEMD) is None:
+                if await conn.gate.follow(SYSTEMD) is None and \
+                        await conn._owner_within(OWNER_WAIT) is None:
                     raise SystemdError("org.freedesktop.DBus.Error.NameHasNoOwner",
                                        f"no {manager} manager owns {SYSTEMD}")
             except BaseException:
                 conn.close()
                 raise
         return conn
+
+    async def _owner_within(self, seconds: float) -> str | None:
+        # A session bus that our connection just started (socket activation)
+        # has no user manager on it for a few milliseconds: systemd --user
+        # joins once dbus.service is up.  Wait that long, not for ever.
+        joined: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def owner(new: str | None) -> None:
+            if new and not joined.done():
+                joined.set_result(new)
+
+        self.on_owner(SYSTEMD, owner)
+        try:
+            return await asyncio.wait_for(joined, seconds)
+        except TimeoutError:
+            return None
 
     @property
     def connected(self) -> bool:
