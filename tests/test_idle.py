@@ -221,13 +221,19 @@ async def test_an_idle_daemon_is_warned_then_stopped_and_announced() -> None:
     await until_async(lambda: r.notifier.announced)
     assert r.notifier.warned == [("x.service", 0.05)]  # the warning came first
     assert "Stopped x" in r.notifier.announced[0]
-    assert [d.event for d in r.decisions] == ["armed", "idle", "stopped"]
+    # On a loaded machine the first check may come before the 50 ms window is
+    # over by its own samples' clock: then it is busy ("not over yet") and re-armed.
+    events = [d.event for d in r.decisions]
+    retries = [d for d in r.decisions if d.event == "busy"]
+    assert all("not over yet" in " ".join(d.reasons) or "no reading" in " ".join(d.reasons)
+               for d in retries), retries
+    assert events == ["armed"] + ["busy", "armed"] * len(retries) + ["idle", "stopped"]
     # The stop's changes were heard as ours (the recorder calls the run's end
     # IDLE from the ledger), and the check's read went to on_stats.
     stop = [e for e in r.events if e.kind in (EventKind.STOPPING, EventKind.STOPPED_BY_US)]
     assert [(e.kind, e.ours) for e in stop] == [(EventKind.STOPPING, True),
                                                 (EventKind.STOPPED_BY_US, True)]
-    assert [key for key, _ in r.stats] == [(S, "x.service")]
+    assert [key for key, _ in r.stats] == [(S, "x.service")] * (1 + len(retries))
     entry = r.ledger.ours((S, "x.service"))
     assert entry is not None and not entry.in_flight and entry.why is EndReason.IDLE
     assert r.watcher.armed() == {}
