@@ -50,6 +50,18 @@ def test_a_stopping_manager_is_a_shutdown_else_elsewhere() -> None:
     assert end_reason(None, None, False) is EndReason.ELSEWHERE  # the unit vanished
 
 
+def test_what_the_stop_showed_names_it_unless_someone_knows_more() -> None:
+    # A clean end without a stop job: it went back to sleep on its own.
+    assert end_reason(DaemonState.DORMANT, None, False, EndReason.EXITED) is EndReason.EXITED
+    assert end_reason(DaemonState.DORMANT, EndReason.IDLE, False, EndReason.EXITED) \
+        is EndReason.IDLE
+    assert end_reason(DaemonState.OFF, None, True, EndReason.EXITED) is EndReason.SHUTDOWN
+    # A failure Result is a crash even when the unit ended inactive (Restart=).
+    assert end_reason(DaemonState.DORMANT, EndReason.USER, False, EndReason.CRASH) \
+        is EndReason.CRASH
+    assert stronger(EndReason.ELSEWHERE, EndReason.EXITED) is EndReason.EXITED
+
+
 def test_the_reason_that_knows_more_wins() -> None:
     assert stronger(EndReason.ELSEWHERE, EndReason.IDLE) is EndReason.IDLE
     assert stronger(EndReason.USER, EndReason.ELSEWHERE) is EndReason.USER

@@ -156,6 +156,24 @@ async def test_a_stop_ended_just_before_its_last_signal_is_still_ours(store: Sto
     assert store.runs()[0].end is EndReason.USER
 
 
+@pytest.mark.parametrize(("job", "result", "expected"), [
+    (0, "success", EndReason.EXITED),  # no stop job, a clean end: back to sleep
+    (7, "success", EndReason.ELSEWHERE),  # someone's stop job
+    (0, "signal", EndReason.CRASH),  # a failure Result, though it ended inactive
+])
+async def test_the_stops_own_signals_name_its_end(store: Store, job: int, result: str,
+                                                  expected: EndReason) -> None:
+    r = setup(store)
+    r.start()
+    r.system.start_run()
+    set_state(r.table, S, "x", DaemonState.RUNNING)
+    await r.recorder.settle()
+    r.table.update(S, "x.service", {"job": job, "result": result})
+    set_state(r.table, S, "x", DaemonState.DORMANT)
+    await r.recorder.settle()
+    assert store.runs()[0].end is expected
+
+
 async def test_a_stop_after_the_grace_is_not_ours(store: Store) -> None:
     r = setup(store)
     r.start()

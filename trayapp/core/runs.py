@@ -25,7 +25,8 @@ class EndReason(StrEnum):
     USER = "user"  # an action of ours: the tray's menu or the CLI
     CRASH = "crash"  # the service failed
     SHUTDOWN = "shutdown"  # its manager shut down (or restarted) while it ran
-    ELSEWHERE = "elsewhere"  # stopped by something else (systemctl, its own exit), or unknown
+    EXITED = "exited"  # it exited on its own, cleanly: no stop job (went back to sleep)
+    ELSEWHERE = "elsewhere"  # stopped by something else (systemctl, another unit), or unknown
 
 
 END_LABELS = {
@@ -33,6 +34,7 @@ END_LABELS = {
     EndReason.USER: "stopped by you",
     EndReason.CRASH: "crashed",
     EndReason.SHUTDOWN: "shutdown",
+    EndReason.EXITED: "went back to sleep",
     EndReason.ELSEWHERE: "stopped elsewhere or unknown",
 }
 
@@ -41,10 +43,11 @@ END_LABELS = {
 # did it, "elsewhere" is what everyone else guesses.
 _PRECEDENCE = {
     EndReason.ELSEWHERE: 0,
-    EndReason.SHUTDOWN: 1,
-    EndReason.CRASH: 2,
-    EndReason.USER: 3,
-    EndReason.IDLE: 4,
+    EndReason.EXITED: 1,
+    EndReason.SHUTDOWN: 2,
+    EndReason.CRASH: 3,
+    EndReason.USER: 4,
+    EndReason.IDLE: 5,
 }
 
 
@@ -59,20 +62,23 @@ def end_reason(
     new_state: DaemonState | None,
     intent: EndReason | None,
     manager_stopping: bool,
+    seen: EndReason | None = None,
 ) -> EndReason:
     """How a run ended, from what was seen when its service stopped.
 
     ``intent`` is a stop somebody announced before doing it (our idle stop,
     an action of the tray or the CLI); ``manager_stopping`` is the manager's
-    SystemState being "stopping" (shutdown, or the user logging out).
+    SystemState being "stopping" (shutdown, or the user logging out);
+    ``seen`` is what the stop's own signals showed (core/events.py): CRASH
+    for a failure Result, EXITED for a clean end without any stop job.
     """
-    if new_state is DaemonState.FAILED:
+    if new_state is DaemonState.FAILED or seen is EndReason.CRASH:
         return EndReason.CRASH
     if intent is not None:
         return intent
     if manager_stopping:
         return EndReason.SHUTDOWN
-    return EndReason.ELSEWHERE
+    return seen or EndReason.ELSEWHERE
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ COLOURS = {
     EndReason.USER: QColor("#3b78c4"),
     EndReason.CRASH: QColor("#d0433b"),
     EndReason.SHUTDOWN: QColor("#7d7d7d"),
+    EndReason.EXITED: QColor("#6fb7c9"),
     EndReason.ELSEWHERE: QColor("#e39b2d"),
     None: QColor("#8a5cc2"),  # running now, or not seen ending
 }

@@ -56,6 +56,10 @@ T = TypeVar("T")
 
 
 
+#: What a run's last event says of its end, before intents and shutdowns.
+_SEEN = {EventKind.EXITED: EndReason.EXITED, EventKind.CRASHED: EndReason.CRASH}
+
+
 class Recorder:
     def __init__(
         self,
@@ -128,7 +132,8 @@ class Recorder:
             self._spawn(d.key, self._stopping(d))
         elif kind is not EventKind.STARTED and was_awake:  # stopped, crashed, vanished
             now = None if kind is EventKind.VANISHED else d.state
-            self._spawn(d.key, self._ended(d, now, event.at))
+            seen = _SEEN.get(kind)
+            self._spawn(d.key, self._ended(d, now, event.at, seen))
 
     async def _began(self, d: Daemon, at: float,
                      finding: asyncio.Future[Wakers | None] | None) -> None:
@@ -150,15 +155,17 @@ class Recorder:
         if stats is not None:
             self.saw(d.key, stats)
 
-    async def _ended(self, d: Daemon, new: DaemonState | None, at: float) -> None:
+    async def _ended(self, d: Daemon, new: DaemonState | None, at: float,
+                     seen: EndReason | None) -> None:
         invocation = self._open.pop(d.key, None)
         if invocation is None:
             return
         ended_at = self._stopped_at(d, at)
-        reason = await self._reason(d, new, ended_at)
+        reason = await self._reason(d, new, ended_at, seen)
         self._write(self.store.end_run, str(d.manager), d.service, invocation, ended_at, reason)
 
-    async def _reason(self, d: Daemon, new: DaemonState | None, ended_at: float) -> EndReason:
+    async def _reason(self, d: Daemon, new: DaemonState | None, ended_at: float,
+                      seen: EndReason | None = None) -> EndReason:
         names = (d.service, *d.sockets)
         ours = self.ledger.ours(d.key)
         intent = ours.why if ours is not None else None
@@ -168,7 +175,7 @@ class Recorder:
         if new is not DaemonState.FAILED and intent is None:
             state = await self.reader.manager_state(d.manager)
             stopping = state is not None and state[0] == "stopping"
-        return end_reason(new, intent, stopping)
+        return end_reason(new, intent, stopping, seen)
 
     def _stopped_at(self, d: Daemon, at: float) -> float:
         # The service's own StateChangeTimestamp (signalled) beats the time we heard.
