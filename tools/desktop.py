@@ -188,12 +188,18 @@ class Desktop:
 
     def stop(self) -> None:
         for p in reversed(self.procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            terminate(p)
+
+
+def terminate(p: subprocess.Popen[Any]) -> None:
+    """End a process we started: SIGTERM, then SIGKILL after 10 s."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=10)
 
 
 def start_desktop(tb: Any, app_args: tuple[str, ...] = ("-v",), size: str = "640x240") -> Desktop:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import desktop
-from tools.desktop import DISPLAY, Lines
+from tools.desktop import DISPLAY, Lines, terminate
 from tools.testbed.harness import STAGE, Testbed
 
 Row = Callable[[str, str, str, str], None]
@@ -229,13 +229,7 @@ class Desktop(desktop.Desktop):
 
     def end(self, p: subprocess.Popen[Any]) -> None:
         """Stop one of the desktop's processes (SIGTERM, then SIGKILL)."""
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
+        terminate(p)
         self.procs.remove(p)
 
 
