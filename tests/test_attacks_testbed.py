@@ -59,7 +59,7 @@ def rss_kib(tb: Testbed, pid: int) -> int:
 def test_forged_unit_state_never_shows(testbed: Testbed) -> None:
     tb = testbed
     tb.run("systemctl disable --now docker.service; systemctl enable --now docker.socket")
-    watch = WatchProc(tb, "--system")
+    watch = WatchProc(tb, "--system", "--stats")
     try:
         watch.wait_for(where("docker.service", state="dormant"))
         for _ in range(3):
@@ -71,6 +71,9 @@ def test_forged_unit_state_never_shows(testbed: Testbed) -> None:
     finally:
         watch.stop()
     assert not [e for e in events if e["service"] == "docker.service" and e["state"] != "dormant"]
+    # They did arrive, and were dropped (the figure is printed at exit).
+    dropped = re.findall(r"(\d+) signals dropped", watch.stderr_text())
+    assert dropped and int(dropped[-1]) >= 1, watch.stderr_text()
     assert tb.run("systemctl is-active docker.service", check=False).stdout.strip() == "inactive"
     assert model_from(events) == fresh_model(tb, "--system")
 
@@ -87,6 +90,9 @@ def test_forged_listen_cannot_make_a_busy_daemon_look_idle(testbed: Testbed) -> 
     forger = None
     try:
         wait_active(tb, TESTD)
+        # Once in the foreground, so that it has reached alice's connections
+        # before the window ends (forge() checks), then on and on meanwhile.
+        forge(tb, "listen", TESTD_SOCKET, "Stream", "/run/bob.sock")
         forger = forge_in_background(tb, "listen", TESTD_SOCKET, "Stream", "/run/bob.sock", "12")
         for _ in range(2):
             busy = watch.wait_for(of(TESTD, "busy"), timeout=15)
@@ -107,22 +113,28 @@ def test_forged_job_results_do_not_change_a_switch(testbed: Testbed) -> None:
     tb = testbed
     always_on_testd(tb)
     forger = forge_in_background(tb, "jobs", "20")
+    dropped = 0
     try:
-        time.sleep(1.5)  # subscribed
+        assert forger.stdout is not None
+        assert forger.stdout.readline().strip() == "subscribed"
         for command, want in (("on-demand", {TESTD: ("disabled", "inactive"),
                                              TESTD_SOCKET: ("enabled", "active")}),
                               ("always-on", {TESTD: ("enabled", "active"),
                                              TESTD_SOCKET: ("enabled", "active")})):
-            res = tb.run(tb.trayapp_argv(command, "trayapp-testd", "--json"), user="alice",
-                         check=False, timeout=120)
+            res = tb.run(tb.trayapp_argv(command, "trayapp-testd", "--json", "--stats"),
+                         user="alice", check=False, timeout=120)
             assert res.returncode == 0, res.stdout + res.stderr
             assert unit_states(tb, [TESTD, TESTD_SOCKET]) == want
+            found = re.search(r"(\d+) signals dropped", res.stderr)
+            assert found, res.stderr
+            dropped += int(found.group(1))
         out = forger.communicate(timeout=60)[0]
     finally:
         forger.kill()
     on_demand_testd(tb)
     sent = re.search(r"forged (\d+) messages", out)
     assert sent and int(sent.group(1)) >= 21, out
+    assert dropped >= 1, "no forged job result reached the switches: the test proved nothing"
 
 
 def test_a_flood_of_forged_signals_costs_no_calls_and_no_memory(testbed: Testbed) -> None:

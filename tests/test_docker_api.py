@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pytest
 from trayapp.adapters import busy, docker_api
 
 REPO = Path(__file__).resolve().parent.parent
-SLACK = 1.5  # seconds beyond the deadline: thread hand-over, a slow machine
+HANG = 20 * docker_api.DEADLINE  # a guard against a hang, not a speed check
 
 
 @pytest.fixture
@@ -46,34 +45,33 @@ def hostile() -> Iterator[Callable[[str], str]]:
             proc.wait()
 
 
-def check(path: str) -> tuple[busy.BusyReport, float]:
-    began = time.monotonic()
-    report = asyncio.run(busy.check("docker.service", [("Stream", path)]))
-    return report, time.monotonic() - began
+def check(path: str) -> busy.BusyReport:
+    return asyncio.run(asyncio.wait_for(busy.check("docker.service", [("Stream", path)]),
+                                        HANG))
 
 
 def test_a_documented_reply_is_believed(hostile: Callable[[str], str]) -> None:
-    report, _ = check(hostile("good"))
+    report = check(hostile("good"))
     assert report.reasons == ["1 running container(s): web"]
     assert report.warnings and "web (restart=always)" in report.warnings[0]
-    report, _ = check(hostile("empty"))
+    report = check(hostile("empty"))
     assert not report.busy and not report.warnings
 
 
 @pytest.mark.parametrize("mode", ["types", "detail-types", "object", "bad-id", "nesting",
                                   "values", "status", "short"])
 def test_an_undocumented_reply_cannot_tell(hostile: Callable[[str], str], mode: str) -> None:
-    report, took = check(hostile(mode))
+    report = check(hostile(mode))
     assert report.busy, f"{mode}: taken for 'no containers'"
     assert any("cannot tell whether containers run" in r for r in report.reasons), report
-    assert took < docker_api.DEADLINE + SLACK
 
 
 def test_a_trickling_reply_meets_one_deadline(hostile: Callable[[str], str]) -> None:
     """One byte every 2 s never times out a single read: the deadline is for the whole."""
-    report, took = check(hostile("trickle"))
+    report = check(hostile("trickle"))
+    # A per-read timeout would wait for the whole trickle and then believe its
+    # "[]" (no containers): only a deadline for the whole question says this.
     assert report.busy and "cannot tell" in report.reasons[0]
-    assert docker_api.DEADLINE - 0.5 < took < docker_api.DEADLINE + SLACK
 
 
 def test_a_huge_reply_is_cut_and_memory_stays_bounded(hostile: Callable[[str], str]) -> None:

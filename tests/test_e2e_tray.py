@@ -85,7 +85,9 @@ def test_icon_shows_in_the_tray(desktop: Desktop) -> None:
     d = desktop
     assert d.log is not None
     d.log.wait_for(r"tray status \S+ -> idle")  # dormant and on-demand: the idle icon
-    x, y, w, h = d.tray_geometry() or (0, 0, 0, 0)
+    geometry = d.tray_geometry()
+    assert geometry is not None, "no icon in the tray"
+    x, y, w, h = geometry
     shot = d.screenshot("e2e-tray-panel", crop=f"{w}x{h}+{x}+{y}")
     colours = subprocess.run(
         ["convert", str(shot), "-crop", f"{w}x{h}+{x}+{y}", "-format", "%k", "info:"],
@@ -174,7 +176,9 @@ DOCKER = ["docker.service", "docker.socket"]
 
 def icon_shot(d: Desktop, name: str) -> tuple[str | None, dict[str, int]]:
     """A screenshot (and a magnified copy of the tray) and which icon its pixels show."""
-    x, y, w, h = d.tray_geometry() or (0, 0, 0, 0)
+    geometry = d.tray_geometry()
+    assert geometry is not None, "no icon in the tray"
+    x, y, w, h = geometry
     crop = f"{w}x{h}+{x}+{y}"
     return icon_in(d.screenshot(name, crop=crop), crop)
 
@@ -207,7 +211,9 @@ def test_icon_sleeps_while_docker_sleeps_beside_an_always_on_daemon(desktop: Des
         d.click_icon()
         d.screenshot("e2e-asleep-menu")  # "Icon follows on-demand: docker…"
         d.keys("Escape")
-        x, y, w, h = d.tray_geometry() or (0, 0, 0, 0)
+        geometry = d.tray_geometry()
+        assert geometry is not None, "no icon in the tray"
+        x, y, w, h = geometry
         seen = len(d.log.lines) if d.log else 0
         # Onto the icon from elsewhere, then a nudge: Qt's tooltip follows mouse moves.
         d.sh(f"xdotool mousemove 10 200 sleep 0.3 mousemove {x + w // 2} {y + h // 2} "

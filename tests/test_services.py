@@ -280,9 +280,18 @@ async def test_close_undoes_everything_in_reverse_order(
     finally:
         reopened.close()
     # Nothing listens any more: a change after close writes nothing, arms nothing.
+    # (Dormant, then running again: a live watcher would arm a timer, a live
+    # recorder would end this run and begin another.)
     set_state(services.monitor.table, S, "x", DaemonState.DORMANT)
-    await asyncio.sleep(0)
+    set_state(services.monitor.table, S, "x", DaemonState.RUNNING)
+    await asyncio.sleep(0.05)
     assert idle.armed() == {}
+    reopened = Store(path)
+    try:
+        assert [(r.invocation, r.ended_at) for r in reopened.runs()] == \
+            [(run.invocation, run.ended_at)]
+    finally:
+        reopened.close()
 
 
 async def test_close_twice_and_close_before_opening_are_harmless(services: Services) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from dbus_fast import Message, MessageType
 
-from tests.support import Clock
+from tests.support import Clock, until_async
 from trayapp.adapters.dbus.coalesce import Coalescer
 from trayapp.adapters.dbus.jobs import JobFollower
 from trayapp.adapters.dbus.units import Stamp
@@ -48,6 +48,7 @@ async def test_job_results_are_kept_only_for_our_calls_briefly_and_few() -> None
         conn.handler(_removed(5000, "done"))  # the early arrival of our own job
         assert await jobs.wait("/j/5000") == "done"
         conn.handler(_removed(5001, "done"))
+        assert "/j/5001" in jobs._early  # kept, though the store was full
         now.now += JobFollower.EARLY_WINDOW + 1
         conn.handler(_removed(5002, "done"))
         assert "/j/5001" not in jobs._early  # expired
@@ -65,6 +66,5 @@ async def test_a_burst_of_requests_costs_two_runs() -> None:
     for _ in range(10_000):
         c.request()
     gate.set()
-    while c.busy:
-        await asyncio.sleep(0.01)
+    await until_async(lambda: not c.busy, what="the coalesced runs to end")
     assert c.runs == 2

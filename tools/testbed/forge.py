@@ -101,12 +101,18 @@ async def spray_jobs(forger: Forger, bus: MessageBus, seconds: float, uid: int) 
     await driver(bus, "AddMatch", "s", [f"type='signal',sender='{SYSTEMD}',member='JobNew'"])
     await bus.call(Message(destination=SYSTEMD, path=MANAGER, interface=MANAGER_IFACE,
                            member="Subscribe"))
+    print("subscribed", flush=True)
     latest = [0, "trayapp-testd.service"]
+
+    async def aim_and_forge(job: int, unit: str) -> None:
+        # The command that started this job is connected now: aim at it too.
+        forger.dests = await targets(bus, uid, None)
+        await forger.job_removed(job, unit)
 
     def on_message(msg: Message) -> None:
         if msg.member == "JobNew" and len(msg.body) == 3:
             latest[:] = [msg.body[0], msg.body[2]]
-            asyncio.get_running_loop().create_task(forger.job_removed(msg.body[0], msg.body[2]))
+            asyncio.get_running_loop().create_task(aim_and_forge(msg.body[0], msg.body[2]))
 
     bus.add_message_handler(on_message)
     end = time.monotonic() + seconds

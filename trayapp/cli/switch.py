@@ -58,7 +58,8 @@ async def switch(args: argparse.Namespace) -> int:
         if args.stats:
             calls = services.monitor.calls()
             print(f"trayapp: {sum(calls.values())} D-Bus calls, action and read-back in "
-                  f"{(time.perf_counter() - started) * 1000:.1f} ms", file=sys.stderr)
+                  f"{(time.perf_counter() - started) * 1000:.1f} ms; "
+                  f"{services.monitor.dropped()} signals dropped", file=sys.stderr)
     finally:
         await services.close()
     return finish(args, outcome)
