@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from dbus_fast import Message, MessageType
 
 from tests.support import Clock, until_async
+from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.coalesce import Coalescer
 from trayapp.adapters.dbus.jobs import JobFollower
 from trayapp.adapters.dbus.units import Stamp
-from trayapp.adapters.dbus.watcher import SerialClock
+from trayapp.adapters.dbus.watcher import SerialClock, Watcher
+from trayapp.core.model import Manager, UnitInfo
+from trayapp.core.table import DaemonTable
 
 
 def test_serials_count_only_within_the_owner() -> None:
@@ -68,3 +72,55 @@ async def test_a_burst_of_requests_costs_two_runs() -> None:
     gate.set()
     await until_async(lambda: not c.busy, what="the coalesced runs to end")
     assert c.runs == 2
+
+
+class _QuietConn:
+    """Just enough of a Connection for a Watcher whose reads are replaced."""
+
+    manager = Manager.SYSTEM
+
+    def owner(self, name: str = "") -> str:
+        return ":1.1"
+
+    def on_signal(self, name: str, handler: Any) -> None: ...
+
+    def on_owner(self, name: str, listener: Any) -> None: ...
+
+    async def add_match(self, rule: str) -> None: ...
+
+    async def remove_match(self, rule: str) -> None: ...
+
+    async def call(self, member: str, *args: Any, **kw: Any) -> None: ...
+
+
+async def test_a_resync_asked_for_while_the_first_read_runs_waits_for_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reloading(false) while start() still reads: the second read shares the
+    signal buffer, so it must come after the first, not beside it (found by
+    review: the two crashed start() and left the manager unwatched)."""
+    first_read = asyncio.Event()
+    release = asyncio.Event()
+    reads = 0
+
+    async def read_all(conn: Any, prepare: Any = None) -> list[Any]:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            first_read.set()
+            await release.wait()
+        return [(UnitInfo(name="a.socket", active_state="active", triggers=("a.service",)),
+                 Stamp(":1.1", reads))]
+
+    monkeypatch.setattr(units, "read_all", read_all)
+    table = DaemonTable()
+    watcher = Watcher(_QuietConn(), table)  # type: ignore[arg-type]
+    starting = asyncio.get_running_loop().create_task(watcher.start())
+    await first_read.wait()
+    watcher.request_resync()  # what Reloading(false) does
+    await asyncio.sleep(0.01)
+    assert reads == 1  # the second waits for the first
+    release.set()
+    await starting
+    await until_async(lambda: reads == 2 and not watcher._resyncs.busy)
+    assert table.unit(Manager.SYSTEM, "a.socket") is not None
+    watcher.close()

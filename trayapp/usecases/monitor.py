@@ -131,6 +131,11 @@ class Monitor:
                 self.problems[manager] = explain(manager, exc)
                 if conn is not None:
                     conn.close()
+            except Exception as exc:  # a bug must not leave the manager unwatched for good
+                log.exception("cannot watch the %s manager", manager)
+                self.problems[manager] = f"cannot watch it ({exc!r}); trying again"
+                if conn is not None:
+                    conn.close()
             else:
                 self.watchers[manager] = watcher
                 self.problems.pop(manager, None)

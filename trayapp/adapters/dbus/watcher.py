@@ -113,6 +113,9 @@ class Watcher:
         self._reloading = False
         self._resubscribe = False
         self._pending: set[str] = set()
+        # One resync at a time: start() reads directly while signals may ask for
+        # another through the coalescer, and both share the signal buffer.
+        self._resync_lock = asyncio.Lock()
         self._resyncs = Coalescer(self._resync, f"resync of the {self.manager} manager")
         self._files = Coalescer(self._refresh_unit_files, f"{self.manager} unit files re-read")
         self._reads = Coalescer(self._read_pending, f"{self.manager} unit reads")
@@ -191,6 +194,10 @@ class Watcher:
         self._resyncs.request()
 
     async def _resync(self) -> None:
+        async with self._resync_lock:
+            await self._resync_once()
+
+    async def _resync_once(self) -> None:
         if self._resubscribe:
             self._resubscribe = False
             await self.conn.call("Subscribe")
