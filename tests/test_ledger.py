@@ -111,3 +111,16 @@ def test_a_listener_sees_the_ledger_already_changed() -> None:
     book.begin(X, Action.STOP)
     book.end(X)
     assert seen == [Action.STOP, None]
+
+
+def test_a_listener_that_raises_leaves_the_record_right() -> None:
+    ledger = Ledger(clock=Clock(100.0))
+
+    def broken(key: object, entry: object) -> None:
+        raise RuntimeError("a broken listener")
+
+    ledger.listen(broken)
+    assert ledger.begin(X, Action.STOP)
+    ledger.end(X)
+    assert ledger.in_flight(X) is None  # not stuck "in flight" for good
+    assert ledger.begin(X, Action.START)

@@ -18,6 +18,7 @@ Pure: time comes from the injected clock, nothing is scheduled.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from .keys import Key
 from .plans import Action
 from .runs import EndReason
+
+log = logging.getLogger(__name__)
 
 #: Seconds an ended action stays on record (see the module's docstring).
 GRACE = 5.0
@@ -90,4 +93,7 @@ class Ledger:
 
     def _tell(self, key: Key, entry: Entry) -> None:
         for listener in list(self._listeners):
-            listener(key, entry)
+            try:
+                listener(key, entry)
+            except Exception:  # else an action would stay "in flight" for good
+                log.exception("a listener of the ledger failed")
