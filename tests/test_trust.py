@@ -10,11 +10,14 @@ from dbus_fast import Message, MessageType
 
 from tests.support import Clock, until_async
 from trayapp.adapters.dbus import units
+from trayapp.adapters.dbus.bus import SystemdError
 from trayapp.adapters.dbus.coalesce import Coalescer
-from trayapp.adapters.dbus.jobs import JobFollower
+from trayapp.adapters.dbus.jobs import JobFollower, run_plan
 from trayapp.adapters.dbus.units import Stamp
 from trayapp.adapters.dbus.watcher import SerialClock, Watcher
+from trayapp.core.enablement import Goal
 from trayapp.core.model import Manager, UnitInfo
+from trayapp.core.plans import Action, Plan, Step, Verb
 from trayapp.core.table import DaemonTable
 
 
@@ -124,3 +127,22 @@ async def test_a_resync_asked_for_while_the_first_read_runs_waits_for_it(
     await until_async(lambda: reads == 2 and not watcher._resyncs.busy)
     assert table.unit(Manager.SYSTEM, "a.socket") is not None
     watcher.close()
+
+
+class _RefusingReads(_QuietConn):
+    """systemd answers the unit-file read with an error (NoReply during a long reload)."""
+
+    async def call(self, member: str, *args: Any, **kw: Any) -> None:
+        if member == "ListUnitFilesByPatterns":
+            raise SystemdError("org.freedesktop.DBus.Error.NoReply", "no reply")
+        raise AssertionError(f"{member} must not be called: nothing may change")
+
+
+async def test_a_read_that_fails_before_a_switch_changes_nothing_and_says_so() -> None:
+    conn = _RefusingReads()
+    plan = Plan(Action.ON_DEMAND, "x.service",
+                (Step(Verb.DISABLE, ("x.service",)), Step(Verb.ENABLE, ("x.socket",))),
+                goal=Goal(enable=frozenset({"x.socket"}), disable=frozenset({"x.service"})))
+    run = await run_plan(conn, JobFollower(conn), plan)  # type: ignore[arg-type]
+    assert run.done == [] and run.error is not None
+    assert "cannot read the units first" in str(run.error)

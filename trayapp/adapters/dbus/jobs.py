@@ -200,8 +200,12 @@ async def run_plan(
     keeper = None
     if plan.goal is not None:
         keeper = Keeper(conn)
-        await keeper.read_before({*plan.goal.enable, *plan.goal.disable,
-                                  *(u for s in plan.steps for u in s.units)})
+        try:
+            await keeper.read_before({*plan.goal.enable, *plan.goal.disable,
+                                      *(u for s in plan.steps for u in s.units)})
+        except SystemdError as exc:  # nothing was changed yet
+            run.error = StepFailed(Step(Verb.CHECK), f"cannot read the units first: {exc}", exc)
+            return run
 
     async def step_of(step: Step) -> list[Change]:
         changes = await run_step(conn, jobs, step)
@@ -218,12 +222,17 @@ async def run_plan(
         except StepFailed as exc:
             run.error = exc
             break
+        except SystemdError as exc:  # a read on the way (a socket to restore) failed
+            run.error = StepFailed(step, exc.text or exc.name, exc)
+            break
     if run.error is None and plan.goal is not None and keeper is not None:
         try:
             run.unmet = await keeper.hold(plan.goal, step_of, run.repaired)
             run.lost_aliases = await keeper.lost_aliases()
         except StepFailed as exc:
             run.error = exc
+        except SystemdError as exc:
+            run.error = StepFailed(Step(Verb.CHECK), f"cannot read what holds: {exc}", exc)
         if run.unmet:
             check = Step(Verb.CHECK, tuple(d.unit for d in run.unmet))
             run.error = StepFailed(check, "; ".join(str(d) for d in run.unmet))
@@ -259,6 +268,8 @@ async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: 
             await run_step(conn, jobs, Step(Verb.RELOAD))
     except StepFailed as exc:
         run.rollback_errors.append(exc)
+    except SystemdError as exc:
+        run.rollback_errors.append(StepFailed(Step(Verb.CHECK), str(exc), exc))
     for name in sorted(was_active):
         try:
             info, _ = await read_unit(conn, name)
