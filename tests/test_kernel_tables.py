@@ -127,3 +127,15 @@ def test_no_netlink_means_cannot_tell(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(socktables, "dump", refused)
     report = asyncio.run(busy.check("x.service", [("Stream", listener[0])]))
     assert report.busy and "cannot tell" in report.reasons[0]
+
+
+@pytest.mark.parametrize("listen", [("Stream", "@an-abstract-name"),
+                                    ("SequentialPacket", "/run/some.seqpacket")])
+def test_sockets_whose_clients_are_not_counted_cannot_tell(listen: tuple[str, str]) -> None:
+    """A quiet client of an abstract or sequential-packet socket is not seen:
+    the check must not call the daemon idle (found in review)."""
+    import asyncio
+
+    report = asyncio.run(busy.check("x.service", [listen]))
+    assert report.busy and "cannot tell whether clients are connected" in report.reasons[0]
+    assert listen[1] in report.reasons[0]

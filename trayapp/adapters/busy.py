@@ -78,6 +78,13 @@ async def check(service: str, listen: list[tuple[str, str]]) -> BusyReport:
     a reason not to stop ("cannot tell ..."), never "idle".
     """
     report = BusyReport()
+    # Connections are counted on path and TCP stream sockets; for abstract names
+    # and sequential-packet sockets they are not, and not counted is not idle.
+    blind = [a for k, a in listen
+             if k == "SequentialPacket" or (k == "Stream" and a.startswith("@"))]
+    if blind:
+        report.reasons.append("cannot tell whether clients are connected to "
+                              f"{', '.join(blind)} (abstract or sequential-packet sockets)")
     try:
         connections = await asyncio.to_thread(open_connections, listen)
     except OSError as exc:
