@@ -81,6 +81,17 @@ def test_a_button_press_is_the_intent_it_stands_for(action: Action) -> None:
     assert r.pressed == [(S, "x.service", action)]
 
 
+def test_a_key_the_bubble_never_offered_does_nothing() -> None:
+    """Only the buttons this notification showed act: "start" or "on-demand" keys
+    (another bubble's, or a restarted server's reused id) are ignored."""
+    r = make()
+    set_state(r.table, S, "x", D.RUNNING)
+    [shown] = r.notifier.shown
+    for key in ("start", "on-demand", "Stop", ""):
+        shown["on_action"](key)
+    assert r.pressed == []
+
+
 def test_a_change_of_ours_is_no_news() -> None:
     r = make()
     r.ledger.begin(X, Action.START)

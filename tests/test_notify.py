@@ -231,3 +231,31 @@ async def test_forged_actions_from_another_client_are_not_taken(
     assert pressed == ["stop"]
     forger.disconnect()
     bus.disconnect()
+
+
+async def test_a_restarted_server_cannot_press_the_old_servers_buttons(
+    bus_address: str, notifier: tuple[Notifier, Fallback]
+) -> None:
+    """A new notification server numbers from 1 again: its ActionInvoked for a
+    reused id must not run the old bubble's button (found in review)."""
+    bus, _server = await serve(bus_address, ["actions", "body"])
+    n, _ = notifier
+    assert await n.start()
+    pressed: list[str] = []
+    nid = await n.notify("docker woke up", "", actions=[("stop", "Stop now")],
+                         on_action=pressed.append)
+    assert nid is not None
+    bus.disconnect()  # the server goes away; another one takes the name
+    bus2, server2 = await serve(bus_address, ["actions", "body"])
+    await until_async(lambda: not n._callbacks, what="the old bubbles' buttons forgotten")
+    server2.action_invoked(nid, "stop")  # its own notification with the same id
+    # The Notifier is still listening: a button of the new server's own works.
+    nid2 = await n.notify("docker woke up", "", actions=[("stop", "Stop now")],
+                          on_action=pressed.append)
+    assert nid2 is not None
+    server2.action_invoked(nid2, "stop")
+    await until_async(lambda: pressed)
+    # A call answered by the new server comes after every signal it sent before.
+    await n.notify("barrier", "")
+    assert pressed == ["stop"] and len(server2.received) == 2
+    bus2.disconnect()

@@ -105,11 +105,12 @@ class Announcer:
     def _announce(self, notice: Notice) -> None:
         d = notice.daemon
 
+        offered = {str(a): a for a, _label in notice.actions}
+
         def pressed(action_key: str) -> None:
-            try:
-                action = Action(action_key)
-            except ValueError:
-                return  # "default" (a click on the bubble) and the like
+            action = offered.get(action_key)
+            if action is None:
+                return  # "default" (a click on the bubble), or a key this bubble never offered
             self.press(d.manager, d.service, action)
 
         self.notifier.show(

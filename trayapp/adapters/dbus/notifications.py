@@ -87,6 +87,9 @@ class Notifier:
                 # the notification server's own are heard (trust.SignalGate).
                 gate = SignalGate(bus, lambda member, body: _call_bus_driver(bus, member, body))
                 gate.on_signal(NAME, self._on_message)
+                # A new server numbers its notifications from 1 again: the
+                # buttons of the old one's bubbles must not answer for them.
+                gate.on_owner(NAME, lambda _owner: self._forget_notifications())
                 if await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE]) is None:
                     raise OSError("AddMatch failed")
                 await gate.follow(NAME)  # none yet: it may be activated by our first call
@@ -113,10 +116,13 @@ class Notifier:
             task.cancel()
         self._forget_bus()
 
-    def _forget_bus(self) -> None:
-        bus, self._bus = self._bus, None
+    def _forget_notifications(self) -> None:
         self._callbacks.clear()
         self._ids_by_tag.clear()
+
+    def _forget_bus(self) -> None:
+        bus, self._bus = self._bus, None
+        self._forget_notifications()
         self.server_found = False
         if bus is not None and bus.connected:
             bus.disconnect()
