@@ -300,3 +300,20 @@ async def test_close_twice_and_close_before_opening_are_harmless(services: Servi
     await services.close()
     await services.close()
     assert services.store is None
+
+
+async def test_close_lets_an_action_under_way_finish_before_the_buses_close(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quit, logout or ^C during a switch: the switch ends (or rolls back) on a
+    live bus; it is not cut off half way (found in review)."""
+    gate = hold_actions(services, monkeypatch)
+    closed: list[str] = []
+    monkeypatch.setattr(services.monitor, "close", lambda: closed.append("monitor"))
+    task = services.controller.request(S, "x.service", Action.ON_DEMAND)
+    await asyncio.sleep(0)
+    closing = asyncio.get_running_loop().create_task(services.close())
+    await asyncio.sleep(0.05)
+    assert closed == [] and not task.done()  # close waits for the action
+    gate.set()
+    await closing
+    assert task.done() and task.result().ok and closed == ["monitor"]

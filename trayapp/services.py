@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 #: Actions that stop a service: other processes' recorders must know they were ours.
 _STOPPING_ACTIONS = frozenset({Action.STOP, Action.ON_DEMAND})
 SETTLE_TIMEOUT = 5.0  # seconds the recorder's last writes may take at close
+ACTION_TIMEOUT = 30.0  # seconds an action under way may take to finish at close
 
 
 class Services:
@@ -177,6 +178,7 @@ class Services:
         idle, self.idle = self.idle, None
         if idle is not None:
             idle.close()
+        await self.controller.settle(ACTION_TIMEOUT)
         recorder, self.recorder = self.recorder, None
         if recorder is not None:
             recorder.close()

@@ -35,6 +35,7 @@ class Controller:
         self.ledger = ledger
         self._result_listeners: list[Callable[[Outcome], None]] = []
         self._jobs: dict[Manager, JobFollower] = {}
+        self._tasks: set[asyncio.Task[Outcome]] = set()
 
     def listen(self, callback: Callable[[Outcome], None]) -> None:
         self._result_listeners.append(callback)
@@ -47,7 +48,16 @@ class Controller:
         typed it: ``docker``, ``docker.socket``); a second request for the same
         daemon while one runs is refused.  ``name`` must be a valid unit name."""
         key = (manager, paired_service(name))
-        return asyncio.get_running_loop().create_task(self._run(key, name, action, force, why))
+        task = asyncio.get_running_loop().create_task(self._run(key, name, action, force, why))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def settle(self, timeout: float) -> None:
+        """Let the actions under way finish (and roll back if they fail) before the
+        buses close: a switch cut off half way would stay half done."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def _run(self, key: Key, service: str, action: Action, force: bool,
                    why: EndReason) -> Outcome:
