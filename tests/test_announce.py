@@ -6,6 +6,7 @@ trayapp/services.py; only the desktop notifier is a fake (tests/support.py).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,10 +144,19 @@ def outcome(action: Action = Action.STOP, status: Status = Status.DONE,
 
 def test_an_idle_stops_outcome_is_left_to_the_idle_watcher() -> None:
     r = make(D.RUNNING)
-    r.ledger.begin(X, Action.STOP, EndReason.IDLE)
-    r.ledger.end(X)  # the controller ends it before telling the outcome
-    r.announcer.on_outcome(outcome())
+    r.announcer.on_outcome(dataclasses.replace(outcome(), asked_by_idle=True))
     assert r.notifier.shown == []
+
+
+def test_a_users_stop_refused_during_an_idle_stop_is_still_told() -> None:
+    """The idle watcher's stop is on the ledger; the user's click on Stop is
+    refused ("another action is still running"): that refusal is the user's
+    to see (found in review)."""
+    r = make(D.RUNNING)
+    r.ledger.begin(X, Action.STOP, EndReason.IDLE)
+    refused = outcome(status=Status.BAD_INPUT)
+    r.announcer.on_outcome(refused)
+    assert [s["critical"] for s in r.notifier.shown] == [True]
 
 
 def test_a_user_stops_outcome_is_announced() -> None:

@@ -107,3 +107,12 @@ def test_allowed_actions() -> None:
     assert Action.ON_DEMAND not in allowed_actions(classify(S, service, sockets))
     service, sockets = units(service_file="masked")
     assert allowed_actions(classify(S, service, sockets)) == frozenset()
+
+
+def test_a_start_or_stop_of_several_units_runs_one_by_one() -> None:
+    """So that a step failing at its second unit undoes exactly the first."""
+    both = Step(Verb.START, ("a.socket", "b.socket"))
+    assert both.one_by_one() == [Step(Verb.START, ("a.socket",)),
+                                 Step(Verb.START, ("b.socket",))]
+    enable = Step(Verb.ENABLE, ("a.socket", "b.socket"))  # one call: all or nothing
+    assert enable.one_by_one() == [enable]

@@ -31,6 +31,8 @@ class Outcome:
     units: dict[str, dict[str, str]] = field(default_factory=dict)
     steps_done: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Who asked: the user (a click, a command) or the idle watcher.
+    asked_by_idle: bool = False
 
     @property
     def ok(self) -> bool:

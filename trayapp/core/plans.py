@@ -74,6 +74,12 @@ class Step:
     def undo(self) -> Step:
         return Step(_UNDO[self.verb], self.units)
 
+    def one_by_one(self) -> list[Step]:
+        """A start or stop of several units as one step per unit (each undone alone)."""
+        if self.verb in (Verb.START, Verb.STOP) and len(self.units) > 1:
+            return [Step(self.verb, (unit,)) for unit in self.units]
+        return [self]
+
     def __str__(self) -> str:
         return f"{self.verb} {' '.join(self.units)}".strip()
 

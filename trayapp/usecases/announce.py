@@ -30,7 +30,6 @@ from trayapp.core.model import Daemon, Manager
 from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
 from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
-from trayapp.core.runs import EndReason
 from trayapp.core.summary import BUSY_LABELS
 from trayapp.usecases.causes import Causes
 
@@ -123,9 +122,8 @@ class Announcer:
         )
 
     def on_outcome(self, outcome: Outcome) -> None:
-        entry = self.ledger.ours((outcome.manager, outcome.service))
-        if outcome.action is Action.STOP and entry is not None and entry.why is EndReason.IDLE:
-            return  # the idle watcher announces this stop itself, saying why
+        if outcome.asked_by_idle:
+            return  # the idle watcher announces its stop itself, saying why
         body = outcome.message
         if outcome.warnings:
             body += "\n" + "\n".join(outcome.warnings)

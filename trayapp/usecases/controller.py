@@ -11,6 +11,7 @@ JobRemoved arrives without another match rule.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable
 
@@ -71,6 +72,7 @@ class Controller:
                 outcome = await self._perform(manager, service, action, force)
             finally:
                 self.ledger.end(key)
+        outcome = dataclasses.replace(outcome, asked_by_idle=why is EndReason.IDLE)
         self._tell(outcome)
         return outcome
 

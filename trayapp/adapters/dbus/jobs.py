@@ -213,7 +213,9 @@ async def run_plan(
             keeper.saw(changes)
         return changes
 
-    for step in plan.steps:
+    # A start or stop of several units runs one unit at a time, each on record:
+    # one that fails half way undoes exactly the units it did.
+    for step in (part for whole in plan.steps for part in whole.one_by_one()):
         try:
             await step_of(step)
             run.done.append(step)
