@@ -241,6 +241,18 @@ async def test_a_wake_is_told_once_the_one_lookup_names_the_client() -> None:
     assert str(causes.line(X)).startswith("woken by docker (PID 4242, alice) at")
 
 
+async def test_a_crash_while_the_wake_waits_for_its_lookup_is_not_replaced_by_it() -> None:
+    """Both carry the daemon's tag: the late wake would replace the crash's
+    bubble with a "woken by" and a Stop button (found in review)."""
+    table, _causes, finder, notifier, announcer = wired(ALICE)
+    table.update(S, "x.service", {"active_state": "active"})
+    await asyncio.sleep(0.01)
+    table.update(S, "x.service", {"active_state": "failed", "result": "signal"})
+    finder.release.set()
+    await announcer.settle()
+    assert [n["title"] for n in notifier.shown] == ["x crashed (signal)"]
+
+
 async def test_a_start_without_a_client_is_told_as_started() -> None:
     table, causes, finder, notifier, announcer = wired(Wakers())
     finder.release.set()

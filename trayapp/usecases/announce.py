@@ -24,7 +24,7 @@ from typing import Protocol
 
 from trayapp.core.events import Event, EventHub
 from trayapp.core.idle import describe_window
-from trayapp.core.keys import daemon_key, key_of
+from trayapp.core.keys import Key, daemon_key, key_of
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
@@ -74,6 +74,9 @@ class Announcer:
         self.notices = notices or Notices()
         self.causes = causes  # who woke it; None: wakes are told without a name
         self._waiting: set[asyncio.Task[None]] = set()
+        # How many notices each daemon was told: a wake still waiting for its
+        # lookup is not told once something newer was (same tag, one bubble).
+        self._told: dict[Key, int] = {}
 
     def start(self, events: EventHub) -> None:
         events.subscribe(NEWS, self.on_event)
@@ -89,8 +92,13 @@ class Announcer:
                 self._announce(notice)
 
     def _after_lookup(self, notice: Notice, causes: Causes) -> None:
+        key = notice.daemon.key
+        told = self._told.get(key, 0)
+
         async def named() -> None:
-            self._announce(notice.with_wakers(await causes.wakers(notice.daemon.key)))
+            wakers = await causes.wakers(key)
+            if self._told.get(key, 0) == told:  # else a newer notice replaced it already
+                self._announce(notice.with_wakers(wakers))
 
         task = asyncio.get_running_loop().create_task(named())
         self._waiting.add(task)
@@ -103,6 +111,7 @@ class Announcer:
 
     def _announce(self, notice: Notice) -> None:
         d = notice.daemon
+        self._told[d.key] = self._told.get(d.key, 0) + 1
 
         offered = {str(a): a for a, _label in notice.actions}
 
@@ -124,6 +133,8 @@ class Announcer:
     def on_outcome(self, outcome: Outcome) -> None:
         if outcome.asked_by_idle:
             return  # the idle watcher announces its stop itself, saying why
+        key = (outcome.manager, outcome.service)
+        self._told[key] = self._told.get(key, 0) + 1
         body = outcome.message
         if outcome.warnings:
             body += "\n" + "\n".join(outcome.warnings)
