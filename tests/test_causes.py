@@ -167,7 +167,7 @@ def test_notice_words_for_each_cause() -> None:
     t = Told(D.DORMANT)
     t.s.service(active_state="active")
     [(title, body)] = t.titles(Wakers())
-    assert title == "x started" and "no client was waiting on x.socket" in body
+    assert title == "x started" and "No client was seen waiting on x.socket" in body
     t = Told(D.DORMANT)
     t.s.service(active_state="active")
     assert t.titles(None)[0][0] == "x woke up"  # could not tell: no claim either way

@@ -79,7 +79,7 @@ def test_systemctl_start_by_root_says_started_and_its_stop_someone_else(
         testbed: Any, probe: Probe) -> None:
     testbed.run(f"systemctl start {TESTD}")
     notice = probe.notice(rf"{NAME} started")
-    assert "no client was waiting" in notice["body"]
+    assert "No client was seen waiting" in notice["body"]
     testbed.run(f"systemctl stop {TESTD}")
     notice = probe.notice(rf"{NAME} stopped by someone else")
     assert "socket still listens" in notice["body"]

@@ -73,8 +73,8 @@ class Notice:
                 return (f"{name} woken by {who}",
                         f"{who} connected to {sockets}, so systemd started {d.service}.")
             if cause is CauseKind.STARTED:
-                return (f"{name} started", f"{d.service} was started (systemctl start or "
-                        f"another unit): no client was waiting on {sockets}.")
+                return (f"{name} started", f"No client was seen waiting on {sockets} when "
+                        f"{d.service} started: systemctl start, or another unit, started it.")
             return (f"{name} woke up",
                     f"{d.service} started while {sockets} listened; who started it is not known.")
         if self.kind is NoticeKind.FAILED:
