@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from trayapp.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, manager_flags
+from trayapp.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, manager_filter, manager_flags
 from trayapp.core.report import duration, iso_time, memory
 from trayapp.core.runs import END_LABELS, Run, Totals
 from trayapp.core.unitname import BadUnitName, paired_service
@@ -86,7 +86,7 @@ def history(args: argparse.Namespace) -> int:
         except BadUnitName as exc:
             print(f"trayapp: bad daemon name: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    manager = "system" if args.system else "user" if args.user else None
+    manager = manager_filter(args)
     now = time.time()
     report = query(manager, service, now - args.since * DAY, now)
     if report.found is Found.NO_HISTORY:
