@@ -4,7 +4,7 @@
     render_icons.py --sheet /tmp/icons.png        # look at every icon
     render_icons.py --hicolor DIR                  # DIR/<n>x<n>/apps/<APP_ID>.png
 
-The contact sheet has one row per icon in resources/icons/ and shows it at
+The contact sheet has one row per icon in trayapp/icons/ and shows it at
 16, 22 and 48 px on a light (#f0f0f0) and a dark (#2b2b2b) panel, then the
 16 and 22 px renderings blown up 4x without smoothing, so that what a panel
 really shows (every pixel) can be judged on screen.  Keep it out of git.
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ICONS = REPO / "resources" / "icons"
+ICONS = REPO / "trayapp" / "icons"
 sys.path.insert(0, str(REPO))
 
 from trayapp import APP_ID  # noqa: E402  (needs the sys.path line above)

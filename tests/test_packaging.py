@@ -116,8 +116,8 @@ def test_wheel_holds_the_code_the_data_and_the_command(wheel: Path) -> None:
     data = f"trayapp-{__version__}.data/data/share"
     for module in REPO.glob("trayapp/**/*.py"):
         assert str(module.relative_to(REPO)) in names
-    for icon in (REPO / "resources" / "icons").glob("*.svg"):
-        assert f"{data}/trayapp/resources/icons/{icon.name}" in names
+    for icon in (REPO / "trayapp" / "icons").glob("*.svg"):
+        assert f"trayapp/icons/{icon.name}" in names  # package data, not share/
     assert f"{data}/applications/{APP_ID}.desktop" in names
     assert f"{data}/metainfo/{APP_ID}.metainfo.xml" in names
     assert f"{data}/icons/hicolor/scalable/apps/{APP_ID}.svg" in names
@@ -130,7 +130,7 @@ def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
     needed = {
         "pyproject.toml", "README.md", "packaging/arch/PKGBUILD", "packaging/render_icons.py",
-        "packaging/systemd/trayapp.service", f"resources/icons/{APP_ID}.svg", "trayapp/entry.py",
+        "packaging/systemd/trayapp.service", f"trayapp/icons/{APP_ID}.svg", "trayapp/entry.py",
         "tests/conftest.py", "tests/support.py", "tools/__init__.py", "tools/testbed/harness.py",
         "tools/testbed/boot.sh", "tools/testbed/setup-host.sh", "tools/desktop.py",
         "tools/bench/bench.py", "tools/demo/demo.sh",
@@ -184,14 +184,14 @@ def test_wheel_in_a_fresh_venv_answers_version_and_help(venv: Path, tmp_path: Pa
 def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Path) -> None:
     code = (
         "import json, trayapp; from trayapp import APP_ID; from trayapp.adapters import resources; "
-        "print(json.dumps([trayapp.__file__, str(resources.resources_dir()), "
+        "print(json.dumps([trayapp.__file__, "
         "str(resources.icon_path(APP_ID))]))"
     )
     out = run([str(venv / "bin" / "python"), "-c", code], env=clean_env(), cwd=tmp_path).stdout
-    module, resources_dir, icon = json.loads(out)
+    module, icon = json.loads(out)
     assert module.startswith(str(venv)), "the checkout, not the wheel, was imported"
-    assert resources_dir == str(venv / "share" / "trayapp" / "resources")
-    assert icon == f"{resources_dir}/icons/{APP_ID}.svg"
+    # Package data inside the installed package, found by importlib.resources.
+    assert icon == str(Path(module).parent / "icons" / f"{APP_ID}.svg")
     share = venv / "share"
     for path in (
         share / "applications" / f"{APP_ID}.desktop",
@@ -279,7 +279,6 @@ def test_pkgbuild_build_and_package_run_outside_makepkg(
         usr / "bin" / "trayapp",
         usr / "share" / "applications" / f"{APP_ID}.desktop",
         usr / "share" / "metainfo" / f"{APP_ID}.metainfo.xml",
-        usr / "share" / "trayapp" / "resources" / "icons" / f"{APP_ID}.svg",
         usr / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
         usr / "lib" / "systemd" / "user" / "trayapp.service",
         usr / "share" / "doc" / "trayapp" / "polkit" / "50-trayapp-admins.rules.example",

@@ -185,7 +185,7 @@ def test_every_status_has_a_drawn_icon_and_a_fallback(
     icons.status_icon.cache_clear()
     for status in TrayStatus:
         path = resources.icon_path(f"trayapp-{'dormant' if status is TrayStatus.IDLE else status}")
-        assert path is not None and path.parent.parent.name == "resources"
+        assert path is not None and path.parent == Path(resources.__file__).parents[1] / "icons"
         assert not icons.status_icon(status).pixmap(22, 22).isNull()
     icons.status_icon.cache_clear()
     monkeypatch.setattr(resources, "icon_path", lambda stem: None)
@@ -203,7 +203,7 @@ def test_resources_found_through_the_environment(tmp_path: Path,
     assert resources.icon_path("trayapp-busy") == tmp_path / "icons" / "trayapp-busy.svg"
     # Not in the override: the checkout's copy is used.
     assert resources.icon_path("trayapp-failed") == (
-        Path(resources.__file__).parents[2] / "resources" / "icons" / "trayapp-failed.svg")
+        Path(resources.__file__).parents[1] / "icons" / "trayapp-failed.svg")
 
 
 def test_watch_menu_lists_every_daemon(qapp: QApplication) -> None:

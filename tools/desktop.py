@@ -19,7 +19,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "artifacts"
-ICONS = REPO / "resources" / "icons"
+ICONS = REPO / "trayapp" / "icons"
 _NOT_OWN = {"#1c2126", "#ffffff"}  # every state icon's dark disc, and white marks
 DISPLAY = ":5"
 X = {"DISPLAY": DISPLAY}

@@ -37,7 +37,7 @@ Row = Callable[[str, str, str, str], None]
 
 TESTD = "trayapp-testd.service"
 FLIP = "trayapp-flip"
-ICON = f"{STAGE}/resources/icons/trayapp-dormant.svg"
+ICON = f"{STAGE}/trayapp/icons/trayapp-dormant.svg"
 SETTINGS = f'watched = ["{FLIP}.service", "{TESTD}"]'
 # Ten units loaded for the whole run: querying an unloaded one makes systemd
 # load it and later collect it (UnitNew/UnitRemoved), which would wake every

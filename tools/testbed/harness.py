@@ -267,7 +267,6 @@ class Testbed:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(self.repo / "trayapp", stage / "trayapp", ignore=ignore)
         shutil.copytree(HERE, stage / "testbed", ignore=ignore)
-        shutil.copytree(self.repo / "resources", stage / "resources", ignore=ignore)
         # Byte-compile, as an installed package is: the test users cannot write
         # __pycache__ here, and compiling on every run would cost each command
         # some 20 ms (the benchmark would measure the compiler).

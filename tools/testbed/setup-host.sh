@@ -27,6 +27,12 @@ apt-get install -y \
 apt-get install -y --no-install-recommends \
     cups cups-client libvirt-daemon-system libvirt-clients avahi-daemon avahi-utils \
     podman pcscd
+# Issue 15: daemons without socket activation, proxied (PostgreSQL, Redis).
+# Issue 16: power (UPower with an emulated battery from umockdev).
+# Issue 14: the tools that build the Debian 13 root.
+apt-get install -y --no-install-recommends \
+    postgresql postgresql-client redis-server redis-tools upower umockdev \
+    gir1.2-umockdev-1.0 mmdebstrap debootstrap
 
 # The venv must come from Debian's python: a pyenv python under /root (0700)
 # would make the venv unusable for the unprivileged test users.

@@ -1,35 +1,34 @@
-"""Where the icons are: a checkout's resources/, or an installed wheel's share/.
+"""Where the applet's own icons are: package data inside ``trayapp/icons``.
 
-The wheel installs resources/ as data under ``<prefix>/share/trayapp/resources``
-(pyproject: tool.hatch.build.targets.wheel.shared-data).  No Qt here: callers
-load the files, and fall back to a theme or style icon when one is missing.
+They are loaded through ``importlib.resources``, so they are found however the
+package was installed (a checkout, a venv, pipx, pip into /usr/local, a
+distribution package).  The desktop's copies (hicolor icons, desktop entry,
+metainfo) are installed where the freedesktop specifications want them; the
+applet never looks there.  No Qt here: callers load the files, and fall back
+to a theme or style icon when one is missing.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
-#: Set to a directory to use its icons instead (tests, a staged copy).
+#: Set to a directory whose ``icons/`` overrides the package's (tests, a staged copy).
 ENV = "TRAYAPP_RESOURCES"
 
 
 def candidates() -> list[Path]:
+    """Directories holding ``icons/``, first match wins."""
     found = []
     if os.environ.get(ENV):
         found.append(Path(os.environ[ENV]))
-    found.append(Path(__file__).resolve().parents[2] / "resources")  # a checkout
-    found += [Path(p) / "share" / "trayapp" / "resources" for p in (sys.prefix, sys.base_prefix)]
-    found.append(Path("/usr/share/trayapp/resources"))  # a distribution package
+    package = resources.files("trayapp")
+    # Always a real directory for a package on a file system; a zipped
+    # package (not how trayapp is shipped) has none and gets the fallbacks.
+    if isinstance(package, Path):
+        found.append(package)
     return found
-
-
-def resources_dir() -> Path | None:
-    for path in candidates():
-        if (path / "icons").is_dir():
-            return path
-    return None
 
 
 def icon_path(stem: str) -> Path | None:

@@ -32,7 +32,7 @@ class TrayStatus(StrEnum):
 
 ALL_DORMANT = TrayStatus.IDLE
 
-# Icon file stems under resources/icons/.
+# Icon file stems under trayapp/icons/ (package data).
 ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.IDLE: "trayapp-dormant",
     TrayStatus.SOME_RUNNING: "trayapp-running",
