@@ -51,3 +51,17 @@ def test_watch_and_unwatch_round_trip() -> None:
 def test_missing_lists_added_keys_not_in_the_table() -> None:
     w = Watchlist(watched=("user:gpg-agent.service", "nope.service"))
     assert w.missing(table().daemons()) == ["nope.service"]
+
+
+def test_plumbing_is_told_apart_from_daemons_people_switch() -> None:
+    from trayapp.core.watchlist import KNOWN_SERVICES, is_plumbing
+
+    plumbing = ["dbus.service", "user:dbus.service", "systemd-journald.service",
+                "systemd-udevd.service", "systemd-logind.service", "systemd-networkd.service",
+                "systemd-resolved.service", "systemd-timesyncd.service",
+                "systemd-initctl.service", "user:gpg-agent.service", "virtlogd.service"]
+    switched = ["docker.service", "user:podman.service", "cups.service", "libvirtd.service",
+                "avahi-daemon.service", "acme.service", "user:syncthing.service"]
+    assert [k for k in plumbing if not is_plumbing(k)] == []
+    assert [k for k in switched if is_plumbing(k)] == []
+    assert not any(is_plumbing(k) for k in KNOWN_SERVICES)

@@ -35,6 +35,42 @@ KNOWN_SERVICES = frozenset(
 )
 
 
+# Infrastructure every session needs and nobody switches by hand: the system's
+# bus, logging, devices, logins, networking, clocks, storage helpers, and the
+# user's agents.  Preferences keeps them behind "Show system plumbing".
+PLUMBING_SERVICES = frozenset(
+    {
+        "dbus.service",
+        "dbus-broker.service",
+        "syslog.service",
+        "rsyslog.service",
+        "dm-event.service",
+        "lvm2-lvmpolld.service",
+        "multipathd.service",
+        "iscsid.service",
+        "uuidd.service",
+        "virtlockd.service",
+        "virtlogd.service",
+        "gpg-agent.service",
+        "dirmngr.service",
+        "keyboxd.service",
+        "ssh-agent.service",
+        "p11-kit-server.service",
+        "pk-debconf-helper.service",
+        "pipewire.service",
+        "pipewire-pulse.service",
+        "wireplumber.service",
+    }
+)
+PLUMBING_PREFIXES = ("systemd-",)  # journald, udevd, logind, networkd, resolved, initctl...
+
+
+def is_plumbing(key: str) -> bool:
+    """A daemon key names session or system infrastructure (see PLUMBING_SERVICES)."""
+    unit = parse_key(key)[1]
+    return unit in PLUMBING_SERVICES or unit.startswith(PLUMBING_PREFIXES)
+
+
 @dataclass(frozen=True)
 class Watchlist:
     """The user's additions and removals on top of the well-known daemons."""
