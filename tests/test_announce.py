@@ -131,7 +131,7 @@ def test_mode_changes_and_stops_are_not_announced_as_news() -> None:
     assert r.notifier.shown == []
     set_state(r.table, S, "x", D.DORMANT)
     [shown] = r.notifier.shown
-    assert shown["title"] == "x stopped by someone else"
+    assert shown["title"] == "x was stopped"
 
 
 # -- outcomes of actions ---------------------------------------------------------------
@@ -139,7 +139,8 @@ def test_mode_changes_and_stops_are_not_announced_as_news() -> None:
 
 def outcome(action: Action = Action.STOP, status: Status = Status.DONE,
             warnings: tuple[str, ...] = ()) -> Outcome:
-    return Outcome(action, S, "x.service", status, "Done.", warnings=warnings)
+    return Outcome(action, S, "x.service", status, "Done.", warnings=warnings,
+                   steps_done=("a step",))
 
 
 def test_an_idle_stops_outcome_is_left_to_the_idle_watcher() -> None:
@@ -191,10 +192,12 @@ def test_a_failed_outcome_is_critical() -> None:
     r.announcer.on_outcome(outcome(Action.ON_DEMAND, Status.FAILED))
     [shown] = r.notifier.shown
     assert shown["critical"] is True
-    assert shown["title"] == "x: switching to on-demand failed"
+    assert shown["title"] == "Could not switch x to on-demand"
 
 
 def test_outcome_titles() -> None:
     assert outcome_title(outcome(Action.STOP)) == "x stopped"
     assert outcome_title(outcome(Action.ON_DEMAND)) == "x is now on-demand"
-    assert outcome_title(outcome(Action.START, Status.NOT_AUTHORISED)) == "x: starting failed"
+    assert outcome_title(outcome(Action.START, Status.NOT_AUTHORISED)) == "Not allowed to change x"
+    nothing = dataclasses.replace(outcome(Action.ON_DEMAND), steps_done=())
+    assert outcome_title(nothing) == "x was already on-demand"

@@ -162,12 +162,12 @@ def test_notice_words_for_each_cause() -> None:
     t = Told(D.DORMANT)
     t.s.service(active_state="active")
     [(title, body)] = t.titles(ALICE)
-    assert title == "x woken by docker (PID 4242, alice)"
-    assert body == "docker (PID 4242, alice) connected to x.socket, so systemd started x.service."
+    assert title == "x woke up"
+    assert body == "Woken by docker (PID 4242, alice)."
     t = Told(D.DORMANT)
     t.s.service(active_state="active")
     [(title, body)] = t.titles(Wakers())
-    assert title == "x started" and "No client was seen waiting on x.socket" in body
+    assert title == "x started" and body.startswith("No client was waiting")
     t = Told(D.DORMANT)
     t.s.service(active_state="active")
     assert t.titles(None)[0][0] == "x woke up"  # could not tell: no claim either way
@@ -175,16 +175,17 @@ def test_notice_words_for_each_cause() -> None:
     t.s.service(result="success")
     t.s.service(active_state="inactive")
     [(title, body)] = t.titles()
-    assert title == "x went back to sleep" and "exited on its own, cleanly" in body
+    assert title == "x went back to sleep" and "exited on its own" in body
     t = Told()
     t.s.service(job=7)
     t.s.service(active_state="inactive", job=0)
-    assert t.titles()[0][0] == "x stopped by someone else"
+    assert t.titles()[0][0] == "x was stopped"
     t = Told()
     t.s.service(result="signal")
     t.s.service(active_state="failed")
     [(title, body)] = t.titles()
-    assert title == "x crashed (signal)" and "ended with result signal" in body
+    assert title == "x crashed" and "ended with a signal" in body
+    assert "journalctl -u x.service" in body  # the unit name where it helps
 
 
 # -- the use case: one lookup, shared ------------------------------------------------
@@ -233,7 +234,8 @@ async def test_a_wake_is_told_once_the_one_lookup_names_the_client() -> None:
     assert str(causes.line(X)).startswith("woke at")
     finder.release.set()
     await announcer.settle()
-    assert [n["title"] for n in notifier.shown] == ["x woken by docker (PID 4242, alice)"]
+    assert [(n["title"], n["body"]) for n in notifier.shown] == [
+        ("x woke up", "Woken by docker (PID 4242, alice).")]
     assert [a for a, _ in notifier.shown[0]["actions"]] == [Action.STOP, Action.ALWAYS_ON]
     assert finder.calls == [[("Stream", "/run/x.sock")]]  # once, with the socket's address
     assert await causes.wakers(X) == ALICE  # the recorder's read: the same answer, no rescan
@@ -250,7 +252,7 @@ async def test_a_crash_while_the_wake_waits_for_its_lookup_is_not_replaced_by_it
     table.update(S, "x.service", {"active_state": "failed", "result": "signal"})
     finder.release.set()
     await announcer.settle()
-    assert [n["title"] for n in notifier.shown] == ["x crashed (signal)"]
+    assert [n["title"] for n in notifier.shown] == ["x crashed"]
 
 
 async def test_a_start_without_a_client_is_told_as_started() -> None:

@@ -58,7 +58,8 @@ def test_wake_is_told_with_stop_and_keep_buttons() -> None:
     assert notice.previous is D.DORMANT
     assert [a for a, _ in notice.actions] == [Action.STOP, Action.ALWAYS_ON]
     assert [label for _, label in notice.actions] == ["Stop now", "Keep always on"]
-    assert "woke" in notice.title and "podman.socket" in notice.body
+    # Words a user says: a short title, one sentence, no unit names.
+    assert (notice.title, notice.body) == ("podman woke up", "Who woke it is not known.")
     assert rig.to(D.RUNNING, 2) == []  # starting -> running is the same wake
 
 
@@ -96,7 +97,7 @@ def test_failure_escalates_inside_a_burst_once() -> None:
 def test_unexpected_stop_says_whether_the_socket_still_listens() -> None:
     rig = Rig(D.RUNNING, DaemonMode.ALWAYS_ON)
     assert rig.to(D.OFF, 0) == [NoticeKind.STOPPED]
-    assert "stopped by someone else" in rig.told[-1].title
+    assert rig.told[-1].title == "podman was stopped"
     assert "nothing listens" in rig.told[-1].body
     rig2 = Rig(D.RUNNING)
     assert rig2.to(D.DORMANT, 0) == [NoticeKind.STOPPED]

@@ -83,12 +83,12 @@ def test_row_spot_checks() -> None:
     assert {i.label for i in row(r, 0).items if i.enabled} == {"Switch to on-demand", "Stop now"}
 
 
-def test_pending_action_disables_everything_and_says_working() -> None:
+def test_pending_action_disables_everything_and_says_what_it_does() -> None:
     [d] = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON)).daemons()
     r = row(d, 0, pending={(S, "docker.service"): Action.ON_DEMAND})
     assert not any(i.enabled for i in r.items)
     assert r.busy == busy_label(Action.ON_DEMAND)
-    assert "working" in r.busy and "on-demand" in r.busy
+    assert r.busy == "Switching to on-demand…"
 
 
 def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
@@ -105,15 +105,15 @@ def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
     assert lines[0] == "Awake: podman (user) · asleep: docker"
     assert lines[1] == f"docker: dormant for 5 min (since {hhmm}), on-demand"
     assert lines[2].startswith("podman (user): running for 5 min")
-    assert lines[2].endswith("always-on — stopping…")
-    assert lines[3] == "system manager: boom"
+    assert lines[2].endswith("always-on — Stopping…")
+    assert lines[3] == "System manager: boom"
     # Computed for the moment asked: a minute later it says six minutes.
     later = tooltip_text(table.daemons(), now + 60).splitlines()
     assert later[1] == f"docker: dormant for 6 min (since {hhmm}), on-demand"
 
 
 def test_tooltip_without_daemons_or_timestamps() -> None:
-    assert tooltip_text([], 0) == "No daemons watched"
+    assert tooltip_text([], 0) == "No daemons shown"
     [d] = table_with(("cups", DaemonState.OFF, DaemonMode.MANUAL)).daemons()
     assert tooltip_text([d], 0) == "Awake: none · off: cups\ncups: off, manual"
 

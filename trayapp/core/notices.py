@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .causes import FAILURE_RESULTS, CauseKind, Wakers, crash_words, wake_cause
+from .causes import FAILURE_RESULTS, CauseKind, Wakers, wake_cause
 from .events import Event, EventKind
 from .keys import Key
 from .model import Daemon, DaemonState
 from .plans import Action, allowed_actions
+from .summary import TrayStatus
+from .words import QT_TRANSLATE_NOOP, translate
 
 
 class NoticeKind(IntEnum):
@@ -55,6 +57,16 @@ class Notice:
         return dataclasses.replace(self, wakers=wakers)
 
     @property
+    def status(self) -> TrayStatus:
+        """The icon that matches the news (a crash shows the failed one)."""
+        return {
+            NoticeKind.WOKEN: TrayStatus.SOME_RUNNING,
+            NoticeKind.SLEPT: TrayStatus.IDLE,
+            NoticeKind.STOPPED: TrayStatus.IDLE,
+            NoticeKind.FAILED: TrayStatus.FAILED,
+        }[self.kind]
+
+    @property
     def title(self) -> str:
         return self.words()[0]
 
@@ -63,37 +75,60 @@ class Notice:
         return self.words()[1]
 
     def words(self) -> tuple[str, str]:
-        """The title and the body: each cause named as it was learnt, nothing more."""
+        """A short title and one sentence: each cause named as it was learnt, nothing more."""
         d, name = self.daemon, self.daemon.name
-        sockets = ", ".join(d.sockets)
         if self.kind is NoticeKind.WOKEN:
             cause = wake_cause(self.wakers)
             if cause is CauseKind.WOKEN and self.wakers is not None:
-                who = self.wakers.text()
-                return (f"{name} woken by {who}",
-                        f"{who} connected to {sockets}, so systemd started {d.service}.")
+                return (translate("notices", "{name} woke up").format(name=name),
+                        translate("notices", "Woken by {who}.").format(who=self.wakers.text()))
             if cause is CauseKind.STARTED:
-                return (f"{name} started", f"No client was seen waiting on {sockets} when "
-                        f"{d.service} started: systemctl start, or another unit, started it.")
-            return (f"{name} woke up",
-                    f"{d.service} started while {sockets} listened; who started it is not known.")
+                return (translate("notices", "{name} started").format(name=name),
+                        translate("notices", "No client was waiting: a command or another "
+                                  "service started it."))
+            return (translate("notices", "{name} woke up").format(name=name),
+                    translate("notices", "Who woke it is not known."))
         if self.kind is NoticeKind.FAILED:
-            crashed = self.event is EventKind.CRASHED
-            ended = f"ended with result {d.result}" if d.result in FAILURE_RESULTS else "failed"
-            what = d.service if crashed else f"{d.service} or one of its sockets"
-            return (f"{name} {crash_words(d.result) if crashed else 'failed'}",
-                    f"{what} {ended} (see journalctl -u {d.service}; "
-                    "systemctl reset-failed clears it).")
+            log = translate("notices", "Its log: journalctl -u {unit}").format(unit=d.service)
+            if self.event is EventKind.CRASHED and d.result in FAILURE_RESULTS:
+                return (translate("notices", "{name} crashed").format(name=name),
+                        translate("notices", "It ended with {how}. {log}").format(
+                            how=result_words(d.result), log=log))
+            return (translate("notices", "{name} failed").format(name=name),
+                    translate("notices", "It or one of its sockets failed. {log}").format(log=log))
         dormant = d.state is DaemonState.DORMANT
         if self.kind is NoticeKind.SLEPT:
-            title = f"{name} went back to sleep" if dormant else f"{name} exited on its own"
-            head = f"{d.service} exited on its own, cleanly"
-        else:
-            title = f"{name} stopped by someone else"
-            head = f"Someone else stopped {d.service} (systemctl stop or another unit)"
+            if dormant:
+                return (translate("notices", "{name} went back to sleep").format(name=name),
+                        translate("notices", "It exited on its own; its socket still listens, "
+                                  "so the next client wakes it."))
+            return (translate("notices", "{name} exited").format(name=name),
+                    translate("notices", "It exited on its own, and nothing listens for it "
+                              "now: clients will fail."))
+        title = translate("notices", "{name} was stopped").format(name=name)
         if dormant:
-            return title, f"{head}; its socket still listens, so the next client wakes it."
-        return title, f"{head}, and nothing listens for it now: clients will fail."
+            return title, translate("notices", "Stopped outside trayapp; its socket still "
+                                    "listens, so the next client wakes it.")
+        return title, translate("notices", "Stopped outside trayapp, and nothing listens "
+                                "for it now: clients will fail.")
+
+
+def result_words(result: str) -> str:
+    """systemd's Result= of a failed service, as a user would say it."""
+    words = {
+        "signal": QT_TRANSLATE_NOOP("notices", "a signal"),
+        "core-dump": QT_TRANSLATE_NOOP("notices", "a core dump"),
+        "exit-code": QT_TRANSLATE_NOOP("notices", "an error code"),
+        "timeout": QT_TRANSLATE_NOOP("notices", "a timeout"),
+        "watchdog": QT_TRANSLATE_NOOP("notices", "its watchdog expiring"),
+        "oom-kill": QT_TRANSLATE_NOOP("notices", "the system running out of memory"),
+        "start-limit-hit": QT_TRANSLATE_NOOP("notices", "too many restarts"),
+        "resources": QT_TRANSLATE_NOOP("notices", "missing resources"),
+    }
+    text = words.get(result)
+    if text is None:
+        return translate("notices", "result {result}").format(result=result)
+    return translate("notices", text)
 
 
 #: The events worth a notification, and what kind of news each is.
@@ -109,9 +144,10 @@ NEWS = {
 def _buttons(kind: NoticeKind, d: Daemon) -> tuple[tuple[Action, str], ...]:
     wanted: tuple[tuple[Action, str], ...] = ()
     if kind is NoticeKind.WOKEN:
-        wanted = ((Action.STOP, "Stop now"), (Action.ALWAYS_ON, "Keep always on"))
+        wanted = ((Action.STOP, translate("notices", "Stop now")),
+                  (Action.ALWAYS_ON, translate("notices", "Keep always on")))
     elif kind is NoticeKind.FAILED:
-        wanted = ((Action.START, "Start again"),)
+        wanted = ((Action.START, translate("notices", "Start again")),)
     allowed = allowed_actions(d)
     return tuple((a, label) for a, label in wanted if a in allowed)
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from .model import Daemon
 from .table import Change
+from .words import duration, memory
+
+__all__ = ["change_dict", "daemon_dict", "duration", "iso_time", "memory", "table_lines"]
 
 
 def iso_time(seconds: float | None, *, micro: bool = False) -> str | None:
@@ -36,30 +39,6 @@ def change_dict(c: Change) -> dict[str, Any]:
     out["previous_mode"] = str(c.old.mode) if c.old else None
     out["at"] = iso_time(c.at, micro=True)
     return out
-
-
-def duration(seconds: float) -> str:
-    """``42 s``, ``5 min``, ``3 h 20 min``, ``2 days``: for tooltips and tables."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} days"
-
-
-def memory(n: int | None) -> str:
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return "-"
 
 
 def table_lines(daemons: list[Daemon], now: float) -> list[str]:

@@ -15,9 +15,9 @@ from enum import StrEnum
 from .keys import Key
 from .model import AWAKE, Daemon, DaemonMode, DaemonState, Manager
 from .plans import Action, allowed_actions
-from .report import duration, memory
 from .settings import IconFollows
 from .watchlist import Watchlist
+from .words import QT_TRANSLATE_NOOP, Labels, duration, join, memory, translate
 
 
 class TrayStatus(StrEnum):
@@ -41,19 +41,47 @@ ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.DISCONNECTED: "trayapp-disconnected",
 }
 
-ACTION_LABELS: dict[Action, str] = {
-    Action.ON_DEMAND: "Switch to on-demand",
-    Action.ALWAYS_ON: "Switch to always-on",
-    Action.STOP: "Stop now",
-    Action.START: "Start now",
-}
+ACTION_LABELS: Labels[Action] = Labels("summary", {
+    Action.ON_DEMAND: QT_TRANSLATE_NOOP("summary", "Switch to on-demand"),
+    Action.ALWAYS_ON: QT_TRANSLATE_NOOP("summary", "Switch to always-on"),
+    Action.STOP: QT_TRANSLATE_NOOP("summary", "Stop now"),
+    Action.START: QT_TRANSLATE_NOOP("summary", "Start now"),
+})
 
-BUSY_LABELS: dict[Action, str] = {
-    Action.ON_DEMAND: "Switching to on-demand",
-    Action.ALWAYS_ON: "Switching to always-on",
-    Action.STOP: "Stopping",
-    Action.START: "Starting",
+BUSY_LABELS: Labels[Action] = Labels("summary", {
+    Action.ON_DEMAND: QT_TRANSLATE_NOOP("summary", "Switching to on-demand"),
+    Action.ALWAYS_ON: QT_TRANSLATE_NOOP("summary", "Switching to always-on"),
+    Action.STOP: QT_TRANSLATE_NOOP("summary", "Stopping"),
+    Action.START: QT_TRANSLATE_NOOP("summary", "Starting"),
+})
+
+#: The states and modes as words in a sentence (the enums' values are for JSON).
+STATE_WORDS: Labels[DaemonState] = Labels("summary", {
+    DaemonState.DORMANT: QT_TRANSLATE_NOOP("summary", "dormant"),
+    DaemonState.RUNNING: QT_TRANSLATE_NOOP("summary", "running"),
+    DaemonState.STARTING: QT_TRANSLATE_NOOP("summary", "starting"),
+    DaemonState.STOPPING: QT_TRANSLATE_NOOP("summary", "stopping"),
+    DaemonState.FAILED: QT_TRANSLATE_NOOP("summary", "failed"),
+    DaemonState.OFF: QT_TRANSLATE_NOOP("summary", "off"),
+})
+
+_MODES = {
+    "on-demand": QT_TRANSLATE_NOOP("summary", "on-demand"),
+    "on-demand (proxy)": QT_TRANSLATE_NOOP("summary", "on-demand (proxy)"),
+    "always-on": QT_TRANSLATE_NOOP("summary", "always-on"),
+    "manual": QT_TRANSLATE_NOOP("summary", "manual"),
+    "masked": QT_TRANSLATE_NOOP("summary", "masked"),
 }
+MODE_WORDS: Labels[DaemonMode] = Labels("summary", {m: _MODES.get(m, m) for m in DaemonMode})
+
+#: What the icon says, for its accessible name and the status line.
+STATUS_WORDS: Labels[TrayStatus] = Labels("summary", {
+    TrayStatus.IDLE: QT_TRANSLATE_NOOP("summary", "All dormant"),
+    TrayStatus.SOME_RUNNING: QT_TRANSLATE_NOOP("summary", "A daemon is running"),
+    TrayStatus.BUSY: QT_TRANSLATE_NOOP("summary", "Starting or stopping"),
+    TrayStatus.FAILED: QT_TRANSLATE_NOOP("summary", "A daemon failed"),
+    TrayStatus.DISCONNECTED: QT_TRANSLATE_NOOP("summary", "Not connected to systemd"),
+})
 
 # Menu order: the mode switches first, then the one-off start/stop.
 ACTION_ORDER = (Action.ON_DEMAND, Action.ALWAYS_ON, Action.STOP, Action.START)
@@ -101,43 +129,59 @@ def follows_text(daemons: Iterable[Daemon], follows: IconFollows) -> str | None:
     daemons = list(daemons)
     if not daemons:
         return None
-    names = ", ".join(display_name(d) for d in followed(daemons, follows))
+    names = join(display_name(d) for d in followed(daemons, follows))
     if follows is IconFollows.ALL:
-        return f"Icon follows all: {names}"
+        return translate("summary", "Icon follows all: {names}").format(names=names)
     if any(d.mode is DaemonMode.ON_DEMAND for d in daemons):
-        return f"Icon follows on-demand: {names}"
-    return f"Icon follows all (none is on-demand): {names}"
+        return translate("summary", "Icon follows on-demand: {names}").format(names=names)
+    return translate("summary", "Icon follows all (none is on-demand): {names}").format(
+        names=names)
 
 
 def awake_line(daemons: Iterable[Daemon]) -> str:
     """``Awake: cups · asleep: docker``: the question the tray exists for, first."""
-    groups: dict[str, list[str]] = {"asleep": [], "failed": [], "off": []}
-    awake = []
+    groups: dict[DaemonState, list[str]] = {
+        DaemonState.DORMANT: [], DaemonState.FAILED: [], DaemonState.OFF: []}
+    awake: list[str] = []
     for d in daemons:
-        if d.state in AWAKE:
-            awake.append(display_name(d))
-        else:
-            groups["asleep" if d.state is DaemonState.DORMANT else str(d.state)].append(
-                display_name(d))
-    parts = [f"Awake: {', '.join(awake) or 'none'}"]
-    parts += [f"{word}: {', '.join(names)}" for word, names in groups.items() if names]
+        (awake if d.state in AWAKE else groups[d.state]).append(display_name(d))
+    words = {
+        DaemonState.DORMANT: translate("summary", "asleep: {names}"),
+        DaemonState.FAILED: translate("summary", "failed: {names}"),
+        DaemonState.OFF: translate("summary", "off: {names}"),
+    }
+    parts = [translate("summary", "Awake: {names}").format(
+        names=join(awake) or translate("summary", "none"))]
+    parts += [words[state].format(names=join(names)) for state, names in groups.items() if names]
     return " · ".join(parts)
 
 
 def display_name(d: Daemon) -> str:
     """``docker``, or ``podman (user)`` for the user's own manager."""
-    return f"{d.name} (user)" if d.manager is Manager.USER else d.name
+    if d.manager is Manager.USER:
+        return translate("summary", "{name} (user)").format(name=d.name)
+    return d.name
 
 
 def busy_label(action: Action) -> str:
-    return f"{BUSY_LABELS[action]}… working"
+    """``Stopping…``: an action of ours under way."""
+    return f"{BUSY_LABELS[action]}…"
 
 
 def state_text(d: Daemon, now: float) -> str:
     """``running for 5 min``; just ``running`` when systemd gave no timestamp."""
     if d.since_usec:
-        return f"{d.state} for {duration(now - d.since_usec / 1e6)}"
-    return str(d.state)
+        return translate("summary", "{state} for {time}").format(
+            state=STATE_WORDS[d.state], time=duration(now - d.since_usec / 1e6))
+    return STATE_WORDS[d.state]
+
+
+def sockets_text(sockets: tuple[str, ...] | list[str]) -> str:
+    """``docker.socket``; ``libvirtd.socket and 4 more``: short enough for a menu."""
+    if len(sockets) <= 2:
+        return join(sockets)
+    return translate("summary", "{first} and {more} more").format(
+        first=sockets[0], more=len(sockets) - 1)
 
 
 def clock_time(when: float, now: float) -> str:
@@ -167,14 +211,24 @@ def tooltip_text(
     lines = [awake_line(daemons)] if daemons else []
     for d in daemons:
         action = pending.get(d.key)
-        doing = f" — {BUSY_LABELS[action].lower()}…" if action else ""
-        since = f" (since {clock_time(d.since_usec / 1e6, now)})" if d.since_usec else ""
-        lines.append(f"{display_name(d)}: {state_text(d, now)}{since}, {d.mode}{doing}")
+        doing = f" — {busy_label(action)}" if action else ""
+        since = translate("summary", " (since {time})").format(
+            time=clock_time(d.since_usec / 1e6, now)) if d.since_usec else ""
+        lines.append(translate("summary", "{name}: {state}{since}, {mode}").format(
+            name=display_name(d), state=state_text(d, now), since=since,
+            mode=MODE_WORDS[d.mode]) + doing)
     if not lines:
-        lines.append("No daemons watched")
+        lines.append(translate("summary", "No daemons shown"))
     for manager, text in (problems or {}).items():
-        lines.append(f"{manager} manager: {text}")
+        lines.append(manager_problem(manager, text))
     return "\n".join(lines)
+
+
+def manager_problem(manager: Manager, text: str) -> str:
+    """``System manager: <what went wrong>``."""
+    if manager is Manager.USER:
+        return translate("summary", "User manager: {problem}").format(problem=text)
+    return translate("summary", "System manager: {problem}").format(problem=text)
 
 
 @dataclass(frozen=True)
@@ -190,8 +244,8 @@ class Row:
 
     daemon: Daemon
     title: str  # "docker: running, always-on"
-    detail: str  # "running for 5 min · 120.0 MiB · docker.socket"
-    busy: str | None  # "Stopping… working" while an action of ours runs
+    detail: str  # "running for 5 min · 120 MiB · docker.socket"
+    busy: str | None  # "Stopping…" while an action of ours runs
     items: tuple[ActionItem, ...]
 
 
@@ -201,10 +255,11 @@ def row(d: Daemon, now: float, pending: Mapping[Key, Action] | None = None) -> R
     parts = [state_text(d, now)]
     if d.memory_bytes is not None:
         parts.append(memory(d.memory_bytes))
-    parts.append(", ".join(d.sockets))
+    parts.append(sockets_text(d.sockets))
     return Row(
         daemon=d,
-        title=f"{display_name(d)}: {d.state}, {d.mode}",
+        title=translate("summary", "{name}: {state}, {mode}").format(
+            name=display_name(d), state=STATE_WORDS[d.state], mode=MODE_WORDS[d.mode]),
         detail=" · ".join(parts),
         busy=busy_label(action) if action else None,
         items=tuple(

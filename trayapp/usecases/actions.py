@@ -16,6 +16,7 @@ from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
 from trayapp.adapters.dbus.units import read_unit
 from trayapp.core.model import Daemon, UnitInfo, classify, service_of
 from trayapp.core.outcome import Outcome, Status
+from trayapp.core.outcome_words import done_sentence, done_title, failed_title
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 
@@ -162,13 +163,18 @@ def _conclude(
         return Outcome(action, manager, plan.service, status, message, units,  # type: ignore[arg-type]
                        done, warnings)
 
-    if run.error is None:
-        first = "Nothing to do: already so." if not plan.steps else f"Done: {what}."
-        return outcome(Status.DONE, f"{first} {now}")
+    if run.error is None:  # plain words; the units' states are in .units (--verbose, --json)
+        changed = bool(plan.steps)
+        listening = any(u.get("ActiveState") == "active" for n, u in units.items()
+                        if n.endswith(".socket"))
+        name = plan.service.removesuffix(".service")
+        return outcome(Status.DONE, f"{done_title(action, name, changed)}. "
+                                    f"{done_sentence(action, changed, listening)}")
     cause = run.error.cause
     if isinstance(cause, NotAuthorised) and not run.done:
         return outcome(Status.NOT_AUTHORISED, _auth_message(cause, what, str(manager)))
-    failed = f"Could not {what}: step '{run.error.step}' failed: {run.error.reason}."
+    failed = (f"{failed_title(action, plan.service.removesuffix('.service'))}: "
+              f"step '{run.error.step}' failed: {run.error.reason}.")
     if not run.done:
         return outcome(Status.FAILED, f"{failed} Nothing had changed. {now}")
     if run.rollback_errors:

@@ -22,15 +22,17 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from trayapp.adapters import resources
+from trayapp.core import outcome_words
 from trayapp.core.events import Event, EventHub
-from trayapp.core.idle import describe_window
 from trayapp.core.keys import Key, daemon_key, key_of
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
 from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
-from trayapp.core.summary import BUSY_LABELS
+from trayapp.core.summary import ICON_NAMES, TrayStatus
+from trayapp.core.words import translate, window
 from trayapp.usecases.causes import Causes
 
 log = logging.getLogger(__name__)
@@ -43,24 +45,28 @@ class Notify(Protocol):
 
     async def notify(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
                      on_action: Callable[[str], None] | None = None, tag: str | None = None,
-                     critical: bool = False) -> int | None: ...
+                     critical: bool = False, icon: str = "") -> int | None: ...
 
     def show(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
              on_action: Callable[[str], None] | None = None, tag: str | None = None,
-             critical: bool = False) -> None: ...
+             critical: bool = False, icon: str = "") -> None: ...
 
 
 def outcome_title(o: Outcome) -> str:
-    name = o.service.removesuffix(".service")
-    done = {
-        Action.ON_DEMAND: "is now on-demand",
-        Action.ALWAYS_ON: "is now always-on",
-        Action.STOP: "stopped",
-        Action.START: "started",
-    }
-    if o.ok:
-        return f"{name} {done[o.action]}"
-    return f"{name}: {BUSY_LABELS[o.action].lower()} failed"
+    return outcome_words.title(o)
+
+
+def icon(status: TrayStatus) -> str:
+    """A notification's icon: the applet's glyph for what happened (a file path)."""
+    path = resources.icon_path(ICON_NAMES[status])
+    return str(path) if path is not None else ""
+
+
+def outcome_status(o: Outcome) -> TrayStatus:
+    if not o.ok:
+        return TrayStatus.FAILED
+    return TrayStatus.SOME_RUNNING if o.action in (Action.START, Action.ALWAYS_ON) \
+        else TrayStatus.IDLE
 
 
 class Announcer:
@@ -128,6 +134,7 @@ class Announcer:
             on_action=pressed,
             tag=key_of(d),
             critical=notice.kind is NoticeKind.FAILED,
+            icon=icon(notice.status),
         )
 
     def on_outcome(self, outcome: Outcome) -> None:
@@ -135,14 +142,15 @@ class Announcer:
             return  # the idle watcher announces its stop itself, saying why
         key = (outcome.manager, outcome.service)
         self._told[key] = self._told.get(key, 0) + 1
-        body = outcome.message
+        title, body = outcome_words.split(outcome)
         if outcome.warnings:
             body += "\n" + "\n".join(outcome.warnings)
         self.notifier.show(
-            outcome_title(outcome),
+            title,
             body,
             tag=daemon_key(outcome.manager, outcome.service),
             critical=not outcome.ok,
+            icon=icon(outcome_status(outcome)),
         )
 
 
@@ -167,12 +175,14 @@ class DesktopIdleNotifier:
                 answer.set_result(key)
 
         await self.notifier.notify(
-            f"{daemon.name} is idle",
-            f"It stops in {describe_window(seconds)} unless you keep it running. Its socket "
-            "keeps listening, so the next client wakes it again.",
-            actions=(("keep", "Keep running"), ("stop", "Stop now")),
+            translate("announce", "{name} is idle").format(name=daemon.name),
+            translate("announce", "It stops in {time} unless you keep it running; the next "
+                      "client wakes it again.").format(time=window(seconds)),
+            actions=(("keep", translate("announce", "Keep running")),
+                     ("stop", translate("announce", "Stop now"))),
             on_action=pressed,
             tag=key_of(daemon),
+            icon=icon(TrayStatus.BUSY),
         )
         try:
             return await asyncio.wait_for(answer, seconds)
@@ -180,4 +190,5 @@ class DesktopIdleNotifier:
             return "stop"
 
     def announce(self, text: str) -> None:
-        self.notifier.show("trayapp idle stop", text)
+        self.notifier.show(translate("announce", "Idle daemon stopped"), text,
+                           icon=icon(TrayStatus.IDLE))

@@ -145,6 +145,7 @@ class Notifier:
         on_action: ActionCallback | None = None,
         tag: str | None = None,
         critical: bool = False,
+        icon: str = "",
     ) -> int | None:
         """Show one notification; returns its id, or None when the fallback showed it.
 
@@ -156,7 +157,7 @@ class Notifier:
             if not self.server_found:
                 await self.start()  # the server may have appeared since
             if self.server_found:
-                sent = await self._send(title, body, actions, on_action, tag, critical)
+                sent = await self._send(title, body, actions, on_action, tag, critical, icon)
                 if sent is not None:
                     return sent
         except Exception:  # never let a notification take the applet down
@@ -175,11 +176,12 @@ class Notifier:
         on_action: ActionCallback | None,
         tag: str | None,
         critical: bool,
+        icon: str = "",
     ) -> int | None:
         replaces = self._ids_by_tag.get(tag, 0) if tag else 0
         flat = [text for pair in actions for text in pair] if self.actions_supported else []
         reply = await self._call("Notify", "susssasa{sv}i", notify_body(
-            self.app_name, replaces, self.app_icon, title, body, flat, critical,
+            self.app_name, replaces, icon or self.app_icon, title, body, flat, critical,
             markup="body-markup" in self.capabilities))
         if reply is None:
             return None

@@ -1,0 +1,79 @@
+"""What a finished action says: a short title, and one sentence beneath it.
+
+The CLI prints ``title. sentence`` (core.outcome.Outcome.message); a
+notification shows the two apart (``split``), so its body never repeats its
+title.  systemd's own terms (unit file states) stay out of a success; a
+failure keeps them, in its last sentence, because they help there.
+"""
+
+from __future__ import annotations
+
+from .outcome import Outcome, Status
+from .plans import Action
+from .words import translate
+
+
+def done_title(action: Action, name: str, changed: bool) -> str:
+    """``docker is now on-demand``; ``docker was already on-demand``."""
+    if changed:
+        titles = {
+            Action.ON_DEMAND: translate("outcome", "{name} is now on-demand"),
+            Action.ALWAYS_ON: translate("outcome", "{name} is now always-on"),
+            Action.STOP: translate("outcome", "{name} stopped"),
+            Action.START: translate("outcome", "{name} started"),
+        }
+    else:
+        titles = {
+            Action.ON_DEMAND: translate("outcome", "{name} was already on-demand"),
+            Action.ALWAYS_ON: translate("outcome", "{name} was already always-on"),
+            Action.STOP: translate("outcome", "{name} was not running"),
+            Action.START: translate("outcome", "{name} was already running"),
+        }
+    return titles[action].format(name=name)
+
+
+def done_sentence(action: Action, changed: bool, listening: bool) -> str:
+    """The one sentence under a success's title."""
+    if not changed:
+        return translate("outcome", "Nothing changed.")
+    if action is Action.ON_DEMAND:
+        return translate("outcome", "It sleeps until a client connects, and wakes then.")
+    if action is Action.ALWAYS_ON:
+        return translate("outcome", "It runs now and starts at boot.")
+    if action is Action.STOP:
+        if listening:
+            return translate("outcome", "Its socket still listens: the next client wakes it.")
+        return translate("outcome", "Nothing listens for it now: clients will fail.")
+    return translate("outcome", "It runs until it is stopped or goes back to sleep.")
+
+
+def failed_title(action: Action, name: str) -> str:
+    """``Could not stop docker``."""
+    titles = {
+        Action.ON_DEMAND: translate("outcome", "Could not switch {name} to on-demand"),
+        Action.ALWAYS_ON: translate("outcome", "Could not switch {name} to always-on"),
+        Action.STOP: translate("outcome", "Could not stop {name}"),
+        Action.START: translate("outcome", "Could not start {name}"),
+    }
+    return titles[action].format(name=name)
+
+
+def title(o: Outcome) -> str:
+    """A notification's title for an outcome."""
+    name = o.service.removesuffix(".service")
+    if o.ok:
+        return done_title(o.action, name, bool(o.steps_done))
+    if o.status is Status.NOT_AUTHORISED:
+        return translate("outcome", "Not allowed to change {name}").format(name=name)
+    return failed_title(o.action, name)
+
+
+def split(o: Outcome) -> tuple[str, str]:
+    """(title, body) for a notification: the message without a repeat of the title."""
+    head = title(o)
+    body = o.message
+    for prefix in (head, failed_title(o.action, o.service.removesuffix(".service"))):
+        if body.startswith(prefix):
+            body = body[len(prefix):].lstrip(".:; ")
+            break
+    return head, body
