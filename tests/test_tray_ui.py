@@ -24,11 +24,11 @@ from tests.support import FakeNotifier, set_state, table_with, units, until_asyn
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
 from trayapp.core.ledger import Ledger
-from trayapp.core.model import DaemonMode, DaemonState, Manager
+from trayapp.core.model import AWAKE, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, allowed_actions
-from trayapp.core.settings import Settings
-from trayapp.core.summary import ACTION_LABELS, Snapshot, TrayStatus
+from trayapp.core.settings import IconFollows, Settings
+from trayapp.core.summary import Snapshot, TrayStatus, busy_label, tray_status
 from trayapp.core.table import DaemonTable
 from trayapp.core.watchlist import Watchlist
 from trayapp.qt import icons, selfcheck
@@ -69,6 +69,9 @@ class Intents:
     def quit(self) -> None:
         self.calls.append(("quit",))
 
+    def keep_running(self, manager: Manager, service: str) -> None:
+        self.calls.append(("keep", manager, service))
+
 
 class HeldController(Controller):
     """The real controller (ledger, listeners); each action waits until the test releases it."""
@@ -85,7 +88,7 @@ class HeldController(Controller):
         return super().request(manager, name, action, **kw)
 
     async def _perform(self, manager: Manager, service: str, action: Action,
-                       force: bool) -> Outcome:  # fmt: skip
+                       force: bool, *rest: Any) -> Outcome:  # fmt: skip
         status = await self.release[(manager, service)]
         return Outcome(action, manager, service, status, f"{service}: {status.name}")
 
@@ -143,15 +146,67 @@ def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
     open_menu(tray)
     [d] = table.daemons()
     sub = daemon_menu(tray.menu, "docker.service")
-    assert sub.title() == f"docker: {state}, {mode}"
+    assert sub.title() == f"docker: {state}"
+    # The daemon's own state icon, the one the tray would show for it alone.
+    alone = tray_status([d], follows=IconFollows.ALL)
+    assert sub.menuAction().icon().cacheKey() == icons.status_icon(alone).cacheKey()
     acts = buttons(sub)
-    assert set(acts) == set(Action)
-    assert {a for a, act in acts.items() if act.isEnabled()} == allowed_actions(d)
-    for action, act in acts.items():
-        assert act.text() == ACTION_LABELS[action]
+    one_off = Action.STOP if d.state in AWAKE else Action.START
+    assert set(acts) == {Action.ALWAYS_ON, Action.ON_DEMAND, one_off}
+    # The mode as a checked radio pair: the current one checked (and enabled), never greyed
+    # only to say which it is.
+    radios = {a: acts[a] for a in (Action.ALWAYS_ON, Action.ON_DEMAND)}
+    assert all(act.isCheckable() and act.actionGroup() is not None for act in radios.values())
+    assert radios[Action.ALWAYS_ON].isChecked() == (mode is DaemonMode.ALWAYS_ON)
+    assert radios[Action.ON_DEMAND].isChecked() == (mode is DaemonMode.ON_DEMAND)
+    assert radios[Action.ALWAYS_ON].text() == "Always on"
+    assert acts[one_off].text() == ("Stop" if one_off is Action.STOP else "Start")
+    allowed = allowed_actions(d)
+    assert {a for a, act in acts.items() if act.isEnabled()} == \
+        allowed | {a for a, act in acts.items() if act.isChecked()}
+    for act in acts.values():
         act.trigger()  # a disabled QAction ignores trigger(), as a click would
+    # The checked mode asks for nothing; the others ask for what they say.
     assert intents.calls == [("request", S, "docker.service", a)
-                             for a in acts if a in allowed_actions(d)]  # fmt: skip
+                             for a in acts if a in allowed]  # fmt: skip
+
+
+def test_sockets_are_summed_up_and_listed_in_the_tooltip(qapp: QApplication) -> None:
+    from trayapp.qt.menus import socket_summary
+
+    assert socket_summary(["docker.socket"]) == "docker.socket"
+    assert socket_summary([f"libvirtd{s}.socket" for s in ("", "-ro", "-admin", "-tcp")]) \
+        == "4 sockets"
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    tray = Tray(lambda: snap_of(table), Intents())
+    open_menu(tray)
+    [detail] = [a for a in daemon_menu(tray.menu, "docker.service").actions() if a.toolTip()
+                and not a.isEnabled()]
+    assert detail.toolTip() == "docker.socket" and detail.text().endswith("docker.socket")
+
+
+def test_idle_warning_shows_a_countdown_and_keep_running(qapp: QApplication) -> None:
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
+    intents = Intents()
+    left = {KEY: 90.0}
+    tray = Tray(lambda: snap_of(table), intents, warnings=lambda: dict(left))
+    open_menu(tray)
+    entry = [a for a in tray.menu.actions() if a.data() == "daemon:system:docker.service"][0]
+    assert entry.text() == "docker: running — Stops in 1:30"
+    sub = daemon_menu(tray.menu, "docker.service")
+    items = [a for a in sub.actions() if not a.isSeparator()]
+    assert items[0].text() == "Stops in 1:30" and not items[0].isEnabled()
+    # The first enabled entry: where the keyboard lands when the submenu opens.
+    assert items[1].text() == "Keep running" and items[1].isEnabled()
+    left[KEY] = 59.2
+    tray._tick()  # what the one-second ticker does while the menu is open
+    assert items[0].text() == "Stops in 1:00" and entry.text() == "docker: running — Stops in 1:00"
+    items[1].trigger()
+    assert intents.calls == [("keep", S, "docker.service")]
+    left.clear()
+    open_menu(tray)
+    assert [a.text() for a in daemon_menu(tray.menu, "docker.service").actions()
+            if a.text().startswith(("Stops", "Keep"))] == []
 
 
 @pytest.mark.parametrize("state", list(DaemonState))
@@ -213,9 +268,10 @@ def test_watch_menu_lists_every_daemon(qapp: QApplication) -> None:
     tray = Tray(lambda: snap_of(table, watchlist=Watchlist(hidden=("docker.service",))), intents)
     open_menu(tray)
     texts = [a.text() for a in tray.menu.actions()]
-    assert "No daemons watched: pick some under All daemons" in texts
+    assert "No daemons shown: pick some under Show in menu" in texts
     assert texts[-3:] == ["Status window", "", "Quit"]
-    [all_menu] = [a.menu() for a in tray.menu.actions() if a.text() == "All daemons"]
+    # Titled for what the ticks mean: shown in this menu (not "enabled").
+    [all_menu] = [a.menu() for a in tray.menu.actions() if a.text() == "Show in menu"]
     items = {a.data(): a for a in all_menu.actions()}
     assert set(items) == {"watch:acme.service", "watch:docker.service"}
     assert not items["watch:docker.service"].isChecked()
@@ -322,8 +378,8 @@ def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
         await asyncio.sleep(0.05)
         open_menu(app.tray)
         sub = daemon_menu(app.tray.menu, "docker.service")
-        assert sub.title() == "docker: running, always-on — Switching to on-demand… working"
-        assert "Switching to on-demand… working" in [a.text() for a in sub.actions()]
+        assert sub.title() == f"docker: running — {busy_label(Action.ON_DEMAND)}"
+        assert busy_label(Action.ON_DEMAND) in [a.text() for a in sub.actions()]
         assert not any(a.isEnabled() for a in buttons(sub).values())
         assert app.tray.status is TrayStatus.BUSY
         # The other daemon stays usable.
@@ -337,7 +393,7 @@ def test_busy_label_while_an_action_runs(tray_app: TrayApp, loop: Any) -> None:
     run(loop, scenario())
     open_menu(app.tray)
     sub = daemon_menu(app.tray.menu, "docker.service")
-    assert "working" not in sub.title()
+    assert busy_label(Action.ON_DEMAND) not in sub.title()
     assert app.tray.status is TrayStatus.IDLE
     assert [n["title"] for n in notifier.shown] == ["docker is now on-demand"]
     assert notifier.shown[0]["critical"] is False and notifier.shown[0]["tag"] == "docker.service"
@@ -431,29 +487,94 @@ def test_window_rows_act_and_show_busy(tray_app: TrayApp, loop: Any, qtbot: Any)
     controller = held(app)
     app.show_window()
     win: StatusWindow = app.window
+    qtbot.waitUntil(win.isActiveWindow)
 
-    def button(service: str, action: Action) -> QPushButton:
-        found = win.findChild(QPushButton, f"system:{service}:{action}")
-        assert isinstance(found, QPushButton)
+    def find(kind: type[Any], name: str) -> Any:
+        found = win.findChild(kind, name)
+        assert isinstance(found, kind), name
         return found
 
-    [docker, podman] = table(app).daemons()
-    for d in (docker, podman):
-        for a in Action:
-            assert button(d.service, a).isEnabled() == (a in allowed_actions(d))
+    from PySide6.QtWidgets import QComboBox
+
+    stop = find(QPushButton, "system:docker.service:stop")
+    assert stop.text() == "Stop" and stop.isEnabled()
+    assert find(QPushButton, "system:podman.service:start").isEnabled()
+    docker_mode = find(QComboBox, "mode:system:docker.service")
+    assert docker_mode.currentText() == "Always on"
+    assert find(QComboBox, "mode:system:podman.service").currentText() == "On demand"
+    assert "Quit" not in [b.text() for b in win.findChildren(QPushButton)]  # tray menu only
+    stop.setFocus()
+    assert app.qapp.focusWidget() is stop
 
     async def scenario() -> None:
-        button("docker.service", Action.STOP).click()
+        stop.click()
         await asyncio.sleep(0.05)
-        assert not button("docker.service", Action.ON_DEMAND).isEnabled()
+        assert not stop.isEnabled() and not docker_mode.isEnabled()
         texts = [lbl.text() for lbl in win.findChildren(type(win.banner))]
-        assert any("Stopping… working" in t for t in texts)
+        assert any(busy_label(Action.STOP) in t for t in texts)
+        set_state(table(app), S, "docker", DaemonState.DORMANT)
         controller.release[KEY].set_result(Status.DONE)
         await asyncio.sleep(0.05)
 
     run(loop, scenario())
     assert controller.requests == [(S, "docker.service", Action.STOP)]
-    assert button("docker.service", Action.ON_DEMAND).isEnabled()
+    # Updated in place: the same button, now Start, and the keyboard focus is back on it.
+    assert stop.text() == "Start" and stop.objectName() == "system:docker.service:start"
+    assert stop.isEnabled() and app.qapp.focusWidget() is stop
+    # Another daemon changes: the focus stays where it is.
+    set_state(table(app), S, "podman", DaemonState.RUNNING)
+    qtbot.waitUntil(lambda: find(QPushButton, "system:podman.service:stop").isEnabled())
+    assert app.qapp.focusWidget() is stop
+    # The mode is a choice: picking the other one asks for the switch.
+
+    async def choose() -> None:
+        docker_mode.activated.emit(docker_mode.findText("On demand"))
+        assert controller.requests[-1] == (S, "docker.service", Action.ON_DEMAND)
+        controller.release[KEY].set_result(Status.DONE)
+        await asyncio.sleep(0.05)
+
+    run(loop, choose())
+
+
+def test_window_keys_close_and_reach_preferences(qapp: QApplication, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    intents = Intents()
+    win = StatusWindow(lambda: snap_of(table), intents)
+    win.present()
+    qtbot.waitUntil(win.isActiveWindow)
+    assert win.close_button.isDefault()
+    win.preferences_button.click()
+    win.findChild(QPushButton, "history:system/docker.service").click()
+    assert intents.calls == [("preferences",), ("history", S, "docker.service")]
+    qtbot.keyClick(win, Qt.Key.Key_Escape)
+    assert not win.isVisible()
+    win.present()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, Qt.Key.Key_Return)  # the default button: Close
+    assert not win.isVisible()
+    # Every control has a name a screen reader can say.
+    win.present()
+    for widget in win.findChildren(QPushButton):
+        assert widget.text() or widget.accessibleName(), widget.objectName()
+    assert win.findChild(QPushButton, "history:system/docker.service").accessibleName() == \
+        "History of docker"
+    win.close()
+
+
+def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
+    from trayapp.qt.window import NO_TRAY_HINT
+
+    intents = Intents()
+    win = StatusWindow(lambda: Snapshot(), intents)
+    win.quit_on_close = True
+    win.show_banner(NO_TRAY_HINT)
+    win.present()
+    win.drop_banner()
+    assert not win.banner.isVisible() and not win.quit_on_close
+    win.close()
+    assert intents.calls == []
 
 
 def test_no_tray_hint_in_window_and_closing_it_quits(qapp: QApplication) -> None:

@@ -43,6 +43,7 @@ from trayapp.core.watchlist import Watchlist
 from trayapp.usecases.causes import Causes
 from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
+from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
@@ -74,6 +75,7 @@ class Services:
         self.history_problem = "trayapp has not opened it yet."  # why store is None
         self.recorder: Recorder | None = None
         self.idle: IdleWatcher | None = None
+        self.idle_warnings = IdleWarnings(clock=self.clock)  # for a countdown, Keep running
 
     # -- what the front ends read -----------------------------------------------------
 
@@ -96,6 +98,14 @@ class Services:
     def cause_line(self, d: Daemon) -> str | None:
         """The daemon's last cause, for the status window: "woken by ... at 14:02"."""
         return self.causes.line(d.key)
+
+    def idle_deadlines(self) -> dict[Key, float]:
+        """The daemons an idle warning is out for, and when each stops (clock time)."""
+        return self.idle_warnings.deadlines()
+
+    def keep_running(self, key: Key) -> bool:
+        """Answer an idle warning with "keep"; False when none is out for ``key``."""
+        return self.idle_warnings.answer(key, "keep")
 
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d))
@@ -134,8 +144,9 @@ class Services:
     ) -> IdleWatcher:
         """Idle auto-stop for the daemons ``window_for`` gives a window (default: settings)."""
         recorder = self.recorder
+        self.idle_warnings.inner = notifier
         self.idle = IdleWatcher(
-            self.monitor.table, self.stats, self.stop_idle, notifier,
+            self.monitor.table, self.stats, self.stop_idle, self.idle_warnings,
             window_for or self.idle_window, grace=grace, cpu_threshold=cpu_threshold,
             ledger=self.ledger, on_decision=on_decision,
             on_stats=recorder.saw if recorder is not None else lambda key, stats: None,

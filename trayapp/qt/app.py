@@ -79,6 +79,13 @@ class TrayApp:
         """The daemon's last cause, read through the composition root."""
         return self.services.cause_line(d) if self.services is not None else None
 
+    def idle_warnings(self) -> dict[tuple[Manager, str], float]:
+        """Seconds left of each idle warning out now (the menu's and window's countdown)."""
+        if self.services is None:
+            return {}
+        now = self.services.clock()
+        return {key: at - now for key, at in self.services.idle_deadlines().items()}
+
     def refresh(self) -> None:
         if self.tray is not None:
             self.tray.refresh()
@@ -106,6 +113,12 @@ class TrayApp:
             self.message(f"{service}: {action} failed", str(exc) or repr(exc), critical=True)
         self.refresher.mark()
 
+    def keep_running(self, manager: Manager, service: str) -> None:
+        """The menu's or window's "Keep running" during an idle warning."""
+        if self.services is not None and not self.services.keep_running((manager, service)):
+            log.info("no idle warning out for %s any more", service)
+        self.refresher.mark()
+
     def set_watched(self, key: str, watched: bool) -> None:
         if self.services is None:
             return
@@ -120,7 +133,8 @@ class TrayApp:
         if self._window is None:
             from trayapp.qt.window import StatusWindow
 
-            self._window = StatusWindow(self.snapshot, self, causes=self.cause_line)
+            self._window = StatusWindow(self.snapshot, self, causes=self.cause_line,
+                                        warnings=self.idle_warnings)
         return self._window
 
     def show_window(self) -> None:
@@ -192,9 +206,13 @@ class TrayApp:
 
     async def start(self) -> None:
         loaded = settings_file.load(self.settings_path, check_unit_name)
+        from trayapp.qt import geometry
+
+        geometry.use(geometry.default_path())  # windows open where the user left them
         # The icon is made even without a tray: on X11, Qt embeds it as soon
         # as a tray appears (a panel that starts after us at login).
-        self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window)
+        self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window,
+                         warnings=self.idle_warnings)
         self.tray.show()
         if self.args.window or not self.has_tray:
             self._show_window_at_start()
@@ -228,6 +246,7 @@ class TrayApp:
         # A lost bus shows the disconnected icon until the monitor is back.
         services.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
         services.causes.listen(lambda _key: self.refresher.mark())  # "woken by" learnt
+        services.idle_warnings.listen(self.refresher.mark)  # a countdown begins or ends
         announcer = Announcer(self.notifier, services.ledger, services.shows, self.request,
                               causes=services.causes)
         announcer.start(services.events)
@@ -238,11 +257,25 @@ class TrayApp:
         # Closing the window must not leave an invisible process behind.
         self.window.quit_on_close = not self.has_tray
         if not self.has_tray:
-            from trayapp.qt.window import NO_TRAY_HINT
+            from trayapp.qt.window import NO_TRAY_HINT, no_tray_hint
 
             log.warning("no system tray here: %s", NO_TRAY_HINT)
-            self.window.show_banner(NO_TRAY_HINT)
+            self.window.show_banner(no_tray_hint())
+            self._await_tray()
         self.show_window()
+
+    def _await_tray(self) -> None:
+        from trayapp.qt.window import TrayAppears
+
+        self._tray_watch = TrayAppears(self._tray_appeared)
+        self.qapp.installEventFilter(self._tray_watch)
+
+    def _tray_appeared(self) -> None:
+        log.info("a system tray appeared")
+        self.qapp.removeEventFilter(self._tray_watch)
+        self.has_tray = True
+        if self._window is not None:
+            self._window.drop_banner()
 
 
 async def serve(app: TrayApp) -> int:

@@ -1,27 +1,97 @@
-"""Menus built from a Snapshot: the tray's menu and the "All daemons" watch list.
+"""The tray menu: one submenu per shown daemon, then the list of all daemons and the app.
 
-Rebuilt from scratch each time they open (Vorta does the same): nothing in
-them can go stale, and there is no bookkeeping to get wrong.
+Each daemon's entry carries its state icon; inside, what it is doing, the mode
+as a checked radio pair (Always on / On demand), Stop or Start, and History.
+During an idle warning the entry says when it stops ("Stops in 1:30") and
+offers "Keep running" first, where the keyboard lands.
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu
 
-from trayapp.core.keys import key_of
-from trayapp.core.summary import Row, Snapshot, display_name
+from trayapp.core.keys import Key, key_of
+from trayapp.core.model import AWAKE, Daemon, DaemonMode, DaemonState
+from trayapp.core.plans import Action
+from trayapp.core.report import memory
+from trayapp.core.settings import IconFollows
+from trayapp.core.summary import Row, Snapshot, display_name, state_text, tray_status
 
+from .icons import status_icon
 from .view import Intents
 
-# QAction.data() of each action button, so tests and the window can find them:
+translate = QCoreApplication.translate
+
+# QAction.data() of each action, so tests and the window can find them:
 # "<manager>:<service>:<action>"; a daemon's History entry: "history:<manager>/<service>";
+# its "Keep running": "keep:<manager>/<service>"; its countdown: "countdown:<manager>/<service>";
 # the main menu's Preferences entry: "preferences"; the line naming the daemons the
 # icon follows (it opens Preferences, where that is chosen): "icon-follows".
+
+#: Seconds left of each idle warning out now, by daemon.
+Warnings = Callable[[], Mapping[Key, float]]
 
 
 def action_id(row: Row, action: str) -> str:
     return f"{row.daemon.manager}:{row.daemon.service}:{action}"
+
+
+def mode_label(mode: DaemonMode) -> str:
+    labels = {
+        DaemonMode.ALWAYS_ON: translate("Menu", "Always on"),
+        DaemonMode.ON_DEMAND: translate("Menu", "On demand"),
+        DaemonMode.MANUAL: translate("Menu", "Manual"),
+        DaemonMode.MASKED: translate("Menu", "Masked"),
+    }
+    return labels.get(mode) or translate("Menu", "On demand (proxy)")
+
+
+def state_label(state: DaemonState) -> str:
+    labels = {
+        DaemonState.DORMANT: translate("Menu", "dormant"),
+        DaemonState.RUNNING: translate("Menu", "running"),
+        DaemonState.STARTING: translate("Menu", "starting"),
+        DaemonState.STOPPING: translate("Menu", "stopping"),
+        DaemonState.FAILED: translate("Menu", "failed"),
+        DaemonState.OFF: translate("Menu", "off"),
+    }
+    return labels[state]
+
+
+def problem_line(manager: object, text: str) -> str:
+    return "⚠ " + translate("Menu", "{manager} manager: {text}").format(manager=manager, text=text)
+
+
+def socket_summary(sockets: tuple[str, ...] | list[str]) -> str:
+    """``docker.socket``; ``5 sockets`` when there are more (the list goes in a tooltip)."""
+    if len(sockets) == 1:
+        return sockets[0]
+    return translate("Menu", "%n sockets", "", len(sockets))
+
+
+def detail_line(d: Daemon, now: float) -> str:
+    """``running for 5 min · 120.0 MiB · docker.socket``: short, whatever the sockets."""
+    parts = [state_text(d, now)]
+    if d.memory_bytes is not None:
+        parts.append(memory(d.memory_bytes))
+    if d.sockets:
+        parts.append(socket_summary(d.sockets))
+    return " · ".join(parts)
+
+
+def countdown(seconds: float) -> str:
+    left = max(0, int(seconds + 0.999))
+    return translate("Menu", "Stops in {time}").format(time=f"{left // 60}:{left % 60:02d}")
+
+
+def daemon_status_icon(d: Daemon, busy: bool) -> QIcon:
+    """The state icon of one daemon, drawn with the tray's own icons."""
+    status = tray_status([d], [d.key] if busy else [], follows=IconFollows.ALL)
+    return status_icon(status)
 
 
 def _info(menu: QMenu, text: str) -> QAction:
@@ -30,40 +100,72 @@ def _info(menu: QMenu, text: str) -> QAction:
     return item
 
 
-def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents) -> None:
-    """One daemon's entries: what it is doing, then the actions allowed now."""
-    _info(menu, row.detail)
+def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
+                     left: float | None = None) -> None:
+    """One daemon's entries: what it is doing, the mode, Stop/Start, History."""
+    d = row.daemon
+    ref = f"{d.manager}/{d.service}"
+    menu.setToolTipsVisible(True)
+    if left is not None:
+        # First, so that the keyboard lands on "Keep running" when the menu opens.
+        _info(menu, countdown(left)).setData(f"countdown:{ref}")
+        keep = menu.addAction(translate("Menu", "Keep running"))
+        keep.setData(f"keep:{ref}")
+        keep.triggered.connect(lambda _=False: intents.keep_running(d.manager, d.service))
+        menu.addSeparator()
+    detail = _info(menu, detail_line(d, now) if now else row.detail)
+    detail.setToolTip(", ".join(d.sockets))
     if row.busy:
         _info(menu, row.busy)
-    for warning in row.daemon.warnings:
+    for warning in d.warnings:
         _info(menu, f"⚠ {warning}")
     menu.addSeparator()
-    d = row.daemon
-    for item in row.items:
-        act = menu.addAction(item.label)
-        act.setData(action_id(row, item.action))
-        act.setEnabled(item.enabled)
-        act.triggered.connect(
-            lambda _=False, a=item.action: intents.request(d.manager, d.service, a)
-        )
-    # Last, so that the first enabled entry stays the first action (keyboard users).
+    items = {item.action: item for item in row.items}
+    group = QActionGroup(menu)
+    group.setExclusive(True)
+    for mode, action in ((DaemonMode.ALWAYS_ON, Action.ALWAYS_ON),
+                         (DaemonMode.ON_DEMAND, Action.ON_DEMAND)):
+        current = d.mode is mode
+        act = menu.addAction(mode_label(mode))
+        act.setCheckable(True)
+        act.setChecked(current)
+        act.setActionGroup(group)
+        act.setData(action_id(row, action))
+        act.setEnabled(row.busy is None and (current or items[action].enabled))
+        if not current:
+            act.triggered.connect(
+                lambda _=False, a=action: intents.request(d.manager, d.service, a))
+    if d.mode not in (DaemonMode.ALWAYS_ON, DaemonMode.ON_DEMAND):
+        other = menu.addAction(mode_label(d.mode))  # manual, masked, proxy: said, not offered
+        other.setCheckable(True)
+        other.setChecked(True)
+        other.setActionGroup(group)
+        other.setData(f"mode:{ref}")
     menu.addSeparator()
-    history = menu.addAction("History…")
-    history.setData(f"history:{d.manager}/{d.service}")
+    one_off = Action.STOP if d.state in AWAKE else Action.START
+    act = menu.addAction(translate("Menu", "Stop") if one_off is Action.STOP
+                         else translate("Menu", "Start"))
+    act.setData(action_id(row, one_off))
+    act.setEnabled(items[one_off].enabled)
+    act.triggered.connect(lambda _=False: intents.request(d.manager, d.service, one_off))
+    menu.addSeparator()
+    history = menu.addAction(translate("Menu", "History…"))
+    history.setData(f"history:{ref}")
     history.triggered.connect(lambda _=False: intents.show_history(d.manager, d.service))
 
 
 def fill_watch_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
-    """Every daemon in the table, checked when the tray shows it."""
+    """Every daemon in the table, checked when the tray menu shows it."""
+    menu.setToolTipsVisible(True)
     if not snap.daemons:
-        _info(menu, "No socket-activated daemons found")
+        _info(menu, translate("Menu", "No socket-activated daemons found"))
     for d in snap.daemons:
         key = key_of(d)
-        act = menu.addAction(f"{display_name(d)} ({d.state}, {d.mode})")
+        act = menu.addAction(display_name(d))
         act.setCheckable(True)
         act.setChecked(snap.watchlist.shows(d))
         act.setData(f"watch:{key}")
-        act.setToolTip("Show it in the tray menu" if not act.isChecked() else "Stop showing it")
+        act.setToolTip(f"{d.state}, {d.mode}")
         act.toggled.connect(lambda on, k=key: intents.set_watched(k, on))
 
 
@@ -76,29 +178,49 @@ def clear(menu: QMenu) -> None:
     menu.clear()
 
 
-def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
+def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents,
+                   warnings: Mapping[Key, float] | None = None) -> dict[Key, QAction]:
+    """The whole menu; returns the countdown entries by daemon, for ticking in place."""
     clear(menu)
+    warnings = warnings or {}
+    ticking: dict[Key, QAction] = {}
     for row in snap.rows():
-        title = f"{row.title} — {row.busy}" if row.busy else row.title
-        sub = menu.addMenu(title)
-        sub.menuAction().setData(f"daemon:{row.daemon.manager}:{row.daemon.service}")
-        fill_daemon_menu(sub, row, intents)
+        d = row.daemon
+        left = warnings.get(d.key)
+        title = f"{display_name(d)}: {state_label(d.state)}"
+        if left is not None:
+            title = f"{title} — {countdown(left)}"
+        elif row.busy:
+            title = f"{title} — {row.busy}"
+        sub = menu.addMenu(daemon_status_icon(d, row.busy is not None), title)
+        sub.menuAction().setData(f"daemon:{d.manager}:{d.service}")
+        sub.menuAction().setToolTip(row.title)
+        fill_daemon_menu(sub, row, intents, snap.now, left)
+        for act in sub.actions():
+            if str(act.data()).startswith("countdown:"):
+                ticking[d.key] = act
     if not snap.watched:
-        _info(menu, "No daemons watched: pick some under All daemons")
+        _info(menu, translate("Menu", "No daemons shown: pick some under Show in menu"))
     for key in snap.missing:
-        _info(menu, f"{key}: not found (no socket unit)")
+        _info(menu, translate("Menu", "{key}: not found").format(key=key))
     for manager, text in snap.problems.items():
-        _info(menu, f"⚠ {manager} manager: {text}")
+        _info(menu, problem_line(manager, text))
     if snap.follows_text:
         follows = menu.addAction(f"{snap.follows_text}…")
         follows.setData("icon-follows")
-        follows.setToolTip("The icon says running when one of these runs; change it in Preferences")
+        follows.setToolTip(translate(
+            "Menu", "The icon says running when one of these runs; change it in Preferences"))
         follows.triggered.connect(lambda _=False: intents.show_preferences())
     menu.addSeparator()
-    fill_watch_menu(menu.addMenu("All daemons"), snap, intents)
-    preferences = menu.addAction("Preferences…")
+    fill_watch_menu(menu.addMenu(translate("Menu", "Show in menu")), snap, intents)
+    preferences = menu.addAction(translate("Menu", "Preferences…"))
     preferences.setData("preferences")
     preferences.triggered.connect(lambda _=False: intents.show_preferences())
-    menu.addAction("Status window").triggered.connect(lambda _=False: intents.show_window())
+    window = menu.addAction(translate("Menu", "Status window"))
+    window.setData("window")
+    window.triggered.connect(lambda _=False: intents.show_window())
     menu.addSeparator()
-    menu.addAction("Quit").triggered.connect(lambda _=False: intents.quit())
+    quit_ = menu.addAction(translate("Menu", "Quit"))
+    quit_.setData("quit")
+    quit_.triggered.connect(lambda _=False: intents.quit())
+    return ticking

@@ -10,15 +10,17 @@ last change, and its "since 14:05" stays true.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 
-from PySide6.QtCore import QEvent, QObject, QPoint
-from PySide6.QtGui import QCursor
+from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
+from PySide6.QtGui import QAction, QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from trayapp.core.keys import Key
 from trayapp.core.summary import Snapshot, TrayStatus
 
 from .icons import status_icon
-from .menus import fill_tray_menu
+from .menus import countdown, fill_tray_menu
 from .view import Intents, Source
 
 log = logging.getLogger(__name__)
@@ -26,15 +28,24 @@ log = logging.getLogger(__name__)
 
 class Tray(QObject):
     def __init__(
-        self, source: Source, intents: Intents, *, click_opens_window: bool = False
+        self, source: Source, intents: Intents, *, click_opens_window: bool = False,
+        warnings: Callable[[], Mapping[Key, float]] = dict,
     ) -> None:
         super().__init__()
         self._source = source
         self._intents = intents
+        self._warnings = warnings  # seconds left of each idle warning out now
+        # While the menu is open during an idle warning, its countdown ticks in
+        # place (a rebuild would lose the keyboard's place); no timer otherwise.
+        self._ticking: dict[Key, QAction] = {}
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
         self.click_opens_window = click_opens_window
         self.status: TrayStatus | None = None  # what the icon shows now
         self.menu = QMenu()
         self.menu.aboutToShow.connect(self._rebuild_menu)
+        self.menu.aboutToHide.connect(self._ticker.stop)
         self.icon = QSystemTrayIcon(self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
@@ -61,7 +72,21 @@ class Tray(QObject):
             self.icon.setIcon(status_icon(status))
         self.icon.setToolTip(snap.tooltip)
         if menu:
-            fill_tray_menu(self.menu, snap, self._intents)
+            self._ticking = fill_tray_menu(self.menu, snap, self._intents, self._warnings())
+            if self._ticking:
+                self._ticker.start()
+            else:
+                self._ticker.stop()
+
+    def _tick(self) -> None:
+        left = self._warnings()
+        for key, act in self._ticking.items():
+            if key in left:
+                act.setText(countdown(left[key]))
+        for act in self.menu.actions():
+            for key, seconds in left.items():
+                if act.data() == f"daemon:{key[0]}:{key[1]}":
+                    act.setText(f"{act.text().split(' — ')[0]} — {countdown(seconds)}")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.icon and event.type() == QEvent.Type.ToolTip:
