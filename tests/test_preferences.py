@@ -116,14 +116,14 @@ def test_which_daemons_the_icon_follows_is_chosen_here(qtbot: Any,
     assert combo.currentText().startswith("the on-demand daemons")  # CURRENT's default
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Down)  # the next choice, as a keyboard user picks it
-    assert combo.currentText() == "every daemon shown in the tray"
+    assert combo.currentText() == "every daemon shown in the menu"
     assert press_ok(qtbot, dialog) == replace(CURRENT, icon_follows=IconFollows.ALL)
 
 
 def test_the_dialog_shows_the_icon_follows_in_use(qtbot: Any) -> None:
     d = PreferencesDialog(replace(CURRENT, icon_follows=IconFollows.ALL), KNOWN)
     qtbot.addWidget(d)
-    assert d.icon_follows.currentText() == "every daemon shown in the tray"
+    assert d.icon_follows.currentText() == "every daemon shown in the menu"
     assert d.chosen_settings().icon_follows is IconFollows.ALL
 
 
@@ -233,3 +233,103 @@ def test_edited_settings_save_and_load_back(
     path = tmp_path / "settings.toml"
     st.save(chosen, path, check_unit_name)
     assert st.load(path, check_unit_name) == (chosen, None)
+
+
+# -- a real machine's many daemons: filter, plumbing, wheel, keyboard (issue 13) ---------------
+
+MANY = KNOWN + ["dbus.service", "systemd-journald.service", "systemd-udevd.service",
+                "systemd-logind.service", "user:dbus.service", "avahi-daemon.service",
+                "libvirtd.service", "virtlogd.service", "podman.service", "pcscd.service"]
+
+
+@pytest.fixture
+def many(qtbot: Any) -> PreferencesDialog:
+    d = PreferencesDialog(CURRENT, MANY, validate_unit=check_unit_name)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    qtbot.waitUntil(d.isActiveWindow)
+    return d
+
+
+def visible_keys(dialog: PreferencesDialog) -> list[str]:
+    return [row.key for r, row in enumerate(dialog.rows()) if not dialog.table.isRowHidden(r)]
+
+
+def test_plumbing_waits_behind_its_check_box(qtbot: Any, many: PreferencesDialog) -> None:
+    shown = visible_keys(many)
+    assert "dbus.service" not in shown and "systemd-journald.service" not in shown
+    assert "user:gpg-agent.service" not in shown and "user:dbus.service" not in shown
+    assert {"docker.service", "avahi-daemon.service", "libvirtd.service"} <= set(shown)
+    many.plumbing.click()
+    assert len(visible_keys(many)) == len(many.rows())
+    # Hidden rows are kept as they were: OK without edits changes nothing.
+    assert many.chosen_settings() == CURRENT
+
+
+def test_filter_finds_by_name(qtbot: Any, many: PreferencesDialog) -> None:
+    qtbot.keyClicks(many.filter, "virt")
+    assert visible_keys(many) == ["libvirtd.service"]  # virtlogd is plumbing
+    many.plumbing.click()
+    assert visible_keys(many) == ["libvirtd.service", "virtlogd.service"]
+    assert "2 of the daemons shown" in many.count.text()
+
+
+def test_the_wheel_scrolls_and_never_changes_a_setting(qtbot: Any, many: PreferencesDialog) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    many.plumbing.click()
+    many.resize(many.width(), 260)  # a list that scrolls
+    qtbot.waitUntil(lambda: many.table.verticalScrollBar().maximum() > 0)
+    idle = many.row("docker.service").idle_minutes
+    before = [(r.show.isChecked(), r.notify.isChecked(), r.idle_minutes.value())
+              for r in many.rows()]
+    for widget in (idle, many.row("docker.service").show):
+        centre = QPointF(widget.rect().center())
+        wheel = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(),
+                            QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, wheel)
+    after = [(r.show.isChecked(), r.notify.isChecked(), r.idle_minutes.value())
+             for r in many.rows()]
+    # (That the list scrolls instead needs a real wheel: Qt passes only the window
+    # system's wheel events on to the parent; the desktop test rolls one over it.)
+    assert after == before
+
+
+def test_keyboard_reaches_every_choice_and_ok_in_a_few_tabs(qtbot: Any,
+                                                            many: PreferencesDialog) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    many.filter.setFocus()
+    chain = []
+    for _ in range(20):
+        chain.append(QApplication.focusWidget())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is many.filter:
+            break
+    ok = many.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok in chain and chain.index(ok) < 12  # not 165 Tab presses
+    assert chain.count(many.table) == 1  # the whole list is one stop
+    unnamed = [w for w in chain if not (w.accessibleName() or getattr(w, "text", str)())]
+    assert unnamed == []
+    # Inside the list: arrows move, Space ticks, + and - step the minutes.
+    many.table.setFocus()
+    r = many.table.row_index("docker.service")
+    many.table.setCurrentCell(r, 0)
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Right):
+        qtbot.keyClick(many.table, key)
+    assert many.table.currentColumn() == 3  # Notify
+    qtbot.keyClick(many.table, Qt.Key.Key_Space)
+    qtbot.keyClick(many.table, Qt.Key.Key_Right)
+    qtbot.keyClick(many.table, Qt.Key.Key_Plus)
+    qtbot.keyClick(many.table, Qt.Key.Key_Return)  # into the box
+    idle = many.row("docker.service").idle_minutes
+    assert QApplication.focusWidget() is idle
+    qtbot.keyClick(idle, Qt.Key.Key_Up)
+    qtbot.keyClick(idle, Qt.Key.Key_Return)  # back to the list, not OK
+    assert QApplication.focusWidget() is many.table and many.isVisible()
+    docker = many.chosen_settings().daemon("docker.service")
+    assert docker.notify is True and docker.idle_stop_minutes == 17

@@ -3,13 +3,19 @@
 Each row holds the daemon's name and manager, and the three choices the user
 can edit there: shown in the tray, notify, stop when idle.  The widgets are
 the state; :meth:`DaemonRowsTable.rows` reads them back.
+
+The table is one stop in the Tab order: arrow keys move between cells, Space
+toggles a check box, and on "Stop when idle" + and - step the minutes, digits
+or Enter put the cursor in the box (Enter or Esc go back to the table).  The
+mouse wheel scrolls the list and never changes a setting it passes over.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,10 +29,20 @@ from PySide6.QtWidgets import (
 from trayapp.core.keys import parse_key
 from trayapp.core.model import Manager
 from trayapp.core.settings import MAX_IDLE_MINUTES, DaemonSettings
+from trayapp.core.watchlist import is_plumbing
 
-COLUMNS = ("Daemon", "Manager", "Show in tray", "Notify", "Stop when idle")
-COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(len(COLUMNS))
+from . import nowheel
+
+translate = QCoreApplication.translate
+
+COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(5)
 KEY_ROLE = Qt.ItemDataRole.UserRole
+
+
+def columns() -> list[str]:
+    return [translate("Preferences", "Daemon"), translate("Preferences", "Manager"),
+            translate("Preferences", "Show in menu"), translate("Preferences", "Notify"),
+            translate("Preferences", "Stop when idle")]
 
 
 class DaemonRow(NamedTuple):
@@ -40,14 +56,17 @@ class DaemonRow(NamedTuple):
 
 class DaemonRowsTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, len(COLUMNS), parent)
-        self.setHorizontalHeaderLabels(COLUMNS)
+        super().__init__(0, len(columns()), parent)
+        self.setHorizontalHeaderLabels(columns())
+        self.setAccessibleName(translate("Preferences", "Daemons"))
         self.verticalHeader().hide()
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)  # Tab leaves the table: one stop, arrows inside
         header = self.horizontalHeader()
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
+        for col in range(1, len(columns())):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
     def rows(self) -> list[DaemonRow]:
@@ -66,30 +85,38 @@ class DaemonRowsTable(QTableWidget):
     def add_row(self, key: str, shown: bool, daemon: DaemonSettings, known: bool) -> None:
         """A row for ``key`` at the bottom; ``known``: found on this machine now."""
         manager, unit = parse_key(key)
+        name_text = unit.removesuffix(".service")
         r = self.rowCount()
         self.insertRow(r)
-        name = QTableWidgetItem(unit.removesuffix(".service"))
+        name = QTableWidgetItem(name_text)
         name.setData(KEY_ROLE, key)
-        name.setToolTip(key if known else f"{key}: not found on this machine now")
+        name.setToolTip(key if known else translate(
+            "Preferences", "{key}: not found on this machine now").format(key=key))
         self.setItem(r, COL_NAME, name)
-        self.setItem(r, COL_MANAGER,
-                     QTableWidgetItem("yours" if manager is Manager.USER else str(manager)))
-        show = QCheckBox()
+        self.setItem(r, COL_MANAGER, QTableWidgetItem(
+            translate("Preferences", "yours") if manager is Manager.USER
+            else translate("Preferences", "system")))
+        show = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)  # the table has the keys
         show.setChecked(shown)
-        show.setAccessibleName(f"Show {unit} in the tray")
+        show.setAccessibleName(translate("Preferences", "Show {name} in the menu")
+                               .format(name=name_text))
         self.setCellWidget(r, COL_SHOW, show)
-        notify = QCheckBox()
+        notify = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)
         notify.setChecked(daemon.notify)
-        notify.setAccessibleName(f"Notify about {unit}")
-        notify.setToolTip("Notify when it wakes up, stops or fails")
+        notify.setAccessibleName(translate("Preferences", "Notify about {name}")
+                                 .format(name=name_text))
+        notify.setToolTip(translate("Preferences", "Notify when it wakes up, stops or fails"))
         self.setCellWidget(r, COL_NOTIFY, notify)
-        idle = QSpinBox()
+        idle = nowheel.guard(QSpinBox(), Qt.FocusPolicy.ClickFocus)
         idle.setRange(0, MAX_IDLE_MINUTES)
-        idle.setSpecialValueText("never")  # shown for 0
-        idle.setSuffix(" min")
+        idle.setSpecialValueText(translate("Preferences", "never"))  # shown for 0
+        idle.setSuffix(translate("Preferences", " min"))
         idle.setValue(daemon.idle_stop_minutes)
-        idle.setAccessibleName(f"Stop {unit} after this many idle minutes")
-        idle.setToolTip("Stop it after this many minutes without clients; its socket stays")
+        idle.setAccessibleName(translate("Preferences", "Stop {name} after this many idle "
+                                         "minutes").format(name=name_text))
+        idle.setToolTip(translate("Preferences", "Stop it after this many minutes without "
+                                  "clients; its socket stays"))
+        idle.installEventFilter(self)
         self.setCellWidget(r, COL_IDLE, idle)
 
     def row_index(self, key: str) -> int:
@@ -98,3 +125,48 @@ class DaemonRowsTable(QTableWidget):
             if item is not None and item.data(KEY_ROLE) == key:
                 return r
         raise KeyError(key)
+
+    def filter(self, text: str, plumbing: bool) -> int:
+        """Show the rows whose name holds ``text``, plumbing only with ``plumbing``
+        (or when shown in the menu); returns how many are shown."""
+        text = text.strip().lower()
+        shown = 0
+        for r, row in enumerate(self.rows()):
+            item = self.item(r, COL_NAME)
+            name = item.text().lower() if item is not None else ""
+            hide = (bool(text) and text not in name) or (
+                not plumbing and is_plumbing(row.key) and not row.show.isChecked())
+            self.setRowHidden(r, hide)
+            shown += not hide
+        return shown
+
+    # -- the keyboard inside the table --------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        r, c = self.currentRow(), self.currentColumn()
+        widget = self.cellWidget(r, c) if r >= 0 else None
+        key = event.key()
+        if isinstance(widget, QCheckBox) and key == Qt.Key.Key_Space:
+            widget.toggle()
+        elif isinstance(widget, QSpinBox) and key in (Qt.Key.Key_Plus, Qt.Key.Key_Minus):
+            widget.stepBy(1 if key == Qt.Key.Key_Plus else -1)
+        elif isinstance(widget, QSpinBox) and key in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2, Qt.Key.Key_Space):
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            widget.selectAll()
+        elif isinstance(widget, QSpinBox) and event.text().isdigit():
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            widget.selectAll()
+            QCoreApplication.sendEvent(widget, event)
+        else:
+            super().keyPressEvent(event)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In a spin box: Enter or Esc go back to the table (not to the dialog's OK)."""
+        if (isinstance(watched, QSpinBox) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() in (
+                    Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)):
+            watched.interpretText()
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return super().eventFilter(watched, event)

@@ -34,8 +34,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -56,20 +56,30 @@ from trayapp.core.settings import IconFollows, Settings
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
 
+from . import geometry, nowheel
 from .daemon_rows import DaemonRow, DaemonRowsTable
 from .icons import app_icon
+from .windows import fit_to_screen
 
-LOGIN_HINT = (
-    "Starts trayapp from your desktop's autostart folder. The alternative is "
-    "the systemd user unit (systemctl --user enable trayapp.service); "
-    "use one or the other: with both, the second copy only finds the first and exits."
-)
+GEOMETRY = "preferences"
 
-#: The icon_follows choices as the dialog offers them.
-FOLLOWS_LABELS = {
-    IconFollows.ON_DEMAND: "the on-demand daemons (always-on ones running is normal)",
-    IconFollows.ALL: "every daemon shown in the tray",
-}
+
+def login_hint() -> str:
+    return QCoreApplication.translate(
+        "PreferencesDialog",
+        "Starts trayapp from your desktop's autostart folder. The alternative is "
+        "the systemd user unit (systemctl --user enable trayapp.service); "
+        "use one or the other: with both, the second copy only finds the first and exits.")
+
+
+def follows_labels() -> dict[IconFollows, str]:
+    """The icon_follows choices as the dialog offers them."""
+    return {
+        IconFollows.ON_DEMAND: QCoreApplication.translate(
+            "PreferencesDialog", "the on-demand daemons (always-on ones running is normal)"),
+        IconFollows.ALL: QCoreApplication.translate(
+            "PreferencesDialog", "every daemon shown in the menu"),
+    }
 
 
 class PreferencesDialog(QDialog):
@@ -88,29 +98,49 @@ class PreferencesDialog(QDialog):
         self._current = current
         self._known = frozenset(known)
         self._validate_unit = validate_unit
-        self.setWindowTitle("trayapp Preferences")
+        self.setWindowTitle(self.tr("trayapp Preferences"))
         self.setWindowIcon(app_icon())
-        self.setMinimumWidth(640)
         outer = QVBoxLayout(self)
 
-        box = QGroupBox("Daemons")
+        box = QGroupBox(self.tr("Daemons"))
         inner = QVBoxLayout(box)
+        find = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(self.tr("Filter by name"))
+        self.filter.setAccessibleName(self.tr("Filter daemons by name"))
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter)
+        find.addWidget(self.filter, 1)
+        self.plumbing = QCheckBox(self.tr("Show system plumbing"))
+        self.plumbing.setToolTip(self.tr(
+            "Infrastructure such as dbus, journald and udevd, which nobody switches by hand"))
+        self.plumbing.toggled.connect(self._filter)
+        find.addWidget(self.plumbing)
+        inner.addLayout(find)
         self.table = DaemonRowsTable()
-        inner.addWidget(self.table)
+        inner.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setEnabled(False)
+        inner.addWidget(self.count)
 
         add = QHBoxLayout()
-        add.addWidget(QLabel("Add:"))
+        add_label = QLabel(self.tr("Add:"))
+        add.addWidget(add_label)
         self.add_manager = QComboBox()
-        self.add_manager.addItem("system", "system")
-        self.add_manager.addItem("yours (--user)", "user")
+        self.add_manager.addItem(self.tr("system"), "system")
+        self.add_manager.addItem(self.tr("yours (--user)"), "user")
+        self.add_manager.setAccessibleName(self.tr("Manager of the daemon to add"))
         add.addWidget(self.add_manager)
         self.add_name = QLineEdit()
-        self.add_name.setPlaceholderText("a service, such as podman or cups.service")
+        self.add_name.setPlaceholderText(self.tr("a service, such as podman or cups.service"))
+        self.add_name.setAccessibleName(self.tr("Name of the daemon to add"))
+        add_label.setBuddy(self.add_name)
         # Return in the name field adds; without the filter the dialog would
         # also take it as a press on OK (QLineEdit passes Return on).
         self.add_name.installEventFilter(self)
+        self.filter.installEventFilter(self)  # Return goes to the rows, it does not press OK
         add.addWidget(self.add_name, 1)
-        self.add_button = QPushButton("Add")
+        self.add_button = QPushButton(self.tr("Add"))
         self.add_button.setAutoDefault(False)
         self.add_button.clicked.connect(self.add_from_fields)
         add.addWidget(self.add_button)
@@ -120,21 +150,28 @@ class PreferencesDialog(QDialog):
         self.add_error.hide()
         inner.addWidget(self.add_error)
         follows = QHBoxLayout()
-        follows.addWidget(QLabel("The icon shows running for:"))
-        self.icon_follows = QComboBox()
-        for choice, label in FOLLOWS_LABELS.items():
+        follows_label = QLabel(self.tr("The icon shows running for:"))
+        follows.addWidget(follows_label)
+        self.icon_follows = nowheel.guard(QComboBox())
+        for choice, label in follows_labels().items():
             self.icon_follows.addItem(label, str(choice))
         self.icon_follows.setCurrentIndex(self.icon_follows.findData(str(current.icon_follows)))
-        self.icon_follows.setToolTip("With no on-demand daemon shown, the icon follows them all. "
-                                     "Failures show whichever you choose.")
-        follows.addWidget(self.icon_follows, 1)
+        self.icon_follows.setToolTip(self.tr(
+            "With no on-demand daemon shown, the icon follows them all. "
+            "Failures show whichever you choose."))
+        self.icon_follows.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        follows_label.setBuddy(self.icon_follows)
+        self.icon_follows.setAccessibleName(follows_label.text())
+        follows.addWidget(self.icon_follows)
+        follows.addStretch(1)
         inner.addLayout(follows)
-        outer.addWidget(box)
+        outer.addWidget(box, 1)
 
-        self.start_at_login = QCheckBox("Start trayapp when I log in")
+        self.start_at_login = QCheckBox(self.tr("Start trayapp when I log in"))
         self.start_at_login.setChecked(current.start_at_login)
+        self.start_at_login.setToolTip(login_hint())
         outer.addWidget(self.start_at_login)
-        hint = QLabel(LOGIN_HINT)
+        hint = QLabel(login_hint())
         hint.setWordWrap(True)
         hint.setEnabled(False)  # greyed: a note, not a control
         outer.addWidget(hint)
@@ -150,6 +187,8 @@ class PreferencesDialog(QDialog):
         keys = self._known | set(current.watched) | set(current.hidden) | set(current.daemons)
         for key in sorted(keys, key=_order):
             self._add_row(key, watchlist.shows_key(key))
+        self._filter()
+        self._placed = False
 
     # -- reading the widgets -----------------------------------------------------------
 
@@ -193,7 +232,7 @@ class PreferencesDialog(QDialog):
         """
         text = text.strip()
         if not text:
-            raise ValueError("type the name of a service, such as podman")
+            raise ValueError(self.tr("type the name of a service, such as podman"))
         try:
             unit = daemon_service_name(text)
         except BadUnitName as exc:
@@ -202,7 +241,8 @@ class PreferencesDialog(QDialog):
             # A socket may start a service of another name (Service=): only
             # the user knows which one they mean.
             guess = unit.removesuffix(".socket") + ".service"
-            raise ValueError(f"name the service that {unit} starts, such as {guess}")
+            raise ValueError(self.tr("name the service that {unit} starts, such as {guess}")
+                             .format(unit=unit, guess=guess))
         key = daemon_key(scope, unit)
         check_key(key, self._validate_unit)
         for row in self.rows():
@@ -211,14 +251,19 @@ class PreferencesDialog(QDialog):
                 break
         else:
             self._add_row(key, shown=True)
-        self.table.selectRow(self.table.row_index(key))
+        self.filter.clear()
+        self._filter()
+        r = self.table.row_index(key)
+        self.table.setCurrentCell(r, 0)
+        self.table.scrollTo(self.table.model().index(r, 0))
         return key
 
     def add_from_fields(self) -> None:
         try:
             self.add_daemon(self.add_manager.currentData(), self.add_name.text())
         except ValueError as exc:
-            self.add_error.setText(f"Cannot add {self.add_name.text().strip()!r}: {exc}")
+            self.add_error.setText(self.tr("Cannot add {name!r}: {why}").format(
+                name=self.add_name.text().strip(), why=exc))
             self.add_error.show()
             return
         self.add_error.hide()
@@ -226,14 +271,33 @@ class PreferencesDialog(QDialog):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            watched is self.add_name
+            watched in (self.add_name, self.filter)
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         ):
-            self.add_from_fields()
+            if watched is self.add_name:
+                self.add_from_fields()
+            else:
+                self.table.setFocus(Qt.FocusReason.TabFocusReason)  # on to the rows found
             return True
         return super().eventFilter(watched, event)
+
+    def _filter(self) -> None:
+        shown = self.table.filter(self.filter.text(), self.plumbing.isChecked())
+        self.count.setText(self.tr("%n of the daemons shown", "", shown) if shown
+                           < self.table.rowCount() else self.tr("%n daemons", "", shown))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._placed:
+            self._placed = True
+            if not geometry.restore(self, GEOMETRY):
+                fit_to_screen(self)
+        super().showEvent(event)
+
+    def done(self, result: int) -> None:
+        geometry.save(self, GEOMETRY)
+        super().done(result)
 
     def accept(self) -> None:
         self.settings_chosen.emit(self.chosen_settings())

@@ -12,6 +12,17 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
+def fit_to_screen(window: QWidget, share: float = 0.85) -> None:
+    """Open at the size the layout asks for, but never larger than ``share`` of the screen
+    (at 2x on a laptop a tall dialog would run off it; its lists scroll instead)."""
+    hint = window.sizeHint().expandedTo(window.minimumSizeHint())
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry().size() * share
+        hint = hint.boundedTo(room).expandedTo(window.minimumSizeHint())
+    window.resize(hint)
+
+
 def present(window: QWidget) -> None:
     window.show()
     window.raise_()
