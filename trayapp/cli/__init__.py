@@ -8,11 +8,12 @@ starts the tray instead (trayapp/entry.py decides).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 from trayapp import __version__
 from trayapp.cli import history, idle_watch, status, switch
-from trayapp.cli.common import EXIT_BAD_INPUT, run
+from trayapp.cli.common import EXIT_BAD_INPUT, EXIT_PIPE_CLOSED, quiet_stdout, run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,4 +47,10 @@ def run_command(args: argparse.Namespace) -> int:
     if command is None:
         print(f"trayapp: unknown command {args.command}")
         return EXIT_BAD_INPUT
-    return command(args)
+    try:
+        code = command(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught
+    except BrokenPipeError:
+        quiet_stdout()
+        return EXIT_PIPE_CLOSED
+    return code

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -18,6 +19,9 @@ from trayapp.core.model import Manager
 # Exit status: 0 done, 1 failed (or a manager unreachable), 2 bad input,
 # 3 not authorised (core.outcome.Status has the same numbers).
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_NOT_AUTHORISED = 0, 1, 2, 3
+# The reader of our output went away: what a shell reports of a process that
+# SIGPIPE ended (128 + 13).
+EXIT_PIPE_CLOSED = 141
 
 
 def manager_flags(p: argparse.ArgumentParser, *, one: bool = False) -> None:
@@ -57,9 +61,9 @@ def report_problems(problems: dict[Manager, str]) -> None:
         print(f"trayapp: {which} manager: {text}", file=sys.stderr)
 
 
-async def until_signalled() -> None:
-    """Wait for SIGINT or SIGTERM (a long-running command's end)."""
-    stop = asyncio.Event()
+async def until_signalled(stop: asyncio.Event | None = None) -> None:
+    """Wait for SIGINT or SIGTERM (a long-running command's end), or for ``stop``."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -68,6 +72,19 @@ async def until_signalled() -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def quiet_stdout() -> None:
+    """The reader of our output went away (``trayapp status --json | head``).
+
+    Python's documented way (the signal module's "Note on SIGPIPE"): point
+    stdout at /dev/null, so that nothing more, not even the flush at exit,
+    raises BrokenPipeError.  SIGPIPE itself stays ignored: a D-Bus socket
+    closing under us must stay an error we handle, not a silent death.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def run(main: Coroutine[Any, Any, int]) -> int:

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from trayapp.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, manager_filter, manager_flags
-from trayapp.core.report import duration, iso_time, memory
+from trayapp.core.report import duration, iso_time, memory, totals_line
 from trayapp.core.runs import END_LABELS, Run, Totals
 from trayapp.core.unitname import BadUnitName, paired_service
 
@@ -63,19 +63,6 @@ def totals_dict(t: Totals) -> dict[str, Any]:
     }
 
 
-def totals_line(t: Totals) -> str:
-    days = t.observed / DAY
-    parts = [f"{t.wakes} wake(s) in {days:.1f} day(s) recorded"]
-    if t.dormant_share is not None:
-        parts.append(f"not running {t.dormant_share:.1%} of the time")
-    if t.median_startup is not None:
-        parts.append(f"median wake-up {t.median_startup:.2f} s")
-    if t.typical_memory is not None and t.memory_hours_saved is not None:
-        parts.append(f"typical memory {memory(t.typical_memory)}, saved about "
-                     f"{t.memory_hours_saved / 2**30:.2f} GiB-hours against always-on")
-    return ", ".join(parts)
-
-
 def history(args: argparse.Namespace) -> int:
     from trayapp.usecases.history_query import Found, query
 
@@ -106,7 +93,7 @@ def history(args: argparse.Namespace) -> int:
                          "runs": [run_dict(r, now) for r in d.runs]} for d in report.daemons],
         })
     if not report.daemons:
-        print(f"No runs in the last {args.since:g} day(s).")
+        print(f"No runs in the last {duration(args.since * DAY)}.")
     for d in report.daemons:
         print(f"{d.manager} {d.service.removesuffix('.service')}: {totals_line(d.totals)}")
         for r in reversed(d.runs):

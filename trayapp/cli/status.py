@@ -13,8 +13,10 @@ from typing import Any
 from trayapp.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_PIPE_CLOSED,
     manager_flags,
     managers,
+    quiet_stdout,
     report_problems,
     until_signalled,
 )
@@ -69,8 +71,16 @@ def _print_stats(monitor: Monitor, started: float) -> None:
 
 async def _watch(monitor: Monitor, args: argparse.Namespace, started: float) -> int:
     out = sys.stdout
+    closed = asyncio.Event()  # the reader went away (``--watch --json | head -1``)
 
     def show(changes: list[Change]) -> None:
+        try:
+            _show(changes)
+        except BrokenPipeError:
+            quiet_stdout()
+            closed.set()
+
+    def _show(changes: list[Change]) -> None:
         for c in changes:
             if args.json:
                 out.write(json.dumps(change_dict(c)) + "\n")
@@ -96,16 +106,18 @@ async def _watch(monitor: Monitor, args: argparse.Namespace, started: float) -> 
         _print_stats(monitor, started)
     report_problems(monitor.problems)
     reported.update(monitor.problems)
+    if closed.is_set():
+        return EXIT_PIPE_CLOSED
     if not monitor.watchers:
         return EXIT_FAILED
     # Runs until interrupted; a lost bus is reconnected by the monitor.
     probe = _LagProbe() if os.environ.get("TRAYAPP_LAG_PROBE") else None
-    await until_signalled()
+    await until_signalled(closed)
     if probe:
         probe.report()
     if args.stats:  # again at exit: what the watching cost since
         _print_stats(monitor, started)
-    return EXIT_OK
+    return EXIT_PIPE_CLOSED if closed.is_set() else EXIT_OK
 
 
 class _LagProbe:

@@ -12,6 +12,7 @@ from trayapp.cli.common import EXIT_FAILED, manager, manager_flags
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
 from trayapp.core.unitname import BadUnitName, daemon_service_name
+from trayapp.core.words import units_line
 
 HELP = {
     "on-demand": "sockets enabled and listening, service disabled (and stopped if idle)",
@@ -55,6 +56,8 @@ async def switch(args: argparse.Namespace) -> int:
         services.open_history(record=False)  # a stop of ours: other recorders must know
         started = time.perf_counter()
         outcome = await services.controller.request(which, args.name, action, force=args.force)
+        if outcome.status is Status.BAD_INPUT and outcome.service == args.name:
+            outcome = await _with_guess(services, outcome, args.name)
         if args.stats:
             calls = services.monitor.calls()
             print(f"trayapp: {sum(calls.values())} D-Bus calls, action and read-back in "
@@ -65,6 +68,19 @@ async def switch(args: argparse.Namespace) -> int:
     return finish(args, outcome)
 
 
+async def _with_guess(services: Any, outcome: Outcome, name: str) -> Outcome:
+    """A name not found gets "Did you mean docker?" from the daemons the manager has."""
+    import dataclasses
+
+    from trayapp.core.words import did_you_mean_text
+
+    await services.monitor.snapshot()
+    guess = did_you_mean_text(name, (d.service for d in services.monitor.table.daemons()))
+    if guess is None:
+        return outcome
+    return dataclasses.replace(outcome, message=f"{outcome.message} {guess}")
+
+
 def finish(args: argparse.Namespace, outcome: Outcome) -> int:
     if args.json:
         print(json.dumps(outcome.as_dict(), indent=2))
@@ -73,4 +89,7 @@ def finish(args: argparse.Namespace, outcome: Outcome) -> int:
         print(outcome.message, file=stream)
         for warning in outcome.warnings:
             print(f"warning: {warning}", file=stream)
+        if getattr(args, "verbose", False):  # the details: what systemd now says of each unit
+            for unit, props in sorted(outcome.units.items()):
+                print(f"  {unit}: {units_line(props)}", file=stream)
     return int(outcome.status)

@@ -170,3 +170,13 @@ def did_you_mean_text(name: str, known: Iterable[str]) -> str | None:
     """``Did you mean docker?``, or None."""
     guess = did_you_mean(name, known)
     return None if guess is None else translate("words", "Did you mean {name}?").format(name=guess)
+
+
+def units_line(props: Mapping[str, str]) -> str:
+    """``enabled, active (running)``: one unit's systemd states, for a details line."""
+    if "error" in props:
+        return props["error"]
+    state = props.get("ActiveState") or "?"
+    sub = props.get("SubState")
+    active = f"{state} ({sub})" if sub and sub != state else state
+    return f"{props.get('UnitFileState') or '?'}, {active}"
