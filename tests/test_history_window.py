@@ -124,3 +124,29 @@ def test_no_history_yet_says_so(qapp: QApplication, tmp_path: Path) -> None:
     assert "no activation history yet" in window.heading.text()
     assert not (tmp_path / "none.sqlite").exists()  # looking creates nothing
     window.close()
+
+
+def test_keys_close_it_and_its_size_is_remembered(qapp: QApplication, store: Store,
+                                                  tmp_path: Path, qtbot: object) -> None:
+    from PySide6.QtCore import Qt
+
+    from trayapp.qt import geometry
+
+    geometry.use(tmp_path / "windows.ini")
+    try:
+        window = HistoryWindow(store.path, Manager.SYSTEM, "docker.service", clock=lambda: NOW)
+        window.show()
+        qtbot.waitUntil(window.isActiveWindow)  # type: ignore[attr-defined]
+        assert window.close_button.isDefault()
+        window.resize(window.width() + 40, window.height() + 30)
+        wanted = (window.width(), window.height())
+        qtbot.keyClick(window, Qt.Key.Key_Escape)  # type: ignore[attr-defined]
+        assert not window.isVisible()
+        again = HistoryWindow(store.path, Manager.SYSTEM, "docker.service", clock=lambda: NOW)
+        again.show()
+        assert (again.width(), again.height()) == wanted
+        qtbot.waitUntil(again.isActiveWindow)  # type: ignore[attr-defined]
+        qtbot.keyClick(again, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+        assert not again.isVisible()
+    finally:
+        geometry.use(None)

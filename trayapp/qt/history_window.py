@@ -20,7 +20,16 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -37,7 +46,11 @@ from trayapp.core.report import duration, memory
 from trayapp.core.runs import END_LABELS, DayRow, EndReason, Run, day_rows
 from trayapp.usecases.history_query import Found, query
 
+from . import geometry
 from .icons import app_icon
+from .windows import fit_to_screen
+
+GEOMETRY = "history"
 
 DAY = 86400.0
 COLOURS = {
@@ -133,8 +146,9 @@ class HistoryWindow(QWidget):
         self.days = days
         self.clock = clock
         name = service.removesuffix(".service")
-        where = "" if manager is Manager.SYSTEM else " (your user manager)"
-        self.setWindowTitle(f"History of {name}{where} - trayapp")
+        title = (self.tr("History of {name} - trayapp") if manager is Manager.SYSTEM
+                 else self.tr("History of {name} (your user manager) - trayapp"))
+        self.setWindowTitle(title.format(name=name))
         self.setWindowIcon(app_icon())
         outer = QVBoxLayout(self)
         self.heading = QLabel()
@@ -142,6 +156,7 @@ class HistoryWindow(QWidget):
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
         heading_font.setBold(True)
         self.heading.setFont(heading_font)
+        self.heading.setWordWrap(True)
         outer.addWidget(self.heading)
         self.tiles: dict[str, QLabel] = {}
         tiles = QGridLayout()
@@ -161,34 +176,60 @@ class HistoryWindow(QWidget):
         outer.addLayout(self._legend())
         self.runs = QTreeWidget()
         self.runs.setRootIsDecorated(False)
-        self.runs.setHeaderLabels(["Woke", "Wake-up", "Ran", "Peak memory", "Ended", "Woken by"])
+        self.runs.setHeaderLabels([self.tr("Woke"), self.tr("Wake-up"), self.tr("Ran"),
+                                   self.tr("Peak memory"), self.tr("Ended"), self.tr("Woken by")])
+        self.runs.setAccessibleName(self.tr("Recent runs"))
         outer.addWidget(self.runs, 1)
-        self.note = QLabel(MEMORY_NOTE)
+        self.note = QLabel(self.tr(MEMORY_NOTE))
         self.note.setWordWrap(True)
         outer.addWidget(self.note)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        refresh = QPushButton("Refresh")
+        refresh = QPushButton(self.tr("Refresh"))
+        refresh.setAutoDefault(True)
         refresh.clicked.connect(self.reload)
-        close = QPushButton("Close")
+        close = self.close_button = QPushButton(self.tr("Close"))
+        close.setAutoDefault(True)
+        close.setDefault(True)  # Enter presses it
         close.clicked.connect(self.close)
         buttons.addWidget(refresh)
         buttons.addWidget(close)
         outer.addLayout(buttons)
-        self.resize(720, 620)
         self.reload()
+        self._placed = False
 
-    def _legend(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        for reason, colour in COLOURS.items():
+    def showEvent(self, event: QShowEvent) -> None:
+        if not self._placed:
+            self._placed = True
+            if not geometry.restore(self, GEOMETRY):
+                fit_to_screen(self)
+        super().showEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.close()
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.close_button.click()
+        else:
+            super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        geometry.save(self, GEOMETRY)
+        super().closeEvent(event)
+
+    def _legend(self) -> QGridLayout:
+        """The colours, four to a line: narrow enough for a laptop at 2x."""
+        grid = QGridLayout()
+        for i, (reason, colour) in enumerate(COLOURS.items()):
             swatch = QLabel()
             swatch.setFixedSize(12, 12)
             swatch.setStyleSheet(f"background: {colour.name()}; border-radius: 2px;")
-            row.addWidget(swatch)
-            row.addWidget(QLabel(END_LABELS[reason] if reason else RUNNING_LABEL))
-            row.addSpacing(8)
-        row.addStretch(1)
-        return row
+            r, c = divmod(i, 4)
+            grid.addWidget(swatch, r, 2 * c)
+            grid.addWidget(QLabel(END_LABELS[reason] if reason else self.tr(RUNNING_LABEL)),
+                           r, 2 * c + 1)
+        grid.setColumnStretch(7, 1)
+        return grid
 
     def reload(self) -> None:
         now = self.clock()
@@ -198,21 +239,21 @@ class HistoryWindow(QWidget):
         runs, t = list(mine.runs), mine.totals
         recorded = report.recorded_since if report.recorded_since is not None else now
         name = self.service.removesuffix(".service")
-        heading = f"{name}: the last {self.days} days"
+        heading = self.tr("{name}: the last %n days", "", self.days).format(name=name)
         if report.found is not Found.RUNS:
             heading += f" ({report.problem})"
         elif recorded > since:  # say where the knowledge starts
             began = time.strftime("%a %d %b %H:%M", time.localtime(recorded))
-            heading += f" (recorded since {began})"
+            heading += " " + self.tr("(recorded since {time})").format(time=began)
         self.heading.setText(heading)
         share = f"{t.dormant_share:.0%}" if t.dormant_share is not None else "-"
-        self._tile("dormant", share, "of the time not running")
-        self._tile("wakes", str(t.wakes), "wakes")
+        self._tile("dormant", share, self.tr("of the time not running"))
+        self._tile("wakes", str(t.wakes), self.tr("wake") if t.wakes == 1 else self.tr("wakes"))
         wakeup = f"{t.median_startup:.2f} s" if t.median_startup is not None else "-"
-        self._tile("wakeup", wakeup, "median wake-up time")
+        self._tile("wakeup", wakeup, self.tr("median wake-up time"))
         saved = t.memory_hours_saved
         self._tile("saved", f"{memory(int(saved))}\u00b7h" if saved is not None else "-",
-                   "memory saved against always-on")
+                   self.tr("memory saved against always-on"))
         self.timeline.show_rows(day_rows(runs, self.days, now), now, recorded)
         self._fill_runs(runs, now)
 
