@@ -237,9 +237,9 @@ def test_edited_settings_save_and_load_back(
 
 # -- a real machine's many daemons: filter, plumbing, wheel, keyboard (issue 13) ---------------
 
-MANY = KNOWN + ["dbus.service", "systemd-journald.service", "systemd-udevd.service",
-                "systemd-logind.service", "user:dbus.service", "avahi-daemon.service",
-                "libvirtd.service", "virtlogd.service", "podman.service", "pcscd.service"]
+MANY = [*KNOWN, "dbus.service", "systemd-journald.service", "systemd-udevd.service",
+        "systemd-logind.service", "user:dbus.service", "avahi-daemon.service",
+        "libvirtd.service", "virtlogd.service", "podman.service", "pcscd.service"]
 
 
 @pytest.fixture

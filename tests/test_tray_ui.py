@@ -191,7 +191,7 @@ def test_idle_warning_shows_a_countdown_and_keep_running(qapp: QApplication) -> 
     left = {KEY: 90.0}
     tray = Tray(lambda: snap_of(table), intents, warnings=lambda: dict(left))
     open_menu(tray)
-    entry = [a for a in tray.menu.actions() if a.data() == "daemon:system:docker.service"][0]
+    entry = next(a for a in tray.menu.actions() if a.data() == "daemon:system:docker.service")
     assert entry.text() == "docker: running — Stops in 1:30"
     sub = daemon_menu(tray.menu, "docker.service")
     items = [a for a in sub.actions() if not a.isSeparator()]
@@ -808,3 +808,28 @@ def test_qt_binding_does_not_lose_references_to_none(qapp: QApplication) -> None
         gc.enable()
     assert lost < 50, selfcheck.binding_problem() or f"lost {lost} references to None"
     assert selfcheck.binding_problem() is None
+
+
+def test_cut_check_finds_cut_text_and_passes_the_status_window(qapp: QApplication,
+                                                               qtbot: Any) -> None:
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from trayapp.qt import cutcheck
+
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("libvirtd", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    win = StatusWindow(lambda: snap_of(table), Intents())
+    win.present()
+    qtbot.waitExposed(win)
+    found, seen = cutcheck.problems(win)
+    assert found == [] and seen > 10
+    cramped = QWidget()
+    QVBoxLayout(cramped).addWidget(QLabel("a label much wider than its room"))
+    button = QPushButton("Switch to on-demand", cramped)
+    cramped.show()
+    cramped.findChild(QLabel).setFixedWidth(40)
+    button.setFixedWidth(30)
+    found, _ = cutcheck.problems(cramped)
+    assert len(found) == 2 and "QPushButton 'Switch to on-demand'" in found[1], found
+    win.close()
+    cramped.close()

@@ -21,6 +21,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# PySide6 before qasync: qasync drives the first Qt binding already imported,
+# else the first it finds, PyQt6 before PySide6; Debian 13's python3-qasync
+# 0.27.1 depends on python3-pyqt6, so it is installed there (issue 14).
+import PySide6  # noqa: F401
 import qasync  # type: ignore[import-untyped]
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
 

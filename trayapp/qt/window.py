@@ -38,7 +38,7 @@ from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
 from trayapp.core.summary import Row, display_name
 
-from . import geometry, nowheel
+from . import cutcheck, geometry, nowheel
 from .icons import app_icon
 from .menus import (
     action_id,
@@ -278,6 +278,7 @@ class StatusWindow(QWidget):
         self.problems.setText("\n".join(notes))
         self.problems.setVisible(bool(notes))
         self._keep_focus(focused)
+        cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
 
     def _keep_focus(self, focused: QWidget | None) -> None:
         """Focus stays on its control across changes; a control disabled for a moment

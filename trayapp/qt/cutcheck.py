@@ -1,0 +1,146 @@
+"""A debug self-check: does any window or menu cut its text?
+
+Off unless ``TRAYAPP_CUT_CHECK=1`` is in the environment (the desktop tests
+set it).  Then each window or menu, once shown and laid out, is measured:
+every visible label, button, check box and combo box against the width its
+text needs (QFontMetrics.horizontalAdvance, the button's own size hint for
+its frame and indicator), word-wrapped labels against the height their text
+needs at their width, each menu item against the menu's width, and the
+window or menu against the screen.  The verdict is one log line::
+
+    cut-check Preferences: ok (41 widgets)
+    cut-check Preferences: CUT QPushButton 'Stop': 31 < 38 px; ...
+
+Nothing here changes what the user sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QMenu,
+    QWidget,
+)
+
+log = logging.getLogger(__name__)
+ENV = "TRAYAPP_CUT_CHECK"
+DELAY_MS = 300  # after the Show: the layout and the window manager have settled
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV) == "1"
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"&(?!&)", "", text).replace("&&", "&")
+
+
+def _needed_label(label: QLabel) -> int:
+    text = label.text()
+    if not text:
+        return 0
+    if label.textFormat() == label.textFormat().RichText or "<" in text:
+        doc = QTextDocument()
+        doc.setDefaultFont(label.font())
+        doc.setDocumentMargin(0)
+        doc.setHtml(text)
+        return int(doc.idealWidth() + 0.999)
+    fm = QFontMetrics(label.font())
+    return max(fm.horizontalAdvance(line) for line in text.splitlines())
+
+
+def problems(window: QWidget) -> tuple[list[str], int]:
+    """What is cut in ``window`` (a window or a menu), and how many things were measured."""
+    found: list[str] = []
+    seen = 0
+    screen = window.screen()
+    if screen is not None:
+        room = screen.geometry()
+        frame = window.geometry()
+        if not room.contains(frame):
+            found.append(f"{type(window).__name__} runs off the screen: {frame} not in {room}")
+    if isinstance(window, QMenu):
+        fm = QFontMetrics(window.font())
+        for act in window.actions():
+            if act.isSeparator() or not act.isVisible():
+                continue
+            seen += 1
+            need = fm.horizontalAdvance(_plain(act.text()))
+            have = window.actionGeometry(act).width()
+            if have < need:
+                found.append(f"menu item {act.text()!r}: {have} < {need} px")
+        return found, seen
+    widgets = [w for w in window.findChildren(QWidget) if w.isVisible() and w.window() is window]
+    for w in widgets:
+        if isinstance(w, QLabel):
+            if w.pixmap() is not None and not w.pixmap().isNull():
+                continue
+            seen += 1
+            if w.wordWrap():
+                need_h = w.heightForWidth(w.width())
+                if need_h > w.height():
+                    found.append(f"QLabel {w.text()[:40]!r}: {w.height()} < {need_h} px high")
+            else:
+                need = _needed_label(w)
+                if w.width() < need:
+                    found.append(f"QLabel {w.text()[:40]!r}: {w.width()} < {need} px")
+        elif isinstance(w, (QAbstractButton, QComboBox)):
+            text = w.text() if isinstance(w, QAbstractButton) else w.currentText()
+            if not text:
+                continue
+            seen += 1
+            need = max(QFontMetrics(w.font()).horizontalAdvance(_plain(text)),
+                       w.sizeHint().width())
+            if w.width() < need:
+                found.append(f"{type(w).__name__} {text!r}: {w.width()} < {need} px")
+    return found, seen
+
+
+def report(window: QWidget) -> None:
+    import shiboken6
+
+    if not shiboken6.isValid(window) or not window.isVisible():
+        return
+    name = window.windowTitle() or window.objectName() or type(window).__name__
+    if isinstance(window, QMenu):
+        name = f"menu {window.title() or window.objectName() or 'tray'}"
+    found, seen = problems(window)
+    if found:
+        log.warning("cut-check %s: CUT %s", name, "; ".join(found))
+    else:
+        log.info("cut-check %s: ok (%d widgets)", name, seen)
+
+
+class _OnShow(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Show and isinstance(watched, QWidget)
+                and watched.isWindow() and watched.metaObject().className() not in (
+                    "QSystemTrayIconSys", "QTipLabel")):
+            schedule(watched)
+        return False
+
+
+_FILTER: _OnShow | None = None
+
+
+def schedule(window: QWidget) -> None:
+    """Check ``window`` once it has settled (nothing when the check is off)."""
+    if enabled():
+        QTimer.singleShot(DELAY_MS, lambda: report(window))
+
+
+def install(app: QApplication) -> None:
+    """Check every window and menu the applet shows (when the check is on)."""
+    global _FILTER
+    if enabled() and _FILTER is None:
+        _FILTER = _OnShow()
+        app.installEventFilter(_FILTER)
