@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pytest
 
-from tools.testbed.harness import Testbed
+from tools.testbed.harness import Testbed, lower_from_env
 
 REPO = Path(__file__).resolve().parent.parent
 # Fixtures that boot a testbed; whatever depends on them is in item.fixturenames too.
-TESTBED_FIXTURES = frozenset({"testbed", "own_testbed", "module_testbed"})
+TESTBED_FIXTURES = frozenset({"testbed", "own_testbed", "module_testbed", "trixie_testbed"})
+# Issue 14: tests of one root's package. tests/run.sh runs the testbed tier on
+# the host's Debian 12 without the debian13 ones, then on Debian 13 without these.
+DEBIAN12_FIXTURES = frozenset({"installed_deb"})  # the Debian 12 .deb, bundled venv
 DESKTOP_FIXTURES = frozenset({"desktop"})
 
 
@@ -35,6 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.testbed)
         if names & DESKTOP_FIXTURES:
             item.add_marker(pytest.mark.desktop)
+        if names & DEBIAN12_FIXTURES:
+            item.add_marker(pytest.mark.debian12)
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +64,9 @@ def _boot(tb: Testbed, what: str) -> None:
         pytest.fail(f"cannot boot {what}: {e}", pytrace=False)
 
 
+# The root booted comes from TRAYAPP_TESTBED_ROOT (issue 14): unset, the host's
+# Debian 12 with trayapp on the venv; "trixie", the Debian 13 root (tools/testbed/
+# trixie.sh) with trayapp on its own Python and Debian's libraries.
 def _venv() -> Path:
     return Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv"))
 
@@ -67,7 +75,7 @@ def _venv() -> Path:
 def testbed() -> Iterator[Testbed]:
     """One booted testbed for the whole session. Booting it is required, not
     optional: if it cannot boot, the tests that use it fail (never skip)."""
-    tb = Testbed(REPO, _venv())
+    tb = Testbed(REPO, _venv(), lower_from_env())
     _boot(tb, "the testbed")
     yield tb
     tb.stop()
@@ -77,7 +85,7 @@ def testbed() -> Iterator[Testbed]:
 def own_testbed() -> Iterator[Testbed]:
     """A testbed of the test's own, for tests that break the machine (restart
     its bus, its user managers): the shared one stays healthy."""
-    tb = Testbed(REPO, _venv())
+    tb = Testbed(REPO, _venv(), lower_from_env())
     _boot(tb, "a testbed")
     yield tb
     tb.stop()
@@ -87,7 +95,7 @@ def own_testbed() -> Iterator[Testbed]:
 def module_testbed() -> Iterator[Testbed]:
     """A testbed for one module's tests, which change much of it (enablement of
     real packages' units, reboots): the session's one stays as it was."""
-    tb = Testbed(REPO, _venv())
+    tb = Testbed(REPO, _venv(), lower_from_env())
     _boot(tb, "a testbed")
     yield tb
     tb.stop()

@@ -36,14 +36,14 @@ FORGE = staged("forge.py")
 
 def forge(tb: Testbed, *args: str, timeout: float = 300) -> str:
     """Run the forger as bob; it must have reached at least one of alice's connections."""
-    out = tb.run([str(tb.venv / "bin/python"), FORGE, *args], user="bob", timeout=timeout)
+    out = tb.run([tb.python, FORGE, *args], user="bob", timeout=timeout)
     sent = re.search(r"forged (\d+) messages to (\d+) connections", out.stdout)
     assert sent and int(sent.group(2)) >= 1, out.stdout + out.stderr
     return str(out.stdout)
 
 
 def forge_in_background(tb: Testbed, *args: str) -> subprocess.Popen[Any]:
-    return tb.popen([str(tb.venv / "bin/python"), FORGE, *args], user="bob",
+    return tb.popen([tb.python, FORGE, *args], user="bob",
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

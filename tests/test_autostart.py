@@ -300,7 +300,7 @@ def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
             "--quiet",
             f"--unit={unit}",
             f"--setenv=PYTHONPATH={STAGE}",
-            str(tb.venv / "bin" / "python"),
+            tb.python,
             "-c",
             code,
         ],

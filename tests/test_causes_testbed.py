@@ -32,7 +32,7 @@ NAME = TESTD.removesuffix(".service")
 
 class Probe(JsonLinesProc):
     def __init__(self, tb: Any) -> None:
-        super().__init__(tb, [str(tb.venv / "bin" / "python"), staged("causes_probe.py"), TESTD])
+        super().__init__(tb, [tb.python, staged("causes_probe.py"), TESTD])
         ready = self.wait_for(lambda e: bool(e.get("ready")), timeout=30)
         assert ready["state"] == "dormant", ready
 

@@ -131,7 +131,7 @@ def test_wake_is_notified_with_buttons(desktop: Desktop) -> None:
     # after-effects are muted for Notices.grace (5 s): wait that out so the
     # wake is the user's news.
     time.sleep(6)
-    siglog = tb.popen([str(tb.venv / "bin/python"), SIGLOG, "system", TESTD],
+    siglog = tb.popen([tb.python, SIGLOG, "system", TESTD],
                       stdout=subprocess.PIPE)  # fmt: skip
     try:
         signals = Lines(siglog.stdout)

@@ -35,7 +35,7 @@ def ours(name: str) -> str:
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(names, min_size=80, max_size=80))
 def test_unit_names_agree_with_systemd(testbed: Any, batch: list[str]) -> None:
-    res = testbed.run([str(testbed.venv / "bin/python"), NAMECHECK], input=json.dumps(batch))
+    res = testbed.run([testbed.python, NAMECHECK], input=json.dumps(batch))
     theirs = json.loads(res.stdout)
     disagree = [(n, ours(n), t) for n, t in zip(batch, theirs, strict=True) if ours(n) != t]
     assert not disagree, disagree

@@ -164,7 +164,7 @@ def test_second_testbed_boots_and_stops_clean(testbed: Testbed) -> None:
     def mounts() -> str:
         return Path("/proc/self/mountinfo").read_text()
 
-    other = Testbed(testbed.repo, testbed.venv)
+    other = Testbed(testbed.repo, testbed.venv, testbed.lower)
     other.boot()
     try:
         pid, state_dir = other.pid, other.state

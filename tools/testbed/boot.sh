@@ -1,6 +1,6 @@
 #!/bin/bash
 # Boot the testbed: run by harness.py as
-#   unshare --cgroup --pid --fork --mount --uts --ipc --net bash boot.sh STATE
+#   unshare --cgroup --pid --fork --mount --uts --ipc --net bash boot.sh STATE [LOWER]
 # (in a new session, already moved into cgroups of its own). This shell is PID 1
 # of the new pid namespace and ends by exec'ing systemd.
 #
@@ -8,12 +8,16 @@
 #   upper/ work/  the overlay's writable layer: kept across a "reboot"
 #   stage/        code the test users run (trayapp/, testbed/), copied before boot
 #   lower/ root/  mount points used here
+# LOWER is the root file system booted (read-only, under the overlay): / (the
+# host's Debian 12) by default, or a directory holding another distribution's
+# root (issue 14: Debian 13 from tools/testbed/trixie.sh).
 #
 # NEVER run systemd on the host's root: booting empties /tmp and rewrites /etc.
 # Everything systemd sees is the overlay below, whose writes land in STATE/upper.
 set -euo pipefail
 
-state=${1:?usage: boot.sh STATE_DIR}
+state=${1:?usage: boot.sh STATE_DIR [LOWER_ROOT]}
+lower_root=${2:-/}
 # Paths inside the testbed (keep in sync with harness.py).
 stage_in=/var/lib/trayapp-testbed/stage
 marker=/var/lib/trayapp-testbed/configured
@@ -51,9 +55,13 @@ polkit.addRule(function(action, subject) {
     if (subject.user != "alice" || ids.indexOf(action.id) < 0)
         return polkit.Result.NOT_HANDLED;
     var daemons = /^(trayapp-testd|docker|cups|libvirtd|avahi-daemon|podman|pcscd)(-[a-z]+)?\.(service|socket|path)$/;
+    // Issue 15: PostgreSQL and Redis (no sockets), and trayapp's proxies in front of them.
+    // Debian 12 has PostgreSQL 15, Debian 13 has 17 (issue 14): any major version.
+    var proxied = /^((trayapp-proxy-)?(postgresql@[0-9]+-main|redis-server))\.(service|socket)$/;
     var unit = action.lookup("unit");
     if (unit)
-        return daemons.test(unit) ? polkit.Result.YES : polkit.Result.NOT_HANDLED;
+        return daemons.test(unit) || proxied.test(unit) ? polkit.Result.YES
+                                                        : polkit.Result.NOT_HANDLED;
     // No unit detail: enabling/disabling unit files, daemon-reload.
     if (action.id != "org.freedesktop.systemd1.manage-units")
         return polkit.Result.YES;
@@ -141,12 +149,12 @@ EOF
 }
 
 [ "$$" = 1 ] || { echo "boot.sh: must be PID 1 of a new pid namespace" >&2; exit 1; }
-echo "boot.sh: state=$state"
+echo "boot.sh: state=$state lower=$lower_root"
 
 # --- 1. the root: overlay of a read-only bind of / with upper+work in STATE ---
 mount --make-rprivate /
 mkdir -p "$state"/{lower,upper,work,root}
-mount --bind -o ro / "$state/lower"
+mount --bind -o ro "$lower_root" "$state/lower"
 # An upper dir still held by the previous boot's overlay gives EBUSY: retry.
 for i in $(seq 50); do
     mount -t overlay overlay \

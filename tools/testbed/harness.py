@@ -7,7 +7,8 @@ shared/guide/testbed.md). Inside: the system bus, logind, polkitd, Docker, a
 tiny socket-activated test daemon, and two lingering users, alice (allowed by a
 polkit rule to manage the test units) and bob (not).
 
-    tb = Testbed(repo, venv)
+    tb = Testbed(repo, venv)            # the host's root (Debian 12), trayapp on the venv
+    tb = Testbed(repo, venv, TRIXIE)    # a Debian 13 root, trayapp on its own Python
     tb.boot()
     tb.run(["systemctl", "is-active", "docker.socket"])
     tb.run(tb.trayapp_argv("status"), user="alice")
@@ -36,6 +37,18 @@ STAGE = "/var/lib/trayapp-testbed/stage"  # inside: staged trayapp/ and testbed/
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_BASE = Path("/var/lib/trayapp-testbed")  # on the host: one tmpfs per testbed below it
 HERE = Path(__file__).resolve().parent
+# Issue 14: the Debian 13 root that tools/testbed/trixie.sh builds (cached there).
+TRIXIE = Path(os.environ.get("TRAYAPP_TRIXIE_DIR", "/var/cache/trayapp-testbed/trixie"))
+ROOT_PYTHON = "/usr/bin/python3"  # the Python a distribution root brings (3.13 on trixie)
+
+
+def lower_from_env() -> Path | None:
+    """The root TRAYAPP_TESTBED_ROOT names: unset or "host" -> None (the host's
+    own root), "trixie" -> TRIXIE, else that directory."""
+    name = os.environ.get("TRAYAPP_TESTBED_ROOT", "host")
+    if name in ("", "host"):
+        return None
+    return TRIXIE if name == "trixie" else Path(name)
 
 
 class _NsPopen(subprocess.Popen[Any]):
@@ -55,9 +68,17 @@ class _NsPopen(subprocess.Popen[Any]):
 class Testbed:
     __test__ = False  # not a pytest test class, despite its name
 
-    def __init__(self, repo: Path, venv: Path) -> None:
+    def __init__(self, repo: Path, venv: Path, lower: Path | None = None) -> None:
         self.repo = Path(repo).resolve()
-        self.venv = Path(venv)
+        # The overlay's lower layer: None is the host's root, whose Python libraries
+        # are the venv's; another root (Debian 13) runs trayapp on its own
+        # /usr/bin/python3 and the libraries its packages installed, no venv.
+        self.lower = Path(lower).resolve() if lower is not None else None
+        # Where trayapp's Python lives inside: the host's venv, or /usr on another
+        # root (trixie.sh installs python-is-python3, so venv/bin/python works on both).
+        self.venv = Path(venv) if lower is None else Path("/usr")
+        # The Python (inside) that runs trayapp and the tools that import dbus_fast.
+        self.python = str(self.venv / "bin" / "python") if lower is None else ROOT_PYTHON
         self.pid: int | None = None  # the testbed's PID 1, as seen from the host
         self.state: Path | None = None  # host tmpfs: overlay upper/work, stage, boot.log
         self._proc: subprocess.Popen[bytes] | None = None  # the `unshare` process
@@ -89,7 +110,7 @@ class Testbed:
         # from a thread that lives as long as the testbed: pdeathsig is per thread.)
         unshare = "unshare --kill-child=SIGKILL --cgroup --pid --fork --mount --uts --ipc --net"
         cmd = ["setpriv", "--pdeathsig", "KILL", *unshare.split(), "bash", str(boot_script)]
-        argv = ["sh", "-c", script, "sh", *cmd, str(self.state)]
+        argv = ["sh", "-c", script, "sh", *cmd, str(self.state), str(self.lower or "/")]
         env = {"PATH": PATH, "TB_CGROUPS": " ".join(map(str, self._cgroups))}
         with open(self.state / "boot.log", "ab") as log:
             self._proc = subprocess.Popen(
@@ -105,8 +126,10 @@ class Testbed:
             self.pid = self._find_init(deadline=start + 10)
             self._wait_ready(deadline=start + timeout)
             # The lower layer is the host's root file system only, without its other mounts.
-            if not self.host_path(self.venv / "pyvenv.cfg").exists():
+            if self.lower is None and not self.host_path(self.venv / "pyvenv.cfg").exists():
                 raise RuntimeError(f"{self.venv} is not visible inside: put it on the root fs")
+            if not self.host_path(self.python).exists():
+                raise RuntimeError(f"no {self.python} inside the testbed")
         except BaseException:
             if not os.environ.get("TB_KEEP_ON_FAIL"):  # debugging aid: leave it up to look at
                 self._kill()
@@ -148,7 +171,7 @@ class Testbed:
 
     def trayapp_argv(self, *args: str) -> list[str]:
         """The command that runs the app (the staged copy, see run()) inside."""
-        return [str(self.venv / "bin" / "python"), "-m", "trayapp", *args]
+        return [self.python, "-m", "trayapp", *args]
 
     def popen(
         self,
@@ -239,9 +262,13 @@ class Testbed:
         for tool in ("unshare", "nsenter", "setpriv", "findmnt", "mount"):
             if shutil.which(tool, path=PATH) is None:
                 raise RuntimeError(f"the testbed needs {tool} (util-linux)")
-        if not Path("/lib/systemd/systemd").exists():
-            raise RuntimeError("the testbed needs systemd installed (/lib/systemd/systemd)")
-        if not (self.venv / "bin" / "python").exists():
+        if not Path(self.lower or "/", "lib/systemd/systemd").exists():
+            raise RuntimeError(f"no systemd in the testbed's root {self.lower or '/'}"
+                               + (": run tools/testbed/trixie.sh" if self.lower else ""))
+        if self.lower is not None:
+            if not Path(self.lower, ROOT_PYTHON.lstrip("/")).exists():
+                raise RuntimeError(f"no {ROOT_PYTHON} in {self.lower}")
+        elif not (self.venv / "bin" / "python").exists():
             raise RuntimeError(
                 f"no virtualenv at {self.venv}: run tools/testbed/setup-host.sh (as root)"
             )
@@ -270,10 +297,16 @@ class Testbed:
         # Byte-compile, as an installed package is: the test users cannot write
         # __pycache__ here, and compiling on every run would cost each command
         # some 20 ms (the benchmark would measure the compiler).
-        subprocess.run(
-            [str(self.venv / "bin" / "python"), "-m", "compileall", "-q", str(stage / "trayapp")],
-            check=True,
-        )
+        # Compiled by the Python that runs it inside (3.11 and 3.13 differ): another
+        # root's, in a chroot of it, the stage bound on its /mnt in a private mount
+        # namespace (nothing is written to the root).
+        if self.lower is None:
+            argv = [self.python, "-m", "compileall", "-q", str(stage / "trayapp")]
+        else:
+            script = 'mount --bind "$1" "$2/mnt" && exec chroot "$2" "$3" -m compileall -q /mnt'
+            argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                    str(stage / "trayapp"), str(self.lower), ROOT_PYTHON]
+        subprocess.run(argv, check=True)
         for d, _dirs, files in os.walk(stage):
             os.chmod(d, 0o755)
             for f in files:
