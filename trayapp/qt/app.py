@@ -324,6 +324,9 @@ def run_tray(args: argparse.Namespace) -> int:
     qapp.setDesktopFileName(APP_ID)
     qapp.setQuitOnLastWindowClosed(False)  # the tray lives without windows
     qapp.setWindowIcon(app_icon())
+    from trayapp.qt import cutcheck
+
+    cutcheck.install(qapp)  # only with TRAYAPP_CUT_CHECK=1 (the desktop tests)
     if hand_off(server_name(), "window" if args.window else "show"):
         log.info("trayapp already runs in this session; asked it to show itself")
         return 0
