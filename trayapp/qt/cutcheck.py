@@ -114,10 +114,34 @@ def report(window: QWidget) -> None:
     if isinstance(window, QMenu):
         name = f"menu {window.title() or window.objectName() or 'tray'}"
     found, seen = problems(window)
+    focus = QApplication.focusWidget()
+    where = f"focus={focus.objectName() or type(focus).__name__}" if focus else "focus=none"
     if found:
-        log.warning("cut-check %s: CUT %s", name, "; ".join(found))
+        log.warning("cut-check %s: CUT %s (%s)", name, "; ".join(found), where)
     else:
-        log.info("cut-check %s: ok (%d widgets)", name, seen)
+        log.info("cut-check %s: ok (%d widgets, %s)", name, seen, where)
+    for ref, x, y, text in places(window):
+        log.info("cut-check-at %s %d %d %r", ref, x, y, text)
+
+
+def places(window: QWidget) -> list[tuple[str, int, int, str]]:
+    """Where a pointer finds each named control or menu item, in the screen's pixels
+    (the names: objectName, or a menu action's data); for tests that click."""
+    ratio = window.devicePixelRatio()
+    found = []
+    if isinstance(window, QMenu):
+        for act in window.actions():
+            if act.data() and act.isVisible():
+                centre = window.mapToGlobal(window.actionGeometry(act).center())
+                found.append((str(act.data()), centre, act.text()))
+    else:
+        for w in window.findChildren(QWidget):
+            if w.objectName() and w.isVisible() and w.window() is window \
+                    and not w.objectName().startswith("qt_"):
+                text = w.text() if isinstance(w, (QAbstractButton, QLabel)) else (
+                    w.currentText() if isinstance(w, QComboBox) else "")
+                found.append((w.objectName(), w.mapToGlobal(w.rect().center()), text))
+    return [(ref, int(at.x() * ratio), int(at.y() * ratio), text) for ref, at, text in found]
 
 
 class _OnShow(QObject):

@@ -191,6 +191,8 @@ class HistoryWindow(QWidget):
         close = self.close_button = QPushButton(self.tr("Close"))
         close.setAutoDefault(True)
         close.setDefault(True)  # Enter presses it
+        close.setObjectName("close")
+        refresh.setObjectName("refresh")
         close.clicked.connect(self.close)
         buttons.addWidget(refresh)
         buttons.addWidget(close)

@@ -182,6 +182,12 @@ class PreferencesDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
+        for widget, name in ((self.filter, "filter"), (self.plumbing, "plumbing"),
+                             (self.table, "table"), (self.add_name, "add-name"),
+                             (self.buttons.button(QDialogButtonBox.StandardButton.Ok), "ok"),
+                             (self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
+                              "cancel")):
+            widget.setObjectName(name)  # for the desktop tests' clicks
 
         watchlist = self._watchlist()
         keys = self._known | set(current.watched) | set(current.hidden) | set(current.daemons)

@@ -75,6 +75,22 @@ def no_tray_hint() -> str:
         "(Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.")
 
 
+class ChoiceBox(QComboBox):
+    """A combo box that changes only by a choice made in its open list.
+
+    A closed QComboBox takes Up/Down as a choice at once; here that would
+    switch a daemon's mode (a privileged call) on a stray arrow key, so the
+    arrows open the list instead, and Return or a click chooses.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
+                           Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End):
+            self.showPopup()
+        else:
+            super().keyPressEvent(event)
+
+
 class DaemonLine:
     """The widgets of one daemon's row, made once and updated in place."""
 
@@ -86,7 +102,7 @@ class DaemonLine:
         self.name.setTextFormat(Qt.TextFormat.RichText)
         self.state = QLabel()
         self.state.setObjectName(f"state:{d.manager}:{d.service}")
-        self.mode = nowheel.guard(QComboBox())
+        self.mode = nowheel.guard(ChoiceBox())
         self.mode.setObjectName(f"mode:{d.manager}:{d.service}")
         self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.mode.activated.connect(lambda i: window.choose_mode(self, i))
@@ -229,6 +245,9 @@ class StatusWindow(QWidget):
         self.close_button.clicked.connect(self.close)
         buttons.addWidget(self.close_button)
         outer.addLayout(buttons)
+        self.watch_button.setObjectName("watch")
+        self.preferences_button.setObjectName("preferences")
+        self.close_button.setObjectName("close")
         for button in (self.watch_button, self.preferences_button, self.close_button):
             button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
 
