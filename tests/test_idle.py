@@ -32,7 +32,7 @@ from trayapp.core.idle import (
 )
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
-from trayapp.core.model import DaemonMode, DaemonState, Manager
+from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason
@@ -155,8 +155,9 @@ class FakeSystem:
     async def listening(self, manager: Manager, sockets: list[str]) -> list[tuple[str, str]]:
         return listening_in(self.table, manager, sockets)
 
-    async def busy_check(self, service: str, listen: list[tuple[str, str]]) -> BusyReport:
-        self.busy_checks.append(service)
+    async def busy_check(self, d: Daemon, listen: list[tuple[str, str]],
+                         stats: ServiceStats) -> BusyReport:
+        self.busy_checks.append(d.service)
         return BusyReport(reasons=list(self.busy))
 
     async def stop(self, manager: Manager, service: str) -> Outcome:

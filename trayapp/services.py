@@ -45,6 +45,7 @@ from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
+from trayapp.usecases.power import Power
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
 
@@ -75,6 +76,7 @@ class Services:
         self.history_problem = "trayapp has not opened it yet."  # why store is None
         self.recorder: Recorder | None = None
         self.idle: IdleWatcher | None = None
+        self.power = Power(self)  # battery windows and the stop before sleep (issue 16)
         self.idle_warnings = IdleWarnings(clock=self.clock)  # for a countdown, Keep running
 
     # -- what the front ends read -----------------------------------------------------
@@ -108,7 +110,7 @@ class Services:
         return self.idle_warnings.answer(key, "keep")
 
     def idle_window(self, d: Daemon) -> float | None:
-        return self.settings.idle_window(key_of(d))
+        return self.settings.idle_window(key_of(d), on_battery=self.power.on_battery)
 
     # -- start ------------------------------------------------------------------------
 
@@ -150,6 +152,7 @@ class Services:
             window_for or self.idle_window, grace=grace, cpu_threshold=cpu_threshold,
             ledger=self.ledger, on_decision=on_decision,
             on_stats=recorder.saw if recorder is not None else lambda key, stats: None,
+            busy_check=self.power.busy_check, quiet=self.power.quiet,
         )
         self.idle.start(self.events)
         return self.idle
@@ -189,6 +192,7 @@ class Services:
         idle, self.idle = self.idle, None
         if idle is not None:
             idle.close()
+        self.power.close()
         await self.controller.settle(ACTION_TIMEOUT)
         recorder, self.recorder = self.recorder, None
         if recorder is not None:

@@ -1,23 +1,35 @@
 """Is a running daemon busy?  Asked before stopping it or making it on-demand.
 
-Two checks, both safe for a dormant daemon because they are only made while
+Checks that are safe for a dormant daemon because they are only made while
 its service is active (the caller reads ActiveState first):
 
-* generic: open client connections on its listening sockets, read from the
-  kernel's socket tables (never a connect);
-* Docker: running containers and their restart policies, asked over Docker's
-  own API socket (the address comes from docker.socket's Listen=).
+* every daemon: open client connections on its listening sockets, read from
+  the kernel's socket tables (never a connect);
+* what it carries, by kind (core/workloads.py), given a ``Context``:
+  libvirt's running guests (machined and machine.slice, through ``Sources``),
+  podman's containers (its manager's libpod scopes), Docker's containers and
+  their restart policies (Docker's own API socket, from docker.socket's
+  Listen=), CUPS's pending jobs (its spool directory), and for every other
+  daemon the processes of its cgroup besides the main one.
+
+What cannot be learnt is a reason not to stop ("cannot tell ..."), never idle.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
-from trayapp.adapters import docker_api, socktables
-from trayapp.core import netstat
+from trayapp.adapters import cups_spool, docker_api, socktables
+from trayapp.core import netstat, workloads
+from trayapp.core.model import Manager
+from trayapp.core.workloads import Kind
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +39,56 @@ class BusyReport:
     reasons: list[str] = field(default_factory=list)  # what blocks a stop
     warnings: list[str] = field(default_factory=list)  # what a user should know
 
+    # It exits by itself when idle (podman's --time): nobody needs to stop it.
+    exits_by_itself: str = ""
+
     @property
     def busy(self) -> bool:
         return bool(self.reasons)
+
+
+class Sources(Protocol):
+    """Where workloads are learnt (adapters/dbus/machines.BusSources); may raise."""
+
+    async def machines(self) -> list[tuple[str, str, str]]: ...
+
+    async def scopes(self, manager: Manager, patterns: Sequence[str]) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the workload checks need beyond the sockets: read fresh by the caller."""
+
+    manager: Manager
+    sources: Sources | None = None
+    control_group: str = ""  # the service's ControlGroup
+    main_pid: int = 0
+    exec_argv: tuple[str, ...] = ()
+    spool: str = cups_spool.SPOOL
+
+
+#: The unified hierarchy: /sys/fs/cgroup on a cgroup-v2 system, .../unified on a hybrid one.
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
+MAX_PIDS = 4096
+
+
+def cgroup_pids(control_group: str, roots: tuple[Path, ...] = CGROUP_ROOTS) -> list[int]:
+    """Every process in the cgroup and below it (cgroup.procs is world-readable).
+    Raises OSError when no hierarchy has it."""
+    if not control_group.startswith("/") or ".." in control_group.split("/"):
+        raise OSError(f"not a cgroup path: {control_group!r}")
+    for root in roots:
+        top = root / control_group.lstrip("/")
+        if not (top / "cgroup.procs").is_file():
+            continue
+        pids: list[int] = []
+        for where, _dirs, _files in os.walk(top):
+            with open(os.path.join(where, "cgroup.procs")) as f:
+                pids += [int(x) for x in f.read().split() if x.isdigit()]
+            if len(pids) > MAX_PIDS:
+                break
+        return pids
+    raise OSError(f"no cgroup {control_group} in {', '.join(map(str, roots))}")
 
 
 def unix_connections(paths: list[str]) -> int:
@@ -71,8 +130,12 @@ def docker_containers(api_socket: str) -> tuple[list[str], list[str]]:
     return found.running, found.restarting
 
 
-async def check(service: str, listen: list[tuple[str, str]]) -> BusyReport:
+async def check(service: str, listen: list[tuple[str, str]],
+                context: Context | None = None) -> BusyReport:
     """Call only while ``service`` is active: the Docker check connects to its socket.
+
+    Without ``context`` only connections and Docker are checked (a daemon of
+    another kind is then "cannot tell", except the generic ones).
 
     Never raises for what the kernel or Docker answer: what cannot be told is
     a reason not to stop ("cannot tell ..."), never "idle".
@@ -92,11 +155,71 @@ async def check(service: str, listen: list[tuple[str, str]]) -> BusyReport:
     else:
         if connections:
             report.reasons.append(f"{connections} client connection(s) open on its sockets")
-    if service == "docker.service":
+    kind = workloads.kind_of(service)
+    if kind is Kind.DOCKER:
         api = next((a for k, a in listen if k == "Stream" and a.startswith("/")), None)
         if api:
             await _check_docker(api, report)
+    elif context is not None:
+        await _check_workload(kind, context, report)
+    elif kind is not Kind.GENERIC:
+        report.reasons.append(f"cannot tell what {service} carries (not looked up)")
     return report
+
+
+async def _check_workload(kind: Kind, ctx: Context, report: BusyReport) -> None:
+    try:
+        if kind is Kind.LIBVIRT:
+            await _check_libvirt(ctx, report)
+        elif kind is Kind.PODMAN:
+            await _check_podman(ctx, report)
+        elif kind is Kind.CUPS:
+            jobs = await asyncio.to_thread(cups_spool.pending_jobs, ctx.spool)
+            if jobs:
+                report.reasons.append(f"{len(jobs)} print job(s) pending: "
+                                      f"{', '.join(map(str, jobs[:10]))}")
+        else:
+            await _check_processes(ctx, report)
+    except Exception as exc:  # OSError, a bus error, anything a hostile reply provokes
+        log.info("workload check (%s): %r", kind, exc)
+        report.reasons.append(f"cannot tell what it carries ({kind}): {exc}")
+
+
+async def _check_libvirt(ctx: Context, report: BusyReport) -> None:
+    if ctx.manager is not Manager.SYSTEM:
+        # A user's libvirt (qemu:///session) registers its guests nowhere systemd shows.
+        report.reasons.append("cannot tell whether guests run: a user's own libvirt "
+                              "registers them with nobody but itself")
+        return
+    if ctx.sources is None:
+        raise OSError("no bus to ask machined")
+    rows = await ctx.sources.machines()
+    scopes = await ctx.sources.scopes(Manager.SYSTEM, workloads.GUEST_SCOPES)
+    guests = workloads.libvirt_guests(rows, scopes)
+    if guests:
+        report.reasons.append(f"{len(guests)} running guest(s): {', '.join(guests[:10])}")
+
+
+async def _check_podman(ctx: Context, report: BusyReport) -> None:
+    if ctx.sources is None:
+        raise OSError("no bus to list its containers' scopes")
+    found = workloads.podman_containers(
+        await ctx.sources.scopes(ctx.manager, workloads.CONTAINER_SCOPES))
+    if found:
+        report.reasons.append(f"{len(found)} running container(s): {', '.join(found[:10])}")
+        return
+    seconds = workloads.podman_exit_time(ctx.exec_argv)
+    if seconds is not None:
+        report.exits_by_itself = (f"podman exits by itself after {seconds} s without "
+                                  "clients (its --time)")
+
+
+async def _check_processes(ctx: Context, report: BusyReport) -> None:
+    pids = await asyncio.to_thread(cgroup_pids, ctx.control_group)
+    others = workloads.other_processes(pids, ctx.main_pid)
+    if others:
+        shown = ", ".join(map(str, others[:10]))
+        report.reasons.append(f"{len(others)} process(es) besides its main one: PID {shown}")
 
 
 async def _check_docker(api: str, report: BusyReport) -> None:

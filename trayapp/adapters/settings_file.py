@@ -187,7 +187,7 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
                 continue
             table = tomlkit.table()
             tables[key] = table
-        for name in ("notify", "idle_stop_minutes"):
+        for name in ("notify", "idle_stop_minutes", "battery_idle_minutes"):
             value = getattr(wanted, name)
             # Write a default only where the user already had the key: a
             # table keeps the lines the user chose to write.
@@ -226,7 +226,7 @@ def _drop_known(tables: Any, key: str) -> None:
     """Forget a daemon's settings but keep keys of its table we do not know."""
     table: Any = tables[key]
     if isinstance(table, MutableMapping):
-        for name in ("notify", "idle_stop_minutes"):
+        for name in ("notify", "idle_stop_minutes", "battery_idle_minutes"):
             if name in table:
                 del table[name]
         if table:

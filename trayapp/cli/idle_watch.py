@@ -37,6 +37,10 @@ def add_parser(sub: Any) -> None:
     w.add_argument("names", metavar="NAME", nargs="*", help="daemons to watch (docker, ...)")
     w.add_argument("--after", metavar="SECONDS", type=float,
                    help="idle window for the NAMEs (default: their idle_stop_minutes)")
+    w.add_argument("--after-on-battery", metavar="SECONDS", type=float,
+                   help="idle window for the NAMEs on battery (default: half of --after)")
+    w.add_argument("--no-power", action="store_true",
+                   help="ignore the battery (UPower) and sleep (logind)")
     w.add_argument("--grace", metavar="SECONDS", type=float, default=30.0,
                    help="warning before each stop (default 30)")
     w.add_argument("--cpu-threshold", metavar="SHARE", type=float, default=None,
@@ -67,9 +71,10 @@ async def idle_watch(args: argparse.Namespace) -> int:
     if loaded.warning:
         print(f"trayapp: {loaded.warning}", file=sys.stderr)
 
-    window_for = windows(names, args.after, loaded.settings)
     emit = print_event(sys.stdout, args.json)
     services = Services(common.managers(args), loaded.settings)
+    window_for = windows(names, args.after, loaded.settings,
+                         lambda: services.power.on_battery, args.after_on_battery)
     try:
         await services.watch()
         common.report_problems(services.monitor.problems)
@@ -83,6 +88,11 @@ async def idle_watch(args: argparse.Namespace) -> int:
         services.start_idle(PlainNotifier(emit, await stdin_reader()), window_for,
                             grace=args.grace, cpu_threshold=cpu,
                             on_decision=lambda decision: emit(decision.as_dict()))
+        if not args.no_power:
+            await services.power.start(lambda decision: emit(decision.as_dict()))
+            for feature in services.power.status():
+                emit({"event": "power-feature", "feature": feature.name,
+                      "available": feature.available, "text": feature.text})
         for d in services.monitor.table.daemons():
             window = window_for(d)
             if window is not None:
@@ -109,6 +119,7 @@ def out_of_range(args: argparse.Namespace) -> str | None:
     """What is wrong with the numbers given, or None.  A timer of nan seconds fires at
     once and one of more than ~24.8 days overflows Qt's: every number is bounded."""
     limits = (("--after", args.after, MAX_AFTER, False),
+              ("--after-on-battery", args.after_on_battery, MAX_AFTER, False),
               ("--grace", args.grace, MAX_GRACE, True),
               ("--cpu-threshold", args.cpu_threshold, MAX_CPU_SHARE, True))
     for flag, value, high, zero in limits:
@@ -121,20 +132,24 @@ def out_of_range(args: argparse.Namespace) -> str | None:
     return None
 
 
-def windows(names: set[str], after: float | None,
-            chosen: Settings) -> Callable[[Daemon], float | None]:
+def windows(names: set[str], after: float | None, chosen: Settings,
+            on_battery: Callable[[], bool] = lambda: False,
+            after_battery: float | None = None) -> Callable[[Daemon], float | None]:
     """Each daemon's idle window in seconds (None: never stopped).
 
     With NAMEs only those (by service or socket name), for ``after`` seconds
-    or their idle_stop_minutes; without, every daemon whose settings ask for it.
+    (on battery ``after_battery``, by default half) or their idle_stop_minutes;
+    without, every daemon whose settings ask for it.
     """
 
     def window_for(d: Daemon) -> float | None:
         if names and not ({d.service, *d.sockets} & names):
             return None
         if after is not None:
-            return float(after)
-        return chosen.idle_window(key_of(d))
+            if not on_battery():
+                return float(after)
+            return float(after_battery) if after_battery is not None else after / 2
+        return chosen.idle_window(key_of(d), on_battery=on_battery())
 
     return window_for
 

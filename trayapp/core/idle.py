@@ -56,6 +56,8 @@ class ServiceStats:
     memory_bytes: int | None = None  # MemoryCurrent
     memory_peak: int | None = None  # MemoryPeak: systemd 255+ only, absent in 252
     control_group: str = ""  # ControlGroup: where to find cpu.stat when systemd has no CPU
+    main_pid: int = 0  # MainPID: 0 when systemd knows none
+    exec_argv: tuple[str, ...] = ()  # the first ExecStart= command line
 
     @property
     def startup_seconds(self) -> float | None:
@@ -101,7 +103,20 @@ def stats_from_properties(props: dict[str, Any]) -> ServiceStats:
         memory_bytes=_counter(props.get("MemoryCurrent")),
         memory_peak=_counter(props.get("MemoryPeak")),
         control_group=group if isinstance(group := props.get("ControlGroup"), str) else "",
+        main_pid=pid if isinstance(pid := props.get("MainPID"), int)
+        and not isinstance(pid, bool) and 0 < pid < 2**22 else 0,
+        exec_argv=_exec_argv(props.get("ExecStart")),
     )
+
+
+def _exec_argv(value: Any) -> tuple[str, ...]:
+    # ExecStart is a(sasbttttuii): (path, argv, ignore-failure, timestamps, pid, status).
+    if not isinstance(value, list) or not value:
+        return ()
+    first = value[0]
+    if not isinstance(first, (list, tuple)) or len(first) < 2 or not isinstance(first[1], list):
+        return ()
+    return tuple(a for a in first[1][:256] if isinstance(a, str))
 
 
 def cpu_stat_nsec(text: str) -> int | None:

@@ -11,6 +11,7 @@ writes it)::
     [daemon."docker.service"]
     notify = true            # tell me when it wakes up or stops
     idle_stop_minutes = 15   # stop it after 15 idle minutes; 0 = never
+    battery_idle_minutes = 5 # on battery (UPower's OnBattery); -1 (default) = half, 0 = never
 
 Daemons are named by the daemon keys of trayapp.core.keys, in ``watched``,
 ``hidden`` and as the table names under ``[daemon]``.  :func:`from_mapping`
@@ -69,6 +70,7 @@ class DaemonSettings:
 
     notify: bool = True  # notify when the daemon wakes, stops or fails
     idle_stop_minutes: int = 0  # stop it after this many idle minutes; 0 = never
+    battery_idle_minutes: int = -1  # the same on battery; -1: half of idle_stop_minutes
 
 
 DEFAULT_DAEMON = DaemonSettings()
@@ -101,13 +103,18 @@ class Settings:
         """The settings for one daemon, the defaults when it has no table."""
         return self.daemons.get(key, DEFAULT_DAEMON)
 
-    def idle_window(self, key: str | Key) -> float | None:
+    def idle_window(self, key: str | Key, on_battery: bool = False) -> float | None:
         """Seconds of idleness after which the daemon is stopped; None: never.
 
         ``key`` is a daemon key (``user:podman.service``) or a (manager, service) pair.
+        On battery: ``battery_idle_minutes``, by default half the window.
         """
         text = key if isinstance(key, str) else daemon_key(*key)
-        minutes = min(self.daemon(text).idle_stop_minutes, MAX_IDLE_MINUTES)
+        chosen = self.daemon(text)
+        minutes = min(chosen.idle_stop_minutes, MAX_IDLE_MINUTES)
+        if on_battery:
+            return battery_window(minutes * 60.0 if minutes > 0 else None,
+                                  chosen.battery_idle_minutes)
         return minutes * 60.0 if minutes > 0 else None
 
     def with_daemon(self, key: str, **changes: Any) -> Settings:
@@ -134,14 +141,24 @@ def _bool(value: object, where: str) -> bool:
     return bool(value)
 
 
-def _minutes(value: object, where: str) -> int:
+def _minutes(value: object, where: str, half: bool = False) -> int:
     # bool is an int in Python; TOML keeps them apart and so do we.
     if isinstance(value, bool) or not isinstance(value, int):
         raise SettingsError(where, f"expected a whole number of minutes, got {_shown(value)}")
-    if not 0 <= value <= MAX_IDLE_MINUTES:
-        raise SettingsError(where, f"expected 0 (off) to {MAX_IDLE_MINUTES} minutes (7 days), "
+    if not (-1 if half else 0) <= value <= MAX_IDLE_MINUTES:
+        low = "-1 (half the idle window), 0 (off)" if half else "0 (off)"
+        raise SettingsError(where, f"expected {low} to {MAX_IDLE_MINUTES} minutes (7 days), "
                                    f"got {int(value)}")
     return int(value)
+
+
+def battery_window(window: float | None, battery_minutes: int) -> float | None:
+    """The idle window on battery: ``battery_minutes`` (0: never), or with -1 half of
+    ``window`` (never stays never)."""
+    if battery_minutes < 0:
+        return window / 2 if window is not None else None
+    minutes = min(battery_minutes, MAX_IDLE_MINUTES)
+    return minutes * 60.0 if minutes > 0 else None
 
 
 def _icon_follows(value: object, where: str) -> IconFollows:
@@ -205,6 +222,9 @@ def from_mapping(data: Mapping[str, Any], validate_unit: UnitValidator | None = 
                 table.get("idle_stop_minutes", DEFAULT_DAEMON.idle_stop_minutes),
                 f"{where}.idle_stop_minutes",
             ),
+            battery_idle_minutes=_minutes(
+                table.get("battery_idle_minutes", DEFAULT_DAEMON.battery_idle_minutes),
+                f"{where}.battery_idle_minutes", half=True),
         )
     return Settings(watched=watched, hidden=hidden, daemons=daemons,
                     start_at_login=start_at_login, icon_follows=follows)
@@ -223,7 +243,8 @@ def as_mapping(settings: Settings) -> dict[str, Any]:
         "start_at_login": settings.start_at_login,
         "icon_follows": str(settings.icon_follows),
         "daemon": {
-            key: {"notify": d.notify, "idle_stop_minutes": d.idle_stop_minutes}
+            key: {"notify": d.notify, "idle_stop_minutes": d.idle_stop_minutes,
+                  "battery_idle_minutes": d.battery_idle_minutes}
             for key, d in settings.daemons.items()
         },
     }

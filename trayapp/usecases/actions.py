@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from trayapp.adapters import busy
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
 from trayapp.adapters.dbus.units import read_unit
@@ -19,6 +18,7 @@ from trayapp.core.outcome import Outcome, Status
 from trayapp.core.outcome_words import done_sentence, done_title, failed_title
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
+from trayapp.usecases.workload import check_before_stop
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ async def perform(
     stop_if_running = True
     if action in (Action.STOP, Action.ON_DEMAND) and service.active_state == "active":
         listen = [a for s in sockets for a in s.listen]
-        report = await busy.check(service.name, listen)
+        # With what it carries (guests, containers, jobs) and libvirt-guests' rule.
+        report = await check_before_stop(conn, service.name, listen)
         warnings += report.warnings
         if report.busy and action is Action.STOP and not force:
             return outcome(

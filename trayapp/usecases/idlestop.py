@@ -21,6 +21,12 @@ begins to run arms its timer, one that stops running cancels it.  Its own
 stop is on the ledger (core/ledger.py) with the reason IDLE: while that is
 in flight, the changes the stop causes neither re-arm nor cancel anything.
 
+Before sleep (adapters/dbus/power.py's ``SleepGuard`` holds logind's delay
+lock), ``before_sleep`` stops at once, without a warning, the watched
+on-demand daemons that are idle now and that ``quiet`` says may be stopped
+with no password prompt.  On battery the windows are shorter: the settings
+give them (``Services.idle_window``) and ``reconfigure`` re-arms the timers.
+
 The notifier is a Protocol: the tray implements it with desktop
 notifications and a "Keep running" button (usecases/announce.py),
 ``trayapp idle-watch`` with lines on stdout and "keep" on stdin
@@ -51,7 +57,7 @@ from trayapp.core.idle import (
 )
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
-from trayapp.core.model import Daemon, DaemonState, Manager
+from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.runs import EndReason
 from trayapp.core.table import DaemonTable
@@ -72,26 +78,40 @@ class IdleNotifier(Protocol):
 
 
 Stopper = Callable[[Manager, str], Awaitable[Outcome]]
-BusyCheck = Callable[[str, list[tuple[str, str]]], Awaitable[busy.BusyReport]]
+#: busy_check(daemon, its sockets' Listen=, its service's properties read now)
+BusyCheck = Callable[[Daemon, list[tuple[str, str]], ServiceStats], Awaitable[busy.BusyReport]]
 WindowFor = Callable[[Daemon], "float | None"]
+#: quiet(daemon): may it be stopped with no prompt at all (before sleep)?
+QuietCheck = Callable[[Daemon], Awaitable[bool]]
+
+
+async def plain_check(d: Daemon, listen: list[tuple[str, str]],
+                      stats: ServiceStats) -> busy.BusyReport:
+    """busy.check without the bus: connections, Docker, and the daemon's cgroup."""
+    context = busy.Context(d.manager, None, stats.control_group, stats.main_pid,
+                           stats.exec_argv)
+    return await busy.check(d.service, listen, context)
 
 
 @dataclass(frozen=True)
 class Decision:
     """What the watcher did, for a log line or ``idle-watch --json``."""
 
-    event: str  # armed, busy, idle, kept, stopped, not-stopped, cancelled
-    manager: Manager
+    # armed, busy, idle, kept, stopped, not-stopped, exits-by-itself; before sleep:
+    # sleep, released (manager None, service "")
+    event: str
+    manager: Manager | None
     service: str
     text: str
     reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     at: float = field(default_factory=time.time)
+    window: float | None = None  # armed: the window, in seconds
 
     def as_dict(self) -> dict[str, Any]:
-        return {"event": self.event, "manager": str(self.manager), "service": self.service,
-                "text": self.text, "reasons": list(self.reasons), "notes": list(self.notes),
-                "at": self.at}
+        return {"event": self.event, "manager": str(self.manager or ""),
+                "service": self.service, "text": self.text, "reasons": list(self.reasons),
+                "notes": list(self.notes), "at": self.at, "window": self.window}
 
 
 @dataclass
@@ -113,7 +133,8 @@ class IdleWatcher:
         *,
         grace: float = DEFAULT_GRACE,
         cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
-        busy_check: BusyCheck = busy.check,
+        busy_check: BusyCheck = plain_check,
+        quiet: QuietCheck | None = None,
         ledger: Ledger | None = None,
         on_stats: Callable[[Key, ServiceStats], None] = lambda key, stats: None,
         on_decision: Callable[[Decision], None] = lambda d: None,
@@ -127,6 +148,8 @@ class IdleWatcher:
         self.grace = grace
         self.cpu_threshold = cpu_threshold
         self.busy_check = busy_check
+        self.quiet = quiet  # None: nothing is stopped before sleep
+        self.last_busy: dict[Key, str] = {}  # why each daemon was not stopped, for views
         self.ledger = ledger or Ledger()  # where our own stop is on record
         self.on_stats = on_stats  # each read of a running service (the recorder's peak memory)
         self.on_decision = on_decision
@@ -191,13 +214,15 @@ class IdleWatcher:
         watch.timer = loop.call_later(window, self._fire, d.key)
         if start is None:
             watch.task = loop.create_task(self._take_start(d, watch))
-        self._decide("armed", d, f"{d.name}: idle check in {describe_window(window)}")
+        self._decide("armed", d, f"{d.name}: idle check in {describe_window(window)}",
+                     window=window)
 
     def _cancel(self, key: Key, force: bool = False) -> None:
         watch = self._watches.get(key)
         if watch is None or (self._stopping(key) and not force):
             return
         del self._watches[key]
+        self.last_busy.pop(key, None)
         if watch.timer is not None:
             watch.timer.cancel()
         task = watch.task
@@ -245,14 +270,22 @@ class IdleWatcher:
         now = self.table.daemon(*key)
         if now is None or now.state is not DaemonState.RUNNING:
             return  # it stopped while we read (the change cancelled the rest)
-        report = await self.busy_check(d.service, listen)
+        report = await self.busy_check(d, listen, stats)
         rules = IdleRules(watch.window, self.cpu_threshold)
         verdict = judge(rules, watch.start, end, report.reasons)
         if not verdict.idle:
             self._decide("busy", d, f"{d.name} is busy: {'; '.join(verdict.reasons)}",
                          verdict.reasons, verdict.notes)
             self._arm(d, watch.window, start=end)
+            self.last_busy[key] = "; ".join(verdict.reasons)
             return
+        if report.exits_by_itself:
+            # Its own idle exit will stop it: a warning would announce a stop podman makes.
+            self._decide("exits-by-itself", d, f"{d.name} is idle; {report.exits_by_itself}, "
+                         "so trayapp does not stop it", notes=(report.exits_by_itself,))
+            self._arm(d, watch.window, start=end)
+            return
+        self.last_busy.pop(key, None)
         self._decide("idle", d, idle_message(d, watch.window, self.grace), notes=verdict.notes)
         answer = await self._ask(d)
         if answer == "keep":
@@ -290,10 +323,58 @@ class IdleWatcher:
         else:
             self._cancel(d.key)
 
-    def _decide(self, event: str, d: Daemon, text: str, reasons: tuple[str, ...] = (),
-                notes: tuple[str, ...] = ()) -> None:
+    def _decide(self, event: str, d: Daemon | None, text: str, reasons: tuple[str, ...] = (),
+                notes: tuple[str, ...] = (), window: float | None = None) -> None:
         log.info("%s", text)
+        manager, service = (d.manager, d.service) if d is not None else (None, "")
         try:
-            self.on_decision(Decision(event, d.manager, d.service, text, reasons, notes))
+            self.on_decision(Decision(event, manager, service, text, reasons, notes,
+                                      window=window))
         except Exception:
             log.exception("decision listener failed")
+
+    # -- before sleep ---------------------------------------------------------------------
+
+    async def before_sleep(self) -> list[Outcome]:
+        """Stop, without a warning, every watched on-demand daemon that is idle now and
+        that may be stopped with no prompt (``quiet``).  The caller bounds the time
+        (logind's delay): a stop cut off by it is still finished by systemd."""
+        candidates = [d for key in list(self._watches)
+                      if (d := self.table.daemon(*key)) is not None
+                      and d.state is DaemonState.RUNNING and d.mode is DaemonMode.ON_DEMAND]
+        self._decide("sleep", None, f"going to sleep: {len(candidates)} idle-watched "
+                     "on-demand daemon(s) running")
+        if self.quiet is None or not candidates:
+            return []
+        found = await asyncio.gather(*(self._sleep_stop(d) for d in candidates))
+        return [o for o in found if o is not None]
+
+    async def _sleep_stop(self, d: Daemon) -> Outcome | None:
+        assert self.quiet is not None
+        watch = self._watches.get(d.key)
+        stats = await self.reader.service(d.manager, d.service)
+        listen = await self.reader.listening(d.manager, d.sockets)
+        if watch is None or stats is None or stats.active_state != "active" or listen is None:
+            return None
+        report = await self.busy_check(d, listen, stats)
+        end = Sample(self.clock(), stats.cpu_nsec, stats.invocation)
+        # The window need not be over: going to sleep ends it.
+        verdict = judge(IdleRules(0.0, self.cpu_threshold), watch.start, end, report.reasons)
+        if not verdict.idle:
+            self._decide("busy", d, f"{d.name} is busy, left running over sleep: "
+                         f"{'; '.join(verdict.reasons)}", verdict.reasons, verdict.notes)
+            return None
+        if not await self.quiet(d):
+            self._decide("not-stopped", d, f"{d.name} is idle but stopping it needs a "
+                         "password, so it was left running over sleep")
+            return None
+        outcome = await asyncio.shield(self.stop(d.manager, d.service))
+        text = (f"Stopped idle {d.name} before sleep." if outcome.ok
+                else f"Did not stop idle {d.name} before sleep: {outcome.message}")
+        self._decide("stopped" if outcome.ok else "not-stopped", d, text)
+        now = self.table.daemon(*d.key)
+        if now is not None and now.state is DaemonState.RUNNING:
+            self._arm(now, watch.window)
+        else:
+            self._cancel(d.key)
+        return outcome

@@ -1,0 +1,143 @@
+"""What a daemon carries keeps it from being stopped (issue 16), on the real testbed.
+
+* libvirt: a real QEMU guest (type 'qemu': software emulation, 16 MiB, no
+  disk; SeaBIOS finds nothing to boot and waits, which is a running guest)
+  started through Debian's libvirtd, which registers it with systemd-machined
+  and gives it a machine.slice scope.  trayapp learns it from machined and the
+  scope, never from libvirt.
+* podman: a rootful container from an image the test builds with ``podman
+  import`` of Debian's static busybox (nothing is pulled).  Rootful because
+  rootless podman cannot run here: the testbed is a cgroup-v1 hybrid, where
+  rootless podman uses no systemd scopes at all (cgroupfs), and Debian's
+  ``uidmap`` (newuidmap) is not installed.
+* libvirt-guests: a stop of libvirtd that would reach libvirt-guests.service
+  is refused unless forced.
+
+One testbed for the module: it installs and changes real packages' state.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+from tests.support import IdleWatchProc, of, show, wait_active
+
+LIBVIRT = "qemu:///system"
+DOMAIN = """<domain type='qemu'>
+  <name>tiny</name>
+  <memory unit='MiB'>16</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
+FAST = ("--after", "3", "--grace", "1", "--cpu-threshold", "0.5", "--no-power")
+
+
+def _start_guest(tb: Any) -> None:
+    tb.run(f"virsh -c {LIBVIRT} domstate tiny >/dev/null 2>&1 || "
+           f"virsh -c {LIBVIRT} define /dev/stdin", input=DOMAIN)
+    tb.run(f"virsh -c {LIBVIRT} start tiny", timeout=60)
+
+
+def test_a_running_guest_keeps_libvirtd_from_the_idle_stop(module_testbed: Any) -> None:
+    tb = module_testbed
+    tb.run("systemctl start libvirtd.service")
+    _start_guest(tb)
+    machines = tb.run("busctl --json=short call org.freedesktop.machine1 "
+                      "/org/freedesktop/machine1 org.freedesktop.machine1.Manager "
+                      "ListMachines").stdout
+    assert "libvirt-qemu" in machines  # a real registration, made by libvirt itself
+    watch = IdleWatchProc(tb, "libvirtd", "--system", *FAST)
+    try:
+        busy = watch.wait_for(of("libvirtd.service", "busy"), timeout=30)
+        assert any("running guest(s): qemu-1-tiny" in r for r in busy["reasons"]), busy
+        assert "running guest" in busy["text"]  # the reason the user is shown
+        assert show(tb, "libvirtd.service", "ActiveState") == "active"
+        tb.run(f"virsh -c {LIBVIRT} destroy tiny")
+        # No guest now: the next window ends in the warning, then the stop.
+        warning = watch.wait_for(of("libvirtd.service", "warning"), timeout=30)
+        stopped = watch.wait_for(of("libvirtd.service", "stopped"), timeout=30)
+        assert stopped["at"] >= warning["at"]
+    finally:
+        printed = watch.stop()
+    assert show(tb, "libvirtd.service", "ActiveState") == "inactive"
+    assert show(tb, "libvirtd.socket", "ActiveState") == "active"  # it sleeps, not off
+    events = [e["event"] for e in printed if e.get("service") == "libvirtd.service"]
+    # Never warned while the guest ran: the only warning comes after the busy checks.
+    assert events.index("busy") < events.index("warning")
+
+
+def test_libvirtd_is_not_stopped_while_libvirt_guests_depends_on_it(module_testbed: Any
+                                                                    ) -> None:
+    tb = module_testbed
+    # Debian 12's libvirt-guests.service only orders itself after libvirt's sockets; a
+    # Requires= on libvirtd.service (as a local drop-in or another packaging may add) makes
+    # systemd stop libvirt-guests with it, and libvirt-guests' ExecStop shuts guests down.
+    tb.run("mkdir -p /run/systemd/system/libvirt-guests.service.d && printf "
+           "'[Unit]\\nRequires=libvirtd.service\\nAfter=libvirtd.service\\n' > "
+           "/run/systemd/system/libvirt-guests.service.d/requires.conf && "
+           # libvirtd first: libvirt-guests' ExecStop asks libvirtd, whose start would
+           # otherwise wait for that very stop to end (TimeoutStopSec=0: for ever).
+           "systemctl daemon-reload && systemctl start libvirtd.service && "
+           "systemctl restart libvirt-guests.service")
+    try:
+        refused = tb.run(tb.trayapp_argv("stop", "libvirtd", "--system", "--json"),
+                         user="alice", check=False)
+        assert refused.returncode != 0, refused.stdout
+        assert "libvirt-guests.service depends on it" in refused.stdout + refused.stderr
+        assert show(tb, "libvirtd.service", "ActiveState") == "active"
+        assert show(tb, "libvirt-guests.service", "ActiveState") == "active"
+        forced = tb.run(tb.trayapp_argv("stop", "libvirtd", "--system", "--force"),
+                        user="alice", check=False)
+        assert forced.returncode == 0, forced.stdout + forced.stderr
+        assert show(tb, "libvirtd.service", "ActiveState") == "inactive"
+        assert show(tb, "libvirt-guests.service", "ActiveState") == "inactive"  # as warned
+    finally:
+        tb.run("rm -rf /run/systemd/system/libvirt-guests.service.d && "
+               "systemctl daemon-reload && systemctl start libvirt-guests.service")
+
+
+def _podman_image(tb: Any) -> None:
+    tb.run("mkdir -p /etc/containers && printf '[storage]\\ndriver = \"vfs\"\\n"
+           "runroot = \"/run/containers/storage\"\\n"
+           "graphroot = \"/var/lib/containers/storage\"\\n' > /etc/containers/storage.conf")
+    tb.run("podman image exists localhost/tiny:1 || (rm -rf /root/prootfs && "
+           "mkdir -p /root/prootfs/bin && cp /bin/busybox /root/prootfs/bin/ && "
+           "ln -s busybox /root/prootfs/bin/sh && ln -s busybox /root/prootfs/bin/sleep && "
+           "tar -C /root/prootfs -cf /root/prootfs.tar . && "
+           "podman import /root/prootfs.tar localhost/tiny:1)", timeout=120)
+
+
+def test_a_running_podman_container_is_podmans_workload(module_testbed: Any) -> None:
+    tb = module_testbed
+    _podman_image(tb)
+    cid = tb.run("podman run -d --network none --name sleeper localhost/tiny:1 "
+                 "/bin/sleep 3600", timeout=120).stdout.strip()
+    # A client holding the API socket keeps podman.service up (it exits by itself
+    # after 5 s without one); the container is what must be named.
+    client = tb.popen("socat - UNIX-CONNECT:/run/podman/podman.sock", stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL)
+    try:
+        wait_active(tb, "podman.service")
+        res = tb.run(tb.trayapp_argv("stop", "podman", "--system", "--json"), user="alice",
+                     check=False)
+        out = json.loads(res.stdout)
+        assert res.returncode != 0 and out["status"] == "failed", out
+        assert f"1 running container(s): {cid[:12]}" in out["message"], out
+        assert show(tb, "podman.service", "ActiveState") == "active"
+        tb.run("podman rm -f -t 0 sleeper", timeout=60)
+        res = tb.run(tb.trayapp_argv("stop", "podman", "--system", "--json"), user="alice",
+                     check=False)
+        out = json.loads(res.stdout)
+        assert "container" not in out["message"], out  # busy only by the open connection
+        assert "client connection(s)" in out["message"], out
+    finally:
+        client.kill()
+        tb.run("podman rm -f -t 0 sleeper >/dev/null 2>&1; true", timeout=60)
