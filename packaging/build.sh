@@ -64,6 +64,12 @@ ensure_tools() {
         "$tools/bin/python" -m pip install --quiet --upgrade pip
         "$tools/bin/python" -m pip install --quiet build installer 'hatchling>=1.21'
     fi
+    # lrelease for the wheel's .qm catalogues (packaging/hatch_build.py): Qt's
+    # own (qt6-l10n-tools), else PySide6's, installed here once.
+    if ! "$tools/bin/python" "$repo/packaging/i18n.py" lrelease >/dev/null 2>&1; then
+        say "installing PySide6-Essentials into $tools for its lrelease"
+        "$tools/bin/python" -m pip install --quiet --find-links "$wheels" PySide6-Essentials
+    fi
 }
 
 # -- wheel and sdist ---------------------------------------------------------------
@@ -183,8 +189,10 @@ exec /opt/trayapp/bin/python -I -m trayapp "$@"
 EOF
     chmod 755 "$root/usr/bin/trayapp"
 
-    install -Dm644 "$repo/packaging/$app_id.desktop" "$root/usr/share/applications/$app_id.desktop"
-    install -Dm644 "$repo/packaging/$app_id.metainfo.xml" "$root/usr/share/metainfo/$app_id.metainfo.xml"
+    # The desktop entry and metainfo with the po/ translations merged (msgfmt).
+    "$host_python" "$repo/packaging/i18n.py" desktop "$stage/i18n" >/dev/null
+    install -Dm644 "$stage/i18n/$app_id.desktop" "$root/usr/share/applications/$app_id.desktop"
+    install -Dm644 "$stage/i18n/$app_id.metainfo.xml" "$root/usr/share/metainfo/$app_id.metainfo.xml"
     QT_QPA_PLATFORM=offscreen "$venv/bin/python" -I "$repo/packaging/render_icons.py" \
         --hicolor "$root/usr/share/icons/hicolor" >/dev/null
     install -Dm644 "$repo/packaging/systemd/trayapp.service" "$root/usr/lib/systemd/user/trayapp.service"

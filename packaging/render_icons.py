@@ -33,8 +33,12 @@ sys.path.insert(0, str(REPO))
 from trayapp import APP_ID  # noqa: E402  (needs the sys.path line above)
 
 HICOLOR_SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
-SHEET_SIZES = (16, 22, 48)
-PANELS = (("light", "#f0f0f0"), ("dark", "#2b2b2b"))
+SHEET_SIZES = (16, 22, 32, 48)
+# (name, background, text colour): a -symbolic icon is drawn in the panel's
+# text colour, as Plasma and GNOME recolour it.
+PANELS = (("light", "#f0f0f0", "#232629"), ("dark", "#2b2b2b", "#fcfcfc"))
+# The colour the -symbolic SVGs carry for ColorScheme-Text (Breeze's text colour).
+SYMBOLIC_COLOUR = "#232629"
 ZOOM = 4
 # The order of the applet's states, then the application icon.
 ORDER = ("dormant", "running", "busy", "failed", "disconnected")
@@ -42,17 +46,23 @@ ORDER = ("dormant", "running", "busy", "failed", "disconnected")
 
 def icon_files() -> list[Path]:
     found = {p.stem: p for p in ICONS.glob("*.svg")}
-    ordered = [found.pop(f"trayapp-{state}") for state in ORDER if f"trayapp-{state}" in found]
+    stems = [f"trayapp-{state}{kind}" for kind in ("", "-symbolic") for state in ORDER]
+    ordered = [found.pop(stem) for stem in stems if stem in found]
     app = found.pop(APP_ID, None)
     return ordered + sorted(found.values()) + ([app] if app else [])
 
 
-def render(svg: Path, size: int, background: str | None = None):  # -> QImage
-    from PySide6.QtCore import QRectF, Qt
+def render(svg: Path, size: int, background: str | None = None,
+           text: str = SYMBOLIC_COLOUR):  # -> QImage
+    """``svg`` at ``size`` px; a -symbolic one in the ``text`` colour."""
+    from PySide6.QtCore import QByteArray, QRectF, Qt
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    renderer = QSvgRenderer(str(svg))
+    data = svg.read_text(encoding="utf-8")
+    if svg.stem.endswith("-symbolic"):
+        data = data.replace(SYMBOLIC_COLOUR, text)
+    renderer = QSvgRenderer(QByteArray(data.encode()))
     if not renderer.isValid():
         raise SystemExit(f"{svg}: Qt cannot read this SVG")
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
@@ -65,8 +75,16 @@ def render(svg: Path, size: int, background: str | None = None):  # -> QImage
 
 
 def write_hicolor(out: Path) -> list[Path]:
+    """The app icon as PNGs and SVG under apps/; the state icons under
+    scalable/status/ (full colour and -symbolic), for panels that look
+    icons up by name and recolour the -symbolic ones."""
     svg = ICONS / f"{APP_ID}.svg"
     written = []
+    for state in sorted(ICONS.glob("trayapp-*.svg")):
+        target = out / "scalable" / "status" / state.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, target)
+        written.append(target)
     for size in HICOLOR_SIZES:
         target = out / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +115,7 @@ def write_sheet(out: Path) -> None:
     sheet.fill(QColor("#ffffff"))
     p = QPainter(sheet)
     p.setFont(QFont("DejaVu Sans", 9))
-    for i, (name, colour) in enumerate(PANELS):
+    for i, (name, colour, _text) in enumerate(PANELS):
         x0 = label_w + i * panel_w
         p.fillRect(QRect(x0, 0, panel_w, height), QColor(colour))
         p.setPen(QColor("#000000" if name == "light" else "#ffffff"))
@@ -115,14 +133,14 @@ def write_sheet(out: Path) -> None:
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
             svg.stem.removeprefix("trayapp-"),
         )
-        for i, (_, colour) in enumerate(PANELS):
+        for i, (_, colour, text) in enumerate(PANELS):
             x = label_w + i * panel_w + pad // 2
             for size in SHEET_SIZES:
-                img = render(svg, size, colour)
+                img = render(svg, size, colour, text)
                 p.drawImage(x + (cell - size) // 2, y0 + (row_h - size) // 2, img)
                 x += cell
             for size, w in zip((16, 22), zoom_cells, strict=True):
-                big = render(svg, size, colour).scaled(
+                big = render(svg, size, colour, text).scaled(
                     size * ZOOM, size * ZOOM, mode=Qt.TransformationMode.FastTransformation
                 )
                 p.drawImage(x + (w - big.width()) // 2, y0 + (row_h - big.height()) // 2, big)

@@ -8,7 +8,7 @@ from typing import Any
 from .model import Daemon
 from .runs import Totals
 from .table import Change
-from .words import duration, memory, translate
+from .words import WAKES, count, duration, memory, translate
 
 __all__ = ["change_dict", "daemon_dict", "duration", "iso_time", "memory", "memory_freed",
            "table_lines", "totals_line"]
@@ -77,7 +77,7 @@ def memory_freed(t: Totals) -> str | None:
 def totals_line(t: Totals) -> str:
     """``3 wakes in 2 days; asleep 97% of the time; wakes up in 0.42 s; frees about 120 MiB``."""
     parts = [translate("report", "{wakes} in {time}").format(
-        wakes=translate("units", "%n wakes", None, t.wakes), time=duration(t.observed))]
+        wakes=count(WAKES, t.wakes), time=duration(t.observed))]
     if t.dormant_share is not None:
         parts.append(translate("report", "asleep {share} of the time").format(
             share=f"{t.dormant_share:.0%}"))

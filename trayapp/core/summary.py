@@ -41,6 +41,29 @@ ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.DISCONNECTED: "trayapp-disconnected",
 }
 
+
+
+def icon_name(status: TrayStatus, symbolic: bool = False) -> str:
+    """``trayapp-failed``, or ``trayapp-failed-symbolic`` (monochrome, recoloured by the panel)."""
+    return ICON_NAMES[status] + ("-symbolic" if symbolic else "")
+
+
+def wants_symbolic(current_desktop: str, override: str = "") -> bool:
+    """Whether the panel draws monochrome icons it recolours.
+
+    The rule: ``XDG_CURRENT_DESKTOP`` (a colon-separated list) naming KDE or
+    GNOME means yes: Plasma's Breeze guidelines want monochrome status icons
+    and recolour ``ColorScheme-Text``; GNOME's AppIndicator extension
+    recolours ``-symbolic`` names.  Anything else (Xfce, Cinnamon, MATE,
+    LXQt, waybar, trayer) gets the full-colour icons.  ``override``
+    (``TRAYAPP_ICONS=symbolic`` or ``colour``) wins.
+    """
+    if override.strip().lower() in ("symbolic", "colour", "color"):
+        return override.strip().lower() == "symbolic"
+    names = {part.strip().upper() for part in current_desktop.split(":")}
+    return bool(names & {"KDE", "GNOME"})
+
+
 ACTION_LABELS: Labels[Action] = Labels("summary", {
     Action.ON_DEMAND: QT_TRANSLATE_NOOP("summary", "Switch to on-demand"),
     Action.ALWAYS_ON: QT_TRANSLATE_NOOP("summary", "Switch to always-on"),

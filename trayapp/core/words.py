@@ -22,15 +22,32 @@ import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
-#: (context, text, disambiguation, n) -> the text in the user's language.
+# (context, text, disambiguation, n) -> the text in the user's language.
 Translator = Callable[[str, str, "str | None", int], str]
 
+
+
+class _Plurals:
+    """Marks a counted text for pyside6-lupdate, which takes a call for a
+    plural ("numerus") message only when its count is a literal number."""
+
+    @staticmethod
+    def translate(context: str, text: str, disambiguation: str | None = None,
+                  n: int = 0) -> str:
+        return text
+
+
+_plural = _Plurals()
+# The counted texts; say them with count(), which passes the real number.
+DAYS = _plural.translate("units", "%n days", None, 2)
+WAKES = _plural.translate("units", "%n wakes", None, 2)
+
 # English forms for n == 1 of the counted texts (the source texts are the
-# plural forms).  A test checks that every "%n" text in the .ts has one.
+# plural forms), for when no translator is installed (the CLI).  A test checks
+# that every counted text core marks has one.
 ENGLISH_ONE: dict[str, str] = {
-    "%n days": "%n day",
-    "%n wakes": "%n wake",
-    "%n steps": "%n step",
+    DAYS: "%n day",
+    WAKES: "%n wake",
 }
 
 
@@ -114,7 +131,7 @@ def duration(seconds: float) -> str:
         if minutes:
             return translate("units", "{h} h {m} min").format(h=hours, m=minutes)
         return translate("units", "{h} h").format(h=hours)
-    return translate("units", "%n days", None, hours // 24)
+    return count(DAYS, hours // 24)
 
 
 def window(seconds: float) -> str:
@@ -137,6 +154,11 @@ def memory(n: float | None) -> str:
             break
     number = f"{value:.1f}" if value < 10 else f"{value:.0f}"
     return f"{number} {unit}"
+
+
+def count(text: str, n: int) -> str:
+    """``1 wake``, ``2 wakes``: a counted text (DAYS, WAKES) for ``n``."""
+    return translate("units", text, None, n)
 
 
 def join(items: Iterable[str]) -> str:

@@ -323,6 +323,9 @@ def run_tray(args: argparse.Namespace) -> int:
     qapp.setApplicationName("trayapp")
     qapp.setDesktopFileName(APP_ID)
     qapp.setQuitOnLastWindowClosed(False)  # the tray lives without windows
+    from trayapp.qt import translate
+
+    translate.install(qapp)  # the user's language, before any text is made
     qapp.setWindowIcon(app_icon())
     from trayapp.qt import cutcheck
 

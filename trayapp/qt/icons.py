@@ -1,15 +1,25 @@
-"""The tray icon for each TrayStatus: our SVGs, or a Qt style icon if one is missing."""
+"""The tray icon for each TrayStatus: our SVGs, or a Qt style icon if one is missing.
+
+Which set (core.summary.wants_symbolic): on KDE and GNOME the monochrome
+``-symbolic`` glyphs, looked up by name in the icon theme when the package
+installed them in hicolor (the panel then loads and recolours them itself),
+else our file drawn in the palette's text colour; elsewhere the full-colour
+ones.  Every state has its own shape, so neither set relies on colour alone.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 from functools import cache
+from pathlib import Path
 
-from PySide6.QtGui import QIcon, QPixmapCache
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPainter, QPixmap, QPixmapCache
 from PySide6.QtWidgets import QApplication, QStyle
 
 from trayapp.adapters import resources
-from trayapp.core.summary import ICON_NAMES, TrayStatus
+from trayapp.core.summary import TrayStatus, icon_name, wants_symbolic
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +32,16 @@ _STYLE_FALLBACK = {
     TrayStatus.DISCONNECTED: QStyle.StandardPixmap.SP_MessageBoxWarning,
 }
 
-
 # Sizes panels ask for (16 and 22 px panels, 24/32 on HiDPI, 48/64 for menus).
 SIZES = (16, 22, 24, 32, 48, 64)
+# The text colour the -symbolic SVGs carry (Breeze's), replaced by the palette's.
+SYMBOLIC_COLOUR = "#232629"
+
+
+def symbolic() -> bool:
+    """The rule of core.summary.wants_symbolic, for this session."""
+    return wants_symbolic(os.environ.get("XDG_CURRENT_DESKTOP", ""),
+                          os.environ.get("TRAYAPP_ICONS", ""))
 
 
 def _rendered(svg: QIcon) -> QIcon:
@@ -41,17 +58,43 @@ def _rendered(svg: QIcon) -> QIcon:
     return icon
 
 
+def _recoloured(path: Path) -> QIcon:
+    """A -symbolic SVG drawn in the palette's text colour, at each size."""
+    from PySide6.QtSvg import QSvgRenderer
+
+    colour = QGuiApplication.palette().windowText().color().name()
+    data = path.read_text(encoding="utf-8").replace(SYMBOLIC_COLOUR, colour)
+    renderer = QSvgRenderer(QByteArray(data.encode()))
+    icon = QIcon()
+    if not renderer.isValid():
+        return icon
+    for size in SIZES:
+        image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        renderer.render(painter, QRectF(0, 0, size, size))
+        painter.end()
+        icon.addPixmap(QPixmap.fromImage(image))
+    return icon
+
+
 @cache
 def status_icon(status: TrayStatus) -> QIcon:
-    path = resources.icon_path(ICON_NAMES[status])
+    mono = symbolic()
+    name = icon_name(status, mono)
+    if mono and QIcon.hasThemeIcon(name):
+        # By name: a StatusNotifierItem passes the name, and the panel loads
+        # and recolours the installed icon itself.
+        return QIcon.fromTheme(name)
+    path = resources.icon_path(name)
     if path is not None:
-        svg = QIcon(str(path))
+        icon = _recoloured(path) if mono else _rendered(QIcon(str(path)))
         # QIcon accepts any path; without the SVG plugin it renders nothing.
-        if not svg.pixmap(22, 22).isNull():
-            return _rendered(svg)
+        if not icon.pixmap(22, 22).isNull():
+            return icon
         log.warning("cannot render %s (is Qt's SVG image plugin installed?)", path)
     else:
-        log.warning("icon %s.svg not found in %s", ICON_NAMES[status], resources.candidates())
+        log.warning("icon %s.svg not found in %s", name, resources.candidates())
     style = QApplication.style()
     return style.standardIcon(_STYLE_FALLBACK[status])
 

@@ -1,0 +1,1086 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>HistoryWindow</name>
+    <message>
+        <location filename="../qt/history_window.py" line="+149"/>
+        <source>History of {name} - trayapp</source>
+        <translation>Verlauf von {name} – trayapp</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>History of {name} (your user manager) - trayapp</source>
+        <translation>Verlauf von {name} (Ihre Benutzerdienste) – trayapp</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Woke</source>
+        <translation>Geweckt</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Wake-up</source>
+        <translation>Aufwachzeit</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ran</source>
+        <translation>Lief</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Peak memory</source>
+        <translation>Höchster Speicher</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ended</source>
+        <translation>Ende</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Woken by</source>
+        <translation>Geweckt von</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Recent runs</source>
+        <translation>Letzte Läufe</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+53"/>
+        <source>{name}: the last %n days</source>
+        <translation>
+            <numerusform>{name}: der letzte Tag</numerusform>
+            <numerusform>{name}: die letzten %n Tage</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>(recorded since {time})</source>
+        <translation>(aufgezeichnet seit {time})</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>of the time not running</source>
+        <translation>der Zeit nicht gelaufen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>wake</source>
+        <translation>Weckruf</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>wakes</source>
+        <translation>Weckrufe</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>median wake-up time</source>
+        <translation>mittlere Aufwachzeit</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>memory saved against always-on</source>
+        <translation>Speicher gespart gegenüber „immer an“</translation>
+    </message>
+</context>
+<context>
+    <name>Menu</name>
+    <message>
+        <location filename="../qt/menus.py" line="+45"/>
+        <source>Always on</source>
+        <translation>Immer an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On demand</source>
+        <translation>Bei Bedarf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Manual</source>
+        <translation>Manuell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Masked</source>
+        <translation>Maskiert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On demand (proxy)</source>
+        <translation>Bei Bedarf (Proxy)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>dormant</source>
+        <translation>schläft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>starting</source>
+        <translation>startet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopping</source>
+        <translation>hält an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{manager} manager: {text}</source>
+        <translation>Dienstverwalter {manager}: {text}</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Stops in {time}</source>
+        <translation>Hält an in {time}</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Keep running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>History…</source>
+        <translation>Verlauf …</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No socket-activated daemons found</source>
+        <translation>Keine Socket-aktivierten Dienste gefunden</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>No daemons shown: pick some under Show in menu</source>
+        <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{key}: not found</source>
+        <translation>{key}: nicht gefunden</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The icon says running when one of these runs; change it in Preferences</source>
+        <translation>Das Symbol zeigt „läuft“, wenn einer davon läuft; ändern Sie das in den Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Show in menu</source>
+        <translation>Im Menü zeigen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Preferences…</source>
+        <translation>Einstellungen …</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Status window</source>
+        <translation>Statusfenster</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>Preferences</name>
+    <message>
+        <location filename="../qt/daemon_rows.py" line="+43"/>
+        <source>Daemon</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Manager</source>
+        <translation>Verwalter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show in menu</source>
+        <translation>Im Menü zeigen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Notify</source>
+        <translation>Benachrichtigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop when idle</source>
+        <translation>Bei Leerlauf anhalten</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Daemons</source>
+        <translation>Dienste</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>{key}: not found on this machine now</source>
+        <translation>{key}: derzeit auf diesem Rechner nicht vorhanden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>yours</source>
+        <translation>Ihre</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>system</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Show {name} in the menu</source>
+        <translation>{name} im Menü zeigen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Notify about {name}</source>
+        <translation>Über {name} benachrichtigen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Notify when it wakes up, stops or fails</source>
+        <translation>Benachrichtigen, wenn er aufwacht, anhält oder fehlschlägt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>never</source>
+        <translation>nie</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop {name} after this many idle minutes</source>
+        <translation>{name} nach so vielen Minuten Leerlauf anhalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stop it after this many minutes without clients; its socket stays</source>
+        <translation>Nach so vielen Minuten ohne Clients anhalten; sein Socket bleibt</translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message>
+        <location filename="../qt/preferences.py" line="+68"/>
+        <source>Starts trayapp from your desktop&apos;s autostart folder. The alternative is the systemd user unit (systemctl --user enable trayapp.service); use one or the other: with both, the second copy only finds the first and exits.</source>
+        <translation>Startet trayapp über den Autostart-Ordner Ihrer Arbeitsumgebung. Die Alternative ist die systemd-Benutzer-Unit (systemctl --user enable trayapp.service); nutzen Sie nur eines davon: mit beiden findet die zweite Kopie nur die erste und beendet sich.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>the on-demand daemons (always-on ones running is normal)</source>
+        <translation>die Dienste „bei Bedarf“ (dass Dienste „immer an“ laufen, ist normal)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>every daemon shown in the menu</source>
+        <translation>jeden im Menü gezeigten Dienst</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>trayapp Preferences</source>
+        <extracomment>Emitted with the new Settings when the user presses OK.</extracomment>
+        <translation>trayapp-Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Daemons</source>
+        <translation>Dienste</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Filter by name</source>
+        <translation>Nach Namen filtern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Filter daemons by name</source>
+        <translation>Dienste nach Namen filtern</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Show system plumbing</source>
+        <translation>Systeminfrastruktur zeigen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Infrastructure such as dbus, journald and udevd, which nobody switches by hand</source>
+        <translation>Infrastruktur wie dbus, journald und udevd, die niemand von Hand umschaltet</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Add:</source>
+        <translation>Hinzufügen:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>system</source>
+        <translation>System</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yours (--user)</source>
+        <translation>Ihre (--user)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Manager of the daemon to add</source>
+        <translation>Verwalter des hinzuzufügenden Dienstes</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>a service, such as podman or cups.service</source>
+        <translation>ein Dienst, etwa podman oder cups.service</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Name of the daemon to add</source>
+        <translation>Name des hinzuzufügenden Dienstes</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Add</source>
+        <translation>Hinzufügen</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The icon shows running for:</source>
+        <translation>Das Symbol zeigt „läuft“ für:</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>With no on-demand daemon shown, the icon follows them all. Failures show whichever you choose.</source>
+        <translation>Wird kein Dienst „bei Bedarf“ gezeigt, folgt das Symbol allen. Fehler zeigt es in jedem Fall.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Start trayapp when I log in</source>
+        <translation>trayapp bei der Anmeldung starten</translation>
+    </message>
+    <message>
+        <location line="+71"/>
+        <source>type the name of a service, such as podman</source>
+        <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>name the service that {unit} starts, such as {guess}</source>
+        <translation>nennen Sie den Dienst, den {unit} startet, etwa {guess}</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Cannot add {name!r}: {why}</source>
+        <translation>{name!r} kann nicht hinzugefügt werden: {why}</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+24"/>
+        <source>%n of {total} daemons shown</source>
+        <translation>
+            <numerusform>%n von {total} Diensten gezeigt</numerusform>
+            <numerusform>%n von {total} Diensten gezeigt</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n daemons</source>
+        <translation>
+            <numerusform>%n Dienst</numerusform>
+            <numerusform>%n Dienste</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>StatusWindow</name>
+    <message>
+        <location filename="../qt/window.py" line="+71"/>
+        <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
+        <extracomment>The mode choices of a row, in order, and the action that chooses each.</extracomment>
+        <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
+    </message>
+    <message>
+        <location line="+141"/>
+        <source>trayapp</source>
+        <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
+        <translation>trayapp</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>No daemons shown: pick some under Show in menu.</source>
+        <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Show in menu</source>
+        <translation>Im Menü zeigen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Preferences…</source>
+        <translation>Einstellungen …</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+54"/>
+        <source>{key}: not found</source>
+        <translation>{key}: nicht gefunden</translation>
+    </message>
+</context>
+<context>
+    <name>announce</name>
+    <message>
+        <location filename="../usecases/announce.py" line="+178"/>
+        <source>{name} is idle</source>
+        <translation>{name} ist untätig</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It stops in {time} unless you keep it running; the next client wakes it again.</source>
+        <translation>Er hält in {time} an, wenn Sie ihn nicht weiterlaufen lassen; der nächste Client weckt ihn wieder.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop now</source>
+        <translation>Jetzt anhalten</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Idle daemon stopped</source>
+        <translation>Untätiger Dienst angehalten</translation>
+    </message>
+</context>
+<context>
+    <name>notices</name>
+    <message>
+        <location filename="../core/notices.py" line="+83"/>
+        <location line="+6"/>
+        <source>{name} woke up</source>
+        <translation>{name} ist aufgewacht</translation>
+    </message>
+    <message>
+        <location line="-5"/>
+        <source>Woken by {who}.</source>
+        <translation>Geweckt von {who}.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} started</source>
+        <translation>{name} wurde gestartet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No client was waiting: a command or another service started it.</source>
+        <translation>Kein Client hat gewartet: ein Befehl oder ein anderer Dienst hat ihn gestartet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Who woke it is not known.</source>
+        <translation>Wer ihn geweckt hat, ist nicht bekannt.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Its log: journalctl -u {unit}</source>
+        <translation>Sein Protokoll: journalctl -u {unit}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} crashed</source>
+        <translation>{name} ist abgestürzt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It ended with {how}. {log}</source>
+        <translation>Er endete mit {how}. {log}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} failed</source>
+        <translation>{name} ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It or one of its sockets failed. {log}</source>
+        <translation>Er oder einer seiner Sockets ist fehlgeschlagen. {log}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{name} went back to sleep</source>
+        <translation>{name} schläft wieder</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It exited on its own; its socket still listens, so the next client wakes it.</source>
+        <translation>Er hat sich selbst beendet; sein Socket lauscht weiter, also weckt ihn der nächste Client.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} exited</source>
+        <translation>{name} hat sich beendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It exited on its own, and nothing listens for it now: clients will fail.</source>
+        <translation>Er hat sich selbst beendet, und nun lauscht nichts mehr für ihn: Clients werden scheitern.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name} was stopped</source>
+        <translation>{name} wurde angehalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped outside trayapp; its socket still listens, so the next client wakes it.</source>
+        <translation>Außerhalb von trayapp angehalten; sein Socket lauscht weiter, also weckt ihn der nächste Client.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped outside trayapp, and nothing listens for it now: clients will fail.</source>
+        <translation>Außerhalb von trayapp angehalten, und nun lauscht nichts mehr für ihn: Clients werden scheitern.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>a signal</source>
+        <translation>einem Signal</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a core dump</source>
+        <translation>einem Speicherabzug</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>an error code</source>
+        <translation>einem Fehlercode</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>a timeout</source>
+        <translation>einer Zeitüberschreitung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>its watchdog expiring</source>
+        <translation>dem Ablauf seines Watchdogs</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the system running out of memory</source>
+        <translation>Speichermangel im System</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>too many restarts</source>
+        <translation>zu vielen Neustarts</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>missing resources</source>
+        <translation>fehlenden Ressourcen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>result {result}</source>
+        <translation>dem Ergebnis {result}</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Stop now</source>
+        <extracomment>The events worth a notification, and what kind of news each is.</extracomment>
+        <translation>Jetzt anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep always on</source>
+        <translation>Immer an lassen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start again</source>
+        <translation>Erneut starten</translation>
+    </message>
+</context>
+<context>
+    <name>outcome</name>
+    <message>
+        <location filename="../core/outcome_words.py" line="+20"/>
+        <source>{name} is now on-demand</source>
+        <translation>{name} startet jetzt bei Bedarf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} is now always-on</source>
+        <translation>{name} ist jetzt immer an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} stopped</source>
+        <translation>{name} angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} started</source>
+        <translation>{name} gestartet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{name} was already on-demand</source>
+        <translation>{name} startete schon bei Bedarf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} was already always-on</source>
+        <translation>{name} war schon immer an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} was not running</source>
+        <translation>{name} lief nicht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{name} was already running</source>
+        <translation>{name} lief schon</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Nothing changed.</source>
+        <translation>Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It sleeps until a client connects, and wakes then.</source>
+        <translation>Er schläft, bis sich ein Client verbindet, und wacht dann auf.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>It runs now and starts at boot.</source>
+        <translation>Er läuft jetzt und startet beim Hochfahren.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Its socket still listens: the next client wakes it.</source>
+        <translation>Sein Socket lauscht weiter: der nächste Client weckt ihn.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nothing listens for it now: clients will fail.</source>
+        <translation>Nun lauscht nichts mehr für ihn: Clients werden scheitern.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>It runs until it is stopped or goes back to sleep.</source>
+        <translation>Er läuft, bis er angehalten wird oder wieder einschläft.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Could not switch {name} to on-demand</source>
+        <translation>{name} konnte nicht auf „bei Bedarf“ umgeschaltet werden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not switch {name} to always-on</source>
+        <translation>{name} konnte nicht auf „immer an“ umgeschaltet werden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not stop {name}</source>
+        <translation>{name} konnte nicht angehalten werden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Could not start {name}</source>
+        <translation>{name} konnte nicht gestartet werden</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Not allowed to change {name}</source>
+        <translation>Keine Berechtigung, {name} zu ändern</translation>
+    </message>
+</context>
+<context>
+    <name>report</name>
+    <message>
+        <location filename="../core/report.py" line="+79"/>
+        <source>{wakes} in {time}</source>
+        <translation>{wakes} in {time}</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>asleep {share} of the time</source>
+        <translation>{share} der Zeit geschlafen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>wakes up in {seconds} s (median)</source>
+        <translation>wacht in {seconds} s auf (Median)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>frees about {memory} on average against always-on</source>
+        <translation>spart im Mittel etwa {memory} gegenüber „immer an“</translation>
+    </message>
+</context>
+<context>
+    <name>summary</name>
+    <message>
+        <location filename="../core/summary.py" line="+68"/>
+        <source>Switch to on-demand</source>
+        <translation>Auf „bei Bedarf“ umschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Switch to always-on</source>
+        <translation>Auf „immer an“ umschalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stop now</source>
+        <translation>Jetzt anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start now</source>
+        <translation>Jetzt starten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Switching to on-demand</source>
+        <translation>Wird auf „bei Bedarf“ umgeschaltet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Switching to always-on</source>
+        <translation>Wird auf „immer an“ umgeschaltet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stopping</source>
+        <translation>Wird angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Starting</source>
+        <translation>Wird gestartet</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>dormant</source>
+        <extracomment>The states and modes as words in a sentence (the enums&apos; values are for JSON).</extracomment>
+        <translation>schläft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>running</source>
+        <translation>läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>starting</source>
+        <translation>startet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopping</source>
+        <translation>hält an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>on-demand</source>
+        <translation>bei Bedarf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>on-demand (proxy)</source>
+        <translation>bei Bedarf (Proxy)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>always-on</source>
+        <translation>immer an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>manual</source>
+        <translation>manuell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>masked</source>
+        <translation>maskiert</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>All dormant</source>
+        <extracomment>What the icon says, for its accessible name and the status line.</extracomment>
+        <translation>Alle schlafen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A daemon is running</source>
+        <translation>Ein Dienst läuft</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Starting or stopping</source>
+        <translation>Startet oder hält an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A daemon failed</source>
+        <translation>Ein Dienst ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not connected to systemd</source>
+        <translation>Keine Verbindung zu systemd</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>Icon follows all: {names}</source>
+        <translation>Symbol folgt allen: {names}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Icon follows on-demand: {names}</source>
+        <translation>Symbol folgt „bei Bedarf“: {names}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Icon follows all (none is on-demand): {names}</source>
+        <translation>Symbol folgt allen (keiner startet bei Bedarf): {names}</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>asleep: {names}</source>
+        <translation>schlafen: {names}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed: {names}</source>
+        <translation>fehlgeschlagen: {names}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>off: {names}</source>
+        <translation>aus: {names}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Awake: {names}</source>
+        <translation>Wach: {names}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>{name} (user)</source>
+        <translation>{name} (Benutzer)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>{state} for {time}</source>
+        <translation>{state} seit {time}</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{first} and {more} more</source>
+        <translation>{first} und {more} weitere</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source> (since {time})</source>
+        <translation> (seit {time})</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{name}: {state}{since}, {mode}</source>
+        <translation>{name}: {state}{since}, {mode}</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>No daemons shown</source>
+        <translation>Keine Dienste angezeigt</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>User manager: {problem}</source>
+        <translation>Ihre Benutzerdienste: {problem}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>System manager: {problem}</source>
+        <translation>Systemdienste: {problem}</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>{name}: {state}, {mode}</source>
+        <translation>{name}: {state}, {mode}</translation>
+    </message>
+</context>
+<context>
+    <name>units</name>
+    <message numerus="yes">
+        <location filename="../core/words.py" line="+42"/>
+        <source>%n days</source>
+        <translation>
+            <numerusform>%n Tag</numerusform>
+            <numerusform>%n Tagen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n wakes</source>
+        <translation>
+            <numerusform>%n Weckruf</numerusform>
+            <numerusform>%n Weckrufe</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+82"/>
+        <location line="+16"/>
+        <source>{n} s</source>
+        <translation>{n} s</translation>
+    </message>
+    <message>
+        <location line="-13"/>
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>{h} h {m} min</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{h} h</source>
+        <translation>{h} h</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>{n} B</source>
+        <translation>{n} B</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>, </source>
+        <translation>, </translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../qt/window.py" line="-185"/>
+        <source>History…</source>
+        <translation>Verlauf …</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Keep running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>History of {name}</source>
+        <translation>Verlauf von {name}</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep {name} running</source>
+        <translation>{name} weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mode of {name}</source>
+        <translation>Betriebsart von {name}</translation>
+    </message>
+</context>
+<context>
+    <name>words</name>
+    <message>
+        <location filename="../core/words.py" line="+28"/>
+        <source>Did you mean {name}?</source>
+        <translation>Meinten Sie {name}?</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,53 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>HistoryWindow</name>
+    <message numerus="yes">
+        <location filename="../qt/history_window.py" line="+245"/>
+        <source>{name}: the last %n days</source>
+        <translation>
+            <numerusform>{name}: the last day</numerusform>
+            <numerusform>{name}: the last %n days</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PreferencesDialog</name>
+    <message numerus="yes">
+        <location filename="../qt/preferences.py" line="+296"/>
+        <source>%n of {total} daemons shown</source>
+        <translation>
+            <numerusform>%n of {total} daemons shown</numerusform>
+            <numerusform>%n of {total} daemons shown</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n daemons</source>
+        <translation>
+            <numerusform>%n daemon</numerusform>
+            <numerusform>%n daemons</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>units</name>
+    <message numerus="yes">
+        <location filename="../core/words.py" line="+42"/>
+        <source>%n days</source>
+        <translation>
+            <numerusform>%n day</numerusform>
+            <numerusform>%n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n wakes</source>
+        <translation>
+            <numerusform>%n wake</numerusform>
+            <numerusform>%n wakes</numerusform>
+        </translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,65 @@
+"""The applet in the user's language: Qt's translators, and core's words through them.
+
+``install()`` loads, for the session's locale (QLocale.system(): LANGUAGE,
+LC_ALL, LC_MESSAGES, LANG), our ``trayapp/i18n/trayapp_<lang>.qm`` (built
+from the ``.ts`` sources at package time, see packaging/i18n.py) and Qt's
+own ``qtbase_<lang>.qm`` (the standard buttons and dialogs), then hands
+``QCoreApplication.translate`` to core (core.words.set_translator), so that
+the texts core builds for the windows, menu and notifications come out
+translated too.  A locale with no catalogue stays English.  The CLI never
+calls this: it stays English.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from trayapp.adapters import resources
+from trayapp.core import words
+
+log = logging.getLogger(__name__)
+
+#: The translators installed, kept alive as long as the application.
+_installed: list[QTranslator] = []
+
+
+def catalogue_dirs() -> list[Path]:
+    """Directories that may hold ``trayapp_<lang>.qm``, first match wins."""
+    return [base / "i18n" for base in resources.candidates()]
+
+
+def _translate(context: str, text: str, disambiguation: str | None, n: int) -> str:
+    return QCoreApplication.translate(context, text, disambiguation, n)
+
+
+def install(app: QCoreApplication, locale: QLocale | None = None) -> list[str]:
+    """Install the translators for ``locale`` (the system's); returns the files loaded."""
+    locale = locale or QLocale.system()
+    uninstall(app)
+    loaded: list[str] = []
+    for directory in catalogue_dirs():
+        ours = QTranslator(app)
+        if directory.is_dir() and ours.load(locale, "trayapp", "_", str(directory)):
+            app.installTranslator(ours)
+            _installed.append(ours)
+            loaded.append(ours.filePath())
+            break
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt = QTranslator(app)
+    if qt.load(locale, "qtbase", "_", qt_dir):
+        app.installTranslator(qt)
+        _installed.append(qt)
+        loaded.append(qt.filePath())
+    words.set_translator(_translate)
+    log.debug("translations for %s: %s", locale.name(), loaded or "none (English)")
+    return loaded
+
+
+def uninstall(app: QCoreApplication) -> None:
+    """Back to English (tests switch languages)."""
+    while _installed:
+        app.removeTranslator(_installed.pop())
+    words.set_translator(None)
