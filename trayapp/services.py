@@ -152,7 +152,7 @@ class Services:
             window_for or self.idle_window, grace=grace, cpu_threshold=cpu_threshold,
             ledger=self.ledger, on_decision=on_decision,
             on_stats=recorder.saw if recorder is not None else lambda key, stats: None,
-            busy_check=self.power.busy_check, quiet=self.power.quiet,
+            busy_check=self.power.busy_check, quiet_stop=self.power.quiet_stop,
         )
         self.idle.start(self.events)
         return self.idle

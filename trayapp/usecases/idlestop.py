@@ -23,9 +23,10 @@ in flight, the changes the stop causes neither re-arm nor cancel anything.
 
 Before sleep (adapters/dbus/power.py's ``SleepGuard`` holds logind's delay
 lock), ``before_sleep`` stops at once, without a warning, the watched
-on-demand daemons that are idle now and that ``quiet`` says may be stopped
-with no password prompt.  On battery the windows are shorter: the settings
-give them (``Services.idle_window``) and ``reconfigure`` re-arms the timers.
+on-demand daemons that are idle now, with a stop that never asks for a
+password (``quiet_stop``: a daemon whose stop would need one is left
+running).  On battery the windows are shorter: the settings give them
+(``Services.idle_window``) and ``reconfigure`` re-arms the timers.
 
 The notifier is a Protocol: the tray implements it with desktop
 notifications and a "Keep running" button (usecases/announce.py),
@@ -81,8 +82,6 @@ Stopper = Callable[[Manager, str], Awaitable[Outcome]]
 #: busy_check(daemon, its sockets' Listen=, its service's properties read now)
 BusyCheck = Callable[[Daemon, list[tuple[str, str]], ServiceStats], Awaitable[busy.BusyReport]]
 WindowFor = Callable[[Daemon], "float | None"]
-#: quiet(daemon): may it be stopped with no prompt at all (before sleep)?
-QuietCheck = Callable[[Daemon], Awaitable[bool]]
 
 
 async def plain_check(d: Daemon, listen: list[tuple[str, str]],
@@ -134,7 +133,7 @@ class IdleWatcher:
         grace: float = DEFAULT_GRACE,
         cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
         busy_check: BusyCheck = plain_check,
-        quiet: QuietCheck | None = None,
+        quiet_stop: Stopper | None = None,
         ledger: Ledger | None = None,
         on_stats: Callable[[Key, ServiceStats], None] = lambda key, stats: None,
         on_decision: Callable[[Decision], None] = lambda d: None,
@@ -148,7 +147,7 @@ class IdleWatcher:
         self.grace = grace
         self.cpu_threshold = cpu_threshold
         self.busy_check = busy_check
-        self.quiet = quiet  # None: nothing is stopped before sleep
+        self.quiet_stop = quiet_stop  # a stop that never asks; None: none before sleep
         self.last_busy: dict[Key, str] = {}  # why each daemon was not stopped, for views
         self.ledger = ledger or Ledger()  # where our own stop is on record
         self.on_stats = on_stats  # each read of a running service (the recorder's peak memory)
@@ -337,20 +336,21 @@ class IdleWatcher:
 
     async def before_sleep(self) -> list[Outcome]:
         """Stop, without a warning, every watched on-demand daemon that is idle now and
-        that may be stopped with no prompt (``quiet``).  The caller bounds the time
+        that may be stopped with no prompt (``quiet_stop`` never asks).  The caller
+        bounds the time
         (logind's delay): a stop cut off by it is still finished by systemd."""
         candidates = [d for key in list(self._watches)
                       if (d := self.table.daemon(*key)) is not None
                       and d.state is DaemonState.RUNNING and d.mode is DaemonMode.ON_DEMAND]
         self._decide("sleep", None, f"going to sleep: {len(candidates)} idle-watched "
                      "on-demand daemon(s) running")
-        if self.quiet is None or not candidates:
+        if self.quiet_stop is None or not candidates:
             return []
         found = await asyncio.gather(*(self._sleep_stop(d) for d in candidates))
         return [o for o in found if o is not None]
 
     async def _sleep_stop(self, d: Daemon) -> Outcome | None:
-        assert self.quiet is not None
+        assert self.quiet_stop is not None
         watch = self._watches.get(d.key)
         stats = await self.reader.service(d.manager, d.service)
         listen = await self.reader.listening(d.manager, d.sockets)
@@ -364,13 +364,9 @@ class IdleWatcher:
             self._decide("busy", d, f"{d.name} is busy, left running over sleep: "
                          f"{'; '.join(verdict.reasons)}", verdict.reasons, verdict.notes)
             return None
-        if not await self.quiet(d):
-            self._decide("not-stopped", d, f"{d.name} is idle but stopping it needs a "
-                         "password, so it was left running over sleep")
-            return None
-        outcome = await asyncio.shield(self.stop(d.manager, d.service))
+        outcome = await asyncio.shield(self.quiet_stop(d.manager, d.service))
         text = (f"Stopped idle {d.name} before sleep." if outcome.ok
-                else f"Did not stop idle {d.name} before sleep: {outcome.message}")
+                else f"Left idle {d.name} running over sleep: {outcome.message}")
         self._decide("stopped" if outcome.ok else "not-stopped", d, text)
         now = self.table.daemon(*d.key)
         if now is not None and now.state is DaemonState.RUNNING:

@@ -3,8 +3,12 @@
 * ``busy_check``: the idle watcher's busy check with what each daemon
   carries (adapters/busy.py), learnt over the monitor's connections
   (adapters/dbus/machines.py: machined, the managers' scopes).
-* ``quiet``: may a daemon be stopped before sleep without a prompt?  A
-  user unit always; a system unit when polkit says yes with no interaction.
+* ``quiet_stop``: the stop before sleep, which never asks for a password:
+  StopUnit *without* ALLOW_INTERACTIVE_AUTHORIZATION, so polkit answers at
+  once, yes (a user unit; a system unit a rule allows) or no (it would
+  have to ask).  On the ledger as the idle watcher's stop, like
+  ``Services.stop_idle``.  (polkit's CheckAuthorization cannot tell ahead:
+  it refuses the ``unit`` detail from an unprivileged caller.)
 * ``start``: follows UPower's OnBattery (shorter idle windows on battery:
   the watcher is reconfigured on each change) and holds logind's sleep
   delay lock (``before_sleep`` of the watcher, then the lock goes).
@@ -20,18 +24,25 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trayapp.adapters import busy
-from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
+from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
+from trayapp.adapters.dbus.jobs import JobFollower
 from trayapp.adapters.dbus.machines import BusSources
-from trayapp.adapters.dbus.power import PowerWatch, SleepGuard, may_stop_quietly, open_system
+from trayapp.adapters.dbus.power import PowerWatch, SleepGuard, open_system
 from trayapp.adapters.dbus.units import read_properties
 from trayapp.core import workloads
 from trayapp.core.idle import ServiceStats
+from trayapp.core.ledger import Ledger
 from trayapp.core.model import Daemon, Manager
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action
+from trayapp.core.runs import EndReason
 from trayapp.core.workloads import Kind
 from trayapp.usecases.idlestop import Decision, IdleWatcher
 from trayapp.usecases.workload import guests_guard
 
 log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 30.0  # seconds for a stop job before sleep (logind's delay cuts it shorter)
 
 
 class Host(Protocol):
@@ -41,12 +52,18 @@ class Host(Protocol):
     def idle(self) -> IdleWatcher | None: ...
 
     @property
+    def ledger(self) -> Ledger: ...
+
+    @property
     def monitor(self) -> _Monitor: ...
 
 
 class _Monitor(Protocol):
     @property
     def connections(self) -> Mapping[Manager, Connection]: ...
+
+    @property
+    def watchers(self) -> Mapping[Manager, object]: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +84,7 @@ class Power:
         self.on_battery = False
         self._problem = "not started"  # before start(), or when the system bus is gone
         self._emit: Callable[[Decision], None] = lambda d: None
+        self._jobs: dict[Manager, JobFollower] = {}
 
     # -- for the idle watcher -------------------------------------------------------------
 
@@ -85,11 +103,39 @@ class Power:
                 report.reasons.append(guard)
         return report
 
-    async def quiet(self, d: Daemon) -> bool:
-        if d.manager is Manager.USER:
-            return True  # one's own manager needs no polkit
-        conn = self.host.monitor.connections.get(Manager.SYSTEM)
-        return conn is not None and conn.connected and await may_stop_quietly(conn, d.service)
+    async def quiet_stop(self, manager: Manager, service: str) -> Outcome:
+        """Stop ``service`` now if that needs no password; never asks for one."""
+        key = (manager, service)
+
+        def outcome(status: Status, message: str) -> Outcome:
+            return Outcome(Action.STOP, manager, service, status, message, asked_by_idle=True)
+
+        conn = self.host.monitor.connections.get(manager)
+        if conn is None or not conn.connected:
+            return outcome(Status.FAILED, f"not connected to the {manager} manager")
+        if not self.host.ledger.begin(key, Action.STOP, EndReason.IDLE):
+            return outcome(Status.BAD_INPUT, "another action on it is under way")
+        try:
+            jobs = self._jobs.get(manager)
+            if jobs is None or jobs.conn is not conn:
+                jobs = self._jobs[manager] = JobFollower(conn)
+                if manager not in self.host.monitor.watchers:
+                    await jobs.subscribe()
+            async with jobs.expect():
+                reply = await conn.call("StopUnit", "ss", [service, "replace"])
+                job = reply.body[0] if reply.body else None
+                if not isinstance(job, str):
+                    return outcome(Status.FAILED, "systemd returned no job")
+                result = await jobs.wait(job, timeout=STOP_TIMEOUT)
+        except NotAuthorised as exc:
+            return outcome(Status.NOT_AUTHORISED, f"stopping it needs a password ({exc.name})")
+        except (SystemdError, BusUnavailable, TimeoutError) as exc:
+            return outcome(Status.FAILED, str(exc) or type(exc).__name__)
+        finally:
+            self.host.ledger.end(key)
+        if result != "done":
+            return outcome(Status.FAILED, f"its stop job ended with '{result}'")
+        return outcome(Status.DONE, "Stopped.")
 
     # -- battery and sleep ---------------------------------------------------------------
 

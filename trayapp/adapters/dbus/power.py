@@ -1,4 +1,4 @@
-"""Power: UPower's OnBattery, logind's sleep, and whether polkit would ask.
+"""Power: UPower's OnBattery and logind's sleep.
 
 * ``PowerWatch`` follows UPower's ``OnBattery`` through ``PropertiesChanged``
   on ``/org/freedesktop/UPower`` (never polled), taken only from the owner of
@@ -10,9 +10,6 @@
   margin, then closes the descriptor, which lets the sleep go ahead; on
   ``PrepareForSleep(false)`` (after resume, or a sleep that failed) it
   takes a new one.  Signals only from the owner of ``org.freedesktop.login1``.
-* ``may_stop_quietly`` asks polkit whether stopping a system unit would be
-  allowed without any interaction (no password dialog in the middle of a
-  suspend).
 
 Without UPower or logind each says why in ``problem`` and does nothing else.
 """
@@ -20,10 +17,9 @@ Without UPower or logind each says why in ``problem`` and does nothing else.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from dbus_fast import BusType, Message, Variant
@@ -40,9 +36,6 @@ UPOWER_PATH = "/org/freedesktop/UPower"
 LOGIND = "org.freedesktop.login1"
 LOGIND_PATH = "/org/freedesktop/login1"
 LOGIND_IFACE = "org.freedesktop.login1.Manager"
-POLKIT = "org.freedesktop.PolicyKit1"
-POLKIT_PATH = "/org/freedesktop/PolicyKit1/Authority"
-POLKIT_IFACE = "org.freedesktop.PolicyKit1.Authority"
 MARGIN = 0.5  # seconds kept back from logind's delay, to release the lock in time
 DEFAULT_DELAY = 5.0  # logind's InhibitDelayMaxSec default
 
@@ -148,6 +141,7 @@ class SleepGuard:
 
     async def start(self) -> None:
         self.conn.on_signal(LOGIND, self._on_signal)
+        self.conn.on_owner(LOGIND, self._on_owner)
         await self.conn.add_match(f"type='signal',sender='{LOGIND}',path='{LOGIND_PATH}',"
                                   f"interface='{LOGIND_IFACE}',member='PrepareForSleep'")
         if await self.conn.gate.follow(LOGIND) is None:
@@ -189,15 +183,27 @@ class SleepGuard:
         self.on_note("locked", f"holding a sleep delay lock (logind waits up to "
                                f"{self.delay:g} s)")
 
+    def _on_owner(self, owner: str | None) -> None:
+        # A restarted logind knows nothing of the old lock: take a new one from it.
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        if owner is None:
+            self.problem = "systemd-logind has left the bus: nothing is stopped before sleep"
+            return
+        self._spawn(self._take())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def _on_signal(self, msg: Message) -> None:
         if msg.member != "PrepareForSleep" or msg.path != LOGIND_PATH:
             return
         if len(msg.body) != 1 or not isinstance(msg.body[0], bool):
             return
-        work = self._sleep() if msg.body[0] else self._resumed()
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._sleep() if msg.body[0] else self._resumed())
 
     async def _sleep(self) -> None:
         if self._fd is None:
@@ -219,29 +225,11 @@ class SleepGuard:
     def release(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
-            os.close(fd)
+            # Said before the close: once it is closed, logind may go on at once.
             self.on_note("released", "sleep delay lock released")
+            os.close(fd)
 
     def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         self.release()
-
-
-async def may_stop_quietly(conn: Connection, unit: str) -> bool:
-    """Would systemd let this connection's process stop ``unit`` with no prompt?
-
-    polkit's CheckAuthorization for our own bus name, without
-    AllowUserInteraction: a rule or an implicit "yes" says authorised, a
-    password says challenge (not authorised here).  Any error: no.
-    """
-    subject = ("system-bus-name", {"name": Variant("s", conn.bus.unique_name or "")})
-    details = {"unit": unit, "verb": "stop"}
-    with contextlib.suppress(SystemdError, BusUnavailable):
-        reply = await conn.call(
-            "CheckAuthorization", "(sa{sv})sa{ss}us",
-            [subject, "org.freedesktop.systemd1.manage-units", details, 0, ""],
-            path=POLKIT_PATH, interface=POLKIT_IFACE, destination=POLKIT)
-        result = reply.body[0] if reply.body else None
-        return isinstance(result, (list, tuple)) and bool(result) and result[0] is True
-    return False
