@@ -33,6 +33,10 @@ apt-get install -y --no-install-recommends \
 apt-get install -y --no-install-recommends \
     postgresql postgresql-client redis-server redis-tools upower umockdev \
     gir1.2-umockdev-1.0 mmdebstrap debootstrap
+# Issue 16: a real libvirt guest (type 'qemu', software emulation, no disk: SeaBIOS
+# waits) that libvirtd registers with systemd-machined (systemd-container); no
+# recommends, so no KVM tools or firmware beyond SeaBIOS.
+apt-get install -y --no-install-recommends qemu-system-x86 systemd-container
 
 # The venv must come from Debian's python: a pyenv python under /root (0700)
 # would make the venv unusable for the unprivileged test users.
