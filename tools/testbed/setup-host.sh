@@ -1,7 +1,9 @@
 #!/bin/bash
 # Prepare a fresh Debian 12 machine (as root) for the testbed and the desktop tests.
 # Idempotent: safe to run again. The testbed's lower layer is this host's root,
-# so everything the tests use inside must be installed here.
+# so everything the tests use inside must be installed here. The second root
+# (Debian 13, issue 14) gets the same daemons and tools from the package list in
+# tools/testbed/trixie.sh: change both lists together.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
