@@ -121,6 +121,16 @@ def test_wheel_holds_the_code_the_data_and_the_command(wheel: Path) -> None:
     assert f"{data}/applications/{APP_ID}.desktop" in names
     assert f"{data}/metainfo/{APP_ID}.metainfo.xml" in names
     assert f"{data}/icons/hicolor/scalable/apps/{APP_ID}.svg" in names
+    # Issue 13: the catalogues compiled at package time, the translated
+    # desktop files, and the state icons where panels look them up by name.
+    for ts in (REPO / "trayapp" / "i18n").glob("trayapp_*.ts"):
+        assert f"trayapp/i18n/{ts.stem}.qm" in names
+    for icon in (REPO / "trayapp" / "icons").glob("trayapp-*.svg"):
+        assert f"{data}/icons/hicolor/scalable/status/{icon.name}" in names
+    desktop = zipfile.ZipFile(wheel).read(f"{data}/applications/{APP_ID}.desktop").decode()
+    assert "Comment[de]=" in desktop
+    metainfo = zipfile.ZipFile(wheel).read(f"{data}/metainfo/{APP_ID}.metainfo.xml").decode()
+    assert '<summary xml:lang="de">' in metainfo
     meta = zipfile.ZipFile(wheel).read(f"trayapp-{__version__}.dist-info/entry_points.txt")
     assert "trayapp = trayapp.entry:main" in meta.decode()
 
@@ -134,6 +144,8 @@ def test_sdist_holds_what_a_packager_needs(dist: Path) -> None:
         "tests/conftest.py", "tests/support.py", "tools/__init__.py", "tools/testbed/harness.py",
         "tools/testbed/boot.sh", "tools/testbed/setup-host.sh", "tools/desktop.py",
         "tools/bench/bench.py", "tools/demo/demo.sh",
+        "packaging/i18n.py", "packaging/hatch_build.py", "po/LINGUAS", "po/de.po",
+        "trayapp/i18n/trayapp_de.ts",
     }  # fmt: skip
     assert needed - names == set()
     assert not [n for n in names if n.startswith((".hypothesis", "artifacts", ".git/"))]
@@ -190,6 +202,7 @@ def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Pa
     out = run([str(venv / "bin" / "python"), "-c", code], env=clean_env(), cwd=tmp_path).stdout
     module, icon = json.loads(out)
     assert module.startswith(str(venv)), "the checkout, not the wheel, was imported"
+    assert (Path(module).parent / "i18n" / "trayapp_de.qm").is_file()  # issue 13
     # Package data inside the installed package, found by importlib.resources.
     assert icon == str(Path(module).parent / "icons" / f"{APP_ID}.svg")
     share = venv / "share"

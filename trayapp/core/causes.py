@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .events import EventKind
+from .words import QT_TRANSLATE_NOOP, Labels, translate
 
 #: systemd's Service ``Result`` values for a service that ended badly
 #: (org.freedesktop.systemd1(5); "success" is the clean end).
@@ -57,8 +58,8 @@ class Wakers:
         if self.clients:
             return ", ".join(c.text() for c in self.clients)
         if self.connections:
-            return "a process of another user"
-        return "no client"
+            return translate("causes", "a process of another user")
+        return translate("causes", "no client")
 
     def history_text(self) -> str | None:
         """The history's ``waker`` column, as it always read: ``socat (pid 812)``."""
@@ -96,9 +97,24 @@ def wake_cause(wakers: Wakers | None) -> CauseKind:
     return CauseKind.WOKEN if wakers.woken else CauseKind.STARTED
 
 
+#: The causes as words in a sentence (the values are for the history and logs).
+CAUSE_WORDS: Labels[CauseKind] = Labels("causes", {
+    CauseKind.WOKEN: QT_TRANSLATE_NOOP("causes", "woken"),
+    CauseKind.STARTED: QT_TRANSLATE_NOOP("causes", "started"),
+    CauseKind.WOKE: QT_TRANSLATE_NOOP("causes", "woke"),
+    CauseKind.SLEPT: QT_TRANSLATE_NOOP("causes", "went back to sleep"),
+    CauseKind.STOPPED_BY_US: QT_TRANSLATE_NOOP("causes", "stopped by trayapp"),
+    CauseKind.STOPPED_ELSEWHERE: QT_TRANSLATE_NOOP("causes", "stopped by someone else"),
+    CauseKind.CRASHED: QT_TRANSLATE_NOOP("causes", "crashed"),
+    CauseKind.FAILED: QT_TRANSLATE_NOOP("causes", "failed"),
+})
+
+
 def crash_words(result: str) -> str:
     """"crashed (signal)" for a failure result, else plain "failed"."""
-    return f"crashed ({result})" if result in FAILURE_RESULTS else "failed"
+    if result in FAILURE_RESULTS:
+        return translate("causes", "crashed ({result})").format(result=result)
+    return CAUSE_WORDS[CauseKind.FAILED]
 
 
 @dataclass(frozen=True)
@@ -112,11 +128,12 @@ class Cause:
 
     def words(self) -> str:
         if self.kind is CauseKind.WOKEN and self.wakers is not None:
-            return f"woken by {self.wakers.text()}"
+            return translate("causes", "woken by {who}").format(who=self.wakers.text())
         if self.kind is CauseKind.CRASHED:
             return crash_words(self.result)
-        return str(self.kind)
+        return CAUSE_WORDS[self.kind]
 
     def line(self) -> str:
         """``woken by docker (PID 4242, alice) at 14:02``."""
-        return f"{self.words()} at {time.strftime('%H:%M', time.localtime(self.at))}"
+        return translate("causes", "{what} at {time}").format(
+            what=self.words(), time=time.strftime("%H:%M", time.localtime(self.at)))

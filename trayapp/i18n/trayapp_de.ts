@@ -4,7 +4,7 @@
 <context>
     <name>HistoryWindow</name>
     <message>
-        <location filename="../qt/history_window.py" line="+149"/>
+        <location filename="../qt/history_window.py" line="+151"/>
         <source>History of {name} - trayapp</source>
         <translation>Verlauf von {name} – trayapp</translation>
     </message>
@@ -14,7 +14,7 @@
         <translation>Verlauf von {name} (Ihre Benutzerdienste) – trayapp</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+40"/>
         <source>Woke</source>
         <translation>Geweckt</translation>
     </message>
@@ -49,7 +49,7 @@
         <translation>Letzte Läufe</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -59,7 +59,7 @@
         <translation>Schließen</translation>
     </message>
     <message numerus="yes">
-        <location line="+53"/>
+        <location line="+57"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: der letzte Tag</numerusform>
@@ -504,6 +504,75 @@
         <location line="+11"/>
         <source>Idle daemon stopped</source>
         <translation>Untätiger Dienst angehalten</translation>
+    </message>
+</context>
+<context>
+    <name>causes</name>
+    <message>
+        <location filename="../core/causes.py" line="+61"/>
+        <source>a process of another user</source>
+        <translation>ein Prozess eines anderen Benutzers</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>no client</source>
+        <translation>kein Client</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>woken</source>
+        <extracomment>The events that name a cause, and which. The causes as words in a sentence (the values are for the history and logs).</extracomment>
+        <translation>geweckt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>started</source>
+        <translation>gestartet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>woke</source>
+        <translation>aufgewacht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>went back to sleep</source>
+        <translation>wieder eingeschlafen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped by trayapp</source>
+        <translation>von trayapp angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped by someone else</source>
+        <translation>von anderer Seite angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>crashed</source>
+        <translation>abgestürzt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>crashed ({result})</source>
+        <translation>abgestürzt ({result})</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>woken by {who}</source>
+        <translation>geweckt von {who}</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{what} at {time}</source>
+        <translation>{what} um {time}</translation>
     </message>
 </context>
 <context>
