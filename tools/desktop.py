@@ -104,6 +104,7 @@ class Desktop:
         self.past_logs: list[Lines] = []  # the applets started before this one
         self.notes: Lines | None = None
         self.timings: list[str] = []
+        self.app_env: dict[str, str] = {}  # more environment for the applet (scale, language)
 
     def start(self, argv: list[str] | str, **kw: Any) -> subprocess.Popen[str]:
         p = self.tb.popen(argv, user="alice", env=X, **kw)
@@ -175,8 +176,10 @@ class Desktop:
         log is kept in ``past_logs``)."""
         if self.log is not None:
             self.past_logs.append(self.log)
-        self.app = self.start(self.tb.trayapp_argv(*app_args), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
+        self.app = self.tb.popen(self.tb.trayapp_argv(*app_args), user="alice",
+                                 env={**X, **self.app_env}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT)
+        self.procs.append(self.app)
         self.log = Lines(self.app.stdout)
         self.log.wait_for(r"tray status None -> ")
         self.wait("the icon in the tray", lambda: self.tray_geometry() is not None)
@@ -202,9 +205,11 @@ def terminate(p: subprocess.Popen[Any]) -> None:
             p.wait(timeout=10)
 
 
-def start_desktop(tb: Any, app_args: tuple[str, ...] = ("-v",), size: str = "640x240") -> Desktop:
+def start_desktop(tb: Any, app_args: tuple[str, ...] = ("-v",), size: str = "640x240",
+                  app_env: dict[str, str] | None = None) -> Desktop:
     """Xvfb, trayer, dunst, a Notify monitor and the applet, each ready before the next."""
     d = Desktop(tb)
+    d.app_env = dict(app_env or {})
     try:
         d.start(f"exec Xvfb {DISPLAY} -screen 0 {size}x24 -nolisten tcp 2>/home/alice/xvfb.log")
         geometry = size.replace("x", " ")

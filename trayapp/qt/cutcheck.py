@@ -81,6 +81,15 @@ def problems(window: QWidget) -> tuple[list[str], int]:
         return found, seen
     widgets = [w for w in window.findChildren(QWidget) if w.isVisible() and w.window() is window]
     for w in widgets:
+        # Shown narrower than it is (a scroll area, a parent too small): its text is cut.
+        shown = w.visibleRegion().boundingRect()
+        if not shown.isEmpty() and shown.width() < w.width() and (
+                isinstance(w, (QLabel, QAbstractButton, QComboBox))):
+            text = w.currentText() if isinstance(w, QComboBox) else w.text()
+            if text:
+                found.append(f"{type(w).__name__} {text[:40]!r}: only {shown.width()} of "
+                             f"{w.width()} px shown")
+                continue
         if isinstance(w, QLabel):
             if w.pixmap() is not None and not w.pixmap().isNull():
                 continue
@@ -108,11 +117,12 @@ def problems(window: QWidget) -> tuple[list[str], int]:
 def report(window: QWidget) -> None:
     import shiboken6
 
-    if not shiboken6.isValid(window) or not window.isVisible():
+    if not shiboken6.isValid(window):
         return
-    name = window.windowTitle() or window.objectName() or type(window).__name__
-    if isinstance(window, QMenu):
-        name = f"menu {window.title() or window.objectName() or 'tray'}"
+    if not window.isVisible():
+        log.info("cut-check %s: closed before it was measured", window.objectName())
+        return
+    name = window.objectName() or type(window).__name__
     found, seen = problems(window)
     focus = QApplication.focusWidget()
     where = f"focus={focus.objectName() or type(focus).__name__}" if focus else "focus=none"
@@ -168,3 +178,10 @@ def install(app: QApplication) -> None:
     if enabled() and _FILTER is None:
         _FILTER = _OnShow()
         app.installEventFilter(_FILTER)
+        app.focusChanged.connect(_focus_changed)
+
+
+def _focus_changed(_old: QWidget | None, new: QWidget | None) -> None:
+    if new is not None:
+        log.info("focus-now %s in %s", new.objectName() or type(new).__name__,
+                 new.window().objectName())

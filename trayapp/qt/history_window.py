@@ -31,10 +31,12 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -149,8 +151,19 @@ class HistoryWindow(QWidget):
         title = (self.tr("History of {name} - trayapp") if manager is Manager.SYSTEM
                  else self.tr("History of {name} (your user manager) - trayapp"))
         self.setWindowTitle(title.format(name=name))
+        self.setObjectName("history-window")
         self.setWindowIcon(app_icon())
-        outer = QVBoxLayout(self)
+        window = QVBoxLayout(self)
+        # Everything but the buttons scrolls: at 2x on a laptop the window may be
+        # shorter than the week, the totals and the runs together.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(content)
+        window.addWidget(scroll, 1)
         self.heading = QLabel()
         heading_font = QFont(self.font())
         heading_font.setPointSizeF(heading_font.pointSizeF() * 1.3)
@@ -179,6 +192,7 @@ class HistoryWindow(QWidget):
         self.runs.setHeaderLabels([self.tr("Woke"), self.tr("Wake-up"), self.tr("Ran"),
                                    self.tr("Peak memory"), self.tr("Ended"), self.tr("Woken by")])
         self.runs.setAccessibleName(self.tr("Recent runs"))
+        self.runs.setMinimumHeight(self.fontMetrics().height() * 8)  # a few runs at least
         outer.addWidget(self.runs, 1)
         self.note = QLabel(self.tr(MEMORY_NOTE))
         self.note.setWordWrap(True)
@@ -191,12 +205,16 @@ class HistoryWindow(QWidget):
         close = self.close_button = QPushButton(self.tr("Close"))
         close.setAutoDefault(True)
         close.setDefault(True)  # Enter presses it
-        close.setObjectName("close")
+        close.setObjectName("history-close")
         refresh.setObjectName("refresh")
         close.clicked.connect(self.close)
         buttons.addWidget(refresh)
         buttons.addWidget(close)
-        outer.addLayout(buttons)
+        window.addLayout(buttons)
+        # Up and down only: the content is never narrower than it needs.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(content.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
         self.reload()
         self._placed = False
 

@@ -194,6 +194,7 @@ def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents,
             title = f"{title} — {row.busy}"
         sub = menu.addMenu(daemon_status_icon(d, row.busy is not None), title)
         sub.menuAction().setData(f"daemon:{d.manager}:{d.service}")
+        sub.setObjectName(f"menu:{d.manager}:{d.service}")
         sub.menuAction().setToolTip(row.title)
         fill_daemon_menu(sub, row, intents, snap.now, left)
         for act in sub.actions():
@@ -212,7 +213,10 @@ def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents,
             "Menu", "The icon says running when one of these runs; change it in Preferences"))
         follows.triggered.connect(lambda _=False: intents.show_preferences())
     menu.addSeparator()
-    fill_watch_menu(menu.addMenu(translate("Menu", "Show in menu")), snap, intents)
+    shown = menu.addMenu(translate("Menu", "Show in menu"))
+    shown.setObjectName("show-in-menu")
+    shown.menuAction().setData("show-in-menu")
+    fill_watch_menu(shown, snap, intents)
     preferences = menu.addAction(translate("Menu", "Preferences…"))
     preferences.setData("preferences")
     preferences.triggered.connect(lambda _=False: intents.show_preferences())

@@ -99,6 +99,7 @@ class PreferencesDialog(QDialog):
         self._known = frozenset(known)
         self._validate_unit = validate_unit
         self.setWindowTitle(self.tr("trayapp Preferences"))
+        self.setObjectName("preferences-window")
         self.setWindowIcon(app_icon())
         outer = QVBoxLayout(self)
 
@@ -291,8 +292,9 @@ class PreferencesDialog(QDialog):
 
     def _filter(self) -> None:
         shown = self.table.filter(self.filter.text(), self.plumbing.isChecked())
-        self.count.setText(self.tr("%n of the daemons shown", "", shown) if shown
-                           < self.table.rowCount() else self.tr("%n daemons", "", shown))
+        total = self.table.rowCount()
+        self.count.setText(self.tr("%n of {total} daemons shown", "", shown).format(total=total)
+                           if shown < total else self.tr("%n daemons", "", shown))
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._placed:

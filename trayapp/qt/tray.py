@@ -44,6 +44,7 @@ class Tray(QObject):
         self.click_opens_window = click_opens_window
         self.status: TrayStatus | None = None  # what the icon shows now
         self.menu = QMenu()
+        self.menu.setObjectName("tray-menu")
         self.menu.aboutToShow.connect(self._rebuild_menu)
         self.menu.aboutToHide.connect(self._ticker.stop)
         self.icon = QSystemTrayIcon(self)

@@ -210,6 +210,7 @@ class StatusWindow(QWidget):
         #: (then it only hides, and the icon brings it back).
         self.quit_on_close = False
         self.setWindowTitle(self.tr("trayapp"))
+        self.setObjectName("status-window")
         self.setWindowIcon(app_icon())
         outer = QVBoxLayout(self)
         self.banner = QLabel()
@@ -262,6 +263,7 @@ class StatusWindow(QWidget):
         self.banner.hide()
         self.banner.clear()
         self.quit_on_close = False
+        cutcheck.schedule(self)
 
     # -- showing --------------------------------------------------------------------------
 

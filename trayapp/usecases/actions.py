@@ -13,9 +13,9 @@ import logging
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
 from trayapp.adapters.dbus.units import read_unit
+from trayapp.core import outcome_words as words
 from trayapp.core.model import Daemon, UnitInfo, classify, service_of
 from trayapp.core.outcome import Outcome, Status
-from trayapp.core.outcome_words import done_sentence, done_title, failed_title
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.usecases.workload import check_before_stop
@@ -80,18 +80,10 @@ async def read_back(conn: Connection, names: list[str]) -> dict[str, dict[str, s
     return out
 
 
-def _auth_message(exc: NotAuthorised, what: str, manager: str) -> str:
+def _auth_message(exc: NotAuthorised, name: str, manager: str) -> str:
     if exc.name == NO_AGENT:
-        return (
-            f"Not authorised to {what}: polkit needs to ask for a password, but no polkit "
-            "authentication agent is running in your session. Start your desktop's agent "
-            "(for example polkit-gnome's or lxpolkit; in a terminal, pkttyagent from the "
-            "polkitd package), or install a polkit rule (see packaging/polkit). Nothing changed."
-        )
-    return (
-        f"Not authorised to {what} on the {manager} manager: polkit refused or the "
-        f"authentication was cancelled ({exc.text or exc.name}). Nothing changed."
-    )
+        return words.not_allowed(name, words.no_agent())
+    return words.not_allowed(name, words.refused(manager, exc.text or exc.name))
 
 
 async def perform(
@@ -106,11 +98,11 @@ async def perform(
     try:
         unit_name = daemon_service_name(name)
     except BadUnitName as exc:
-        return outcome(Status.BAD_INPUT, f"Bad daemon name: {exc}.")
+        return outcome(Status.BAD_INPUT, words.failed(action, name, f"{exc}."))
     try:
         daemon, service, sockets, paths = await load_daemon(conn, unit_name)
     except Refusal as exc:
-        return outcome(Status.BAD_INPUT, f"Cannot {action}: {exc}.")
+        return outcome(Status.BAD_INPUT, words.failed(action, name, f"{exc}."))
     what = _VERBS[action].format(daemon.name)
     warnings = list(daemon.warnings)
     stop_if_running = True
@@ -122,21 +114,18 @@ async def perform(
         if report.busy and action is Action.STOP and not force:
             return outcome(
                 Status.FAILED,
-                f"Did not {what}: it is busy ({'; '.join(report.reasons)}). "
-                "Use --force to stop it anyway. Nothing changed.",
+                words.failed(action, daemon.name, words.busy_refusal("; ".join(report.reasons))),
                 service.name, warnings=tuple(warnings),
             )
         if report.busy and action is Action.ON_DEMAND and not force:
             stop_if_running = False
-            warnings.append(
-                f"{daemon.name} is busy ({'; '.join(report.reasons)}), so it was left running; "
-                "it stops being started at boot and sleeps after its next stop"
-            )
+            warnings.append(words.busy_left_running(daemon.name, "; ".join(report.reasons)))
     try:
         plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running,
                          paths=paths)
     except Refusal as exc:
-        return outcome(Status.BAD_INPUT, f"Cannot {what}: {exc}.", service.name)
+        return outcome(Status.BAD_INPUT, words.failed(action, daemon.name, f"{exc}."),
+                       service.name)
     warnings += plan.notes
     was_active = frozenset(u.name for u in (service, *sockets) if u.active_state == "active")
     run = await run_plan(conn, jobs, plan, was_active)
@@ -158,7 +147,8 @@ def _conclude(
     units: dict[str, dict[str, str]], warnings: tuple[str, ...],
 ) -> Outcome:
     done = tuple(str(s) for s in run.done)
-    now = f"Now: {describe(units)}."
+    now = words.now(describe(units))
+    name = plan.service.removesuffix(".service")
 
     def outcome(status: Status, message: str) -> Outcome:
         return Outcome(action, manager, plan.service, status, message, units,  # type: ignore[arg-type]
@@ -168,24 +158,16 @@ def _conclude(
         changed = bool(plan.steps)
         listening = any(u.get("ActiveState") == "active" for n, u in units.items()
                         if n.endswith(".socket"))
-        name = plan.service.removesuffix(".service")
-        return outcome(Status.DONE, f"{done_title(action, name, changed)}. "
-                                    f"{done_sentence(action, changed, listening)}")
+        return outcome(Status.DONE, f"{words.done_title(action, name, changed)}. "
+                                    f"{words.done_sentence(action, changed, listening)}")
     cause = run.error.cause
     if isinstance(cause, NotAuthorised) and not run.done:
-        return outcome(Status.NOT_AUTHORISED, _auth_message(cause, what, str(manager)))
-    failed = (f"{failed_title(action, plan.service.removesuffix('.service'))}: "
-              f"step '{run.error.step}' failed: {run.error.reason}.")
+        return outcome(Status.NOT_AUTHORISED, _auth_message(cause, name, str(manager)))
+    failed = words.failed(action, name, words.step_failed(str(run.error.step), run.error.reason))
     if not run.done:
-        return outcome(Status.FAILED, f"{failed} Nothing had changed. {now}")
+        return outcome(Status.FAILED, f"{failed} {words.nothing_had_changed()} {now}")
     if run.rollback_errors:
         undone = "; ".join(str(e) for e in run.rollback_errors)
-        return outcome(
-            Status.FAILED,
-            f"{failed} Rolling back the {len(run.done)} step(s) already done was incomplete "
-            f"({undone}). {now}",
-        )
-    return outcome(
-        Status.FAILED,
-        f"{failed} The {len(run.done)} step(s) already done were rolled back. {now}",
-    )
+        return outcome(Status.FAILED,
+                       f"{failed} {words.rollback_incomplete(len(run.done), undone)} {now}")
+    return outcome(Status.FAILED, f"{failed} {words.rolled_back(len(run.done))} {now}")
