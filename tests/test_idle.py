@@ -462,3 +462,47 @@ async def test_desktop_notifier_buttons(press: str | None, expected: str) -> Non
     sent = desktop.sent[0]
     assert sent["actions"] == (("keep", "Keep running"), ("stop", "Stop now"))
     assert sent["tag"] == "x.service" and "stops in 0.1 s" in str(sent["body"])
+
+
+async def test_the_warning_bubble_is_replaced_by_what_came_of_it(tmp_path: object) -> None:
+    """Over a real private session bus and a notification server (tests/test_notify.py's):
+    the follow-up carries the warning's id as replaces_id, so no stale "is idle"
+    bubble is left behind."""
+    import subprocess
+
+    from tests.test_notify import Fallback, serve
+    from trayapp.adapters.dbus.notifications import Notifier
+    from trayapp.usecases.announce import DesktopIdleNotifier
+
+    daemon_bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
+                                   f"--address=unix:path={tmp_path}/bus"],
+                                  stdout=subprocess.PIPE, text=True)
+    try:
+        assert daemon_bus.stdout is not None
+        address = daemon_bus.stdout.readline().strip()
+        bus, server = await serve(address, ["actions", "body"])
+        notifier = Notifier(Fallback(), address=address)
+        d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
+        desktop = DesktopIdleNotifier(notifier)
+        assert await desktop.warn(d, 0.05) == "stop"  # nobody answers
+        desktop.follow_up(d, "Stopped x after 1 min without use.")
+        await until_async(lambda: len(server.received) == 2, what="the follow-up")
+        warning, follow = server.received
+        assert "is idle" in warning["summary"] and warning["replaces"] == 0
+        assert follow["replaces"] == warning["id"] and follow["body"].startswith("Stopped x")
+        notifier.close()
+        bus.disconnect()
+    finally:
+        daemon_bus.kill()
+        daemon_bus.wait()
+
+
+async def test_the_watcher_tells_the_outcome_in_the_warnings_place() -> None:
+    told: list[tuple[str, str]] = []
+    r = make()
+    r.watcher.follow_up = lambda d, text: told.append((d.service, text))
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until_async(lambda: any(dec.event == "stopped" for dec in r.decisions), timeout=3)
+    assert told and told[0][0] == "x.service" and told[0][1].startswith("Stopped x")
+    assert r.notifier.announced == []  # not a second, separate bubble
+    r.watcher.close()

@@ -19,9 +19,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from trayapp.adapters.logs import setup_logging
     from trayapp.cli import build_parser, run_command
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.add_argument(
+        "--background", action="store_true",
+        help="tray: started at login; if trayapp already runs in this session, exit quietly")
+    args = parser.parse_args(argv)
     setup_logging(args.verbose)
     if args.command is None:
+        if args.background:
+            from trayapp.qt.single import already_running, server_name
+
+            if already_running(server_name()):
+                return 0  # a second copy at login: the running one is left as it is
         from trayapp.qt.app import run_tray  # Qt is imported only here
 
         return run_tray(args)

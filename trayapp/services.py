@@ -153,6 +153,7 @@ class Services:
             ledger=self.ledger, on_decision=on_decision,
             on_stats=recorder.saw if recorder is not None else lambda key, stats: None,
             busy_check=self.power.busy_check, quiet_stop=self.power.quiet_stop,
+            follow_up=getattr(notifier, "follow_up", None),
         )
         self.idle.start(self.events)
         return self.idle

@@ -7,7 +7,9 @@ directory or the user's cache (never a shared, guessable name in /tmp, where
 another user could take the name first or answer in our place).  When no
 such directory can be had, there is no single-instance socket at all.  A later instance connects,
 sends one line ("show" or "window"), waits for "ok", and exits 0; the first
-one then shows its menu or window.  A socket file left by a crash does not
+one then shows its menu or window.  ``trayapp --background`` (the start at
+login) sends "background" instead: the first one shows nothing, and the
+second exits quietly.  A socket file left by a crash does not
 block the next start: nobody answers on it, so it is removed.
 
 Plain stdlib sockets watched by a QSocketNotifier: QtNetwork's QLocalServer
@@ -34,6 +36,7 @@ from trayapp.adapters import private
 log = logging.getLogger(__name__)
 
 TIMEOUT_MS = 1000
+BACKGROUND = "background"  # what a copy started with --background says: nothing to show
 
 
 MAX_SOCKET_PATH = 107  # sun_path's 108 bytes, with the terminating NUL
@@ -87,6 +90,12 @@ def hand_off(name: str | None, message: str, timeout_ms: int = TIMEOUT_MS) -> bo
                 break
             answer += chunk
         return answer.strip() == b"ok"
+
+
+def already_running(name: str | None) -> bool:
+    """Does an instance answer in this session?  Asked by ``trayapp --background`` (the
+    login's start), which then exits quietly: the running one shows nothing."""
+    return hand_off(name, BACKGROUND)
 
 
 class InstanceServer(QObject):
@@ -147,6 +156,8 @@ class InstanceServer(QObject):
             except OSError as exc:
                 log.info("a later instance went away mid-request: %s", exc)
                 return
+        if text in ("", BACKGROUND):
+            return  # a copy started at login (--background) only asked whether we run
         try:
             self._on_message(text)
         except Exception:

@@ -192,3 +192,9 @@ class DesktopIdleNotifier:
     def announce(self, text: str) -> None:
         self.notifier.show(translate("announce", "Idle daemon stopped"), text,
                            icon=icon(TrayStatus.IDLE))
+
+    def follow_up(self, daemon: Daemon, text: str) -> None:
+        """What came of the warning about ``daemon``, in the warning's place: the same
+        tag, so the notification server replaces that bubble (its replaces_id)."""
+        # Titled by the daemon: the text says whether it stopped or keeps running.
+        self.notifier.show(daemon.name, text, tag=key_of(daemon), icon=icon(TrayStatus.IDLE))

@@ -134,6 +134,7 @@ class IdleWatcher:
         cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
         busy_check: BusyCheck = plain_check,
         quiet_stop: Stopper | None = None,
+        follow_up: Callable[[Daemon, str], None] | None = None,
         ledger: Ledger | None = None,
         on_stats: Callable[[Key, ServiceStats], None] = lambda key, stats: None,
         on_decision: Callable[[Decision], None] = lambda d: None,
@@ -148,6 +149,9 @@ class IdleWatcher:
         self.cpu_threshold = cpu_threshold
         self.busy_check = busy_check
         self.quiet_stop = quiet_stop  # a stop that never asks; None: none before sleep
+        # What came of a warning, told in its place (the tray replaces the bubble);
+        # None: notifier.announce.
+        self.follow_up = follow_up
         self.last_busy: dict[Key, str] = {}  # why each daemon was not stopped, for views
         self.ledger = ledger or Ledger()  # where our own stop is on record
         self.on_stats = on_stats  # each read of a running service (the recorder's peak memory)
@@ -289,8 +293,8 @@ class IdleWatcher:
         answer = await self._ask(d)
         if answer == "keep":
             self._decide("kept", d, f"{d.name}: kept running at the user's request")
-            self.notifier.announce(f"{d.name} keeps running; trayapp asks again after "
-                                   f"{describe_window(watch.window)} more without use.")
+            self._tell(d, f"{d.name} keeps running; trayapp asks again after "
+                          f"{describe_window(watch.window)} more without use.")
             self._arm(d, watch.window)
             return
         await self._stop(d, watch)
@@ -314,13 +318,19 @@ class IdleWatcher:
         else:
             text = f"Did not stop idle {d.name}: {outcome.message}"
             self._decide("not-stopped", d, text)
-        self.notifier.announce(text)
+        self._tell(d, text)
         # A client may have woken it again already; otherwise no timer.
         now = self.table.daemon(*d.key)
         if now is not None and now.state is DaemonState.RUNNING:
             self._arm(now, watch.window)
         else:
             self._cancel(d.key)
+
+    def _tell(self, d: Daemon, text: str) -> None:
+        if self.follow_up is not None:
+            self.follow_up(d, text)
+        else:
+            self.notifier.announce(text)
 
     def _decide(self, event: str, d: Daemon | None, text: str, reasons: tuple[str, ...] = (),
                 notes: tuple[str, ...] = (), window: float | None = None) -> None:
