@@ -127,9 +127,19 @@ def build_qm(out: Path) -> list[Path]:
 
 def update_po() -> None:
     pot = PO_DIR / "trayapp.pot"
+    fresh = PO_DIR / "trayapp.pot.new"
     run(["xgettext", "--from-code=UTF-8", "--package-name=trayapp", "--no-wrap",
-         "-o", str(pot), str(DESKTOP.relative_to(REPO)), str(METAINFO.relative_to(REPO))],
+         "-o", str(fresh), str(DESKTOP.relative_to(REPO)), str(METAINFO.relative_to(REPO))],
         cwd=REPO)
+
+    def body(path: Path) -> list[str]:  # without the date, which changes every run
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        return [line for line in lines if not line.startswith('"POT-Creation-Date:')]
+
+    if body(fresh) == body(pot):
+        fresh.unlink()
+    else:
+        fresh.replace(pot)
     for lang in po_languages():
         po = PO_DIR / f"{lang}.po"
         if not po.exists():

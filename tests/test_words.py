@@ -60,10 +60,10 @@ def test_durations_in_human_units(seconds: float, text: str) -> None:
 
 
 def test_one_day_and_one_wake_are_singular() -> None:
-    assert translate("units", "%n days", None, 1) == "1 day"
-    assert translate("units", "%n wakes", None, 1) == "1 wake"
-    assert translate("units", "%n wakes", None, 0) == "0 wakes"
-    assert translate("units", "%n wakes", None, 2) == "2 wakes"
+    assert words.count(words.DAYS, 1) == "1 day"
+    assert words.count(words.WAKES, 1) == "1 wake"
+    assert words.count(words.WAKES, 0) == "0 wakes"
+    assert words.count(words.WAKES, 2) == "2 wakes"
 
 
 @pytest.mark.parametrize(("n", "text"), [
@@ -121,6 +121,16 @@ def test_a_translation_that_loses_a_placeholder_falls_back_to_english() -> None:
         words.set_translator(None)
     words.set_translator(lambda c, t, d, n: 1 / 0)  # type: ignore[arg-type,return-value]
     try:
-        assert translate("units", "%n wakes", None, 1) == "1 wake"
+        assert words.count(words.WAKES, 1) == "1 wake"
     finally:
         words.set_translator(None)
+
+
+def test_a_failure_counts_its_steps_in_words() -> None:
+    from trayapp.core import outcome_words as ow
+
+    assert ow.rolled_back(1) == "The step already done was rolled back."
+    assert ow.rolled_back(3) == "The 3 steps already done were rolled back."
+    assert ow.rollback_incomplete(2, "boom") == (
+        "Rolling back the 2 steps already done was incomplete (boom).")
+    assert "(s)" not in ow.rolled_back(1) + ow.rollback_incomplete(1, "x")

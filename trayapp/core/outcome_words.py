@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from .outcome import Outcome, Status
 from .plans import Action
-from .words import translate
+from .words import count, plural, translate
+
+# Counted sentences (see words.plural).
+ROLLED_BACK = plural.translate("outcome", "The %n steps already done were rolled back.", None, 2)
+ROLLBACK_INCOMPLETE = plural.translate(
+    "outcome", "Rolling back the %n steps already done was incomplete ({errors}).", None, 2)
 
 
 def done_title(action: Action, name: str, changed: bool) -> str:
@@ -77,3 +82,63 @@ def split(o: Outcome) -> tuple[str, str]:
             body = body[len(prefix):].lstrip(".:; ")
             break
     return head, body
+
+
+# -- the sentences of a failure (after "Could not stop docker: ") ----------------------
+
+
+def failed(action: Action, name: str, why: str) -> str:
+    """``Could not stop docker: <why>``: a refusal or a failure, with its cause."""
+    return translate("outcome", "{title}: {why}").format(
+        title=failed_title(action, name), why=why)
+
+
+def busy_refusal(reasons: str) -> str:
+    return translate("outcome", "it is busy ({reasons}). Use --force to stop it anyway. "
+                     "Nothing changed.").format(reasons=reasons)
+
+
+def busy_left_running(name: str, reasons: str) -> str:
+    return translate("outcome", "{name} is busy ({reasons}), so it was left running; it stops "
+                     "being started at boot and sleeps after its next stop").format(
+        name=name, reasons=reasons)
+
+
+def step_failed(step: str, reason: str) -> str:
+    return translate("outcome", "step '{step}' failed: {reason}.").format(step=step, reason=reason)
+
+
+def nothing_had_changed() -> str:
+    return translate("outcome", "Nothing had changed.")
+
+
+def rolled_back(steps: int) -> str:
+    return count(ROLLED_BACK, steps, "outcome")
+
+
+def rollback_incomplete(steps: int, errors: str) -> str:
+    return count(ROLLBACK_INCOMPLETE, steps, "outcome").format(errors=errors)
+
+
+def now(units: str) -> str:
+    """What systemd reports after a failure: unit names help there."""
+    return translate("outcome", "Now: {units}.").format(units=units)
+
+
+def not_allowed(name: str, why: str) -> str:
+    return translate("outcome", "{title}: {why}").format(
+        title=translate("outcome", "Not allowed to change {name}").format(name=name), why=why)
+
+
+def no_agent() -> str:
+    return translate("outcome", "polkit needs to ask for a password, but no polkit "
+                     "authentication agent is running in your session. Start your desktop's "
+                     "agent (for example polkit-gnome's or lxpolkit; in a terminal, pkttyagent "
+                     "from the polkitd package), or install a polkit rule (see "
+                     "packaging/polkit). Nothing changed.")
+
+
+def refused(manager: str, why: str) -> str:
+    return translate("outcome", "polkit refused on the {manager} manager, or the password "
+                     "prompt was cancelled ({why}). Nothing changed.").format(
+        manager=manager, why=why)

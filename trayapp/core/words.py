@@ -37,10 +37,10 @@ class _Plurals:
         return text
 
 
-_plural = _Plurals()
+plural = _Plurals()
 # The counted texts; say them with count(), which passes the real number.
-DAYS = _plural.translate("units", "%n days", None, 2)
-WAKES = _plural.translate("units", "%n wakes", None, 2)
+DAYS = plural.translate("units", "%n days", None, 2)
+WAKES = plural.translate("units", "%n wakes", None, 2)
 
 # English forms for n == 1 of the counted texts (the source texts are the
 # plural forms), for when no translator is installed (the CLI).  A test checks
@@ -48,6 +48,9 @@ WAKES = _plural.translate("units", "%n wakes", None, 2)
 ENGLISH_ONE: dict[str, str] = {
     DAYS: "%n day",
     WAKES: "%n wake",
+    "The %n steps already done were rolled back.": "The step already done was rolled back.",
+    "Rolling back the %n steps already done was incomplete ({errors}).":
+        "Rolling back the step already done was incomplete ({errors}).",
 }
 
 
@@ -156,9 +159,9 @@ def memory(n: float | None) -> str:
     return f"{number} {unit}"
 
 
-def count(text: str, n: int) -> str:
-    """``1 wake``, ``2 wakes``: a counted text (DAYS, WAKES) for ``n``."""
-    return translate("units", text, None, n)
+def count(text: str, n: int, context: str = "units") -> str:
+    """``1 wake``, ``2 wakes``: a counted text (DAYS, WAKES, ...) for ``n``."""
+    return translate(context, text, None, n)
 
 
 def join(items: Iterable[str]) -> str:

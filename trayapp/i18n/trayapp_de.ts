@@ -727,8 +727,24 @@
 </context>
 <context>
     <name>outcome</name>
+    <message numerus="yes">
+        <location filename="../core/outcome_words.py" line="+16"/>
+        <source>The %n steps already done were rolled back.</source>
+        <translation>
+            <numerusform>Der schon erledigte Schritt wurde zurückgenommen.</numerusform>
+            <numerusform>Die %n schon erledigten Schritte wurden zurückgenommen.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Rolling back the %n steps already done was incomplete ({errors}).</source>
+        <translation>
+            <numerusform>Der schon erledigte Schritt konnte nicht vollständig zurückgenommen werden ({errors}).</numerusform>
+            <numerusform>Die %n schon erledigten Schritte konnten nicht vollständig zurückgenommen werden ({errors}).</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../core/outcome_words.py" line="+20"/>
+        <location line="+8"/>
         <source>{name} is now on-demand</source>
         <translation>{name} startet jetzt bei Bedarf</translation>
     </message>
@@ -819,8 +835,50 @@
     </message>
     <message>
         <location line="+11"/>
+        <location line="+58"/>
         <source>Not allowed to change {name}</source>
         <translation>Keine Berechtigung, {name} zu ändern</translation>
+    </message>
+    <message>
+        <location line="-38"/>
+        <location line="+37"/>
+        <source>{title}: {why}</source>
+        <translation>{title}: {why}</translation>
+    </message>
+    <message>
+        <location line="-32"/>
+        <source>it is busy ({reasons}). Use --force to stop it anyway. Nothing changed.</source>
+        <translation>er ist beschäftigt ({reasons}). Mit --force wird er trotzdem angehalten. Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>{name} is busy ({reasons}), so it was left running; it stops being started at boot and sleeps after its next stop</source>
+        <translation>{name} ist beschäftigt ({reasons}) und läuft deshalb weiter; er startet nicht mehr beim Hochfahren und schläft nach seinem nächsten Anhalten</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>step &apos;{step}&apos; failed: {reason}.</source>
+        <translation>Schritt „{step}“ ist fehlgeschlagen: {reason}.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Nothing had changed.</source>
+        <translation>Es war noch nichts geändert.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Now: {units}.</source>
+        <translation>Jetzt: {units}.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>polkit needs to ask for a password, but no polkit authentication agent is running in your session. Start your desktop&apos;s agent (for example polkit-gnome&apos;s or lxpolkit; in a terminal, pkttyagent from the polkitd package), or install a polkit rule (see packaging/polkit). Nothing changed.</source>
+        <translation>polkit muss nach einem Passwort fragen, aber in Ihrer Sitzung läuft kein polkit-Authentifizierungsagent. Starten Sie den Agenten Ihrer Arbeitsumgebung (etwa den von polkit-gnome oder lxpolkit; im Terminal pkttyagent aus dem Paket polkitd) oder installieren Sie eine polkit-Regel (siehe packaging/polkit). Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>polkit refused on the {manager} manager, or the password prompt was cancelled ({why}). Nothing changed.</source>
+        <translation>polkit hat beim Dienstverwalter {manager} abgelehnt, oder die Passwortabfrage wurde abgebrochen ({why}). Nichts wurde geändert.</translation>
     </message>
 </context>
 <context>
@@ -1075,7 +1133,7 @@
         </translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+85"/>
         <location line="+16"/>
         <source>{n} s</source>
         <translation>{n} s</translation>

@@ -32,6 +32,25 @@
     </message>
 </context>
 <context>
+    <name>outcome</name>
+    <message numerus="yes">
+        <location filename="../core/outcome_words.py" line="+16"/>
+        <source>The %n steps already done were rolled back.</source>
+        <translation>
+            <numerusform>The step already done was rolled back.</numerusform>
+            <numerusform>The %n steps already done were rolled back.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Rolling back the %n steps already done was incomplete ({errors}).</source>
+        <translation>
+            <numerusform>Rolling back the step already done was incomplete ({errors}).</numerusform>
+            <numerusform>Rolling back the %n steps already done was incomplete ({errors}).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>units</name>
     <message numerus="yes">
         <location filename="../core/words.py" line="+42"/>
