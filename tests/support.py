@@ -94,6 +94,7 @@ MODE_UNITS = {
     DaemonMode.ON_DEMAND: ("disabled", "enabled"),
     DaemonMode.MANUAL: ("disabled", "disabled"),
     DaemonMode.MASKED: ("masked", "enabled"),
+    DaemonMode.ON_DEMAND_PROXY: ("disabled", "transient"),  # issue 15: trayapp's proxy socket
 }
 
 
@@ -124,13 +125,15 @@ def units(name: str, state: DaemonState, mode: DaemonMode, since_usec: int = 0
     """A daemon's socket and service whose properties classify as ``state``, ``mode``."""
     service_active, socket_active = STATE_UNITS[state]
     service_file, socket_file = MODE_UNITS[mode]
+    proxy = {"name": f"trayapp-proxy-{name}.socket"} if mode is DaemonMode.ON_DEMAND_PROXY \
+        else {}
     return daemon_units(
         name, service_active=service_active, service_file=service_file,
         socket_active=socket_active, socket_file=socket_file,
         service={"load_state": "masked" if mode is DaemonMode.MASKED else "loaded",
                  "state_change_usec": since_usec,
                  "memory_bytes": 50 * 2**20 if service_active == "active" else None},
-        socket={"state_change_usec": since_usec},
+        socket={"state_change_usec": since_usec, **proxy},
     )  # fmt: skip
 
 

@@ -79,7 +79,8 @@ def hold_actions(services: Services, monkeypatch: pytest.MonkeyPatch) -> asyncio
     """The controller's actions wait for the returned event, then succeed."""
     gate = asyncio.Event()
 
-    async def perform(manager: Manager, service: str, action: Action, force: bool) -> Outcome:
+    async def perform(manager: Manager, service: str, action: Action, force: bool,
+                      proxy: object = None) -> Outcome:
         await gate.wait()
         return Outcome(action, manager, service, Status.DONE, "Done.")
 

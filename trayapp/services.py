@@ -35,8 +35,10 @@ from trayapp.core.ledger import Entry, Ledger
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
+from trayapp.core.proxy import DEFAULT_IDLE_SECONDS, ProxySpec
 from trayapp.core.runs import EndReason
-from trayapp.core.settings import Settings
+from trayapp.core.settings import DaemonSettings, Settings
+from trayapp.core.status_notes import NoteKind, StatusNote
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist
@@ -108,6 +110,29 @@ class Services:
     def keep_running(self, key: Key) -> bool:
         """Answer an idle warning with "keep"; False when none is out for ``key``."""
         return self.idle_warnings.answer(key, "keep")
+
+    def status_notes(self) -> list[StatusNote]:
+        """What Preferences and the status window show beside the daemons (issue 16):
+        the history recorder's problem, the power features that are off and why, and
+        why each idle-watched daemon was left running."""
+        notes = []
+        recorder = self.recorder
+        if recorder is not None and recorder.problem:
+            notes.append(StatusNote(NoteKind.HISTORY, recorder.problem))
+        elif self.store is None:
+            notes.append(StatusNote(NoteKind.HISTORY, self.history_problem))
+        for feature in self.power.status():
+            notes.append(StatusNote(NoteKind.POWER, feature.text, feature.name,
+                                    problem=not feature.available))
+        idle = self.idle
+        for key, reason in sorted(idle.last_busy.items() if idle is not None else ()):
+            notes.append(StatusNote(NoteKind.BUSY, reason, key[1].removesuffix(".service"),
+                                    problem=False))
+        return notes
+
+    def busy_reason(self, d: Daemon) -> str | None:
+        """Why the idle watcher left ``d`` running at its last check (None: it did not)."""
+        return self.idle.last_busy.get(d.key) if self.idle is not None else None
 
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d), on_battery=self.power.on_battery)
@@ -186,6 +211,19 @@ class Services:
             self.idle.reconfigure()
         return problems
 
+    # -- proxies (issue 15) -------------------------------------------------------------
+
+    def keep_proxies(self, path: Path | None = None) -> None:
+        """Keep on-demand proxies in the settings file at ``path`` (only once the settings
+        in use were loaded from it: saving would otherwise write defaults over it)."""
+        self.controller.proxies = _SettingsBook(self, path)
+
+    async def restore_proxies(self) -> list[Outcome]:
+        """Once at start, after watch()/connect(): make again the proxies a reboot took
+        away (transient units live in /run).  Each one made or failed is an Outcome."""
+        keys = [k for k, d in self.settings.daemons.items() if d.proxy_listen]
+        return await self.controller.restore_proxies(keys) if keys else []
+
     # -- close ------------------------------------------------------------------------
 
     async def close(self) -> None:
@@ -219,3 +257,23 @@ class Services:
                 self.store.settle_intent(manager, service, entry.why)
         except sqlite3.Error as exc:  # the action matters more than its history
             log.info("cannot note the stop in the history: %s", exc)
+
+
+class _SettingsBook:
+    """The proxies, kept in the user's settings file (core/settings: proxy_*)."""
+
+    def __init__(self, services: Services, path: Path | None) -> None:
+        self._services = services
+        self._path = path
+
+    def get(self, key: str) -> DaemonSettings:
+        return self._services.settings.daemon(key)
+
+    def put(self, key: str, spec: ProxySpec | None) -> str | None:
+        changes = {"proxy_listen": (), "proxy_backend": "",
+                   "proxy_idle_seconds": DEFAULT_IDLE_SECONDS} if spec is None else {
+            "proxy_listen": tuple(str(a) for a in spec.listen),
+            "proxy_backend": str(spec.backend), "proxy_idle_seconds": spec.idle_seconds}
+        new = self._services.settings.with_daemon(key, **changes)
+        problems = self._services.change_settings(new, self._path, login=False)
+        return "; ".join(text for _title, text in problems) or None

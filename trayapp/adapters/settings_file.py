@@ -187,14 +187,20 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
                 continue
             table = tomlkit.table()
             tables[key] = table
-        for name in ("notify", "idle_stop_minutes", "battery_idle_minutes"):
+        for name in _DAEMON_KEYS:
             value = getattr(wanted, name)
+            value = list(value) if isinstance(value, tuple) else value
             # Write a default only where the user already had the key: a
             # table keeps the lines the user chose to write.
-            if name in table or value != getattr(DEFAULT_DAEMON, name):
+            if name in table or getattr(wanted, name) != getattr(DEFAULT_DAEMON, name):
                 _set(table, name, value)
     if tables is not None and not tables:
         del doc["daemon"]
+
+
+#: The keys of a daemon's table this version writes (the proxy's: issue 15).
+_DAEMON_KEYS = ("notify", "idle_stop_minutes", "battery_idle_minutes", "proxy_listen",
+                "proxy_backend", "proxy_idle_seconds")
 
 
 def _render(doc: tomlkit.TOMLDocument) -> str:
@@ -226,7 +232,7 @@ def _drop_known(tables: Any, key: str) -> None:
     """Forget a daemon's settings but keep keys of its table we do not know."""
     table: Any = tables[key]
     if isinstance(table, MutableMapping):
-        for name in ("notify", "idle_stop_minutes", "battery_idle_minutes"):
+        for name in _DAEMON_KEYS:
             if name in table:
                 del table[name]
         if table:

@@ -15,8 +15,9 @@ from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.words import units_line
 
 HELP = {
-    "on-demand": "sockets enabled and listening, service disabled (and stopped if idle)",
-    "always-on": "service enabled and started; sockets stay enabled",
+    "on-demand": "sockets enabled and listening, service disabled (and stopped if idle); "
+                 "a daemon with no socket unit goes behind a proxy (systemd-socket-proxyd)",
+    "always-on": "service enabled and started; sockets stay enabled (a proxy goes away)",
     "stop": "stop the service now; its sockets keep listening and wake it again",
     "start": "start the service now",
 }
@@ -30,6 +31,17 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--json", action="store_true", help="machine-readable result")
         p.add_argument("--stats", action="store_true",
                        help="print the D-Bus calls made and the time taken to stderr")
+        if name == "on-demand":  # a daemon with no socket unit: through a proxy (issue 15)
+            p.add_argument("--listen", metavar="ADDRESS", action="append", default=[],
+                           help="no socket unit: where clients connect (127.0.0.1:5432, "
+                           "[::1]:5432, /run/x.sock; again for more); default: where it "
+                           "listens now")
+            p.add_argument("--backend", metavar="ADDRESS", default="",
+                           help="no socket unit: where the daemon itself listens (set in its "
+                           "own configuration); default: the client port + 10000")
+            p.add_argument("--proxy-idle", metavar="SECONDS", type=int, default=None,
+                           help="no socket unit: the proxy exits and stops the daemon after "
+                           "this long without connections (default 900)")
         if name in ("stop", "on-demand"):
             p.add_argument("--force", action="store_true",
                            help="even if it is busy (running containers, open connections)")
@@ -47,7 +59,16 @@ async def switch(args: argparse.Namespace) -> int:
     except BadUnitName as exc:
         return finish(args, Outcome(action, which, args.name, Status.BAD_INPUT,
                                     f"Bad daemon name: {exc}."))
-    services = Services([which])
+    from trayapp.adapters import settings_file
+    from trayapp.core.unitname import check_unit_name
+    from trayapp.usecases.proxy import ProxyRequest
+
+    loaded = settings_file.load(validate_unit=check_unit_name)
+    services = Services([which], loaded.settings)
+    if loaded.warning is None:  # a proxy's addresses are kept there, for the next boot
+        services.keep_proxies()
+    proxy = ProxyRequest(tuple(getattr(args, "listen", ())), getattr(args, "backend", ""),
+                         getattr(args, "proxy_idle", None))
     try:
         await services.connect()
         if which in services.monitor.problems:
@@ -55,7 +76,8 @@ async def switch(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         services.open_history(record=False)  # a stop of ours: other recorders must know
         started = time.perf_counter()
-        outcome = await services.controller.request(which, args.name, action, force=args.force)
+        outcome = await services.controller.request(which, args.name, action, force=args.force,
+                                                    proxy=proxy)
         if outcome.status is Status.BAD_INPUT and outcome.service == args.name:
             outcome = await _with_guess(services, outcome, args.name)
         if args.stats:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .proxy import proxied_service
+
 
 class Manager(StrEnum):
     """Which systemd instance owns a unit."""
@@ -40,6 +42,9 @@ class DaemonMode(StrEnum):
     ALWAYS_ON = "always-on"  # the service starts at boot
     MANUAL = "manual"  # neither starts at boot
     MASKED = "masked"  # the service (or every socket) is masked
+    # trayapp's proxy (core/proxy.py) listens for it and starts it; the service
+    # itself does not start at boot (issue 15).
+    ON_DEMAND_PROXY = "on-demand (proxy)"
 
 
 # UnitFileState values (systemctl(1), "is-enabled") that start a unit at boot
@@ -102,6 +107,9 @@ def service_of(socket: UnitInfo) -> str:
     (``sshd.socket`` -> ``sshd@.service``).  A socket whose properties could
     not be read falls back to systemd's default, the service of the same name.
     """
+    proxied = proxied_service(socket.name)
+    if proxied is not None:  # trayapp's proxy: shown as the daemon it stands for
+        return proxied
     for name in socket.triggers:
         if name.endswith(".service"):
             return name
@@ -193,6 +201,11 @@ def classify_state(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonState:
 def classify_mode(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonMode:
     if _is_masked(service) or (sockets and all(_is_masked(s) for s in sockets)):
         return DaemonMode.MASKED
+    # Before always-on: a service enabled only at runtime (Debian's postgresql-generator)
+    # behind trayapp's proxy is still woken by the proxy.
+    if any(proxied_service(s.name) == service.name and s.load_state == "loaded"
+           for s in sockets):
+        return DaemonMode.ON_DEMAND_PROXY
     if _starts_at_boot(service):
         return DaemonMode.ALWAYS_ON
     # On demand means a client can wake it: an admin socket alone is not that.

@@ -13,6 +13,11 @@ writes it)::
     idle_stop_minutes = 15   # stop it after 15 idle minutes; 0 = never
     battery_idle_minutes = 5 # on battery (UPower's OnBattery); -1 (default) = half, 0 = never
 
+    [daemon."postgresql@15-main.service"]   # on demand through a proxy (issue 15)
+    proxy_listen = ["127.0.0.1:5432"]      # where clients connect
+    proxy_backend = "127.0.0.1:15432"      # where the daemon itself listens
+    proxy_idle_seconds = 900               # the proxy exits (and stops it) after this
+
 Daemons are named by the daemon keys of trayapp.core.keys, in ``watched``,
 ``hidden`` and as the table names under ``[daemon]``.  :func:`from_mapping`
 turns parsed TOML into :class:`Settings` and says exactly where a value is
@@ -30,6 +35,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .keys import Key, UnitValidator, check_key, daemon_key
+from .proxy import DEFAULT_IDLE_SECONDS, MAX_LISTEN, ProxyRefusal, parse_address, parse_idle
 
 
 class SettingsError(ValueError):
@@ -71,6 +77,10 @@ class DaemonSettings:
     notify: bool = True  # notify when the daemon wakes, stops or fails
     idle_stop_minutes: int = 0  # stop it after this many idle minutes; 0 = never
     battery_idle_minutes: int = -1  # the same on battery; -1: half of idle_stop_minutes
+    # On demand through a proxy (core/proxy.py): re-created from these at start.
+    proxy_listen: tuple[str, ...] = ()  # client addresses; () = no proxy
+    proxy_backend: str = ""
+    proxy_idle_seconds: int = DEFAULT_IDLE_SECONDS
 
 
 DEFAULT_DAEMON = DaemonSettings()
@@ -161,6 +171,25 @@ def battery_window(window: float | None, battery_minutes: int) -> float | None:
     return minutes * 60.0 if minutes > 0 else None
 
 
+def _proxy(table: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The proxy keys of one daemon's table, each address parsed and written back."""
+    listen = table.get("proxy_listen", [])
+    if not isinstance(listen, list) or len(listen) > MAX_LISTEN:
+        raise SettingsError(f"{where}.proxy_listen",
+                            f"expected a list of at most {MAX_LISTEN} addresses")
+    backend = table.get("proxy_backend", "")
+    idle = table.get("proxy_idle_seconds", DEFAULT_IDLE_SECONDS)
+    try:
+        addresses = tuple(str(parse_address(a)) for a in listen)
+        back = str(parse_address(backend)) if backend != "" else ""
+        parse_idle(idle)
+    except ProxyRefusal as e:
+        raise SettingsError(f"{where}.proxy", str(e)) from None
+    if bool(addresses) != bool(back):
+        raise SettingsError(f"{where}.proxy_backend", "proxy_listen and proxy_backend go together")
+    return {"proxy_listen": addresses, "proxy_backend": back, "proxy_idle_seconds": idle}
+
+
 def _icon_follows(value: object, where: str) -> IconFollows:
     if isinstance(value, str) and value in tuple(IconFollows):
         return IconFollows(value)
@@ -225,6 +254,7 @@ def from_mapping(data: Mapping[str, Any], validate_unit: UnitValidator | None = 
             battery_idle_minutes=_minutes(
                 table.get("battery_idle_minutes", DEFAULT_DAEMON.battery_idle_minutes),
                 f"{where}.battery_idle_minutes", half=True),
+            **_proxy(table, where),
         )
     return Settings(watched=watched, hidden=hidden, daemons=daemons,
                     start_at_login=start_at_login, icon_follows=follows)
@@ -244,7 +274,9 @@ def as_mapping(settings: Settings) -> dict[str, Any]:
         "icon_follows": str(settings.icon_follows),
         "daemon": {
             key: {"notify": d.notify, "idle_stop_minutes": d.idle_stop_minutes,
-                  "battery_idle_minutes": d.battery_idle_minutes}
+                  "battery_idle_minutes": d.battery_idle_minutes,
+                  "proxy_listen": list(d.proxy_listen), "proxy_backend": d.proxy_backend,
+                  "proxy_idle_seconds": d.proxy_idle_seconds}
             for key, d in settings.daemons.items()
         },
     }

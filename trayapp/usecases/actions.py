@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from trayapp.adapters.dbus import proxy as proxy_units
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
 from trayapp.adapters.dbus.units import read_unit
@@ -17,7 +18,10 @@ from trayapp.core import outcome_words as words
 from trayapp.core.model import Daemon, UnitInfo, classify, service_of
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
+from trayapp.core.proxy import proxied_service, socket_name
 from trayapp.core.unitname import BadUnitName, daemon_service_name
+from trayapp.usecases import proxy as proxied
+from trayapp.usecases.proxy import ProxyBook, ProxyRequest
 from trayapp.usecases.workload import check_before_stop
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,13 @@ async def load_daemon(conn: Connection, name: str
                 sockets.append(unit)
             elif unit.load_state == "loaded" and service.name in unit.triggers:
                 paths.append(unit)
+    # trayapp's own proxy in front of it (core/proxy.py): it triggers the proxy's
+    # service, not this one, so TriggeredBy does not name it.
+    proxy = socket_name(service.name)
+    if proxied_service(service.name) is None and proxy not in names:
+        front = await proxy_units.loaded(conn, proxy)
+        if front is not None:
+            sockets.append(front)
     return classify(conn.manager, service, sockets), service, sockets, paths
 
 
@@ -87,9 +98,14 @@ def _auth_message(exc: NotAuthorised, name: str, manager: str) -> str:
 
 
 async def perform(
-    conn: Connection, jobs: JobFollower, name: str, action: Action, *, force: bool = False
+    conn: Connection, jobs: JobFollower, name: str, action: Action, *, force: bool = False,
+    proxy: ProxyRequest | None = None, book: ProxyBook | None = None,
 ) -> Outcome:
-    """Do ``action`` for daemon ``name``; never raises for expected failures."""
+    """Do ``action`` for daemon ``name``; never raises for expected failures.
+
+    A daemon with no socket unit goes on demand through a proxy (usecases/proxy.py),
+    with ``proxy``'s addresses or the ones ``book`` keeps; always-on takes the proxy away.
+    """
     manager = conn.manager
 
     def outcome(status: Status, message: str, service: str = name, **kw: object) -> Outcome:
@@ -103,6 +119,11 @@ async def perform(
         daemon, service, sockets, paths = await load_daemon(conn, unit_name)
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, words.failed(action, name, f"{exc}."))
+    if action in (Action.ON_DEMAND, Action.ALWAYS_ON) and (
+            not sockets or proxied.uses_proxy(sockets)):
+        return await proxied.switch(conn, jobs, daemon, service, sockets, action,
+                                    proxy or proxied.ProxyRequest(), book or proxied.NoBook(),
+                                    force=force)
     what = _VERBS[action].format(daemon.name)
     warnings = list(daemon.warnings)
     stop_if_running = True

@@ -26,6 +26,7 @@ from trayapp.core.runs import EndReason
 from trayapp.core.unitname import paired_service
 from trayapp.usecases.actions import perform
 from trayapp.usecases.monitor import Monitor
+from trayapp.usecases.proxy import ProxyBook, ProxyRequest, restore
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +38,24 @@ class Controller:
         self._result_listeners: list[Callable[[Outcome], None]] = []
         self._jobs: dict[Manager, JobFollower] = {}
         self._tasks: set[asyncio.Task[Outcome]] = set()
+        # Where proxies are kept across reboots (Services gives the settings).
+        self.proxies: ProxyBook | None = None
 
     def listen(self, callback: Callable[[Outcome], None]) -> None:
         self._result_listeners.append(callback)
 
     def request(
         self, manager: Manager, name: str, action: Action, *, force: bool = False,
-        why: EndReason = EndReason.USER,
+        why: EndReason = EndReason.USER, proxy: ProxyRequest | None = None,
     ) -> asyncio.Task[Outcome]:
         """Start ``action`` for the daemon ``name`` (a service, or a name as the user
         typed it: ``docker``, ``docker.socket``); a second request for the same
-        daemon while one runs is refused.  ``name`` must be a valid unit name."""
+        daemon while one runs is refused.  ``name`` must be a valid unit name.
+        ``proxy``: the addresses for on-demand through a proxy (a daemon with no
+        socket unit); without it, the saved ones or what the daemon listens on."""
         key = (manager, paired_service(name))
-        task = asyncio.get_running_loop().create_task(self._run(key, name, action, force, why))
+        task = asyncio.get_running_loop().create_task(self._run(key, name, action, force, why,
+                                                                 proxy))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -61,7 +67,7 @@ class Controller:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def _run(self, key: Key, service: str, action: Action, force: bool,
-                   why: EndReason) -> Outcome:
+                   why: EndReason, proxy: ProxyRequest | None = None) -> Outcome:
         manager = key[0]
         if not self.ledger.begin(key, action, why):
             outcome = Outcome(action, manager, service, Status.BAD_INPUT,
@@ -69,7 +75,7 @@ class Controller:
                               "is still running.")
         else:
             try:
-                outcome = await self._perform(manager, service, action, force)
+                outcome = await self._perform(manager, service, action, force, proxy)
             finally:
                 self.ledger.end(key)
         outcome = dataclasses.replace(outcome, asked_by_idle=why is EndReason.IDLE)
@@ -77,7 +83,8 @@ class Controller:
         return outcome
 
     async def _perform(
-        self, manager: Manager, service: str, action: Action, force: bool
+        self, manager: Manager, service: str, action: Action, force: bool,
+        proxy: ProxyRequest | None = None,
     ) -> Outcome:
         conn = self.monitor.connections.get(manager)
         if conn is None or not conn.connected:
@@ -89,12 +96,32 @@ class Controller:
             if manager not in self.monitor.watchers:  # a watcher has subscribed already
                 await jobs.subscribe()
         try:
-            return await perform(conn, jobs, service, action, force=force)
+            return await perform(conn, jobs, service, action, force=force, proxy=proxy,
+                                 book=self.proxies)
         except (BusUnavailable, SystemdError) as exc:
             # The bus went away mid-action: what holds cannot be read back.
             return Outcome(action, manager, service, Status.FAILED,
                            f"Lost contact with the {manager} manager during the action "
                            f"({exc}); its outcome is unknown until the connection returns.")
+
+    async def restore_proxies(self, keys: list[str]) -> list[Outcome]:
+        """Make again the saved proxies (usecases/proxy.py) that a reboot took away."""
+        conn = self.monitor.connections.get(Manager.SYSTEM)
+        if self.proxies is None or conn is None or not conn.connected:
+            return []
+        jobs = self._jobs.get(Manager.SYSTEM)
+        if jobs is None or jobs.conn is not conn:
+            jobs = self._jobs[Manager.SYSTEM] = JobFollower(conn)
+            if Manager.SYSTEM not in self.monitor.watchers:
+                await jobs.subscribe()
+        try:
+            outcomes = await restore(conn, jobs, self.proxies, keys)
+        except (BusUnavailable, SystemdError) as exc:
+            log.info("cannot restore the proxies: %s", exc)
+            return []
+        for outcome in outcomes:
+            self._tell(outcome)
+        return outcomes
 
     def _tell(self, outcome: Outcome) -> None:
         for callback in list(self._result_listeners):

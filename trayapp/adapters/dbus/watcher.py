@@ -12,7 +12,9 @@ Signals used (org.freedesktop.systemd1(5)):
   may have been added, removed or changed on disk.
 * ``UnitRemoved`` is ignored: systemd sends it when it garbage-collects an
   inactive unit from memory, which says nothing about the unit file; reading
-  the unit again would load it and start a load/collect loop.
+  the unit again would load it and start a load/collect loop.  Except for a
+  transient socket (trayapp's proxy, issue 15): it has no file, so once
+  collected it is gone, and it leaves the table without a read.
 
 Signals come only through ``Connection.on_signal``: from the current owner
 of org.freedesktop.systemd1, anything else is dropped (trust.SignalGate).
@@ -177,15 +179,26 @@ class Watcher:
                 self._resyncs.request()
         elif member == "UnitFilesChanged":
             self._files.request()
+        elif member == "UnitRemoved" and msg.body and isinstance(msg.body[0], str):
+            unit = self.table.unit(self.manager, msg.body[0])
+            if unit is not None and unit.is_socket and unit.unit_file_state == "transient":
+                self.table.remove(self.manager, unit.name)
         elif member == "UnitNew" and not self._reloading and msg.body:
             name = msg.body[0]
             if (
                 isinstance(name, str)
                 and name.endswith(".socket")
                 and not name.endswith("@.socket")
-                and self.table.unit(self.manager, name) is None
+                and self._unknown(name)
             ):
                 self._read_later(name)
+
+    def _unknown(self, name: str) -> bool:
+        """Not in the table, or only as a stub: a name looked up before the unit existed
+        (GetAll of a missing unit) comes back ``not-found``; once it exists for real
+        (a transient proxy socket, issue 15), systemd announces it with UnitNew again."""
+        unit = self.table.unit(self.manager, name)
+        return unit is None or unit.load_state == "not-found"
 
     # -- reading -------------------------------------------------------------
 

@@ -1,0 +1,163 @@
+"""The proxy's pure parts (core/proxy.py): addresses, the kernel's table, refusals, units."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from trayapp.core import proxy
+from trayapp.core.model import DaemonMode, DaemonState, UnitInfo, classify, service_of
+from trayapp.core.model import Manager as M
+from trayapp.core.proxy import Address, ProxyRefusal, ProxySpec, parse_address
+from trayapp.core.settings import SettingsError, from_mapping
+
+
+# /proc/net/tcp and tcp6 rows shaped as a Debian 12 testbed printed them (PostgreSQL as
+# uid 101 on 127.0.0.1:15432 and [::1]:15432, PID 1 on 127.0.0.1:5432, a client).
+def _line(local: str, remote: str, state: str, uid: int) -> str:
+    """One row of /proc/net/tcp{,6} as the kernel prints it."""
+    return (f"   0: {local} {remote} {state} 00000000:00000000 00:00000000 00000000 "
+            f"{uid:>5}        0 2457307 1 0000000000000000 100 0 0 10 0")
+
+
+V6_ANY = "0" * 32 + ":0000"
+TCP = "\n".join([
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid",
+    _line("0100007F:1538", "00000000:0000", "0A", 0),
+    _line("0100007F:3C48", "00000000:0000", "0A", 101),
+    _line("0100007F:3C48", "0100007F:D2F0", "01", 101),  # a client: not listening
+    _line("00000000:18EB", "00000000:0000", "0A", 102),
+    "   garbage line",
+    "  sl  local_address                         remote_address                        st",
+    _line("00000000000000000000000001000000:3C48", V6_ANY, "0A", 101),
+    _line("0000000000000000FFFF00000100007F:1F90", V6_ANY, "0A", 101),  # ::ffff:127.0.0.1
+])
+
+
+def test_addresses_parse_and_print_back() -> None:
+    assert str(parse_address("127.0.0.1:5432")) == "127.0.0.1:5432"
+    assert str(parse_address("[::1]:5432")) == "[::1]:5432"
+    assert str(parse_address("[0:0::1]:5432")) == "[::1]:5432"
+    assert parse_address("5432") == Address("127.0.0.1", 5432)
+    assert parse_address("/run/pg/.s.PGSQL.5432").path == "/run/pg/.s.PGSQL.5432"
+
+
+@pytest.mark.parametrize("text", [
+    "", "localhost:5432", "127.0.0.1:0", "127.0.0.1:65536", "::1:5432", "1.2.3.4:x",
+    "/run/../etc/x", "/run//x", "relative/path", "/run/a b", "127.0.0.1:5432\n--x",
+    "/run/" + "x" * 200, "--exit-idle-time=1", "300.1.1.1:5",
+])
+def test_bad_addresses_are_refused(text: str) -> None:
+    with pytest.raises(ProxyRefusal):
+        parse_address(text)
+
+
+def test_listening_reads_one_users_listeners_from_the_kernel_table() -> None:
+    assert proxy.listening(TCP, 101) == [
+        Address("127.0.0.1", 8080), Address("127.0.0.1", 15432), Address("::1", 15432)]
+    assert proxy.listening(TCP, 0) == [Address("127.0.0.1", 5432)]
+    assert proxy.listening(TCP, 102) == [Address("0.0.0.0", 6379)]
+    assert proxy.listening(TCP, 4242) == []
+
+
+def test_covers_knows_wildcards() -> None:
+    assert proxy.covers([Address("0.0.0.0", 6379)], Address("127.0.0.1", 6379))
+    assert not proxy.covers([Address("0.0.0.0", 6379)], Address("::1", 6379))
+    assert proxy.covers([Address("::", 6379)], Address("::1", 6379))
+    assert not proxy.covers([Address("127.0.0.1", 6379)], Address("127.0.0.1", 6380))
+
+
+def test_default_backend_is_ten_thousand_up() -> None:
+    assert proxy.default_backend(Address("127.0.0.1", 5432)) == Address("127.0.0.1", 15432)
+    assert proxy.default_backend(Address("0.0.0.0", 60000)) == Address("127.0.0.1", 50000)
+    with pytest.raises(ProxyRefusal):
+        proxy.default_backend(parse_address("/run/x.sock"))
+
+
+def _spec(listen: str = "127.0.0.1:5432", backend: str = "127.0.0.1:15432") -> ProxySpec:
+    return ProxySpec("postgresql@15-main.service", (parse_address(listen),),
+                     parse_address(backend), 60)
+
+
+@pytest.mark.parametrize(("spec", "kw", "words"), [
+    (_spec(backend="127.0.0.1:5432"), {}, "is a client address"),
+    (_spec(listen="0.0.0.0:5432", backend="127.0.0.1:5432"), {}, "is a client address"),
+    (_spec(), {"masked": ("postgresql@15-main.service",)}, "masked"),
+    (_spec(listen="/home/alice/pg.sock"), {}, "a directory the proxy cannot create"),
+])
+def test_refusals_say_why(spec: ProxySpec, kw: dict[str, tuple[str, ...]], words: str) -> None:
+    with pytest.raises(ProxyRefusal, match=words):
+        proxy.check_spec(spec, proxyd="/lib/systemd/systemd-socket-proxyd", **kw)
+
+
+def test_missing_proxyd_is_refused() -> None:
+    with pytest.raises(ProxyRefusal, match="systemd-socket-proxyd is missing"):
+        proxy.check_spec(_spec(), proxyd=None)
+    proxy.check_spec(_spec(), proxyd="/lib/systemd/systemd-socket-proxyd")
+
+
+def test_the_proxy_service_runs_a_fixed_program_unprivileged() -> None:
+    props = {name: value for name, _sig, value in
+             proxy.service_properties(_spec(), "/lib/systemd/systemd-socket-proxyd")}
+    assert props["ExecStart"] == [("/lib/systemd/systemd-socket-proxyd", [
+        "/lib/systemd/systemd-socket-proxyd", "--exit-idle-time=60s", "127.0.0.1:15432"],
+        False)]
+    assert props["DynamicUser"] is True
+    assert props["PropagatesStopTo"] == ["postgresql@15-main.service"]
+    assert props["Requires"] == props["After"] == ["postgresql@15-main.service"]
+    sock = dict((n, v) for n, _s, v in proxy.socket_properties(_spec()))
+    assert sock["Listen"] == [("Stream", "127.0.0.1:5432")]
+
+
+def test_unit_names_map_back_to_the_daemon() -> None:
+    assert proxy.socket_name("postgresql@15-main.service") == \
+        "trayapp-proxy-postgresql@15-main.socket"
+    assert proxy.proxied_service("trayapp-proxy-redis-server.socket") == "redis-server.service"
+    assert proxy.proxied_service("trayapp-proxy-redis-server.service") == "redis-server.service"
+    assert proxy.proxied_service("docker.socket") is None
+    assert proxy.proxied_service("trayapp-proxy-.socket") is None
+
+
+def test_config_hint_names_the_file_and_setting() -> None:
+    hint = proxy.config_hint("postgresql@15-main.service", Address("127.0.0.1", 15432))
+    assert "port = 15432" in hint and "/etc/postgresql/15/main/postgresql.conf" in hint
+    hint = proxy.config_hint("redis-server.service", Address("127.0.0.1", 16379))
+    assert "port 16379" in hint and "/etc/redis/redis.conf" in hint
+
+
+def test_a_proxied_daemon_is_dormant_and_on_demand_through_the_proxy() -> None:
+    sock = UnitInfo(name="trayapp-proxy-redis-server.socket", load_state="loaded",
+                    active_state="active", unit_file_state="transient",
+                    triggers=("trayapp-proxy-redis-server.service",),
+                    listen=(("Stream", "127.0.0.1:6379"),))
+    service = UnitInfo(name="redis-server.service", load_state="loaded",
+                       active_state="inactive", unit_file_state="disabled")
+    assert service_of(sock) == "redis-server.service"
+    d = classify(M.SYSTEM, service, [sock])
+    assert (d.state, d.mode) == (DaemonState.DORMANT, DaemonMode.ON_DEMAND_PROXY)
+    # Enabled at runtime only (Debian's postgresql-generator): still woken by the proxy.
+    runtime = UnitInfo(name="redis-server.service", load_state="loaded",
+                       active_state="active", unit_file_state="enabled-runtime")
+    assert classify(M.SYSTEM, runtime, [sock]).mode is DaemonMode.ON_DEMAND_PROXY
+    # Back to always-on: the proxy's socket is gone (transient units vanish), the
+    # service enabled.
+    enabled = dataclasses.replace(runtime, unit_file_state="enabled")
+    d = classify(M.SYSTEM, enabled, [])
+    assert (d.state, d.mode) == (DaemonState.RUNNING, DaemonMode.ALWAYS_ON)
+
+
+def test_settings_keep_a_proxy_and_refuse_bad_ones() -> None:
+    table = {"proxy_listen": ["127.0.0.1:5432"], "proxy_backend": "127.0.0.1:15432",
+             "proxy_idle_seconds": 60}
+    s = from_mapping({"daemon": {"postgresql@15-main.service": table}})
+    d = s.daemon("postgresql@15-main.service")
+    assert (d.proxy_listen, d.proxy_backend, d.proxy_idle_seconds) == (
+        ("127.0.0.1:5432",), "127.0.0.1:15432", 60)
+    assert s.daemon("docker.service").proxy_idle_seconds == 15 * 60
+    for bad in ({"proxy_listen": ["localhost:5432"], "proxy_backend": "127.0.0.1:1"},
+                {"proxy_listen": ["127.0.0.1:5432"]},
+                {"proxy_listen": "127.0.0.1:5432", "proxy_backend": "127.0.0.1:1"},
+                {**table, "proxy_idle_seconds": 0}):
+        with pytest.raises(SettingsError):
+            from_mapping({"daemon": {"postgresql@15-main.service": bad}})

@@ -1,0 +1,166 @@
+"""On demand through a proxy, against the real testbed (issue 15).
+
+Debian's own PostgreSQL and Redis, which cannot take a socket from systemd:
+alice (allowed by the testbed's polkit rule) runs ``trayapp on-demand`` and
+``trayapp always-on``; root plays the user's part that trayapp never does
+(editing the daemon's configuration); real clients (psql, redis-cli) wake
+the daemons through systemd-socket-proxyd; the proxy's idle exit stops them
+(PropagatesStopTo=, checked here on systemd 252 for a transient unit).  One
+testbed for the module: the PostgreSQL test reboots it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.support import IdleWatchProc, WatchProc, show, wait_active, where
+
+IDLE = "3"  # seconds: the proxy's idle time in these tests
+PW = "PGPASSWORD=testpw"
+RESTORE = """
+import asyncio
+from trayapp.adapters import settings_file
+from trayapp.core.model import Manager
+from trayapp.services import Services
+
+async def main():
+    services = Services([Manager.SYSTEM], settings_file.load().settings)
+    services.keep_proxies()
+    await services.connect()
+    try:
+        for outcome in await services.restore_proxies():
+            print(outcome.status.name, outcome.message)
+    finally:
+        await services.close()
+
+asyncio.run(main())
+"""
+
+
+def _trayapp(tb: Any, *args: str) -> tuple[int, dict[str, Any]]:
+    res = tb.run(tb.trayapp_argv(*args, "--json"), user="alice", check=False, timeout=60)
+    return res.returncode, json.loads(res.stdout)
+
+
+def _cluster(tb: Any) -> tuple[str, str]:
+    """The PostgreSQL cluster's service and config file (15 on Debian 12, 17 on 13)."""
+    version, name = tb.run("pg_lsclusters -h | head -1").stdout.split()[:2]
+    conf = f"/etc/postgresql/{version}/{name}/postgresql.conf"
+    return f"postgresql@{version}-{name}.service", conf
+
+
+def _settings(tb: Any) -> str:
+    res = tb.run("cat /home/alice/.config/trayapp/settings.toml", check=False)
+    return res.stdout
+
+
+def _psql(tb: Any, port: int = 5432) -> str:
+    return tb.run(f"{PW} psql -h 127.0.0.1 -p {port} -U postgres -tAc 'select 1'",
+                  user="alice", timeout=60).stdout.strip()
+
+
+def _wake_and_sleep(tb: Any, service: str, wake: str, expect: str) -> None:
+    """A client through the proxy: answered on its first try, it wakes the daemon; the
+    proxy's idle exit then stops it."""
+    assert show(tb, service, "ActiveState") == "inactive"
+    assert tb.run(wake, user="alice", timeout=60).stdout.strip() == expect
+    assert show(tb, service, "ActiveState") in ("active", "deactivating", "inactive")
+    wait_active(tb, service, want=False, timeout=30)
+    proxy_service = "trayapp-proxy-" + service.removesuffix(".service") + ".service"
+    assert show(tb, proxy_service, "ActiveState") == "inactive"
+    assert show(tb, proxy_service, "Result") == "success"  # exited idle, not failed
+    assert show(tb, "trayapp-proxy-" + service.removesuffix(".service") + ".socket",
+                "ActiveState") == "active"
+
+
+def test_postgresql_on_demand_through_a_proxy_wakes_sleeps_survives_reboot(
+        module_testbed: Any) -> None:
+    tb = module_testbed
+    pg, conf = _cluster(tb)
+    name = pg.removesuffix(".service")
+    sock = f"trayapp-proxy-{name}.socket"
+    tb.run(f"systemctl start {pg} && runuser -u postgres -- psql -qc "
+           "\"ALTER USER postgres PASSWORD 'testpw'\"", timeout=60)
+
+    # It still listens on the client port: refused, with the exact setting, nothing changed.
+    code, out = _trayapp(tb, "on-demand", name, "--proxy-idle", IDLE)
+    assert code == 2, out
+    assert f"set port = 15432 in {conf}" in out["message"]
+    assert "--listen 127.0.0.1:5432" in out["message"]
+    assert show(tb, pg, "ActiveState") == "active"
+    assert show(tb, sock, "LoadState") == "not-found"
+
+    # The user's part: the back-end port, and a restart.
+    tb.run(f"sed -i 's/^port = 5432/port = 15432/' {conf} && systemctl restart {pg}", timeout=60)
+    assert _psql(tb, 15432) == "1"
+    watch = WatchProc(tb, "--system")
+    recorder = IdleWatchProc(tb, "--system")
+    try:
+        code, out = _trayapp(tb, "on-demand", name, "--listen", "127.0.0.1:5432",
+                             "--backend", "127.0.0.1:15432", "--proxy-idle", IDLE)
+        assert code == 0, out
+        assert show(tb, pg, "ActiveState") == "inactive"
+        assert show(tb, sock, "ActiveState") == "active"
+        assert show(tb, sock, "Listen") == "127.0.0.1:5432 (Stream)"
+        assert 'proxy_backend = "127.0.0.1:15432"' in _settings(tb)
+        watch.wait_for(where(pg, state="dormant", mode="on-demand (proxy)"), timeout=30)
+
+        _wake_and_sleep(tb, pg, f"{PW} psql -h 127.0.0.1 -p 5432 -U postgres -tAc 'select 1'",
+                        "1")
+        watch.wait_for(where(pg, state="running"))
+        watch.wait_for(where(pg, state="dormant"), timeout=30)
+    finally:
+        watch.stop()
+        recorder.stop()
+    runs = json.loads(tb.run(tb.trayapp_argv("history", "--json", name), user="alice").stdout)
+    ran = [r for d in runs["daemons"] for r in d["runs"] if d.get("service") == pg]
+    assert ran and ran[-1]["end"] is not None, runs
+
+    # A reboot: transient units are gone, and PostgreSQL does not start on its own.
+    tb.reboot()
+    assert show(tb, sock, "LoadState") == "not-found"
+    assert show(tb, pg, "ActiveState") == "inactive"
+    res = tb.run([str(tb.venv / "bin" / "python"), "-c", RESTORE], user="alice", timeout=60)
+    assert res.stdout.startswith("DONE"), res.stdout + res.stderr
+    assert show(tb, sock, "Listen") == "127.0.0.1:5432 (Stream)"
+    _wake_and_sleep(tb, pg, f"{PW} psql -h 127.0.0.1 -p 5432 -U postgres -tAc 'select 1'", "1")
+
+    # Always-on: no trace of the proxy, PostgreSQL enabled and running (on its own port).
+    code, out = _trayapp(tb, "always-on", name)
+    assert code == 0, out
+    assert any("15432" in w for w in out["warnings"]), out
+    for unit in (sock, f"trayapp-proxy-{name}.service"):
+        assert show(tb, unit, "LoadState") == "not-found"
+    assert tb.run("ls /run/systemd/transient | grep -c trayapp-proxy || true").stdout.strip() \
+        == "0"
+    assert show(tb, pg, "ActiveState") == "active"
+    assert show(tb, pg, "UnitFileState") in ("enabled", "enabled-runtime")
+    assert "proxy_backend = \"127" not in _settings(tb)
+    assert _psql(tb, 15432) == "1"
+
+
+def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
+    tb = module_testbed
+    redis = "redis-server.service"
+    sock = "trayapp-proxy-redis-server.socket"
+    tb.run(f"systemctl start {redis}")
+    code, out = _trayapp(tb, "on-demand", "redis-server", "--proxy-idle", IDLE)
+    assert code == 2, out
+    assert "set port 16379 in /etc/redis/redis.conf" in out["message"]
+    assert show(tb, redis, "ActiveState") == "active"
+
+    tb.run(f"sed -i 's/^port 6379/port 16379/' /etc/redis/redis.conf && systemctl restart {redis}")
+    code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "127.0.0.1:6379",
+                         "--backend", "127.0.0.1:16379", "--proxy-idle", IDLE)
+    assert code == 0, out
+    assert show(tb, redis, "ActiveState") == "inactive"
+    assert show(tb, redis, "UnitFileState") == "disabled"
+    _wake_and_sleep(tb, redis, "redis-cli -p 6379 ping", "PONG")
+
+    code, out = _trayapp(tb, "always-on", "redis-server")
+    assert code == 0, out
+    assert show(tb, sock, "LoadState") == "not-found"
+    assert show(tb, redis, "UnitFileState") == "enabled"
+    assert show(tb, redis, "ActiveState") == "active"
+    assert tb.run("redis-cli -p 16379 ping").stdout.strip() == "PONG"

@@ -1,0 +1,127 @@
+"""The proxy's units in systemd: made with StartTransientUnit, removed with StopUnit.
+
+One call makes both: the socket unit (``Listen`` a(ss), the wire name of
+ListenStream=) and, as its auxiliary unit, the proxy service of the same
+name that the socket triggers.  Transient units live in /run/systemd/transient
+and vanish at reboot (or once stopped and inactive): trayapp re-creates them
+from the user's settings when it starts (usecases/proxy.py).  Every call here
+mutates, so each carries ALLOW_INTERACTIVE_AUTHORIZATION (jobs._mutate).
+
+Also here, what the running daemon listens on: its MainPID from systemd, the
+owner of that process from /proc, that user's listening TCP sockets from the
+kernel's table.  Nothing connects to anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from dbus_fast import Variant
+
+from trayapp.adapters.socktables import tcp_table
+from trayapp.core import proxy as core
+from trayapp.core.model import UnitInfo
+from trayapp.core.plans import Step, Verb
+
+from .bus import Connection, SystemdError
+from .jobs import JobFollower, StepFailed, _mutate, run_step
+from .units import read_properties, read_unit
+
+
+def find_proxyd() -> str | None:
+    """The path of systemd-socket-proxyd on this machine, if it is installed."""
+    for path in core.PROXYD_PATHS:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _variants(props: list[core.Property]) -> list[tuple[str, Variant]]:
+    return [(name, Variant(sig, value)) for name, sig, value in props]
+
+
+async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, proxyd: str) -> None:
+    """Make and start the proxy's socket (its service comes with it, started by the
+    first client).  Raises StepFailed when systemd or polkit refuses."""
+    socket = core.socket_name(spec.service)
+    step = Step(Verb.START, (socket,))
+    aux = [(core.proxy_service_name(spec.service),
+            _variants(core.service_properties(spec, proxyd)))]
+    try:
+        async with jobs.expect():
+            reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
+                                  [socket, "fail", _variants(core.socket_properties(spec)), aux])
+            job = reply.body[0] if reply.body else None
+            if not isinstance(job, str):
+                raise StepFailed(step, f"systemd returned no job for {socket}")
+            result = await jobs.wait(job)
+    except TimeoutError as exc:
+        raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
+    except SystemdError as exc:
+        raise StepFailed(step, exc.text or exc.name, exc) from exc
+    if result != "done":
+        # A socket that could not bind (the address is taken) fails: remove it.
+        await remove(conn, jobs, spec.service)
+        raise StepFailed(step, f"the proxy's socket {socket} did not start ('{result}'): is "
+                               "another program listening on the client address?")
+
+
+async def remove(conn: Connection, jobs: JobFollower, service: str) -> None:
+    """Stop the proxy's socket and service; transient units then vanish.  A unit
+    already gone is fine; a refused stop raises StepFailed."""
+    for name in (core.socket_name(service), core.proxy_service_name(service)):
+        found = await loaded(conn, name)
+        if found is None:
+            continue
+        info = found
+        if info.active_state not in ("inactive",):
+            await run_step(conn, jobs, Step(Verb.STOP, (name,)))
+        info, _ = await read_unit(conn, name)
+        if info.active_state == "failed":
+            # A failed unit stays loaded until reset; an inactive transient one goes.
+            with contextlib.suppress(SystemdError):
+                await _mutate(conn, "ResetFailedUnit", "s", [name])
+
+
+async def loaded(conn: Connection, name: str) -> UnitInfo | None:
+    """The unit if systemd has it loaded now.  Asked with ListUnitsByPatterns: a
+    GetAll on a missing unit would make systemd load a ``not-found`` stub of it."""
+    reply = await conn.call("ListUnitsByPatterns", "asas", [[], [name]])
+    listed = reply.body[0] if reply.body and isinstance(reply.body[0], list) else []
+    if not any(isinstance(e, (list, tuple)) and e and e[0] == name for e in listed):
+        return None
+    info, _ = await read_unit(conn, name)
+    return info if info.load_state == "loaded" else None
+
+
+async def exists(conn: Connection, service: str) -> bool:
+    info = await loaded(conn, core.socket_name(service))
+    return info is not None and info.active_state in ("active", "activating")
+
+
+async def listening(conn: Connection, service: str) -> list[core.Address]:
+    """The TCP addresses the service's main process's user listens on now ([] when it
+    does not run)."""
+    props = await read_properties(conn, service)
+    pid = props.get("MainPID")
+    if not isinstance(pid, int) or pid <= 0:
+        return []
+    uid = _uid_of(pid)
+    if uid is None:
+        return []
+    return core.listening(tcp_table(), uid)
+
+
+def _uid_of(pid: int) -> int | None:
+    """The real uid of a process, from /proc/PID/status (readable by anyone)."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_bytes().decode("ascii", "replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("Uid:"):
+            fields = line.split()
+            return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+    return None

@@ -1,0 +1,284 @@
+"""On demand through a proxy, for daemons that cannot take a socket from systemd.
+
+PostgreSQL, Redis, MySQL and most daemons open their own listening sockets.
+systemd's ``systemd-socket-proxyd`` fills the gap: a socket unit listens on
+the address clients use (the *client* address), its first client starts a
+proxy service that requires and follows the real service, forwards every
+connection to the address the daemon now listens on (the *back end*), and
+exits after ``--exit-idle-time`` without connections; ``PropagatesStopTo=``
+then stops the real service too.
+
+This module is pure: addresses and their parsing, what the kernel's TCP
+table says a user's sockets listen on, the names of the proxy's units, the
+refusals, and the transient units' properties as plain data (the adapter
+wraps them in D-Bus variants).  Nothing here lets a caller choose a program:
+the proxy's command line is fixed, and only addresses this module parsed and
+printed again go into it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import posixpath
+from dataclasses import dataclass
+
+#: Where Debian (and merged-/usr distributions) put it; the first that exists is used.
+PROXYD_PATHS = ("/usr/lib/systemd/systemd-socket-proxyd", "/lib/systemd/systemd-socket-proxyd")
+PREFIX = "trayapp-proxy-"
+DEFAULT_IDLE_SECONDS = 15 * 60
+MAX_IDLE_SECONDS = 7 * 24 * 3600
+MAX_LISTEN = 8  # client addresses of one proxy
+_UNIX_PATH_MAX = 107  # sun_path holds 108 bytes with the final NUL
+#: Unix client sockets only where PID 1 may create the directory and nobody else owns it.
+UNIX_DIRS = ("/run/",)
+_TCP_LISTEN = "0A"
+
+
+class ProxyRefusal(ValueError):
+    """The proxy cannot be set up; the message says why (nothing was changed)."""
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    """A TCP address (an IP literal and a port) or a Unix socket's path."""
+
+    host: str = ""  # compressed IP literal; "" for a Unix socket
+    port: int = 0
+    path: str = ""
+
+    @property
+    def is_unix(self) -> bool:
+        return bool(self.path)
+
+    def __str__(self) -> str:
+        if self.path:
+            return self.path
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_address(text: str) -> Address:
+    """``127.0.0.1:5432``, ``[::1]:5432``, ``5432`` (loopback) or ``/run/x/y.sock``.
+
+    Host names are refused (no name lookup happens anywhere in trayapp), and
+    so is anything that does not read back exactly as it was understood.
+    """
+    if not isinstance(text, str) or not text or len(text) > 200 or not text.isprintable():
+        raise ProxyRefusal(f"{text!r} is not an address")
+    if text.startswith("/"):
+        path = posixpath.normpath(text)
+        if path != text or "//" in text or len(text.encode()) > _UNIX_PATH_MAX:
+            raise ProxyRefusal(f"{text!r} is not a plain absolute socket path "
+                               f"(no '..', '.', '//', at most {_UNIX_PATH_MAX} bytes)")
+        if any(c.isspace() for c in text):
+            raise ProxyRefusal(f"{text!r}: a socket path with spaces is not accepted")
+        return Address(path=text)
+    host, sep, port_text = text.rpartition(":")
+    if not sep:
+        host, port_text = "127.0.0.1", text
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ProxyRefusal(f"{text!r}: write an IPv6 address in brackets, as [::1]:5432")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ProxyRefusal(f"{text!r}: the port must be a number from 1 to 65535")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        raise ProxyRefusal(f"{text!r}: the host must be an IP address such as 127.0.0.1 "
+                           "or [::1] (names are not looked up)") from None
+    return Address(host=ip.compressed, port=int(port_text))
+
+
+def parse_idle(value: object) -> int:
+    """An idle time in whole seconds, 1 to 7 days' worth."""
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 0 < value <= MAX_IDLE_SECONDS:
+        raise ProxyRefusal(f"the proxy's idle time must be whole seconds from 1 to "
+                           f"{MAX_IDLE_SECONDS}, not {value!r}")
+    return value
+
+
+# -- unit names -------------------------------------------------------------------
+
+
+def unit_stem(service: str) -> str:
+    """``trayapp-proxy-postgresql@15-main`` for postgresql@15-main.service."""
+    return PREFIX + service.removesuffix(".service")
+
+
+def socket_name(service: str) -> str:
+    return unit_stem(service) + ".socket"
+
+
+def proxy_service_name(service: str) -> str:
+    return unit_stem(service) + ".service"
+
+
+def proxied_service(unit: str) -> str | None:
+    """The real service behind a proxy unit (its socket or service); None for other units."""
+    for suffix in (".socket", ".service"):
+        if unit.startswith(PREFIX) and unit.endswith(suffix):
+            stem = unit[len(PREFIX):-len(suffix)]
+            return f"{stem}.service" if stem else None
+    return None
+
+
+# -- what the kernel says ----------------------------------------------------------
+
+
+def _hex_address(field: str) -> Address | None:
+    """One ``local_address`` of /proc/net/tcp{,6}: hex host (in the kernel's word
+    order), colon, hex port."""
+    host_hex, _, port_hex = field.partition(":")
+    try:
+        port = int(port_hex, 16)
+        raw = bytes.fromhex(host_hex)
+    except ValueError:
+        return None
+    if len(raw) not in (4, 16) or not 0 < port < 65536:
+        return None
+    # Each 32-bit word is printed in host order (little-endian here).
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    ip = ipaddress.ip_address(words)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return Address(host=ip.compressed, port=port)
+
+
+def listening(tcp_table: str, uid: int) -> list[Address]:
+    """The TCP addresses sockets of ``uid`` listen on, from /proc/net/tcp{,6}'s text.
+
+    The table holds numbers only (no names another user could shape), and
+    reading it connects to nothing: it cannot wake a daemon.  Lines that do
+    not parse are skipped.
+    """
+    found: set[Address] = set()
+    for line in tcp_table.splitlines():
+        parts = line.split()
+        if len(parts) < 8 or parts[3] != _TCP_LISTEN or not parts[7].isdigit():
+            continue
+        if int(parts[7]) != uid:
+            continue
+        address = _hex_address(parts[1])
+        if address is not None:
+            found.add(address)
+    return sorted(found)
+
+
+def covers(addresses: list[Address], wanted: Address) -> bool:
+    """A socket on one of ``addresses`` accepts connections to ``wanted``."""
+    if wanted.is_unix:
+        return wanted in addresses
+    for a in addresses:
+        if a.port != wanted.port or a.is_unix:
+            continue
+        if a.host == wanted.host or (a.host in ("0.0.0.0", "::") and \
+                (a.host == "::" or ":" not in wanted.host)):
+            return True
+    return False
+
+
+def default_backend(client: Address) -> Address:
+    """What trayapp proposes when the user names no back end: the same host, the port
+    10000 higher (5432 -> 15432; 6379 -> 16379), or lower near the top."""
+    if client.is_unix:
+        raise ProxyRefusal(f"the client address {client} is a Unix socket: name the back "
+                           "end the daemon should listen on instead (--backend)")
+    port = client.port + 10000 if client.port + 10000 < 65536 else client.port - 10000
+    return Address(host=client.host if client.host not in ("0.0.0.0", "::") else "127.0.0.1",
+                   port=port)
+
+
+# -- what to tell the user --------------------------------------------------------
+
+
+def config_hint(service: str, backend: Address) -> str:
+    """Which setting in which file makes the daemon listen on ``backend``."""
+    stem = service.removesuffix(".service")
+    if stem.startswith("postgresql@") and "-" in stem:
+        version, _, cluster = stem.removeprefix("postgresql@").partition("-")
+        conf = f"/etc/postgresql/{version}/{cluster}/postgresql.conf"
+        if backend.is_unix:
+            return (f"set unix_socket_directories = '{posixpath.dirname(backend.path)}' "
+                    f"(and the port its socket name carries) in {conf}")
+        return (f"set port = {backend.port} in {conf} (and listen_addresses, which must "
+                f"include {backend.host}; 'localhost' does for 127.0.0.1 and ::1)")
+    if stem in ("redis-server", "redis") or stem.startswith("redis-server@"):
+        conf = "/etc/redis/redis.conf" if "@" not in stem else \
+            f"/etc/redis/redis-{stem.partition('@')[2]}.conf"
+        if backend.is_unix:
+            return f"set unixsocket {backend.path} in {conf}"
+        return f"set port {backend.port} in {conf} (and bind, which must include {backend.host})"
+    return f"change the address {service} listens on in its configuration to {backend}"
+
+
+# -- checks and the plan ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """One proxy: the daemon, where clients connect, where it forwards, its idle time."""
+
+    service: str
+    listen: tuple[Address, ...]
+    backend: Address
+    idle_seconds: int = DEFAULT_IDLE_SECONDS
+
+
+def check_spec(spec: ProxySpec, *, masked: tuple[str, ...] = (), proxyd: str | None) -> None:
+    """Raise ProxyRefusal with the reason when the proxy cannot work as asked."""
+    if masked:
+        raise ProxyRefusal(f"{', '.join(masked)} is masked; unmask it first (systemctl unmask)")
+    if proxyd is None:
+        raise ProxyRefusal("systemd-socket-proxyd is missing (looked for "
+                           f"{' and '.join(PROXYD_PATHS)}); it comes with systemd 246 and later")
+    if not spec.listen:
+        raise ProxyRefusal("no client address to listen on")
+    if len(spec.listen) > MAX_LISTEN:
+        raise ProxyRefusal(f"at most {MAX_LISTEN} client addresses")
+    if covers(list(spec.listen), spec.backend) or spec.backend in spec.listen:
+        raise ProxyRefusal(f"the back-end address {spec.backend} is a client address: the "
+                           "daemon must listen somewhere else than where its clients connect")
+    for a in spec.listen:
+        if a.is_unix and not a.path.startswith(UNIX_DIRS):
+            raise ProxyRefusal(
+                f"the client address {a} is a Unix socket in {posixpath.dirname(a.path)}, "
+                f"a directory the proxy cannot create: use one below {' or '.join(UNIX_DIRS)}")
+    parse_idle(spec.idle_seconds)
+
+
+Property = tuple[str, str, object]  # name, D-Bus signature, value
+
+
+def socket_properties(spec: ProxySpec) -> list[Property]:
+    listen = [("Stream", str(a)) for a in spec.listen]
+    return [
+        ("Description", "s", f"trayapp proxy for {spec.service}: clients"),
+        ("Listen", "a(ss)", listen),
+    ]
+
+
+def service_properties(spec: ProxySpec, proxyd: str) -> list[Property]:
+    """The proxy service: a fixed program, parsed addresses, no privilege of its own."""
+    argv = [proxyd, f"--exit-idle-time={spec.idle_seconds}s", str(spec.backend)]
+    return [
+        ("Description", "s", f"trayapp proxy for {spec.service}: forwards to {spec.backend}"),
+        ("ExecStart", "a(sasb)", [(proxyd, argv, False)]),
+        # The daemon is up (Type=notify/forking readiness) before the first byte
+        # is forwarded, so a client that arrives while it starts is not refused.
+        ("Requires", "as", [spec.service]),
+        ("After", "as", [spec.service]),
+        # When the proxy exits idle, the daemon stops with it (systemd 249+).
+        ("PropagatesStopTo", "as", [spec.service]),
+        ("DynamicUser", "b", True),
+        ("NoNewPrivileges", "b", True),
+        ("PrivateDevices", "b", True),
+        ("ProtectHome", "s", "yes"),
+        ("CapabilityBoundingSet", "t", 0),
+    ]
+
+
+def describe(spec: ProxySpec) -> str:
+    listen = ", ".join(str(a) for a in spec.listen)
+    return (f"clients connect to {listen}; {spec.service} listens on {spec.backend}; "
+            f"idle after {spec.idle_seconds} s")

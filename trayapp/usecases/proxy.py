@@ -1,0 +1,290 @@
+"""On demand through systemd-socket-proxyd, for a daemon with no socket unit.
+
+``switch()`` is reached from ``actions.perform()`` (so the CLI's
+``trayapp on-demand postgresql@15-main`` and the tray's Controller.request
+are the same call): on-demand sets the proxy up, always-on takes it away.
+``restore()`` re-creates the proxies the user's settings name, once at start
+(transient units vanish at reboot).
+
+The daemon's own configuration is never touched: trayapp reads where it
+listens from the kernel's table, and when that is not the back end it says
+which setting in which file to change, and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from trayapp.adapters import busy
+from trayapp.adapters.dbus import proxy as units
+from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
+from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
+from trayapp.core import proxy as core
+from trayapp.core.enablement import Goal
+from trayapp.core.keys import daemon_key
+from trayapp.core.model import Daemon, Manager, UnitInfo
+from trayapp.core.outcome import Outcome, Status
+from trayapp.core.plans import Action, Plan, Step, Verb
+from trayapp.core.settings import DaemonSettings
+
+_ENABLED = frozenset({"enabled"})  # what DisableUnitFiles can undo (not /run links)
+
+
+@dataclass(frozen=True)
+class ProxyRequest:
+    """What the user asked for; empty fields take the saved or learnt values."""
+
+    listen: tuple[str, ...] = ()
+    backend: str = ""
+    idle_seconds: int | None = None
+
+
+class ProxyBook(Protocol):
+    """Where the proxies are kept across reboots (the user's settings)."""
+
+    def get(self, key: str) -> DaemonSettings: ...
+
+    def put(self, key: str, spec: core.ProxySpec | None) -> str | None:
+        """Keep (None: forget) one daemon's proxy; returns a problem for the user."""
+
+
+class NoBook:
+    """No settings to keep them in: the proxy lasts until the next reboot."""
+
+    def get(self, key: str) -> DaemonSettings:
+        return DaemonSettings()
+
+    def put(self, key: str, spec: core.ProxySpec | None) -> str | None:
+        return "trayapp has no settings file here, so the proxy lasts until the next reboot"
+
+
+def uses_proxy(sockets: list[UnitInfo]) -> bool:
+    return any(core.proxied_service(s.name) is not None for s in sockets)
+
+
+def saved_spec(service: str, saved: DaemonSettings) -> core.ProxySpec | None:
+    if not saved.proxy_listen or not saved.proxy_backend:
+        return None
+    try:
+        return core.ProxySpec(service, tuple(core.parse_address(a) for a in saved.proxy_listen),
+                              core.parse_address(saved.proxy_backend), saved.proxy_idle_seconds)
+    except core.ProxyRefusal:
+        return None
+
+
+async def switch(conn: Connection, jobs: JobFollower, daemon: Daemon, service: UnitInfo,
+                 sockets: list[UnitInfo], action: Action, request: ProxyRequest,
+                 book: ProxyBook, *, force: bool = False) -> Outcome:
+    """On-demand (set the proxy up) or always-on (take it away) for ``daemon``."""
+    def out(status: Status, message: str, steps_done: tuple[str, ...] = (),
+            warnings: tuple[str, ...] = ()) -> Outcome:
+        return Outcome(action, conn.manager, service.name, status, message,
+                       steps_done=steps_done, warnings=warnings)
+
+    what = (f"switch {daemon.name} to on-demand (proxy)" if action is Action.ON_DEMAND
+            else f"switch {daemon.name} to always-on")
+    if conn.manager is not Manager.SYSTEM:
+        return out(Status.BAD_INPUT, f"Cannot {what}: a proxy is made for the system "
+                   "manager's daemons only. Nothing changed.")
+    key = daemon_key(conn.manager, service.name)
+    try:
+        if action is Action.ON_DEMAND:
+            return await _on_demand(conn, jobs, daemon, service, request, book, key, what,
+                                    force, out)
+        return await _always_on(conn, jobs, service, book, key, what, out)
+    except core.ProxyRefusal as exc:
+        return out(Status.BAD_INPUT, f"Cannot {what}: {exc}. Nothing changed.")
+    except StepFailed as exc:
+        if isinstance(exc.cause, NotAuthorised):
+            return out(Status.NOT_AUTHORISED, f"Not authorised to {what} ({exc.reason}). "
+                       "Nothing changed.")
+        return out(Status.FAILED, f"Could not {what}: {exc}. Nothing changed.")
+
+
+async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, service: UnitInfo,
+                     request: ProxyRequest, book: ProxyBook, key: str, what: str,
+                     force: bool, out: _Out) -> Outcome:
+    saved = book.get(key)
+    spec, learnt = await _choose(conn, service, request, saved)
+    masked = tuple(u.name for u in (service,) if u.load_state == "masked"
+                   or u.unit_file_state.startswith("masked"))
+    proxyd = units.find_proxyd()
+    core.check_spec(spec, masked=masked, proxyd=proxyd)
+    assert proxyd is not None
+    running = service.active_state in ("active", "reloading")
+    name = daemon.name
+    if running:
+        again = (f"trayapp on-demand {name} "
+                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
+        if not core.covers(learnt, spec.backend):
+            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
+            raise core.ProxyRefusal(
+                f"{name} listens on {now}, not on the back end {spec.backend}. "
+                f"{core.config_hint(service.name, spec.backend)}; restart it "
+                f"(trayapp does not edit it); then run: {again}")
+        taken = [a for a in spec.listen if core.covers(learnt, a)]
+        if taken:
+            raise core.ProxyRefusal(
+                f"{name} itself still listens on the client address {taken[0]}: "
+                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
+    elif saved_spec(service.name, saved) != spec:
+        raise core.ProxyRefusal(
+            f"{name} is not running, so trayapp cannot see that it listens on the back end "
+            f"{spec.backend}: start it (trayapp start {name}) and run this again")
+    warnings: list[str] = []
+    if await units.exists(conn, service.name):
+        if saved_spec(service.name, saved) == spec:
+            return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
+        await units.remove(conn, jobs, service.name)  # a new address: made again below
+    await units.create(conn, jobs, spec, proxyd)
+    steps: list[Step] = []
+    goal = None
+    if service.unit_file_state in _ENABLED:
+        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
+        goal = Goal(disable=frozenset({service.name}))
+    elif service.unit_file_state == "enabled-runtime":
+        warnings.append(_runtime_note(service.name))
+    if running:
+        report = await busy.check(service.name, [("Stream", str(spec.backend))])
+        warnings += report.warnings
+        if report.busy and not force:
+            warnings.append(f"{name} is busy ({'; '.join(report.reasons)}), so it was left "
+                            "running; the proxy stops it once it has been idle")
+        else:
+            steps.append(Step(Verb.STOP, (service.name,)))
+    plan = Plan(Action.ON_DEMAND, service.name, tuple(steps), goal=goal)
+    run = await run_plan(conn, jobs, plan, frozenset({service.name}) if running else frozenset())
+    if run.error is not None:
+        await units.remove(conn, jobs, service.name)
+        undone = " (the rollback was incomplete)" if run.rollback_errors else ""
+        return out(Status.FAILED, f"Could not {what}: step '{run.error.step}' failed: "
+                   f"{run.error.reason}. The proxy was removed and the steps done were rolled "
+                   f"back{undone}.")
+    problem = book.put(key, spec)
+    if problem:
+        warnings.append(f"the proxy will not be re-created after a reboot: {problem}")
+    warnings.append("the daemon sees every connection come from the proxy, not from the "
+                    "client: PostgreSQL 'peer' authentication cannot work through it; TCP "
+                    "with passwords does")
+    done = tuple(["create " + core.socket_name(service.name), *(str(s) for s in run.done)])
+    now = await _now(conn, service.name)
+    return out(Status.DONE, f"Done: {what}: {core.describe(spec)}. Now: {now}.",
+               steps_done=done, warnings=tuple(warnings))
+
+
+async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
+                  saved: DaemonSettings) -> tuple[core.ProxySpec, list[core.Address]]:
+    """The proxy asked for: the request, else the saved one, else learnt from the kernel."""
+    running = service.active_state in ("active", "reloading")
+    learnt = await units.listening(conn, service.name) if running else []
+    listen = [core.parse_address(a) for a in request.listen or saved.proxy_listen]
+    backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
+    backend = core.parse_address(backend_text) if backend_text else None
+    if not listen:
+        if not running:
+            raise core.ProxyRefusal(
+                f"{service.name} is not running, so no address can be learnt from it: start "
+                "it, or name the address clients use (--listen)")
+        seen = [a for a in learnt if backend is None or not core.covers([a], backend)]
+        if not seen:
+            raise core.ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
+                                    "see: name the address clients use (--listen)")
+        listen = [a for a in seen if a.port == seen[0].port]
+    if backend is None:
+        backend = core.default_backend(listen[0])
+    idle = request.idle_seconds if request.idle_seconds is not None else saved.proxy_idle_seconds
+    return core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle)), learnt
+
+
+async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, book: ProxyBook,
+                     key: str, what: str, out: _Out) -> Outcome:
+    saved = saved_spec(service.name, book.get(key))
+    if service.load_state == "masked" or service.unit_file_state.startswith("masked"):
+        raise core.ProxyRefusal(f"{service.name} is masked; unmask it first (systemctl unmask)")
+    await units.remove(conn, jobs, service.name)
+    steps: list[Step] = []
+    goal = None
+    if service.unit_file_state == "disabled":
+        steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
+        goal = Goal(enable=frozenset({service.name}))
+    elif service.unit_file_state not in ("enabled", "enabled-runtime"):
+        raise core.ProxyRefusal(f"{service.name} cannot be enabled (its unit file state is "
+                                f"{service.unit_file_state or 'unknown'})")
+    if service.active_state != "active":
+        steps.append(Step(Verb.START, (service.name,)))
+    run = await run_plan(conn, jobs, Plan(Action.ALWAYS_ON, service.name, tuple(steps),
+                                          goal=goal))
+    if run.error is not None:
+        back = ""
+        proxyd = units.find_proxyd()
+        if saved is not None and proxyd is not None:
+            try:
+                await units.create(conn, jobs, saved, proxyd)
+                back = " The proxy was made again."
+            except (StepFailed, SystemdError) as exc:
+                back = f" Making the proxy again failed too ({exc})."
+        return out(Status.FAILED, f"Could not {what}: step '{run.error.step}' failed: "
+                   f"{run.error.reason}. The steps done were rolled back.{back}")
+    warnings: list[str] = []
+    problem = book.put(key, None)
+    if problem:
+        warnings.append(f"trayapp could not forget the proxy: {problem}")
+    if saved is not None:
+        listen = ", ".join(map(str, saved.listen))
+        warnings.append(
+            f"{service.name} still listens on {saved.backend}, as its configuration says; "
+            f"its clients reach it on {listen} again only once you change that back "
+            f"({core.config_hint(service.name, saved.listen[0])})")
+    done = ("remove " + core.socket_name(service.name), *(str(s) for s in run.done))
+    now = await _now(conn, service.name)
+    return out(Status.DONE, f"Done: {what}; the proxy is gone. Now: {now}.",
+               steps_done=done, warnings=tuple(warnings))
+
+
+async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
+                  keys: list[str]) -> list[Outcome]:
+    """Make again the saved proxies that are missing (after a reboot); one outcome each."""
+    outcomes: list[Outcome] = []
+    proxyd = units.find_proxyd()
+    for key in keys:
+        service = key  # system daemons only: their key is the service's name
+        spec = saved_spec(service, book.get(key))
+        if spec is None or key.startswith("user:"):
+            continue
+        try:
+            if await units.exists(conn, service):
+                continue
+            core.check_spec(spec, proxyd=proxyd)
+            assert proxyd is not None
+            await units.create(conn, jobs, spec, proxyd)
+            outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.DONE,
+                                    f"The proxy for {service} listens again: "
+                                    f"{core.describe(spec)}."))
+        except (core.ProxyRefusal, StepFailed, SystemdError) as exc:
+            outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.FAILED,
+                                    f"Could not make the proxy for {service} again: {exc}."))
+    return outcomes
+
+
+def _runtime_note(service: str) -> str:
+    stem = service.removesuffix(".service")
+    extra = ""
+    if stem.startswith("postgresql@") and "-" in stem:
+        version, _, cluster = stem.removeprefix("postgresql@").partition("-")
+        extra = (f" (Debian's postgresql-generator does it from "
+                 f"/etc/postgresql/{version}/{cluster}/start.conf: write 'manual' there)")
+    return (f"{service} is enabled at runtime, by a generator or a link in /run{extra}; "
+            "trayapp cannot change that, so it may start at boot on its own; the proxy "
+            "stops it after its first idle time")
+
+
+async def _now(conn: Connection, service: str) -> str:
+    from trayapp.usecases.actions import describe, read_back
+
+    return describe(await read_back(conn, [service, core.socket_name(service)]))
+
+
+class _Out(Protocol):
+    def __call__(self, status: Status, message: str, steps_done: tuple[str, ...] = (),
+                 warnings: tuple[str, ...] = ()) -> Outcome: ...
