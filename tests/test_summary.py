@@ -106,7 +106,7 @@ def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
     assert lines[1] == f"docker: dormant for 5 min (since {hhmm}), on-demand"
     assert lines[2].startswith("podman (user): running for 5 min")
     assert lines[2].endswith("always-on — Stopping…")
-    assert lines[3] == "System manager: boom"
+    assert lines[3] == "system manager: boom"
     # Computed for the moment asked: a minute later it says six minutes.
     later = tooltip_text(table.daemons(), now + 60).splitlines()
     assert later[1] == f"docker: dormant for 6 min (since {hhmm}), on-demand"

@@ -90,7 +90,8 @@ class HeldController(Controller):
     async def _perform(self, manager: Manager, service: str, action: Action,
                        force: bool, *rest: Any) -> Outcome:  # fmt: skip
         status = await self.release[(manager, service)]
-        return Outcome(action, manager, service, status, f"{service}: {status.name}")
+        return Outcome(action, manager, service, status, f"{service}: {status.name}",
+                       steps_done=(f"{action} {service}",))  # it changed something
 
 
 @pytest.fixture
@@ -412,7 +413,7 @@ def test_failed_action_is_shown_as_critical(tray_app: TrayApp, loop: Any) -> Non
 
     run(loop, scenario())
     [shown] = notifier.shown
-    assert shown["title"] == "docker: stopping failed"
+    assert shown["title"] == "Not allowed to change docker"
     assert shown["body"] == "docker.service: NOT_AUTHORISED" and shown["critical"] is True
 
 

@@ -248,10 +248,10 @@ def tooltip_text(
 
 
 def manager_problem(manager: Manager, text: str) -> str:
-    """``System manager: <what went wrong>``."""
+    """``system manager: <what went wrong>``."""
     if manager is Manager.USER:
-        return translate("summary", "User manager: {problem}").format(problem=text)
-    return translate("summary", "System manager: {problem}").format(problem=text)
+        return translate("summary", "user manager: {problem}").format(problem=text)
+    return translate("summary", "system manager: {problem}").format(problem=text)
 
 
 @dataclass(frozen=True)

@@ -1100,12 +1100,12 @@
     </message>
     <message>
         <location line="+9"/>
-        <source>User manager: {problem}</source>
+        <source>user manager: {problem}</source>
         <translation>Ihre Benutzerdienste: {problem}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>System manager: {problem}</source>
+        <source>system manager: {problem}</source>
         <translation>Systemdienste: {problem}</translation>
     </message>
     <message>
