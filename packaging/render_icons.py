@@ -5,13 +5,16 @@
     render_icons.py --hicolor DIR                  # DIR/<n>x<n>/apps/<APP_ID>.png
 
 The contact sheet has one row per icon in trayapp/icons/ and shows it at
-16, 22 and 48 px on a light (#f0f0f0) and a dark (#2b2b2b) panel, then the
+16, 22, 32 and 48 px on a light (#f0f0f0) and a dark (#2b2b2b) panel, then the
 16 and 22 px renderings blown up 4x without smoothing, so that what a panel
-really shows (every pixel) can be judged on screen.  Keep it out of git.
+really shows (every pixel) can be judged on screen.  A -symbolic icon is
+drawn in each panel's text colour, as Plasma and GNOME recolour it.  The
+README's copy is resources/screenshots/icons.png.
 
 --hicolor writes the application icon as PNG at the sizes desktop
 environments look for, in the layout of the hicolor icon theme, plus the SVG
-under scalable/apps/; point DIR at <prefix>/share/icons/hicolor.
+under scalable/apps/, and the state icons (full colour and -symbolic) under
+scalable/status/; point DIR at <prefix>/share/icons/hicolor.
 
 Uses QSvgRenderer (PySide6.QtSvg, part of PySide6-Essentials) so that the
 icons are drawn by the same renderer the applet uses; needs no display
