@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from .model import DaemonState
+from .words import QT_TRANSLATE_NOOP, Labels
 
 
 class EndReason(StrEnum):
@@ -29,14 +30,14 @@ class EndReason(StrEnum):
     ELSEWHERE = "elsewhere"  # stopped by something else (systemctl, another unit), or unknown
 
 
-END_LABELS = {
-    EndReason.IDLE: "idle stop",
-    EndReason.USER: "stopped by you",
-    EndReason.CRASH: "crashed",
-    EndReason.SHUTDOWN: "shutdown",
-    EndReason.EXITED: "went back to sleep",
-    EndReason.ELSEWHERE: "stopped elsewhere or unknown",
-}
+END_LABELS: Labels[EndReason] = Labels("runs", {  # translated when looked up (core/words.py)
+    EndReason.IDLE: QT_TRANSLATE_NOOP("runs", "idle stop"),
+    EndReason.USER: QT_TRANSLATE_NOOP("runs", "stopped by you"),
+    EndReason.CRASH: QT_TRANSLATE_NOOP("runs", "crashed"),
+    EndReason.SHUTDOWN: QT_TRANSLATE_NOOP("runs", "shutdown"),
+    EndReason.EXITED: QT_TRANSLATE_NOOP("runs", "went back to sleep"),
+    EndReason.ELSEWHERE: QT_TRANSLATE_NOOP("runs", "stopped elsewhere or unknown"),
+})
 
 # When two writers (two applets, the CLI) disagree on how one run ended, the
 # one that knows more wins: an idle stop is only known to the process that

@@ -473,7 +473,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>{key}: not found</source>
         <translation>{key}: nicht gefunden</translation>
     </message>
@@ -905,6 +905,39 @@
     </message>
 </context>
 <context>
+    <name>runs</name>
+    <message>
+        <location filename="../core/runs.py" line="+34"/>
+        <source>idle stop</source>
+        <translation>im Leerlauf angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped by you</source>
+        <translation>von Ihnen angehalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>crashed</source>
+        <translation>abgestürzt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>shutdown</source>
+        <translation>Herunterfahren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>went back to sleep</source>
+        <translation>wieder eingeschlafen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped elsewhere or unknown</source>
+        <translation>anderswo angehalten oder unbekannt</translation>
+    </message>
+</context>
+<context>
     <name>summary</name>
     <message>
         <location filename="../core/summary.py" line="+68"/>
@@ -1167,7 +1200,7 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../qt/window.py" line="-185"/>
+        <location filename="../qt/window.py" line="-186"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
