@@ -141,3 +141,25 @@ def test_a_running_podman_container_is_podmans_workload(module_testbed: Any) -> 
     finally:
         client.kill()
         tb.run("podman rm -f -t 0 sleeper >/dev/null 2>&1; true", timeout=60)
+
+
+def test_a_pending_print_job_keeps_cups_running(module_testbed: Any) -> None:
+    tb = module_testbed
+    # A queue whose printer is disabled: the job stays pending.  Its document is in the
+    # spool at once; cupsd writes the control file later (DirtyCleanInterval, 30 s).
+    tb.run("lpadmin -p q -E -v socket://127.0.0.1:9 && cupsdisable q && "
+           "echo hello | lp -d q", timeout=60)
+    try:
+        wait_active(tb, "cups.service")
+        as_root = json.loads(tb.run(tb.trayapp_argv("stop", "cups", "--system", "--json"),
+                                    check=False).stdout)
+        assert as_root["status"] == "failed", as_root
+        assert "1 print job(s) pending" in as_root["message"], as_root
+        # alice may not list CUPS's spool (root:lp, 0710): she cannot tell, so no stop.
+        as_alice = json.loads(tb.run(tb.trayapp_argv("stop", "cups", "--system", "--json"),
+                                     user="alice", check=False).stdout)
+        assert as_alice["status"] == "failed", as_alice
+        assert "cannot tell what it carries (cups)" in as_alice["message"], as_alice
+        assert show(tb, "cups.service", "ActiveState") == "active"
+    finally:
+        tb.run("cancel -a -x q; lpadmin -x q", check=False)

@@ -3,9 +3,12 @@
 cupsd keeps each job's attributes in a control file ``c<job id>`` in its
 spool directory (``/var/spool/cups``), IPP-encoded; the file stays after the
 job ends (job history), so its ``job-state`` says whether the job is still
-to print.  The directory is root's (mode 0710, group lp): a user who cannot
-list it gets PermissionError, which the busy check reports as "cannot tell".
-The files are parsed as hostile input: any malformed one counts as pending.
+to print.  cupsd writes it lazily (DirtyCleanInterval, 30 s by default),
+while the job's document ``d<job id>-<n>`` is there at once: a document
+without its control file is a job just submitted, pending.  The directory
+is root's (mode 0710, group lp): a user who cannot list it gets
+PermissionError, which the busy check reports as "cannot tell".  The files
+are parsed as hostile input: any malformed one counts as pending.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ SPOOL = "/var/spool/cups"
 MAX_FILES = 4096  # control files looked at, at most
 MAX_BYTES = 65536  # of each
 
-_CONTROL = re.compile(r"c\d{1,10}")
+_CONTROL = re.compile(r"c(\d{1,10})")
+_DOCUMENT = re.compile(r"d(\d{1,10})-\d{1,10}")
 _ENUM = 0x23  # IPP value tag "enum"
 _END = 0x03  # end-of-attributes tag
 #: job-state values (RFC 8011 5.3.7) of a job still to print: pending, held, processing, stopped.
@@ -60,16 +64,24 @@ def job_state(data: bytes) -> int | None:
 def pending_jobs(spool: str = SPOOL) -> list[int]:
     """Ids of the jobs still to print.  Raises OSError (PermissionError for a user
     outside CUPS's group) when the spool cannot be read."""
-    pending = []
+    controls: dict[int, str] = {}
+    documents: set[int] = set()
     with os.scandir(spool) as entries:
-        names = [e.name for e in entries if _CONTROL.fullmatch(e.name)]
-    for name in sorted(names)[-MAX_FILES:]:
+        for count, entry in enumerate(entries):
+            if count >= 4 * MAX_FILES:
+                break
+            if found := _CONTROL.fullmatch(entry.name):
+                controls[int(found.group(1))] = entry.name
+            elif found := _DOCUMENT.fullmatch(entry.name):
+                documents.add(int(found.group(1)))
+    pending = set(documents - set(controls))  # submitted, not yet written down
+    for job in sorted(controls)[-MAX_FILES:]:
         try:
-            with open(os.path.join(spool, name), "rb") as f:
+            with open(os.path.join(spool, controls[job]), "rb") as f:
                 data = f.read(MAX_BYTES)
         except FileNotFoundError:
             continue  # cleaned up while we looked
         state = job_state(data)
         if state is None or state in PENDING_STATES:
-            pending.append(int(name[1:]))
-    return pending
+            pending.add(job)
+    return sorted(pending)
