@@ -264,3 +264,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+        from tools.bench import bench_proxy  # issue 15: PostgreSQL through a proxy, on demand
+
+        bench_proxy.run(tb, row)

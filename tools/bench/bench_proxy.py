@@ -13,6 +13,7 @@ found it (its port, stopped or running).
 from __future__ import annotations
 
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -83,12 +84,15 @@ def _measure(tb: Testbed, row: Row, pg: str, rounds: int) -> None:
         cold.append(_ms(tb, QUERY.format(port=5432)))
         # Awake: hold one connection open (keeps the proxy from its idle exit) and query.
         hold = tb.popen(f"{PW} psql -h 127.0.0.1 -p 5432 -U postgres -c 'select pg_sleep(3)'",
-                        user="alice")
+                        user="alice", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(0.5)
         warm.append(statistics.median(_ms(tb, QUERY.format(port=5432)) for _ in range(3)))
-        kib = tb.run("ps -o rss= -C systemd-socket-", check=False)  # comm: 15 chars.stdout.split()
+        # The proxy's command name, cut to 15 characters by the kernel.
+        kib = tb.run("ps -o rss= -C systemd-socket-", check=False).stdout.split()
         proxy_kib += [int(k) for k in kib if k.isdigit()]
-        hold.wait(timeout=30)
+        _, err = hold.communicate(timeout=30)
+        if hold.returncode != 0:
+            raise RuntimeError(f"a connection held through the proxy failed: {err}")
     first = statistics.median(cold)
     row("first query through a dormant proxy (PostgreSQL started on the way)",
         f"{first:.0f} ms (median of {rounds}; {min(cold):.0f}-{max(cold):.0f})",
