@@ -253,6 +253,9 @@ def main() -> int:
 
         bench_attacks.run(tb, row)
         bench_actions(tb)
+        from tools.bench import bench_proxy  # issue 15: PostgreSQL through a proxy, on demand
+
+        bench_proxy.run(tb, row)
     finally:
         tb.stop()
     width = [max(len(r[i]) for r in ROWS) for i in range(3)]
@@ -264,6 +267,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-        from tools.bench import bench_proxy  # issue 15: PostgreSQL through a proxy, on demand
-
-        bench_proxy.run(tb, row)
