@@ -37,6 +37,7 @@ from enum import StrEnum
 
 from .enablement import Goal
 from .model import Daemon, DaemonMode, DaemonState, UnitInfo, client_sockets, is_network_socket
+from .words import QT_TRANSLATE_NOOP, Labels, join, translate
 
 
 class Action(StrEnum):
@@ -102,12 +103,15 @@ class Refusal(Exception):
 
 _ENABLED = frozenset({"enabled", "enabled-runtime"})
 _ENABLEABLE = frozenset({"disabled"})  # static/indirect units cannot be enabled
-_NOT_ENABLEABLE = {
-    "indirect": "its [Install] section only names other units, with Also=; they start it",
-    "static": "no [Install] section: other units pull it in",
-    "generated": "a generator made it; it cannot be enabled",
-    "transient": "a transient unit; it cannot be enabled",
-}
+# Why a unit file state cannot be enabled, in words (translated when looked up).
+_NOT_ENABLEABLE: Labels[str] = Labels("plans", {
+    "indirect": QT_TRANSLATE_NOOP(
+        "plans", "its unit file only names other units to enable (Also=), and they start it"),
+    "static": QT_TRANSLATE_NOOP(
+        "plans", "its unit file has no [Install] section: other units pull it in"),
+    "generated": QT_TRANSLATE_NOOP("plans", "a generator made it"),
+    "transient": QT_TRANSLATE_NOOP("plans", "it is a transient unit"),
+})
 
 
 def allowed_actions(d: Daemon) -> frozenset[Action]:
@@ -141,9 +145,11 @@ def make_plan(
 ) -> Plan:
     """The steps for ``action``; raises Refusal when it cannot work."""
     if daemon.mode is DaemonMode.MASKED:
-        raise Refusal(f"{daemon.service} is masked; unmask it first (systemctl unmask)")
+        raise Refusal(translate("plans", "{service} is masked; unmask it first (systemctl "
+                                "unmask)").format(service=daemon.service))
     if not sockets:
-        raise Refusal(f"{daemon.service} has no socket unit, so it cannot be started on demand")
+        raise Refusal(translate("plans", "{service} has no socket unit, so it cannot be started "
+                                "on demand").format(service=daemon.service))
     if action is Action.ON_DEMAND:
         return _on_demand(daemon, service, sockets, stop_if_running, list(paths))
     if action is Action.ALWAYS_ON:
@@ -162,18 +168,18 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
                paths: list[UnitInfo]) -> Plan:
     if _defeats_activation(d):
         binding = next(w for w in d.warnings if "BindsTo=" in w)
-        raise Refusal(f"cannot make {d.service} on-demand: {binding}")
+        raise Refusal(translate("plans", "cannot make {service} on-demand: {why}").format(
+            service=d.service, why=binding))
     clients = client_sockets(sockets)
     to_enable = tuple(s.name for s in clients
                       if s.unit_file_state in _ENABLEABLE and not is_network_socket(s))
     listening = [s for s in clients if s.unit_file_state in _ENABLED or s.name in to_enable
                  or s.wanted_by or s.required_by]
     if not listening:
-        raise Refusal(
-            f"none of {', '.join(s.name for s in clients) or 'its sockets'} can wake it "
-            "after a reboot (no local client socket with an [Install] section), so "
-            "nothing would listen"
-        )
+        raise Refusal(translate(
+            "plans", "none of {sockets} can wake it after a reboot (no local client socket "
+            "with an [Install] section), so nothing would listen").format(
+            sockets=join(s.name for s in clients) or translate("plans", "its sockets")))
     to_start = tuple(s.name for s in listening if s.active_state != "active")
     to_disable = tuple(u.name for u in (service, *paths) if u.unit_file_state in _ENABLED)
     to_stop = tuple(p.name for p in paths if p.active_state == "active")
@@ -197,7 +203,8 @@ def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool
     if running and stop:
         steps.append(Step(Verb.STOP, (service.name,)))
     elif running:
-        notes.append(f"{d.service} keeps running until it is stopped; it will not start at boot")
+        notes.append(translate("plans", "{service} keeps running until it is stopped; it will "
+                               "not start at boot").format(service=d.service))
     restore = tuple(s.name for s in listening) if running and stop else ()
     goal = Goal(enable=frozenset(to_enable), disable=frozenset(to_disable)) \
         if to_enable or to_disable else None
@@ -208,11 +215,11 @@ def _always_on(d: Daemon, service: UnitInfo, paths: list[UnitInfo]) -> Plan:
     steps: list[Step] = []
     path_names = tuple(p.name for p in paths if p.unit_file_state in _ENABLEABLE)
     if service.unit_file_state not in _ENABLED | _ENABLEABLE:
-        why = _NOT_ENABLEABLE.get(service.unit_file_state, "no [Install] section")
-        raise Refusal(
-            f"{d.service} cannot be enabled (its unit file state is "
-            f"{service.unit_file_state or 'unknown'}: {why})"
-        )
+        state = service.unit_file_state
+        why = _NOT_ENABLEABLE[state] if state in _NOT_ENABLEABLE else translate(
+            "plans", "its unit file state is {state}").format(state=state or "unknown")
+        raise Refusal(translate("plans", "{service} cannot be enabled to start at boot: {why}"
+                                ).format(service=d.service, why=why))
     to_enable = (service.name,) if service.unit_file_state not in _ENABLED else ()
     if to_enable or path_names:
         steps += [Step(Verb.ENABLE, (*to_enable, *path_names)), Step(Verb.RELOAD)]

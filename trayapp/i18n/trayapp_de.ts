@@ -882,6 +882,69 @@
     </message>
 </context>
 <context>
+    <name>plans</name>
+    <message>
+        <location filename="../core/plans.py" line="+108"/>
+        <source>its unit file only names other units to enable (Also=), and they start it</source>
+        <translation>seine Unit-Datei nennt nur andere Units zum Aktivieren (Also=), und diese starten ihn</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>its unit file has no [Install] section: other units pull it in</source>
+        <translation>seine Unit-Datei hat keinen Abschnitt [Install]: andere Units ziehen ihn nach</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>a generator made it</source>
+        <translation>ein Generator hat ihn erzeugt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>it is a transient unit</source>
+        <translation>er ist eine flüchtige Unit</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>{service} is masked; unmask it first (systemctl unmask)</source>
+        <translation>{service} ist maskiert; heben Sie die Maskierung zuerst auf (systemctl unmask)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>{service} has no socket unit, so it cannot be started on demand</source>
+        <translation>{service} hat keine Socket-Unit und kann daher nicht bei Bedarf gestartet werden</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>cannot make {service} on-demand: {why}</source>
+        <translation>{service} kann nicht auf „bei Bedarf“ gestellt werden: {why}</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>none of {sockets} can wake it after a reboot (no local client socket with an [Install] section), so nothing would listen</source>
+        <translation>keiner von {sockets} kann ihn nach einem Neustart wecken (kein lokaler Client-Socket mit Abschnitt [Install]), also würde nichts lauschen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>its sockets</source>
+        <translation>seinen Sockets</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>{service} keeps running until it is stopped; it will not start at boot</source>
+        <translation>{service} läuft weiter, bis er angehalten wird; beim Hochfahren startet er nicht</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>its unit file state is {state}</source>
+        <translation>der Zustand seiner Unit-Datei ist {state}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{service} cannot be enabled to start at boot: {why}</source>
+        <translation>{service} kann nicht zum Start beim Hochfahren aktiviert werden: {why}</translation>
+    </message>
+</context>
+<context>
     <name>report</name>
     <message>
         <location filename="../core/report.py" line="+79"/>
