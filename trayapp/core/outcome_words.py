@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .outcome import Outcome, Status
 from .plans import Action
-from .words import count, plural, translate
+from .words import count, join, plural, translate
 
 # Counted sentences (see words.plural).
 ROLLED_BACK = plural.translate("outcome", "The %n steps already done were rolled back.", None, 2)
@@ -142,3 +142,25 @@ def refused(manager: str, why: str) -> str:
     return translate("outcome", "polkit refused on the {manager} manager, or the password "
                      "prompt was cancelled ({why}). Nothing changed.").format(
         manager=manager, why=why)
+
+
+def no_unit(name: str, manager: str) -> str:
+    if manager == "user":
+        return translate("outcome", "there is no unit named {name} in your user manager").format(
+            name=name)
+    return translate("outcome", "there is no unit named {name} on the system manager").format(
+        name=name)
+
+
+def repaired(units: list[str]) -> str:
+    """A warning: systemd's enable or disable also changed other units, put back."""
+    return translate("outcome", "systemd's calls also changed {units} (an [Install] Also= of "
+                     "the units switched); trayapp put them back as they were").format(
+        units=join(units))
+
+
+def lost_aliases(name: str, aliases: list[str]) -> str:
+    return translate("outcome", "{name} can no longer be started as {aliases} (an [Install] "
+                     "Alias=, such as a D-Bus activation name, goes with the service's "
+                     "enablement); clients of its sockets still wake it").format(
+        name=name, aliases=join(aliases))

@@ -880,6 +880,26 @@
         <source>polkit refused on the {manager} manager, or the password prompt was cancelled ({why}). Nothing changed.</source>
         <translation>polkit hat beim Dienstverwalter {manager} abgelehnt, oder die Passwortabfrage wurde abgebrochen ({why}). Nichts wurde geändert.</translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>there is no unit named {name} in your user manager</source>
+        <translation>es gibt keine Unit namens {name} bei Ihren Benutzerdiensten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>there is no unit named {name} on the system manager</source>
+        <translation>es gibt keine Unit namens {name} bei den Systemdiensten</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>systemd&apos;s calls also changed {units} (an [Install] Also= of the units switched); trayapp put them back as they were</source>
+        <translation>die Aufrufe an systemd haben auch {units} geändert (ein [Install] Also= der umgeschalteten Units); trayapp hat den vorigen Zustand wiederhergestellt</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>{name} can no longer be started as {aliases} (an [Install] Alias=, such as a D-Bus activation name, goes with the service&apos;s enablement); clients of its sockets still wake it</source>
+        <translation>{name} kann nicht mehr als {aliases} gestartet werden (ein [Install] Alias=, etwa ein D-Bus-Aktivierungsname, hängt an der Aktivierung des Dienstes); Clients seiner Sockets wecken ihn weiterhin</translation>
+    </message>
 </context>
 <context>
     <name>plans</name>

@@ -41,7 +41,7 @@ async def load_daemon(conn: Connection, name: str
     its sockets and the path units that also start it (cups.path)."""
     first, _ = await read_unit(conn, name)
     if first.load_state == "not-found":
-        raise Refusal(f"there is no unit named {name} on the {conn.manager} manager")
+        raise Refusal(words.no_unit(name, str(conn.manager)))
     service = first
     if first.is_socket:
         service, _ = await read_unit(conn, service_of(first))
@@ -151,14 +151,9 @@ async def perform(
     was_active = frozenset(u.name for u in (service, *sockets) if u.active_state == "active")
     run = await run_plan(conn, jobs, plan, was_active)
     if run.repaired and run.error is None:
-        names = ", ".join(sorted({d.unit for d in run.repaired}))
-        warnings.append(f"systemd's calls also changed {names} (an [Install] Also= of the "
-                        "units switched); trayapp put them back as they were")
+        warnings.append(words.repaired(sorted({d.unit for d in run.repaired})))
     if run.lost_aliases and run.error is None:
-        warnings.append(f"{daemon.name} can no longer be started by the name(s) "
-                        f"{', '.join(run.lost_aliases)} (an [Install] Alias=, such as a D-Bus "
-                        "activation name, goes with the service's enablement); clients of its "
-                        "sockets still wake it")
+        warnings.append(words.lost_aliases(daemon.name, list(run.lost_aliases)))
     units = await read_back(conn, [service.name, *(u.name for u in (*sockets, *paths))])
     return _conclude(action, manager, what, plan, run, units, tuple(warnings))
 
