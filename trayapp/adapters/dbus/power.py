@@ -42,8 +42,9 @@ DEFAULT_DELAY = 5.0  # logind's InhibitDelayMaxSec default
 
 async def open_system() -> Connection:
     """A system bus connection that can receive file descriptors (logind's lock)."""
-    bus = MessageBus(bus_type=BusType.SYSTEM, negotiate_unix_fd=True)
     try:
+        # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already.
+        bus = MessageBus(bus_type=BusType.SYSTEM, negotiate_unix_fd=True)
         await bus.connect()
     except Exception as exc:  # OSError, dbus-fast's AuthError...
         raise BusUnavailable(f"cannot connect to the system bus: {exc}") from exc
