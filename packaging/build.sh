@@ -4,6 +4,8 @@
 #   packaging/build.sh          everything below
 #   packaging/build.sh wheel    dist/trayapp-V-py3-none-any.whl and dist/trayapp-V.tar.gz
 #   packaging/build.sh deb      dist/trayapp_V-1_ARCH.deb (builds the wheel first)
+#   packaging/build.sh deb13    dist/debian13/trayapp_V-1_all.deb: the native Debian 13
+#                               package (packaging/debian/), built in the Debian 13 root
 #   packaging/build.sh arch     dist/arch/: PKGBUILD and the sdist; run makepkg there, on Arch
 #   packaging/build.sh wheelhouse   only fill the cache's wheelhouse with the dependencies
 #
@@ -302,6 +304,41 @@ trayapp ($version-$debrev) unstable; urgency=medium
 EOF
 }
 
+# -- Debian 13 package (native: Debian's Python libraries) ---------------------------
+
+# Built the Debian way (dpkg-buildpackage, debhelper, pybuild from pyproject.toml)
+# from the sdist with packaging/debian/ as its debian/, in a throw-away overlay
+# of the Debian 13 root tools/testbed/trixie.sh builds (which holds the build
+# dependencies), chrooted in a private mount namespace: nothing is written to
+# the root, no network. Needs root. Then lintian; its output is kept beside.
+build_deb13() {
+    [ "$(id -u)" = 0 ] || { say "deb13: run as root (chroot into the Debian 13 root)"; exit 1; }
+    local trixie="${TRAYAPP_TRIXIE_DIR:-/var/cache/trayapp-testbed/trixie}" out="$dist/debian13"
+    [ -x "$trixie/usr/bin/dpkg-buildpackage" ] ||
+        { say "deb13: no Debian 13 root with build tools in $trixie: run tools/testbed/trixie.sh"; exit 1; }
+    build_wheel  # always: the sdist carries packaging/debian/ as the build's debian/
+    local started=$SECONDS
+    stage="$(mktemp -d "$cache/deb13.XXXXXX")"
+    mkdir -p "$stage"/{upper,work,root,build}
+    tar -xzf "$(sdist_file)" -C "$stage/build"
+    cp -r "$stage/build/trayapp-$version/packaging/debian" "$stage/build/trayapp-$version/debian"
+    # shellcheck disable=SC2016  # expanded by the inner shell
+    unshare --mount --pid --fork --propagation private sh -euc '
+        mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/upper,workdir=$2/work" "$2/root"
+        mount -t proc proc "$2/root/proc"
+        mount --rbind /dev "$2/root/dev"
+        mkdir -p "$2/root/build"
+        mount --bind "$2/build" "$2/root/build"
+        exec chroot "$2/root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8             sh -euc "cd /build/trayapp-$3 && dpkg-buildpackage -b -us -uc >&2
+                     lintian --info --fail-on error ../trayapp_$3-1_all.deb >../lintian.txt                          || { cat ../lintian.txt >&2; exit 1; }"
+    ' sh "$trixie" "$stage" "$version"
+    mkdir -p "$out"
+    cp "$stage/build/trayapp_${version}-1_all.deb" "$stage/build/lintian.txt" "$out/"
+    say "lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors, $(grep -c '^W:' "$out/lintian.txt" || true) warnings"
+    ls -l "$out/trayapp_${version}-1_all.deb" >&2
+    say "deb13 built in $((SECONDS - started)) s"
+}
+
 # -- Arch Linux --------------------------------------------------------------------
 
 build_arch() {
@@ -321,8 +358,9 @@ build_arch() {
 case "${1:-all}" in
     wheel) build_wheel ;;
     deb) build_deb ;;
+    deb13) build_deb13 ;;
     arch) build_arch ;;
     wheelhouse) [ -f "$(wheel_file)" ] || build_wheel; ensure_tools; fill_wheelhouse "$host_python" ;;
     all) build_wheel; build_deb; build_arch ;;
-    *) echo "usage: $0 [wheel|deb|arch|wheelhouse|all]" >&2; exit 2 ;;
+    *) echo "usage: $0 [wheel|deb|deb13|arch|wheelhouse|all]" >&2; exit 2 ;;
 esac

@@ -28,7 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tools.testbed.harness import STAGE, Testbed  # noqa: E402
+from tools.testbed.harness import STAGE, TRIXIE, Testbed  # noqa: E402
+from tools.testbed.versions import describe  # noqa: E402
 
 TESTD = "trayapp-testd.service"
 STATE_OF_SIGNAL = {"activating": "starting", "active": "running", "deactivating": "stopping",
@@ -237,11 +238,23 @@ def main() -> int:
         print("bench.py: run as root (it boots the systemd testbed)", file=sys.stderr)
         return 2
     venv = Path(os.environ.get("TRAYAPP_VENV", "/opt/trayapp-venv"))
-    tb = Testbed(REPO, venv)
+    # Issue 14: the same rows on the host's Debian 12 (systemd 252, trayapp on the
+    # venv) and on the Debian 13 root (systemd 257, trayapp on Debian's libraries;
+    # tools/testbed/trixie.sh builds it). TRAYAPP_BENCH_ROOTS=host (or trixie): one.
+    for name in os.environ.get("TRAYAPP_BENCH_ROOTS", "host trixie").split():
+        bench_root(venv, None if name == "host" else TRIXIE if name == "trixie" else Path(name))
+    return 0
+
+
+def bench_root(venv: Path, lower: Path | None) -> None:
+    """Every benchmark on one root, then its table under a header naming its systemd."""
+    ROWS.clear()
+    tb = Testbed(REPO, venv, lower)
     tb.boot()
+    header = "?"
     try:
-        print(f"machine: {os.cpu_count()} cores, {os.uname().release}, "
-              f"{tb.run('systemctl --version').stdout.splitlines()[0]}", flush=True)
+        header = describe(tb)
+        print(f"machine: {os.cpu_count()} cores, {os.uname().release}; {header}", flush=True)
         bench_status(tb)
         bench_calls(tb)
         bench_latency(tb)
@@ -259,10 +272,9 @@ def main() -> int:
     finally:
         tb.stop()
     width = [max(len(r[i]) for r in ROWS) for i in range(3)]
-    print("\n| figure | value | yardstick | note |\n|---|---|---|---|")
+    print(f"\n{header}\n\n| figure | value | yardstick | note |\n|---|---|---|---|")
     for r in ROWS:
         print(f"| {r[0]:<{width[0]}} | {r[1]:<{width[1]}} | {r[2]:<{width[2]}} | {r[3]} |")
-    return 0
 
 
 if __name__ == "__main__":

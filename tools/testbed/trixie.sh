@@ -29,7 +29,7 @@ PACKAGES=(
     # the desktop tests (tools/desktop.py): screen, XEmbed tray, notifications
     xvfb trayer dunst xdotool imagemagick dbus-x11
     # Docker and the tools the tests run inside
-    docker.io socat iproute2 procps busybox-static
+    docker.io docker-cli socat iproute2 procps busybox-static
     # Debian's socket-activated daemons (issue 11), as on the host
     cups cups-client libvirt-daemon-system libvirt-clients avahi-daemon avahi-utils
     podman pcscd
@@ -39,7 +39,7 @@ PACKAGES=(
     # the native Debian 13 package is built in a copy of this root
     # (packaging/build.sh deb13): debhelper, dh-python, pybuild's pyproject plugin
     build-essential debhelper dh-python pybuild-plugin-pyproject python3-all
-    python3-hatchling lintian
+    python3-hatchling python3-pyside6.qtsvg lintian
 )
 
 if [ "$(id -u)" != 0 ]; then

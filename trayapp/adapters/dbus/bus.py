@@ -107,13 +107,16 @@ class Connection:
     async def open(cls, manager: Manager, follow: bool = True) -> Connection:
         """Connect; with ``follow``, learn who owns org.freedesktop.systemd1 (for signals)."""
         if manager is Manager.SYSTEM:
-            bus = MessageBus(bus_type=BusType.SYSTEM)
+            address = None
             where = "the system bus"
         else:
             address = session_bus_address()
-            bus = MessageBus(bus_address=address)
             where = f"your session bus ({address}), where your user manager lives"
         try:
+            # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already,
+            # 4.0 and later in connect(): both fail here, as one clear error.
+            bus = (MessageBus(bus_type=BusType.SYSTEM) if address is None
+                   else MessageBus(bus_address=address))
             await bus.connect()
         except (OSError, EOFError, ValueError) as exc:
             raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc

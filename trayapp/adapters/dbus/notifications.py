@@ -80,8 +80,10 @@ class Notifier:
         """Connect and ask the server what it can do; False when no server answers."""
         if not self.connected:
             self._forget_bus()
-            bus = MessageBus(bus_address=self.address or session_bus_address())
+            bus: MessageBus | None = None
             try:
+                # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already.
+                bus = MessageBus(bus_address=self.address or session_bus_address())
                 await bus.connect()
                 # Anyone on the session bus may send us an ActionInvoked: only
                 # the notification server's own are heard (trust.SignalGate).
@@ -95,7 +97,7 @@ class Notifier:
                 await gate.follow(NAME)  # none yet: it may be activated by our first call
             except Exception as exc:  # dbus-fast raises OSError, EOFError, AuthError...
                 log.info("no session bus for notifications: %s", exc)
-                if bus.connected:
+                if bus is not None and bus.connected:
                     bus.disconnect()
                 return False
             self._bus = bus
