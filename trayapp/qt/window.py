@@ -279,6 +279,7 @@ class StatusWindow(QWidget):
             if not geometry.restore(self, GEOMETRY):
                 self.adjustSize()
         super().showEvent(event)
+        self._grow_to_fit()
 
     def refresh(self, force: bool = False) -> None:
         if not (force or self.isVisible()):
@@ -299,7 +300,21 @@ class StatusWindow(QWidget):
         self.problems.setText("\n".join(notes))
         self.problems.setVisible(bool(notes))
         self._keep_focus(focused)
+        self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
+
+    def _grow_to_fit(self) -> None:
+        """Taller when a wrapped line needs it (a longer cause, another language); never
+        narrower or shorter than the user made it.  Qt does not do this by itself for
+        word-wrapped labels in a window."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        need = max(need, layout.totalMinimumSize().height())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def _keep_focus(self, focused: QWidget | None) -> None:
         """Focus stays on its control across changes; a control disabled for a moment
