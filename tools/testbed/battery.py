@@ -15,14 +15,36 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import gi
 
 gi.require_version("UMockdev", "1.0")
-from gi.repository import UMockdev  # noqa: E402
+from gi.repository import Gio, GLib, UMockdev  # noqa: E402
 
 UPOWERD = "/usr/libexec/upowerd"
+UPOWER = "org.freedesktop.UPower"
+
+
+def wait_for_owner(pid: int, seconds: int = 20) -> bool:
+    """Until the process ``pid`` owns UPower's name: GLib's name watcher, no polling."""
+    loop = GLib.MainLoop()
+    found = []
+
+    def appeared(conn: Gio.DBusConnection, name: str, owner: str) -> None:
+        reply = conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                               "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                               GLib.Variant("(s)", (owner,)), None,
+                               Gio.DBusCallFlags.NONE, -1, None)
+        if reply.unpack()[0] == pid:
+            found.append(owner)
+            loop.quit()
+
+    watch = Gio.bus_watch_name(Gio.BusType.SYSTEM, UPOWER, Gio.BusNameWatcherFlags.NONE,
+                               appeared, None)
+    GLib.timeout_add_seconds(seconds, loop.quit)
+    loop.run()
+    Gio.bus_unwatch_name(watch)
+    return bool(found)
 
 
 def main() -> int:
@@ -37,18 +59,9 @@ def main() -> int:
     # -r: replace any upowerd that owns the name already.
     daemon = subprocess.Popen([UPOWERD, "-r"], stdin=subprocess.DEVNULL)
     try:
-        owned = 0
-        while owned < 100:  # the name is ours once busctl sees an owner (a few 100 ms)
-            probe = subprocess.run(
-                ["busctl", "--system", "status", "org.freedesktop.UPower"],
-                capture_output=True, text=True, check=False)
-            if probe.returncode == 0 and f"PID={daemon.pid}" in probe.stdout:
-                break
-            if daemon.poll() is not None:
-                print(f"upowerd exited: {daemon.returncode}", flush=True)
-                return 1
-            time.sleep(0.05)
-            owned += 1
+        if not wait_for_owner(daemon.pid):
+            print(f"upowerd (PID {daemon.pid}) did not take {UPOWER}", flush=True)
+            return 1
         print("ready", flush=True)
         for line in sys.stdin:
             word = line.strip()
