@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from dbus_fast import Message, MessageType, PropertyAccess, Variant
 from dbus_fast.aio import MessageBus
+from dbus_fast.annotations import DBusBool, DBusStr, DBusUInt64, DBusUnixFd
 from dbus_fast.service import ServiceInterface, dbus_property, method, signal
 
 from tests.support import set_state, until_async
@@ -177,7 +178,7 @@ class FakeUPower(ServiceInterface):
         self.on_battery = False
 
     @dbus_property(access=PropertyAccess.READ, name="OnBattery")
-    def on_battery_prop(self) -> "b":  # type: ignore[name-defined]  # noqa: F821
+    def on_battery_prop(self) -> DBusBool:
         return self.on_battery
 
     def switch(self, value: bool) -> None:
@@ -192,7 +193,7 @@ class FakeLogind(ServiceInterface):
         self.sent: list[int] = []  # the ends handed out (closed here once sent)
 
     @method(name="Inhibit")
-    def inhibit(self, what: "s", who: "s", why: "s", mode: "s") -> "h":  # type: ignore[name-defined]  # noqa: F821,E501
+    def inhibit(self, what: DBusStr, who: DBusStr, why: DBusStr, mode: DBusStr) -> DBusUnixFd:
         assert (what, mode) == ("sleep", "delay")
         read_end, write_end = os.pipe()
         self.kept.append(read_end)
@@ -205,11 +206,11 @@ class FakeLogind(ServiceInterface):
             os.close(self.sent.pop())
 
     @dbus_property(access=PropertyAccess.READ, name="InhibitDelayMaxUSec")
-    def delay(self) -> "t":  # type: ignore[name-defined]  # noqa: F821
+    def delay(self) -> DBusUInt64:
         return 5_000_000
 
     @signal(name="PrepareForSleep")
-    def prepare_for_sleep(self, start: bool) -> "b":  # type: ignore[name-defined]  # noqa: F821
+    def prepare_for_sleep(self, start: bool) -> DBusBool:
         return start
 
 
