@@ -163,3 +163,34 @@ def test_events_marked_ours_are_no_news_whatever_their_kind() -> None:
     rig.clock.now = 11  # the grace period is over
     assert rig.to(D.DORMANT, 11) == []  # failed -> dormant is nothing named
     assert rig.to(D.RUNNING, 12) == [NoticeKind.WOKEN]  # no burst was started by ours
+
+
+def test_every_notice_says_a_short_title_and_one_sentence() -> None:
+    """Words a user says: the body does not repeat the title, names no unit
+    (but the journal's, after a failure), and is one sentence."""
+    import dataclasses
+    import re
+
+    from trayapp.core.causes import Client, Wakers
+
+    [d] = [c.daemon for c in DaemonTable().replace(S, units("podman", D.DORMANT,
+                                                          DaemonMode.ON_DEMAND))]
+    seen = 0
+    for kind in NoticeKind:
+        for state in (D.DORMANT, D.OFF, D.RUNNING, D.FAILED):
+            for event in (EventKind.CRASHED, EventKind.FAILED, None):
+                for wakers in (None, Wakers(), Wakers(1, (Client(7, "curl", "bob"),))):
+                    n = Notice(kind, dataclasses.replace(d, state=state, result="signal"),
+                               D.RUNNING, event=event, wakers=wakers)
+                    title, body = n.words()
+                    seen += 1
+                    assert len(title) <= 30 and "." not in title, title
+                    assert title.lower() not in body.lower(), (title, body)
+                    sentence, *details = body.split("\n")
+                    assert sentence.endswith(".") and sentence.count(". ") == 0, body
+                    assert not re.findall(r"[\w-]+\.(?:service|socket)", sentence), body
+                    if kind is NoticeKind.FAILED:  # the details line: where to look
+                        assert details == ["Its log: journalctl -u podman.service"], body
+                    else:
+                        assert details == [], body
+    assert seen == len(NoticeKind) * 4 * 3 * 3

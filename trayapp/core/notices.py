@@ -75,7 +75,10 @@ class Notice:
         return self.words()[1]
 
     def words(self) -> tuple[str, str]:
-        """A short title and one sentence: each cause named as it was learnt, nothing more."""
+        """A short title and one sentence: each cause named as it was learnt, nothing more.
+
+        A failure adds a details line, the one place a unit name helps.
+        """
         d, name = self.daemon, self.daemon.name
         if self.kind is NoticeKind.WOKEN:
             cause = wake_cause(self.wakers)
@@ -92,10 +95,10 @@ class Notice:
             log = translate("notices", "Its log: journalctl -u {unit}").format(unit=d.service)
             if self.event is EventKind.CRASHED and d.result in FAILURE_RESULTS:
                 return (translate("notices", "{name} crashed").format(name=name),
-                        translate("notices", "It ended with {how}. {log}").format(
-                            how=result_words(d.result), log=log))
+                        translate("notices", "It ended with {how}.").format(
+                            how=result_words(d.result)) + "\n" + log)
             return (translate("notices", "{name} failed").format(name=name),
-                    translate("notices", "It or one of its sockets failed. {log}").format(log=log))
+                    translate("notices", "It or one of its sockets failed.") + "\n" + log)
         dormant = d.state is DaemonState.DORMANT
         if self.kind is NoticeKind.SLEPT:
             if dormant:

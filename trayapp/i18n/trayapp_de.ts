@@ -578,7 +578,7 @@
 <context>
     <name>notices</name>
     <message>
-        <location filename="../core/notices.py" line="+83"/>
+        <location filename="../core/notices.py" line="+86"/>
         <location line="+6"/>
         <source>{name} woke up</source>
         <translation>{name} ist aufgewacht</translation>
@@ -614,19 +614,19 @@
         <translation>{name} ist abgestürzt</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>It ended with {how}. {log}</source>
-        <translation>Er endete mit {how}. {log}</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>{name} failed</source>
         <translation>{name} ist fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>It or one of its sockets failed. {log}</source>
-        <translation>Er oder einer seiner Sockets ist fehlgeschlagen. {log}</translation>
+        <location line="-2"/>
+        <source>It ended with {how}.</source>
+        <translation>Er endete mit {how}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It or one of its sockets failed.</source>
+        <translation>Er oder einer seiner Sockets ist fehlgeschlagen.</translation>
     </message>
     <message>
         <location line="+4"/>
