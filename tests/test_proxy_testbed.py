@@ -83,20 +83,23 @@ def test_postgresql_on_demand_through_a_proxy_wakes_sleeps_survives_reboot(
     tb.run(f"systemctl start {pg} && runuser -u postgres -- psql -qc "
            "\"ALTER USER postgres PASSWORD 'testpw'\"", timeout=60)
 
-    # It still listens on the client port: refused, with the exact setting, nothing changed.
-    code, out = _trayapp(tb, "on-demand", name, "--proxy-idle", IDLE)
-    assert code == 2, out
-    assert f"set port = 15432 in {conf}" in out["message"]
-    assert "--listen 127.0.0.1:5432" in out["message"]
-    assert show(tb, pg, "ActiveState") == "active"
-    assert show(tb, sock, "LoadState") == "not-found"
-
-    # The user's part: the back-end port, and a restart.
-    tb.run(f"sed -i 's/^port = 5432/port = 15432/' {conf} && systemctl restart {pg}", timeout=60)
-    assert _psql(tb, 15432) == "1"
     watch = WatchProc(tb, "--system")
     recorder = IdleWatchProc(tb, "--system")
     try:
+        # It still listens on the client port: refused, with the exact setting, nothing
+        # changed.  (Looking the proxy's socket up while it does not exist makes systemd
+        # load a not-found stub of it, under the watcher's eyes.)
+        code, out = _trayapp(tb, "on-demand", name, "--proxy-idle", IDLE)
+        assert code == 2, out
+        assert f"set port = 15432 in {conf}" in out["message"]
+        assert "--listen 127.0.0.1:5432" in out["message"]
+        assert show(tb, pg, "ActiveState") == "active"
+        assert show(tb, sock, "LoadState") == "not-found"
+
+        # The user's part: the back-end port, and a restart.
+        tb.run(f"sed -i 's/^port = 5432/port = 15432/' {conf} && systemctl restart {pg}",
+               timeout=60)
+        assert _psql(tb, 15432) == "1"
         code, out = _trayapp(tb, "on-demand", name, "--listen", "127.0.0.1:5432",
                              "--backend", "127.0.0.1:15432", "--proxy-idle", IDLE)
         assert code == 0, out
@@ -144,7 +147,24 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     tb = module_testbed
     redis = "redis-server.service"
     sock = "trayapp-proxy-redis-server.socket"
+    # Refusals, each with its reason, each changing nothing.
+    tb.run(f"systemctl stop {redis}")
+    code, out = _trayapp(tb, "on-demand", "redis-server")
+    assert code == 2 and "not running, so no address can be learnt" in out["message"], out
     tb.run(f"systemctl start {redis}")
+    code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "127.0.0.1:6379",
+                         "--backend", "127.0.0.1:6379")
+    assert code == 2 and "is a client address" in out["message"], out
+    code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "/home/alice/r.sock",
+                         "--backend", "127.0.0.1:16379")
+    assert code == 2 and "a directory the proxy cannot create" in out["message"], out
+    tb.run(f"systemctl mask --runtime {redis}")
+    code, out = _trayapp(tb, "on-demand", "redis-server")
+    assert code == 2 and "is masked" in out["message"], out
+    tb.run(f"systemctl unmask --runtime {redis}")
+    assert show(tb, redis, "ActiveState") == "active"
+    assert show(tb, redis, "UnitFileState") == "enabled"
+
     code, out = _trayapp(tb, "on-demand", "redis-server", "--proxy-idle", IDLE)
     assert code == 2, out
     assert "set port 16379 in /etc/redis/redis.conf" in out["message"]

@@ -106,10 +106,13 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                      request: ProxyRequest, book: ProxyBook, key: str, what: str,
                      force: bool, out: _Out) -> Outcome:
     saved = book.get(key)
-    spec, learnt = await _choose(conn, service, request, saved)
     masked = tuple(u.name for u in (service,) if u.load_state == "masked"
                    or u.unit_file_state.startswith("masked"))
     proxyd = units.find_proxyd()
+    if masked or proxyd is None:  # said first: nothing else matters until it is fixed
+        core.check_spec(core.ProxySpec(service.name, (), core.Address()), masked=masked,
+                        proxyd=proxyd)
+    spec, learnt = await _choose(conn, service, request, saved)
     core.check_spec(spec, masked=masked, proxyd=proxyd)
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
