@@ -190,3 +190,22 @@ def test_snapshot_follows_the_setting() -> None:
     snap = Snapshot(daemons=tuple(t.daemons()), watchlist=shown, icon_follows=IconFollows.ALL)
     assert snap.status is TrayStatus.SOME_RUNNING
     assert snap.follows_text == "Icon follows all: cups, docker"
+
+
+def test_many_sockets_are_summed_up_short() -> None:
+    """libvirtd has five sockets: the menu row names the first and counts the rest."""
+    from trayapp.core.summary import sockets_text
+
+    assert sockets_text(("docker.socket",)) == "docker.socket"
+    assert sockets_text(("a.socket", "b.socket")) == "a.socket, b.socket"
+    five = ("libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket",
+            "libvirtd-tcp.socket", "libvirtd-tls.socket")
+    assert sockets_text(five) == "libvirtd.socket and 4 more"
+
+
+def test_states_and_modes_have_words_for_every_value() -> None:
+    from trayapp.core.summary import MODE_WORDS, STATE_WORDS, STATUS_WORDS
+
+    assert [STATE_WORDS[s] for s in DaemonState] == [str(s) for s in DaemonState]
+    assert [MODE_WORDS[m] for m in DaemonMode] == [str(m) for m in DaemonMode]
+    assert len({STATUS_WORDS[s] for s in TrayStatus}) == len(TrayStatus)
