@@ -10,8 +10,9 @@ Screenshots land in artifacts/ (repo root, gitignored).
 Keyboard walk: Down selects the first row (the only shown daemon: the
 well-known ones the host may have are hidden), Right
 opens its submenu with the first *enabled* action selected, Return runs it.
-For a dormant on-demand daemon that is "Switch to always-on"; for a running
-always-on one, "Switch to on-demand".  systemd's state afterwards proves
+The mode is a radio pair, "Always on" first: for a dormant on-demand daemon
+Return on it switches; for a running always-on one, Down moves on to "On
+demand" first.  systemd's state afterwards proves
 which one ran; the screenshots show the menus.
 """
 
@@ -114,7 +115,7 @@ def test_switch_to_always_on_and_back_from_the_menu(desktop: Desktop) -> None:
     d.keys("Down", "Right")
     d.screenshot("e2e-submenu-running")
     seen = len(d.log.lines)
-    d.keys("Return")  # "Switch to on-demand": the first enabled action when running always-on
+    d.keys("Down", "Return")  # past the checked "Always on" to "On demand" (issue 13's radios)
     wait_units(d, {TESTD: ("disabled", "inactive"), TESTD_SOCKET: ("enabled", "active")})
     d.notes.wait_for(r'string "trayapp-testd is now on-demand"')
     d.log.wait_for(r"tray status \S+ -> idle", after=seen)
