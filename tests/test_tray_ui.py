@@ -683,6 +683,7 @@ def test_history_window_opens_once_per_daemon(tray_app: TrayApp, tmp_path: Path,
 class FakeIdle:
     def __init__(self) -> None:
         self.reconfigured = 0
+        self.last_busy: dict[object, str] = {}  # read by Services.status_notes()
 
     def reconfigure(self) -> None:
         self.reconfigured += 1
@@ -834,3 +835,21 @@ def test_cut_check_finds_cut_text_and_passes_the_status_window(qapp: QApplicatio
     assert len(found) == 2 and "QPushButton 'Switch to on-demand'" in found[1], found
     win.close()
     cramped.close()
+
+
+def test_windows_show_the_status_notes(tray_app: TrayApp, qtbot: Any) -> None:
+    """Issue 16's notes (history, power, kept running) have their place in both windows."""
+    from PySide6.QtWidgets import QLabel
+
+    from trayapp.core.status_notes import NoteKind, StatusNote
+
+    note = StatusNote(NoteKind.POWER, "Battery windows are off: no UPower.", "battery")
+    assert tray_app.services is not None
+    tray_app.services.status_notes = lambda: [note]  # type: ignore[method-assign]
+    tray_app.show_window()
+    assert "Battery windows are off: no UPower." in tray_app.window.notes.labels[0].text()
+    tray_app.show_preferences()
+    dialog = tray_app.windows.get(PREFERENCES)
+    assert dialog is not None
+    assert any("no UPower" in label.text() for label in dialog.findChildren(QLabel))
+    dialog.close()

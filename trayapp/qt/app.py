@@ -35,6 +35,7 @@ from trayapp.core.keys import key_of
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.plans import Action
 from trayapp.core.settings import Settings
+from trayapp.core.status_notes import StatusNote
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
 from trayapp.qt.icons import app_icon
@@ -82,6 +83,10 @@ class TrayApp:
     def cause_line(self, d: Daemon) -> str | None:
         """The daemon's last cause, read through the composition root."""
         return self.services.cause_line(d) if self.services is not None else None
+
+    def status_notes(self) -> list[StatusNote]:
+        """History, power and kept-running notes for the windows (issue 16)."""
+        return self.services.status_notes() if self.services is not None else []
 
     def idle_warnings(self) -> dict[tuple[Manager, str], float]:
         """Seconds left of each idle warning out now (the menu's and window's countdown)."""
@@ -138,7 +143,7 @@ class TrayApp:
             from trayapp.qt.window import StatusWindow
 
             self._window = StatusWindow(self.snapshot, self, causes=self.cause_line,
-                                        warnings=self.idle_warnings)
+                                        warnings=self.idle_warnings, notes=self.status_notes)
         return self._window
 
     def show_window(self) -> None:
@@ -167,7 +172,8 @@ class TrayApp:
         # What the desktop will do at login, not what the file last said: an
         # administrator's entry or the user's desktop settings may differ.
         current = dataclasses.replace(self.services.settings, start_at_login=autostart.is_enabled())
-        dialog = PreferencesDialog(current, known, validate_unit=check_unit_name)
+        dialog = PreferencesDialog(current, known, validate_unit=check_unit_name,
+                                   notes=self.status_notes())
         dialog.settings_chosen.connect(self.apply_settings)
         dialog.finished.connect(lambda _=0: self.windows.forget(PREFERENCES))
         return dialog

@@ -32,7 +32,7 @@ manager, ``user:gpg-agent.service`` for the user's own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
@@ -53,12 +53,14 @@ from PySide6.QtWidgets import (
 from trayapp.core.keys import UnitValidator, check_key, daemon_key, parse_key
 from trayapp.core.model import Manager
 from trayapp.core.settings import IconFollows, Settings
+from trayapp.core.status_notes import StatusNote
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
 
 from . import geometry, nowheel
 from .daemon_rows import DaemonRow, DaemonRowsTable
 from .icons import app_icon
+from .status_notes import StatusNotes
 from .windows import fit_to_screen
 
 GEOMETRY = "preferences"
@@ -92,6 +94,7 @@ class PreferencesDialog(QDialog):
         known: Iterable[str],
         *,
         validate_unit: UnitValidator | None = None,
+        notes: Sequence[StatusNote] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -176,6 +179,10 @@ class PreferencesDialog(QDialog):
         hint.setWordWrap(True)
         hint.setEnabled(False)  # greyed: a note, not a control
         outer.addWidget(hint)
+        # What works here and what does not: power features, the history (issue 16).
+        self.notes = StatusNotes()
+        self.notes.show_notes(notes)
+        outer.addWidget(self.notes)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

@@ -15,7 +15,7 @@ close it; Quit lives in the tray menu only (without a tray, closing quits).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from trayapp.core.keys import Key
 from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
+from trayapp.core.status_notes import StatusNote
 from trayapp.core.summary import Row, display_name
 
 from . import cutcheck, geometry, nowheel
@@ -51,6 +52,7 @@ from .menus import (
     problem_line,
     state_label,
 )
+from .status_notes import StatusNotes
 from .view import Intents, Source
 
 GEOMETRY = "status"
@@ -196,8 +198,11 @@ class DaemonLine:
 class StatusWindow(QWidget):
     def __init__(self, source: Source, intents: Intents,
                  causes: Callable[[Daemon], str | None] = lambda d: None,
-                 warnings: Callable[[], Mapping[Key, float]] = dict) -> None:
+                 warnings: Callable[[], Mapping[Key, float]] = dict,
+                 notes: Callable[[], Sequence[StatusNote]] = list) -> None:
         super().__init__()
+        self._notes = notes  # history, power and kept-running notes (Services.status_notes)
+        self._shown_notes: list[StatusNote] = []
         self._source = source
         self.intents = intents
         self._causes = causes  # a daemon's last cause, if any
@@ -227,6 +232,8 @@ class StatusWindow(QWidget):
         self.problems = QLabel()
         self.problems.setWordWrap(True)
         outer.addWidget(self.problems)
+        self.notes = StatusNotes()
+        outer.addWidget(self.notes)
         outer.addStretch(1)
         buttons = QHBoxLayout()
         self.watch_button = QPushButton(self.tr("Show in menu"))
@@ -299,6 +306,10 @@ class StatusWindow(QWidget):
         notes += [problem_line(manager, text) for manager, text in snap.problems.items()]
         self.problems.setText("\n".join(notes))
         self.problems.setVisible(bool(notes))
+        status_notes = list(self._notes())
+        if status_notes != self._shown_notes:
+            self._shown_notes = status_notes
+            self.notes.show_notes(status_notes)
         self._keep_focus(focused)
         self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
