@@ -73,6 +73,8 @@ class Services:
         self.causes = Causes(self.monitor.table)
         self.causes.start(self.events)
         self.controller = Controller(self.monitor, self.ledger)
+        if settings is not None:  # loaded from the file: proxies are kept there (issue 15)
+            self.keep_proxies()
         self.ledger.listen(self._note_intent)  # once the store is open
         self.stats = MonitorStats(self.monitor)
         self.store: Store | None = None
@@ -164,8 +166,10 @@ class Services:
     # -- start ------------------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Follow every manager's signals (returns once each was tried once)."""
+        """Follow every manager's signals (returns once each was tried once); then make
+        again the proxies the settings keep that a reboot took away (issue 15)."""
         await self.monitor.watch()
+        await self.restore_proxies()
 
     async def connect(self) -> None:
         """Only connect, reading nothing: for one action from the command line."""
@@ -246,7 +250,9 @@ class Services:
         """Once at start, after watch()/connect(): make again the proxies a reboot took
         away (transient units live in /run).  Each one made or failed is an Outcome."""
         keys = [k for k, d in self.settings.daemons.items() if d.proxy_listen]
-        return await self.controller.restore_proxies(keys) if keys else []
+        if not keys or self.controller.proxies is None:
+            return []
+        return await self.controller.restore_proxies(keys)
 
     # -- close ------------------------------------------------------------------------
 

@@ -64,9 +64,7 @@ async def switch(args: argparse.Namespace) -> int:
     from trayapp.usecases.proxy import ProxyRequest
 
     loaded = settings_file.load(validate_unit=check_unit_name)
-    services = Services([which], loaded.settings)
-    if loaded.warning is None:  # a proxy's addresses are kept there, for the next boot
-        services.keep_proxies()
+    services = Services([which], loaded.settings)  # a proxy's addresses are kept there
     proxy = ProxyRequest(tuple(getattr(args, "listen", ())), getattr(args, "backend", ""),
                          getattr(args, "proxy_idle", None))
     try:

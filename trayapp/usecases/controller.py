@@ -119,8 +119,9 @@ class Controller:
         except (BusUnavailable, SystemdError) as exc:
             log.info("cannot restore the proxies: %s", exc)
             return []
-        for outcome in outcomes:
-            self._tell(outcome)
+        for outcome in outcomes:  # the user hears of a proxy that could not be made again
+            if not outcome.ok:
+                self._tell(outcome)
         return outcomes
 
     def _tell(self, outcome: Outcome) -> None:
