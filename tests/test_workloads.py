@@ -186,7 +186,7 @@ def test_what_cannot_be_learnt_is_cannot_tell() -> None:
 def test_podman_containers_of_its_own_manager() -> None:
     cid = "a" * 64
     sources = Sources(scopes={(U, "libpod-*.scope"): [f"libpod-{cid}.scope"]})
-    report = check("podman.service", busy.Context(U, sources))
+    report = check("podman.service", busy.Context(U, sources, unified=True))
     assert report.reasons == [f"1 running container(s): {cid[:12]}"]
     assert sources.asked == [(U, ("libpod-*.scope",))]
     # The system podman sees none of alice's, and exits by itself: said, not stopped.
@@ -232,3 +232,10 @@ def test_a_document_without_its_control_file_is_a_job_just_submitted(tmp_path: P
     (tmp_path / "d00001-001").write_bytes(b"hello\n")
     (tmp_path / "c00001").write_bytes(control_file(7))  # canceled; its document kept
     assert cups_spool.pending_jobs(str(tmp_path)) == [2]
+
+
+def test_rootless_podman_on_cgroup_v1_is_cannot_tell() -> None:
+    # Rootless podman uses no systemd scopes there (cgroupfs): none found means nothing.
+    report = check("podman.service", busy.Context(U, Sources(), unified=False))
+    assert "cannot tell" in report.reasons[0] and "cgroup-v1" in report.reasons[0]
+    assert not check("podman.service", busy.Context(S, Sources(), unified=False)).busy

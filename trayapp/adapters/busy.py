@@ -65,6 +65,7 @@ class Context:
     main_pid: int = 0
     exec_argv: tuple[str, ...] = ()
     spool: str = cups_spool.SPOOL
+    unified: bool | None = None  # cgroup v2 only (None: look at /sys/fs/cgroup)
 
 
 #: The unified hierarchy: /sys/fs/cgroup on a cgroup-v2 system, .../unified on a hybrid one.
@@ -200,9 +201,21 @@ async def _check_libvirt(ctx: Context, report: BusyReport) -> None:
         report.reasons.append(f"{len(guests)} running guest(s): {', '.join(guests[:10])}")
 
 
+def unified_only(root: Path = Path("/sys/fs/cgroup")) -> bool:
+    """A cgroup-v2-only system (not a v1 or hybrid one)."""
+    return (root / "cgroup.controllers").is_file()
+
+
 async def _check_podman(ctx: Context, report: BusyReport) -> None:
     if ctx.sources is None:
         raise OSError("no bus to list its containers' scopes")
+    unified = ctx.unified if ctx.unified is not None else unified_only()
+    if ctx.manager is Manager.USER and not unified:
+        # Rootless podman makes systemd scopes only on cgroup v2; elsewhere its
+        # containers are nowhere systemd shows.
+        report.reasons.append("cannot tell whether containers run: rootless podman "
+                              "registers none with systemd on a cgroup-v1 system")
+        return
     found = workloads.podman_containers(
         await ctx.sources.scopes(ctx.manager, workloads.CONTAINER_SCOPES))
     if found:
