@@ -311,7 +311,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message>
-        <location filename="../qt/preferences.py" line="+68"/>
+        <location filename="../qt/preferences.py" line="+70"/>
         <source>Starts trayapp from your desktop&apos;s autostart folder. The alternative is the systemd user unit (systemctl --user enable trayapp.service); use one or the other: with both, the second copy only finds the first and exits.</source>
         <translation>Startet trayapp über den Autostart-Ordner Ihrer Arbeitsumgebung. Die Alternative ist die systemd-Benutzer-Unit (systemctl --user enable trayapp.service); nutzen Sie nur eines davon: mit beiden findet die zweite Kopie nur die erste und beendet sich.</translation>
     </message>
@@ -326,7 +326,7 @@
         <translation>jeden im Menü gezeigten Dienst</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>trayapp Preferences</source>
         <extracomment>Emitted with the new Settings when the user presses OK.</extracomment>
         <translation>trayapp-Einstellungen</translation>
@@ -407,7 +407,7 @@
         <translation>trayapp bei der Anmeldung starten</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+75"/>
         <source>type the name of a service, such as podman</source>
         <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
     </message>
@@ -441,24 +441,25 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+71"/>
+        <location filename="../qt/window.py" line="+73"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <extracomment>The mode choices of a row, in order, and the action that chooses each.</extracomment>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location line="+141"/>
+        <location line="+144"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
     </message>
     <message>
         <location line="+12"/>
+        <location line="+79"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-69"/>
         <source>Show in menu</source>
         <translation>Im Menü zeigen</translation>
     </message>
@@ -473,7 +474,12 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+57"/>
+        <source>Reading the daemons…</source>
+        <translation>Dienste werden gelesen …</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>{key}: not found</source>
         <translation>{key}: nicht gefunden</translation>
     </message>
@@ -1283,7 +1289,7 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../qt/window.py" line="-186"/>
+        <location filename="../qt/window.py" line="-196"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
