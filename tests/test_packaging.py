@@ -357,6 +357,11 @@ def test_deb_control_and_contents(deb: Path) -> None:
         "/usr/share/doc/trayapp/copyright",
         "/usr/share/doc/trayapp/changelog.Debian.gz",
     } | {f"/usr/share/icons/hicolor/{n}x{n}/apps/{APP_ID}.png" for n in HICOLOR_SIZES}
+    # Issue 13: the state icons by name (full colour and -symbolic), the catalogues.
+    expected |= {f"/usr/share/icons/hicolor/scalable/status/{icon.name}"
+                 for icon in (REPO / "trayapp" / "icons").glob("trayapp-*.svg")}
+    expected |= {f"/opt/trayapp/lib/python3.11/site-packages/trayapp/i18n/{ts.stem}.qm"
+                 for ts in (REPO / "trayapp" / "i18n").glob("trayapp_*.ts")}
     assert expected - paths == set()
     assert [p for p in paths if not p.startswith(("/opt/trayapp", "/usr/", "/opt/"))] == ["/"]
     # Compiled at build time: nobody can write __pycache__ in /opt later.
