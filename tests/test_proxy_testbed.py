@@ -12,11 +12,35 @@ testbed for the module: the PostgreSQL test reboots it.
 from __future__ import annotations
 
 import json
+import subprocess
 from typing import Any
 
 from tests.support import IdleWatchProc, WatchProc, show, wait_active, where
 
 IDLE = "3"  # seconds: the proxy's idle time in these tests
+# The tray's click on "on-demand" for Redis, twice (the test edits its configuration in
+# between): the same Controller.request the menu makes, with no addresses given.
+TRAY_CLICKS = """
+import asyncio, sys
+from trayapp.adapters import settings_file
+from trayapp.core.model import Manager
+from trayapp.core.plans import Action
+from trayapp.services import Services
+
+async def main():
+    services = Services([Manager.SYSTEM], settings_file.load().settings)
+    await services.watch()
+    try:
+        for _ in range(2):
+            outcome = await services.controller.request(Manager.SYSTEM, "redis-server",
+                                                        Action.ON_DEMAND)
+            print(outcome.status.name, outcome.message.replace("\\n", " "), flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    finally:
+        await services.close()
+
+asyncio.run(main())
+"""
 PW = "PGPASSWORD=testpw"
 
 
@@ -148,15 +172,28 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     assert show(tb, redis, "ActiveState") == "active"
     assert show(tb, redis, "UnitFileState") == "enabled"
 
-    code, out = _trayapp(tb, "on-demand", "redis-server", "--proxy-idle", IDLE)
-    assert code == 2, out
-    assert "set port 16379 in /etc/redis/redis.conf" in out["message"]
-    assert show(tb, redis, "ActiveState") == "active"
-
-    tb.run(f"sed -i 's/^port 6379/port 16379/' /etc/redis/redis.conf && systemctl restart {redis}")
-    code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "127.0.0.1:6379",
-                         "--backend", "127.0.0.1:16379", "--proxy-idle", IDLE)
-    assert code == 0, out
+    # The tray's way: the controller's request with no addresses, the idle time from
+    # the daemon's settings.  Refused with the setting to change; once the user changed
+    # it, the next request uses the addresses proposed (they can no longer be learnt).
+    tb.run("mkdir -p .config/trayapp && printf '[daemon.\"redis-server.service\"]\\n"
+           f"proxy_idle_seconds = {IDLE}\\n' >>.config/trayapp/settings.toml", user="alice")
+    tray = tb.popen([str(tb.venv / "bin" / "python"), "-c", TRAY_CLICKS], user="alice",
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert tray.stdout is not None and tray.stdin is not None
+        first = tray.stdout.readline()
+        assert first.startswith("BAD_INPUT") and \
+            "set port 16379 in /etc/redis/redis.conf" in first, first
+        assert show(tb, redis, "ActiveState") == "active"
+        tb.run(f"sed -i 's/^port 6379/port 16379/' /etc/redis/redis.conf && "
+               f"systemctl restart {redis}")
+        tray.stdin.write("\n")
+        tray.stdin.flush()
+        second = tray.stdout.readline()
+        assert second.startswith("DONE"), second
+        assert "clients connect to 127.0.0.1:6379" in second and "idle after 3 s" in second
+    finally:
+        tray.communicate("\n", timeout=30)
     assert show(tb, redis, "ActiveState") == "inactive"
     assert show(tb, redis, "UnitFileState") == "disabled"
     _wake_and_sleep(tb, redis, "redis-cli -p 6379 ping", "PONG")

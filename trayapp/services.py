@@ -48,6 +48,7 @@ from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
+from trayapp.usecases.proxy import Proposals
 from trayapp.usecases.power import Power
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
@@ -289,10 +290,11 @@ class Services:
             log.info("cannot note the stop in the history: %s", exc)
 
 
-class _SettingsBook:
+class _SettingsBook(Proposals):
     """The proxies, kept in the user's settings file (core/settings: proxy_*)."""
 
     def __init__(self, services: Services, path: Path | None) -> None:
+        super().__init__()
         self._services = services
         self._path = path
 

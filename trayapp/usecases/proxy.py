@@ -13,6 +13,7 @@ which setting in which file to change, and changes nothing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,8 +49,32 @@ class ProxyBook(Protocol):
     def put(self, key: str, spec: core.ProxySpec | None) -> str | None:
         """Keep (None: forget) one daemon's proxy; returns a problem for the user."""
 
+    def propose(self, key: str, spec: core.ProxySpec) -> None: ...
 
-class NoBook:
+    def proposal(self, key: str) -> core.ProxySpec | None: ...
+
+
+class Proposals:
+    """The addresses a refusal proposed, for this process's life (the last 32): the
+    tray's next click, once the user changed the daemon's configuration, uses them
+    (it listens on the back end by then, so they can no longer be learnt)."""
+
+    MAX = 32
+
+    def __init__(self) -> None:
+        self._proposed: OrderedDict[str, core.ProxySpec] = OrderedDict()
+
+    def propose(self, key: str, spec: core.ProxySpec) -> None:
+        self._proposed.pop(key, None)
+        self._proposed[key] = spec
+        while len(self._proposed) > self.MAX:
+            self._proposed.popitem(last=False)
+
+    def proposal(self, key: str) -> core.ProxySpec | None:
+        return self._proposed.get(key)
+
+
+class NoBook(Proposals):
     """No settings to keep them in: the proxy lasts until the next reboot."""
 
     def get(self, key: str) -> DaemonSettings:
@@ -112,7 +137,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     if masked or proxyd is None:  # said first: nothing else matters until it is fixed
         core.check_spec(core.ProxySpec(service.name, (), core.Address()), masked=masked,
                         proxyd=proxyd)
-    spec, learnt = await _choose(conn, service, request, saved)
+    spec, learnt = await _choose(conn, service, request, saved, book.proposal(key))
     core.check_spec(spec, masked=masked, proxyd=proxyd)
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
@@ -121,6 +146,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
         again = (f"trayapp on-demand {name} "
                  + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
         if not core.covers(learnt, spec.backend):
+            book.propose(key, spec)
             now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
             raise core.ProxyRefusal(
                 f"{name} listens on {now}, not on the back end {spec.backend}. "
@@ -177,13 +203,17 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
 
 
 async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
-                  saved: DaemonSettings) -> tuple[core.ProxySpec, list[core.Address]]:
-    """The proxy asked for: the request, else the saved one, else learnt from the kernel."""
+                  saved: DaemonSettings, proposed: core.ProxySpec | None,
+                  ) -> tuple[core.ProxySpec, list[core.Address]]:
+    """The proxy asked for: the request, else the saved one, else the one a refusal
+    proposed, else learnt from the kernel."""
     running = service.active_state in ("active", "reloading")
     learnt = await units.listening(conn, service.name) if running else []
     listen = [core.parse_address(a) for a in request.listen or saved.proxy_listen]
     backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
     backend = core.parse_address(backend_text) if backend_text else None
+    if not listen and backend is None and proposed is not None:
+        listen, backend = list(proposed.listen), proposed.backend
     if not listen:
         if not running:
             raise core.ProxyRefusal(
