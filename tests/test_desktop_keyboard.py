@@ -279,6 +279,7 @@ def test_the_window_drops_its_banner_when_a_tray_appears(testbed: Any) -> None:
     try:
         d.start(f"exec Xvfb :5 -screen 0 {SIZE}x24 -nolisten tcp 2>/home/alice/xvfb.log")
         d.wait("Xvfb", lambda: "1600 900" in d.sh("xdotool getdisplaygeometry", check=False))
+        d.start("exec dunst 2>/home/alice/dunst.log")
         d.app = tb.popen(tb.trayapp_argv("-v"), user="alice",
                          env={"DISPLAY": ":5", **d.app_env}, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -287,7 +288,9 @@ def test_the_window_drops_its_banner_when_a_tray_appears(testbed: Any) -> None:
 
         d.log = Lines(d.app.stdout)
         d.log.wait_for("no system tray here")
+        d.log.wait_for("first state shown")
         checked(d, "status-window", 0)
+        place(d, f"history:system/{TESTD}", 0)  # the rows are there, under the banner
         place(d, "banner", 0)
         shot(d, "no-tray")
         seen = mark(d)

@@ -244,6 +244,9 @@ class TrayApp:
         if warning:
             self.notifier.show("trayapp history", warning, critical=services.store is None)
         services.start_idle(DesktopIdleNotifier(self.notifier))
+        # Battery windows and the stop before sleep (issue 16), as idle-watch has them;
+        # what is missing shows in the windows' status notes.
+        await services.power.start()
         self.started = True
         self.refresh()
         log.debug("first state shown: %s", self.tray.status)

@@ -285,6 +285,9 @@ class StatusWindow(QWidget):
             self._placed = True
             if not geometry.restore(self, GEOMETRY):
                 self.adjustSize()
+                # Wrapped lines read best at some 60 characters, not at Qt's guess.
+                self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * 60),
+                            self.height())
         super().showEvent(event)
         self._grow_to_fit()
 
@@ -301,6 +304,8 @@ class StatusWindow(QWidget):
         for row in rows:
             self._lines[row.daemon.key].update(self, row, snap.now, self._causes(row.daemon),
                                                left.get(row.daemon.key))
+        self.empty.setText(self.tr("Reading the daemons…") if snap.starting
+                           else self.tr("No daemons shown: pick some under Show in menu."))
         self.empty.setVisible(not rows)
         notes = [self.tr("{key}: not found").format(key=key) for key in snap.missing]
         notes += [problem_line(manager, text) for manager, text in snap.problems.items()]
