@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from . import words
 from .model import Daemon, DaemonState
 
 DEFAULT_CPU_THRESHOLD = 0.01  # 1 % of one CPU, averaged over the window
@@ -194,13 +195,12 @@ def timer_step(old: Daemon | None, new: Daemon | None) -> TimerStep | None:
 
 
 def describe_window(seconds: float) -> str:
-    """``15 min``, ``90 s``: how long a window is, for messages."""
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{int(seconds // 60)} min"
-    return f"{seconds:g} s"
+    """``15 min``, ``90 s``, ``1 h 30 min``: how long a window is, for messages."""
+    return words.window(seconds)
 
 
 def idle_message(d: Daemon, window: float, grace: float) -> str:
-    return (f"{d.name} has been idle for {describe_window(window)}: it stops in "
-            f"{describe_window(grace)} unless you keep it running. Its socket keeps "
-            "listening, so the next client wakes it again.")
+    return words.translate(
+        "idle", "{name} has been idle for {window}: it stops in {grace} unless you keep it "
+        "running. Its socket keeps listening, so the next client wakes it again.").format(
+        name=d.name, window=describe_window(window), grace=describe_window(grace))

@@ -582,6 +582,30 @@
     </message>
 </context>
 <context>
+    <name>idle</name>
+    <message>
+        <location filename="../core/idle.py" line="+203"/>
+        <source>{name} has been idle for {window}: it stops in {grace} unless you keep it running. Its socket keeps listening, so the next client wakes it again.</source>
+        <translation>{name} ist seit {window} untätig: er hält in {grace} an, wenn Sie ihn nicht weiterlaufen lassen. Sein Socket lauscht weiter, also weckt ihn der nächste Client wieder.</translation>
+    </message>
+    <message>
+        <location filename="../usecases/idlestop.py" line="+297"/>
+        <source>{name} keeps running; trayapp asks again after {window} more without use.</source>
+        <extracomment>busy_check(daemon, its sockets&apos; Listen=, its service&apos;s properties read now)</extracomment>
+        <translation>{name} läuft weiter; trayapp fragt nach weiteren {window} ohne Nutzung erneut.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Stopped {name} after {window} without use. Its socket still listens: the next client wakes it again.</source>
+        <translation>{name} wurde nach {window} ohne Nutzung angehalten. Sein Socket lauscht weiter: der nächste Client weckt ihn wieder.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Did not stop idle {name}: {why}</source>
+        <translation>Untätiger Dienst {name} wurde nicht angehalten: {why}</translation>
+    </message>
+</context>
+<context>
     <name>notices</name>
     <message>
         <location filename="../core/notices.py" line="+86"/>

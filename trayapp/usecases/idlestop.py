@@ -62,6 +62,7 @@ from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.runs import EndReason
 from trayapp.core.table import DaemonTable
+from trayapp.core.words import translate
 from trayapp.usecases.stats import StatsReader
 
 log = logging.getLogger(__name__)
@@ -293,8 +294,9 @@ class IdleWatcher:
         answer = await self._ask(d)
         if answer == "keep":
             self._decide("kept", d, f"{d.name}: kept running at the user's request")
-            self._tell(d, f"{d.name} keeps running; trayapp asks again after "
-                          f"{describe_window(watch.window)} more without use.")
+            self._tell(d, translate("idle", "{name} keeps running; trayapp asks again after "
+                                    "{window} more without use.").format(
+                name=d.name, window=describe_window(watch.window)))
             self._arm(d, watch.window)
             return
         await self._stop(d, watch)
@@ -312,11 +314,13 @@ class IdleWatcher:
         outcome = await asyncio.shield(self.stop(d.manager, d.service))
         idle_for = describe_window(watch.window)
         if outcome.ok:
-            text = (f"Stopped {d.name} after {idle_for} without use. Its socket still listens: "
-                    "the next client wakes it again.")
+            text = translate("idle", "Stopped {name} after {window} without use. Its socket "
+                             "still listens: the next client wakes it again.").format(
+                name=d.name, window=idle_for)
             self._decide("stopped", d, text)
         else:
-            text = f"Did not stop idle {d.name}: {outcome.message}"
+            text = translate("idle", "Did not stop idle {name}: {why}").format(
+                name=d.name, why=outcome.message)
             self._decide("not-stopped", d, text)
         self._tell(d, text)
         # A client may have woken it again already; otherwise no timer.
