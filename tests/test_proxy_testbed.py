@@ -177,7 +177,7 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     # it, the next request uses the addresses proposed (they can no longer be learnt).
     tb.run("mkdir -p .config/trayapp && printf '[daemon.\"redis-server.service\"]\\n"
            f"proxy_idle_seconds = {IDLE}\\n' >>.config/trayapp/settings.toml", user="alice")
-    tray = tb.popen([str(tb.venv / "bin" / "python"), "-c", TRAY_CLICKS], user="alice",
+    tray = tb.popen([tb.python, "-c", TRAY_CLICKS], user="alice",
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert tray.stdout is not None and tray.stdin is not None
