@@ -32,6 +32,7 @@ from tests.support import (
     on_demand_testd,
     show,
     staged,
+    until,
     wake_testd,
 )
 
@@ -103,11 +104,15 @@ def _fake_sleep(tb: Any) -> None:
 
 
 def _journal_stamp(tb: Any, text: str, since: float) -> float:
-    """The realtime (Unix seconds) of the first journal line containing ``text``."""
-    out = tb.run(f"journalctl --no-pager -o short-unix --since=@{since:.0f} "
-                 f"| grep -F -- {text!r} | head -1", check=False).stdout
-    assert out.strip(), f"no journal line with {text!r}"
-    return float(out.split()[0])
+    """The realtime (Unix seconds) of the first journal line containing ``text`` since
+    ``since`` (journald may take a moment to have it)."""
+
+    def line() -> str:
+        return str(tb.run(f"journalctl --no-pager -o short-unix --since=@{int(since)} "
+                          f"| grep -F -- {text!r} | head -1", check=False).stdout.strip())
+
+    return float(until(f"a journal line with {text!r}", line, timeout=10, interval=0.2)
+                 .split()[0])
 
 
 def test_suspend_stops_the_idle_daemon_before_the_lock_is_released(module_testbed: Any
