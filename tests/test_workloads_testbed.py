@@ -163,3 +163,26 @@ def test_a_pending_print_job_keeps_cups_running(module_testbed: Any) -> None:
         assert show(tb, "cups.service", "ActiveState") == "active"
     finally:
         tb.run("cancel -a -x q; lpadmin -x q", check=False)
+
+
+def test_podmans_own_idle_exit_is_left_to_podman(module_testbed: Any) -> None:
+    tb = module_testbed
+    _podman_image(tb)
+    tb.run("podman rm -f -t 0 sleeper >/dev/null 2>&1; true", timeout=60)
+    watch = IdleWatchProc(tb, "podman", "--system", "--after", "2", "--grace", "1",
+                          "--cpu-threshold", "0.5", "--no-power")
+    try:
+        # One API request wakes podman.service; Debian's unit runs it with the default
+        # --time of 5 s, after which it exits by itself.
+        tb.run("printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' | "
+               "socat - UNIX-CONNECT:/run/podman/podman.sock")
+        seen = watch.wait_for(of("podman.service", "exits-by-itself"), timeout=20)
+        assert "exits by itself after 5 s" in seen["text"], seen
+        wait_active(tb, "podman.service", want=False, timeout=20)
+        printed = watch.drain()
+    finally:
+        watch.stop()
+    # Neither warned about nor stopped by trayapp: podman's own exit.
+    assert not [e for e in printed if e.get("service") == "podman.service"
+                and e["event"] in ("warning", "stopped", "not-stopped")], printed
+    assert show(tb, "podman.service", "Result") == "success"
