@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -72,6 +73,8 @@ class TrayApp:
         self.tray: Tray | None = None
         self._window: StatusWindow | None = None  # made when first shown (about 1 MiB)
         self.windows = OpenWindows()  # History (one per daemon) and Preferences
+        #: Sizes and places kept in the state directory (set at start(): not in tests).
+        self.remember_geometry = False
 
     # -- what the views show -----------------------------------------------------
 
@@ -142,12 +145,21 @@ class TrayApp:
         if self._window is None:
             from trayapp.qt.window import StatusWindow
 
+            self._windows_made()
+
             self._window = StatusWindow(self.snapshot, self, causes=self.cause_line,
                                         warnings=self.idle_warnings, notes=self.status_notes)
         return self._window
 
     def show_window(self) -> None:
         self.window.present()
+
+    def _windows_made(self) -> None:
+        """The first window: from now on sizes and places are kept (imported only now)."""
+        if self.remember_geometry:
+            from trayapp.qt import geometry
+
+            geometry.use(geometry.default_path())
 
     def show_history(self, manager: Manager, service: str) -> None:
         from trayapp.qt.history_window import HistoryWindow  # lazily: QPainter code, ~1 MiB
@@ -157,10 +169,12 @@ class TrayApp:
             problem = self.services.history_problem if self.services else "Not started yet."
             self.message("No activation history", problem, critical=True)
             return
+        self._windows_made()
         self.windows.show((manager, service), lambda: HistoryWindow(store.path, manager, service))
 
     def show_preferences(self) -> None:
         if self.services is not None:
+            self._windows_made()
             self.windows.show(PREFERENCES, self._make_preferences)
 
     def _make_preferences(self) -> QWidget:
@@ -216,9 +230,7 @@ class TrayApp:
 
     async def start(self) -> None:
         loaded = settings_file.load(self.settings_path, check_unit_name)
-        from trayapp.qt import geometry
-
-        geometry.use(geometry.default_path())  # windows open where the user left them
+        self.remember_geometry = True  # windows open where the user left them
         # The icon is made even without a tray: on X11, Qt embeds it as soon
         # as a tray appears (a panel that starts after us at login).
         self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window,
@@ -336,9 +348,10 @@ def run_tray(args: argparse.Namespace) -> int:
 
     translate.install(qapp)  # the user's language, before any text is made
     qapp.setWindowIcon(app_icon())
-    from trayapp.qt import cutcheck
+    if os.environ.get("TRAYAPP_CUT_CHECK"):  # the desktop tests' self-check
+        from trayapp.qt import cutcheck
 
-    cutcheck.install(qapp)  # only with TRAYAPP_CUT_CHECK=1 (the desktop tests)
+        cutcheck.install(qapp)
     if hand_off(server_name(), "window" if args.window else "show"):
         log.info("trayapp already runs in this session; asked it to show itself")
         return 0
