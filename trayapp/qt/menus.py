@@ -165,7 +165,7 @@ def fill_watch_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
         act.setCheckable(True)
         act.setChecked(snap.watchlist.shows(d))
         act.setData(f"watch:{key}")
-        act.setToolTip(f"{d.state}, {d.mode}")
+        act.setToolTip(f"{state_label(d.state)}, {mode_label(d.mode)}")
         act.toggled.connect(lambda on, k=key: intents.set_watched(k, on))
 
 

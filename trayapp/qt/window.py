@@ -56,6 +56,7 @@ from .status_notes import StatusNotes
 from .view import Intents, Source
 
 GEOMETRY = "status"
+translate = QCoreApplication.translate
 
 #: The mode choices of a row, in order, and the action that chooses each.
 MODES = ((DaemonMode.ALWAYS_ON, Action.ALWAYS_ON), (DaemonMode.ON_DEMAND, Action.ON_DEMAND))
@@ -111,12 +112,12 @@ class DaemonLine:
         self.one_off = QPushButton()
         self.one_off.setAutoDefault(True)  # Return presses the focused button
         self.one_off.clicked.connect(lambda: window.one_off(self))
-        self.history = QPushButton(window.tr("History…"))
+        self.history = QPushButton(translate("StatusWindow", "History…"))
         self.history.setObjectName(f"history:{d.manager}/{d.service}")
         self.history.setAutoDefault(True)
         self.history.clicked.connect(
             lambda: window.intents.show_history(self.daemon.manager, self.daemon.service))
-        self.keep = QPushButton(window.tr("Keep running"))
+        self.keep = QPushButton(translate("StatusWindow", "Keep running"))
         self.keep.setObjectName(f"keep:{d.manager}/{d.service}")
         self.keep.setAutoDefault(True)
         self.keep.clicked.connect(
@@ -161,15 +162,19 @@ class DaemonLine:
         self._update_mode(window, row)
         enabled = {item.action: item.enabled for item in row.items}
         self.one_off_action = Action.STOP if d.state in AWAKE else Action.START
-        self.one_off.setText(window.tr("Stop") if self.one_off_action is Action.STOP
-                             else window.tr("Start"))
+        self.one_off.setText(translate("StatusWindow", "Stop") if self.one_off_action is Action.STOP
+                             else translate("StatusWindow", "Start"))
         self.one_off.setObjectName(action_id(row, self.one_off_action))
         self.one_off.setEnabled(enabled[self.one_off_action])
         # Names for screen readers: the button's word alone says not whose it is.
-        self.one_off.setAccessibleName(f"{self.one_off.text()} {name}")
-        self.history.setAccessibleName(window.tr("History of {name}").format(name=name))
-        self.keep.setAccessibleName(window.tr("Keep {name} running").format(name=name))
-        self.mode.setAccessibleName(window.tr("Mode of {name}").format(name=name))
+        self.one_off.setAccessibleName(
+            (translate("StatusWindow", "Stop {name}") if self.one_off_action is Action.STOP
+             else translate("StatusWindow", "Start {name}")).format(name=name))
+        self.history.setAccessibleName(
+            translate("StatusWindow", "History of {name}").format(name=name))
+        self.keep.setAccessibleName(
+            translate("StatusWindow", "Keep {name} running").format(name=name))
+        self.mode.setAccessibleName(translate("StatusWindow", "Mode of {name}").format(name=name))
 
     def _update_mode(self, window: StatusWindow, row: Row) -> None:
         d = row.daemon
