@@ -105,7 +105,7 @@ def stats_from_properties(props: dict[str, Any]) -> ServiceStats:
         memory_peak=_counter(props.get("MemoryPeak")),
         control_group=group if isinstance(group := props.get("ControlGroup"), str) else "",
         main_pid=pid if isinstance(pid := props.get("MainPID"), int)
-        and not isinstance(pid, bool) and 0 < pid < 2**22 else 0,
+        and not isinstance(pid, bool) and 0 < pid <= 2**22 else 0,  # pid_max is 2^22 at most
         exec_argv=_exec_argv(props.get("ExecStart")),
     )
 
