@@ -197,10 +197,20 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     assert show(tb, redis, "ActiveState") == "inactive"
     assert show(tb, redis, "UnitFileState") == "disabled"
     _wake_and_sleep(tb, redis, "redis-cli -p 6379 ping", "PONG")
+    # trayapp's own stop of a proxied daemon: the proxy keeps listening, and wakes it.
+    assert tb.run("redis-cli -p 6379 ping", user="alice").stdout.strip() == "PONG"
+    code, out = _trayapp(tb, "stop", "redis-server")
+    assert code == 0, out
+    assert show(tb, redis, "ActiveState") == "inactive"
+    assert show(tb, sock, "ActiveState") == "active"
+    assert tb.run("redis-cli -p 6379 ping", user="alice").stdout.strip() == "PONG"
 
     code, out = _trayapp(tb, "always-on", "redis-server")
     assert code == 0, out
+    assert "the proxy is gone" in out["message"]
     assert show(tb, sock, "LoadState") == "not-found"
     assert show(tb, redis, "UnitFileState") == "enabled"
     assert show(tb, redis, "ActiveState") == "active"
     assert tb.run("redis-cli -p 16379 ping").stdout.strip() == "PONG"
+    code, out = _trayapp(tb, "always-on", "redis-server")
+    assert code == 0 and out["message"].startswith("Nothing to do"), out

@@ -21,6 +21,7 @@ from trayapp.adapters import busy
 from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
+from trayapp.adapters.dbus.units import read_unit
 from trayapp.core import proxy as core
 from trayapp.core.enablement import Goal
 from trayapp.core.keys import daemon_key
@@ -235,7 +236,9 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
     saved = saved_spec(service.name, book.get(key))
     if service.load_state == "masked" or service.unit_file_state.startswith("masked"):
         raise core.ProxyRefusal(f"{service.name} is masked; unmask it first (systemctl unmask)")
-    await units.remove(conn, jobs, service.name)
+    removed = await units.remove(conn, jobs, service.name)
+    if removed:  # stopping the proxy's service stops the daemon too (PropagatesStopTo=)
+        service, _ = await read_unit(conn, service.name)
     steps: list[Step] = []
     goal = None
     if service.unit_file_state == "disabled":
@@ -269,10 +272,15 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
             f"{service.name} still listens on {saved.backend}, as its configuration says; "
             f"its clients reach it on {listen} again only once you change that back "
             f"({core.config_hint(service.name, saved.listen[0])})")
-    done = ("remove " + core.socket_name(service.name), *(str(s) for s in run.done))
+    done = (*(["remove " + core.socket_name(service.name)] if removed else []),
+            *(str(s) for s in run.done))
     now = await _now(conn, service.name)
-    return out(Status.DONE, f"Done: {what}; the proxy is gone. Now: {now}.",
-               steps_done=done, warnings=tuple(warnings))
+    if not done:
+        return out(Status.DONE, f"Nothing to do: already so. Now: {now}.",
+                   warnings=tuple(warnings))
+    gone = "; the proxy is gone" if removed else ""
+    return out(Status.DONE, f"Done: {what}{gone}. Now: {now}.", steps_done=done,
+               warnings=tuple(warnings))
 
 
 async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,

@@ -68,21 +68,23 @@ async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, prox
                                "another program listening on the client address?")
 
 
-async def remove(conn: Connection, jobs: JobFollower, service: str) -> None:
-    """Stop the proxy's socket and service; transient units then vanish.  A unit
-    already gone is fine; a refused stop raises StepFailed."""
+async def remove(conn: Connection, jobs: JobFollower, service: str) -> bool:
+    """Stop the proxy's socket and service; transient units then vanish.  Returns
+    whether there was one; a refused stop raises StepFailed."""
+    found = False
     for name in (core.socket_name(service), core.proxy_service_name(service)):
-        found = await loaded(conn, name)
-        if found is None:
+        info = await loaded(conn, name)
+        if info is None:
             continue
-        info = found
-        if info.active_state not in ("inactive",):
+        found = True
+        if info.active_state != "inactive":
             await run_step(conn, jobs, Step(Verb.STOP, (name,)))
-        info, _ = await read_unit(conn, name)
-        if info.active_state == "failed":
+        info = await loaded(conn, name)
+        if info is not None and info.active_state == "failed":
             # A failed unit stays loaded until reset; an inactive transient one goes.
             with contextlib.suppress(SystemdError):
                 await _mutate(conn, "ResetFailedUnit", "s", [name])
+    return found
 
 
 async def loaded(conn: Connection, name: str) -> UnitInfo | None:
