@@ -187,6 +187,14 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
         assert show(tb, redis, "ActiveState") == "active"
         tb.run(f"sed -i 's/^port 6379/port 16379/' /etc/redis/redis.conf && "
                f"systemctl restart {redis}")
+        # bob, whom polkit does not allow (and who has no agent): refused, nothing changed.
+        res = tb.run(tb.trayapp_argv("on-demand", "redis-server", "--listen",
+                                     "127.0.0.1:6379", "--backend", "127.0.0.1:16379",
+                                     "--json"), user="bob", check=False, timeout=60)
+        assert res.returncode == 3, res.stdout + res.stderr
+        assert "Nothing changed" in json.loads(res.stdout)["message"]
+        assert show(tb, sock, "LoadState") == "not-found"
+        assert show(tb, redis, "ActiveState") == "active"
         tray.stdin.write("\n")
         tray.stdin.flush()
         second = tray.stdout.readline()
