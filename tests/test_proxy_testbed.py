@@ -213,6 +213,14 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     assert show(tb, sock, "ActiveState") == "active"
     assert tb.run("redis-cli -p 6379 ping", user="alice").stdout.strip() == "PONG"
 
+    # Other addresses: the proxy is made again, here on a Unix socket below /run.
+    code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "/run/tp-redis/r.sock",
+                         "--backend", "127.0.0.1:16379")
+    assert code == 0, out
+    assert show(tb, sock, "Listen") == "/run/tp-redis/r.sock (Stream)"
+    assert tb.run("redis-cli -s /run/tp-redis/r.sock ping", user="alice").stdout.strip() \
+        == "PONG"
+
     code, out = _trayapp(tb, "always-on", "redis-server")
     assert code == 0, out
     assert "the proxy is gone" in out["message"]
