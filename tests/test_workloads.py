@@ -239,3 +239,23 @@ def test_rootless_podman_on_cgroup_v1_is_cannot_tell() -> None:
     report = check("podman.service", busy.Context(U, Sources(), unified=False))
     assert "cannot tell" in report.reasons[0] and "cgroup-v1" in report.reasons[0]
     assert not check("podman.service", busy.Context(S, Sources(), unified=False)).busy
+
+
+def test_helpers_forked_at_start_are_not_work() -> None:
+    started = {10: 100.0, 11: 100.3, 12: 160.0}  # 11: a helper (avahi's chroot helper)
+    assert other_processes([10, 11, 12], 10, started) == [12]
+    assert other_processes([10, 11, 13], 10, started) == [13]  # 13: start unknown, counts
+    assert other_processes([10, 11], 0, started) == [10, 11]  # no main PID: all count
+
+
+def test_start_times_of_real_processes() -> None:
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        found = busy.start_times([os.getpid(), child.pid, 2**22 + 1])
+        assert set(found) == {os.getpid(), child.pid}  # the missing one is left out
+        assert found[child.pid] >= found[os.getpid()]
+    finally:
+        child.kill()
+        child.wait()

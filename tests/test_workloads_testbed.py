@@ -22,7 +22,17 @@ import json
 import subprocess
 from typing import Any
 
-from tests.support import IdleWatchProc, of, show, wait_active
+from tests.support import (
+    TESTD,
+    TESTD_DROPIN,
+    IdleWatchProc,
+    of,
+    on_demand_testd,
+    show,
+    until,
+    wait_active,
+    wake_testd,
+)
 
 LIBVIRT = "qemu:///system"
 DOMAIN = """<domain type='qemu'>
@@ -186,3 +196,39 @@ def test_podmans_own_idle_exit_is_left_to_podman(module_testbed: Any) -> None:
     assert not [e for e in printed if e.get("service") == "podman.service"
                 and e["event"] in ("warning", "stopped", "not-stopped")], printed
     assert show(tb, "podman.service", "Result") == "success"
+
+
+def test_a_process_started_later_is_work_a_startup_helper_is_not(module_testbed: Any
+                                                                  ) -> None:
+    tb = module_testbed
+    # Two extra processes in the test daemon's cgroup: a shell forked as it starts (a
+    # helper, like avahi-daemon's chroot helper) and, 3 s later, a sleep it starts (work).
+    tb.run(f"mkdir -p {TESTD_DROPIN} && cat > {TESTD_DROPIN}/late.conf && "
+           "systemctl daemon-reload",
+           input='[Service]\nExecStartPost=/bin/sh -c "(sleep 3; sleep 600 & wait) '
+                 '>/dev/null 2>&1 &"\n')
+    try:
+        on_demand_testd_keeping_dropin(tb)
+        wake_testd(tb, hold=0.2)
+        late = until("the late child", lambda: tb.run("pgrep -xf 'sleep 600'",
+                                                      check=False).stdout.strip(), timeout=15)
+        out = json.loads(tb.run(tb.trayapp_argv("stop", "trayapp-testd", "--system", "--json"),
+                                user="alice", check=False).stdout)
+        assert out["status"] == "failed", out
+        assert f"1 process(es) besides its main one: PID {late}" in out["message"], out
+    finally:
+        on_demand_testd(tb)  # drop-ins removed, the service stopped
+    # avahi-daemon's chroot helper, forked as it starts, does not make it busy.
+    tb.run("systemctl start avahi-daemon.service")
+    helper = tb.run("pgrep -f 'avahi-daemon: chroot helper'", check=False).stdout.strip()
+    assert helper, "avahi-daemon runs without its chroot helper"
+    out = json.loads(tb.run(tb.trayapp_argv("stop", "avahi-daemon", "--system", "--json"),
+                            user="alice", check=False).stdout)
+    assert out["ok"], out
+    tb.run("systemctl start avahi-daemon.service")
+
+
+def on_demand_testd_keeping_dropin(tb: Any) -> None:
+    """The test daemon stopped, socket listening, with the drop-ins the test wrote."""
+    tb.run(f"systemctl reset-failed {TESTD} 2>/dev/null; systemctl stop {TESTD}; "
+           "systemctl restart trayapp-testd.socket")

@@ -10,7 +10,8 @@ its service is active (the caller reads ActiveState first):
   podman's containers (its manager's libpod scopes), Docker's containers and
   their restart policies (Docker's own API socket, from docker.socket's
   Listen=), CUPS's pending jobs (its spool directory), and for every other
-  daemon the processes of its cgroup besides the main one.
+  daemon the processes of its cgroup besides the main one and the helpers
+  it forked as it started.
 
 What cannot be learnt is a reason not to stop ("cannot tell ..."), never idle.
 """
@@ -227,9 +228,27 @@ async def _check_podman(ctx: Context, report: BusyReport) -> None:
                                   "clients (its --time)")
 
 
+def start_times(pids: Sequence[int]) -> dict[int, float]:
+    """Each process's start, in seconds after boot (/proc/PID/stat's starttime);
+    a process that is gone or unreadable is left out."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids[:MAX_PIDS]:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                # After the command's closing parenthesis (the command may hold any byte):
+                # state is field 3, starttime field 22.
+                fields = f.read(4096).rsplit(b")", 1)[1].split()
+            found[pid] = int(fields[19]) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 async def _check_processes(ctx: Context, report: BusyReport) -> None:
     pids = await asyncio.to_thread(cgroup_pids, ctx.control_group)
-    others = workloads.other_processes(pids, ctx.main_pid)
+    started = await asyncio.to_thread(start_times, [*pids, ctx.main_pid])
+    others = workloads.other_processes(pids, ctx.main_pid, started)
     if others:
         shown = ", ".join(map(str, others[:10]))
         report.reasons.append(f"{len(others)} process(es) besides its main one: PID {shown}")

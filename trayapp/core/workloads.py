@@ -13,7 +13,8 @@ Each daemon is judged by its kind (``kind_of``):
   without clients (5 by default): trayapp leaves that stop to podman.
 * DOCKER: running containers, from Docker's API (adapters/busy.py).
 * CUPS: pending print jobs, from the spool's job control files.
-* GENERIC, every other daemon: processes in its cgroup besides the main one.
+* GENERIC, every other daemon: processes in its cgroup besides the main one
+  (and the helpers the main one forked as it started, within STARTUP_SLACK).
 
 Open connections and CPU count for every kind (core/idle.py).
 """
@@ -103,9 +104,25 @@ def podman_exit_time(argv: Sequence[str]) -> int | None:
     return int(seconds) or None
 
 
-def other_processes(pids: Iterable[int], main_pid: int) -> list[int]:
-    """The processes of a service's cgroup besides its main one."""
-    return sorted(p for p in set(pids) if p != main_pid)
+#: A process that began this close to the main one is a helper it forked as it started
+#: (avahi-daemon's chroot helper), not work in progress.
+STARTUP_SLACK = 2.0
+
+
+def other_processes(pids: Iterable[int], main_pid: int,
+                    started: Mapping[int, float] | None = None) -> list[int]:
+    """The processes of a service's cgroup besides its main one and the helpers it
+    started with.  ``started`` gives each process's start time (seconds, one clock for
+    all: /proc's); a process whose start is unknown counts."""
+    started = started or {}
+    main_start = started.get(main_pid)
+
+    def helper(pid: int) -> bool:
+        begun = started.get(pid)
+        return main_start is not None and begun is not None \
+            and abs(begun - main_start) <= STARTUP_SLACK
+
+    return sorted(p for p in set(pids) if p != main_pid and not helper(p))
 
 
 GUESTS_SERVICE = "libvirt-guests.service"
