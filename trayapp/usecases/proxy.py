@@ -187,6 +187,9 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     run = await run_plan(conn, jobs, plan, frozenset({service.name}) if running else frozenset())
     if run.error is not None:
         await units.remove(conn, jobs, service.name)
+        if isinstance(run.error.cause, NotAuthorised) and not run.done:
+            return out(Status.NOT_AUTHORISED, f"Not authorised to {what} "
+                       f"({run.error.reason}). The proxy was removed: nothing changed.")
         undone = " (the rollback was incomplete)" if run.rollback_errors else ""
         return out(Status.FAILED, f"Could not {what}: step '{run.error.step}' failed: "
                    f"{run.error.reason}. The proxy was removed and the steps done were rolled "
