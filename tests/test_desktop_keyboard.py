@@ -184,6 +184,7 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     # Focus on the test daemon's History button, then the daemon wakes: the row changes
     # in place (Start becomes Stop) and the focus stays on History.
     history = f"history:system/{TESTD}"
+    _, _, history_text = place(d, history, seen)
     until_focus(d, history)
     seen = mark(d)
     d.tb.run(f"echo hi | socat - UNIX-CONNECT:{TESTD_SOCK}")
@@ -256,8 +257,10 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     click(d, x, y)
     until("the status window closed", lambda: not visible(d, "^trayapp$"), 10)
 
-    # In German when asked for: the menu's words come from the German catalogue.
-    assert (window_text == "'Status window'") == d.tag.startswith("en"), window_text  # type: ignore[attr-defined]
+    # In German when asked for: the menu's and the window's words come from the catalogue.
+    english = d.tag.startswith("en")  # type: ignore[attr-defined]
+    assert (window_text == "'Status window'") == english, window_text
+    assert (history_text == "'History…'") == english, history_text
 
     # Quit lives in the menu only: Up from the bottom, Return.
     d.click_icon()
