@@ -194,9 +194,11 @@ for n in null zero full random urandom tty fuse; do
     mount --bind "/dev/$n" "$root/dev/$n"
 done
 # systemd writes its status lines to /dev/console: send them nowhere (the
-# journal has everything; see Testbed.journal()).
-touch "$root/dev/console"
-mount --bind /dev/null "$root/dev/console"
+# journal has everything; see Testbed.journal()). A node of its own, not a bind
+# of the host's /dev/null: systemd chowns and chmods the console (0620 root:tty,
+# e.g. for a unit with StandardOutput=...+console), which made the host's
+# /dev/null unwritable for everyone else (PostgreSQL's start failed; issue 15).
+mknod -m 666 "$root/dev/console" c 1 3
 mkdir -p "$root"/dev/{pts,shm,mqueue,net}
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$root/dev/pts"
 ln -s pts/ptmx "$root/dev/ptmx"
