@@ -350,7 +350,7 @@ def tray_app(qapp: QApplication, loop: asyncio.AbstractEventLoop,
         *units("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
         *units("podman", DaemonState.DORMANT, DaemonMode.ON_DEMAND)])
     app.started = True
-    app.tray = Tray(app.snapshot, app)
+    app.tray = Tray(app.snapshot, app, warnings=app.idle_warnings)  # as start() makes it
     app.refresh()
     yield app
     app.window.close()
@@ -853,3 +853,45 @@ def test_windows_show_the_status_notes(tray_app: TrayApp, qtbot: Any) -> None:
     assert dialog is not None
     assert any("no UPower" in label.text() for label in dialog.findChildren(QLabel))
     dialog.close()
+
+
+def test_keep_running_in_menu_and_window_answers_the_idle_warning(tray_app: TrayApp,
+                                                                  loop: Any) -> None:
+    """The menu's and the window's "Keep running" answer the warning the idle watcher
+    is waiting on (through Services.keep_running), as the notification's button would."""
+    services = tray_app.services
+    assert services is not None and tray_app.tray is not None
+    [docker, _] = table(tray_app).daemons()
+
+    class Unanswered:
+        async def warn(self, daemon: Any, seconds: float) -> str:
+            await asyncio.sleep(seconds)
+            return "stop"
+
+        def announce(self, text: str) -> None:
+            pass
+
+    services.idle_warnings.inner = Unanswered()
+
+    async def scenario(press: Any) -> str:
+        asking = asyncio.ensure_future(services.idle_warnings.warn(docker, 30))
+        await asyncio.sleep(0.05)
+        assert 29 < tray_app.idle_warnings()[KEY] <= 30
+        press()
+        return await asyncio.wait_for(asking, 5)
+
+    def from_menu() -> None:
+        open_menu(tray_app.tray)
+        sub = daemon_menu(tray_app.tray.menu, "docker.service")
+        [keep] = [a for a in sub.actions() if a.data() == "keep:system/docker.service"]
+        keep.trigger()
+
+    def from_window() -> None:
+        tray_app.show_window()
+        keep = tray_app.window.findChild(QPushButton, "keep:system/docker.service")
+        assert keep is not None and keep.isVisible()
+        keep.click()
+
+    assert run(loop, scenario(from_menu)) == "keep"
+    assert run(loop, scenario(from_window)) == "keep"
+    assert tray_app.idle_warnings() == {}
