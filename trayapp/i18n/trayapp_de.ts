@@ -273,12 +273,12 @@
         <translation>System</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Show {name} in the menu</source>
         <translation>{name} im Menü zeigen</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Notify about {name}</source>
         <translation>Über {name} benachrichtigen</translation>
     </message>
@@ -298,7 +298,7 @@
         <translation> min</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Stop {name} after this many idle minutes</source>
         <translation>{name} nach so vielen Minuten Leerlauf anhalten</translation>
     </message>
@@ -441,13 +441,57 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+73"/>
+        <location filename="../qt/window.py" line="+74"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
-        <extracomment>The mode choices of a row, in order, and the action that chooses each.</extracomment>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location line="+144"/>
+        <location line="+41"/>
+        <source>History…</source>
+        <translation>Verlauf …</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Keep running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Stop</source>
+        <translation>Anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stop {name}</source>
+        <translation>{name} anhalten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Start {name}</source>
+        <translation>{name} starten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>History of {name}</source>
+        <translation>Verlauf von {name}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep {name} running</source>
+        <translation>{name} weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mode of {name}</source>
+        <translation>Betriebsart von {name}</translation>
+    </message>
+    <message>
+        <location line="+45"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
@@ -517,12 +561,12 @@
     <message>
         <location filename="../core/causes.py" line="+61"/>
         <source>a process of another user</source>
-        <translation>ein Prozess eines anderen Benutzers</translation>
+        <translation>einem Prozess eines anderen Benutzers</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>no client</source>
-        <translation>kein Client</translation>
+        <translation>keinem Client</translation>
     </message>
     <message>
         <location line="+40"/>
@@ -1311,47 +1355,9 @@
     </message>
 </context>
 <context>
-    <name>window</name>
-    <message>
-        <location filename="../qt/window.py" line="-196"/>
-        <source>History…</source>
-        <translation>Verlauf …</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Keep running</source>
-        <translation>Weiterlaufen lassen</translation>
-    </message>
-    <message>
-        <location line="+45"/>
-        <source>Stop</source>
-        <translation>Anhalten</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Start</source>
-        <translation>Starten</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>History of {name}</source>
-        <translation>Verlauf von {name}</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Keep {name} running</source>
-        <translation>{name} weiterlaufen lassen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Mode of {name}</source>
-        <translation>Betriebsart von {name}</translation>
-    </message>
-</context>
-<context>
     <name>words</name>
     <message>
-        <location filename="../core/words.py" line="+28"/>
+        <location line="+28"/>
         <source>Did you mean {name}?</source>
         <translation>Meinten Sie {name}?</translation>
     </message>
