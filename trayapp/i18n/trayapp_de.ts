@@ -529,6 +529,50 @@
     </message>
 </context>
 <context>
+    <name>TrayApp</name>
+    <message>
+        <location filename="../qt/app.py" line="+113"/>
+        <source>trayapp is still starting</source>
+        <extracomment>Sizes and places kept in the state directory (set at start(): not in tests).</extracomment>
+        <translation>trayapp startet noch</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Try again in a moment.</source>
+        <translation>Versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>The action was cancelled before it finished.</source>
+        <translation>Die Aktion wurde abgebrochen, bevor sie fertig war.</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>Not started yet.</source>
+        <translation>Noch nicht gestartet.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No activation history</source>
+        <translation>Kein Aktivierungsverlauf</translation>
+    </message>
+    <message>
+        <location line="+72"/>
+        <source>trayapp will crash</source>
+        <translation>trayapp wird abstürzen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>trayapp settings</source>
+        <translation>trayapp-Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>trayapp history</source>
+        <translation>trayapp-Verlauf</translation>
+    </message>
+</context>
+<context>
     <name>announce</name>
     <message>
         <location filename="../usecases/announce.py" line="+178"/>

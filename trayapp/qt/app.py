@@ -34,11 +34,13 @@ from trayapp.adapters import settings_file
 from trayapp.adapters.dbus.notifications import Notifier
 from trayapp.core.keys import key_of
 from trayapp.core.model import Daemon, Manager
+from trayapp.core.outcome_words import failed_title
 from trayapp.core.plans import Action
 from trayapp.core.settings import Settings
 from trayapp.core.status_notes import StatusNote
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
+from trayapp.core.words import translate
 from trayapp.qt.icons import app_icon
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
@@ -108,7 +110,8 @@ class TrayApp:
 
     def request(self, manager: Manager, service: str, action: Action) -> None:
         if self.services is None:
-            self.message("trayapp is still starting", "Try again in a moment.", critical=True)
+            self.message(translate("TrayApp", "trayapp is still starting"),
+                         translate("TrayApp", "Try again in a moment."), critical=True)
             return
         task = self.services.controller.request(manager, service, action)
         task.add_done_callback(lambda t: self._request_done(t, service, action))
@@ -118,11 +121,14 @@ class TrayApp:
         # The Outcome itself reaches the announcer through controller.listen();
         # only what never became an Outcome is reported here, so nothing is swallowed.
         if task.cancelled():
-            self.message(f"{service}: {action} cancelled", "The action did not finish.", True)
+            self.message(failed_title(action, service.removesuffix(".service")),
+                         translate("TrayApp", "The action was cancelled before it finished."),
+                         True)
         elif task.exception() is not None:
             exc = task.exception()
             log.error("%s %s crashed", action, service, exc_info=exc)
-            self.message(f"{service}: {action} failed", str(exc) or repr(exc), critical=True)
+            self.message(failed_title(action, service.removesuffix(".service")),
+                         str(exc) or repr(exc), critical=True)
         self.refresher.mark()
 
     def keep_running(self, manager: Manager, service: str) -> None:
@@ -166,8 +172,9 @@ class TrayApp:
 
         store = self.services.store if self.services is not None else None
         if store is None:
-            problem = self.services.history_problem if self.services else "Not started yet."
-            self.message("No activation history", problem, critical=True)
+            problem = self.services.history_problem if self.services else translate(
+                "TrayApp", "Not started yet.")
+            self.message(translate("TrayApp", "No activation history"), problem, critical=True)
             return
         self._windows_made()
         self.windows.show((manager, service), lambda: HistoryWindow(store.path, manager, service))
@@ -239,8 +246,8 @@ class TrayApp:
         if self.args.window or not self.has_tray:
             self._show_window_at_start()
         await self.notifier.start()
-        for title, problem in (("trayapp will crash", binding_problem()),
-                               ("trayapp settings", loaded.warning)):
+        for title, problem in ((translate("TrayApp", "trayapp will crash"), binding_problem()),
+                               (translate("TrayApp", "trayapp settings"), loaded.warning)):
             if problem:
                 log.error("%s", problem)
                 self.notifier.show(title, problem, critical=True)
@@ -254,7 +261,8 @@ class TrayApp:
             log.warning("%s manager: %s", manager, text)
         warning = services.open_history()
         if warning:
-            self.notifier.show("trayapp history", warning, critical=services.store is None)
+            self.notifier.show(translate("TrayApp", "trayapp history"), warning,
+                               critical=services.store is None)
         services.start_idle(DesktopIdleNotifier(self.notifier))
         # Battery windows and the stop before sleep (issue 16), as idle-watch has them;
         # what is missing shows in the windows' status notes.
