@@ -431,7 +431,7 @@ def test_crashed_action_is_not_swallowed(tray_app: TrayApp, loop: Any) -> None:
         await asyncio.sleep(0.05)
 
     run(loop, scenario())
-    assert shown == [("docker.service: stop failed", "bus exploded", True)]
+    assert shown == [("Could not stop docker", "bus exploded", True)]
     assert notifier.shown == []
 
 
