@@ -119,7 +119,7 @@ def out_of_range(args: argparse.Namespace) -> str | None:
     """What is wrong with the numbers given, or None.  A timer of nan seconds fires at
     once and one of more than ~24.8 days overflows Qt's: every number is bounded."""
     limits = (("--after", args.after, MAX_AFTER, False),
-              ("--after-on-battery", args.after_on_battery, MAX_AFTER, False),
+              ("--after-on-battery", getattr(args, "after_on_battery", None), MAX_AFTER, False),
               ("--grace", args.grace, MAX_GRACE, True),
               ("--cpu-threshold", args.cpu_threshold, MAX_CPU_SHARE, True))
     for flag, value, high, zero in limits:
