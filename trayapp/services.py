@@ -39,7 +39,6 @@ from trayapp.core.proxy import DEFAULT_IDLE_SECONDS, ProxySpec
 from trayapp.core.runs import EndReason
 from trayapp.core.settings import DaemonSettings, Settings
 from trayapp.core.status_notes import NoteKind, StatusNote
-from trayapp.core.status_notes import NoteKind, StatusNote
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist
@@ -48,8 +47,8 @@ from trayapp.usecases.controller import Controller
 from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
-from trayapp.usecases.proxy import Proposals
 from trayapp.usecases.power import Power
+from trayapp.usecases.proxy import Proposals
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
 
@@ -114,29 +113,6 @@ class Services:
     def keep_running(self, key: Key) -> bool:
         """Answer an idle warning with "keep"; False when none is out for ``key``."""
         return self.idle_warnings.answer(key, "keep")
-
-    def status_notes(self) -> list[StatusNote]:
-        """What Preferences and the status window show beside the daemons (issue 16):
-        the history recorder's problem, the power features that are off and why, and
-        why each idle-watched daemon was left running."""
-        notes = []
-        recorder = self.recorder
-        if recorder is not None and recorder.problem:
-            notes.append(StatusNote(NoteKind.HISTORY, recorder.problem))
-        elif self.store is None:
-            notes.append(StatusNote(NoteKind.HISTORY, self.history_problem))
-        for feature in self.power.status():
-            notes.append(StatusNote(NoteKind.POWER, feature.text, feature.name,
-                                    problem=not feature.available))
-        idle = self.idle
-        for key, reason in sorted(idle.last_busy.items() if idle is not None else ()):
-            notes.append(StatusNote(NoteKind.BUSY, reason, key[1].removesuffix(".service"),
-                                    problem=False))
-        return notes
-
-    def busy_reason(self, d: Daemon) -> str | None:
-        """Why the idle watcher left ``d`` running at its last check (None: it did not)."""
-        return self.idle.last_busy.get(d.key) if self.idle is not None else None
 
     def status_notes(self) -> list[StatusNote]:
         """What Preferences and the status window show beside the daemons (issue 16):
