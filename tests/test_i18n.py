@@ -141,6 +141,7 @@ def test_the_applet_speaks_german(catalogues: Path) -> None:
 @pytest.mark.usefixtures("qapp")
 def test_a_language_without_a_catalogue_stays_english(catalogues: Path) -> None:
     from PySide6.QtCore import QCoreApplication, QLocale
+    from PySide6.QtWidgets import QDialogButtonBox
 
     from trayapp.core.summary import tooltip_text
     from trayapp.qt import translate
@@ -152,6 +153,10 @@ def test_a_language_without_a_catalogue_stays_english(catalogues: Path) -> None:
         assert [Path(p).name for p in loaded][:1] == ["trayapp_en.qm"]
         assert tooltip_text([], 0) == "No daemons shown"
         assert words.count(words.WAKES, 1) == "1 wake"
+        # French: no trayapp catalogue, so no Qt one either (one language throughout).
+        assert translate.install(app, QLocale("fr_FR")) == []
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        assert box.buttons()[0].text() == "Cancel"
     finally:
         translate.uninstall(app)
 

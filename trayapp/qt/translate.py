@@ -3,11 +3,11 @@
 ``install()`` loads, for the session's locale (QLocale.system(): LANGUAGE,
 LC_ALL, LC_MESSAGES, LANG), our ``trayapp/i18n/trayapp_<lang>.qm`` (built
 from the ``.ts`` sources at package time, see packaging/i18n.py) and Qt's
-own ``qtbase_<lang>.qm`` (the standard buttons and dialogs), then hands
-``QCoreApplication.translate`` to core (core.words.set_translator), so that
-the texts core builds for the windows, menu and notifications come out
-translated too.  A locale with no catalogue stays English.  The CLI never
-calls this: it stays English.
+own ``qtbase_<lang>.qm`` in the same language (the standard buttons and
+dialogs), then hands ``QCoreApplication.translate`` to core
+(core.words.set_translator), so that the texts core builds for the windows,
+menu and notifications come out translated too.  A locale with no
+catalogue stays English.  The CLI never calls this: it stays English.
 """
 
 from __future__ import annotations
@@ -47,9 +47,13 @@ def install(app: QCoreApplication, locale: QLocale | None = None) -> list[str]:
             _installed.append(ours)
             loaded.append(ours.filePath())
             break
+    # Qt's buttons in the language ours came in, and none without ours: one
+    # language throughout (LANGUAGE=fr:de without a French trayapp is German,
+    # LANG=fr_FR English), never a French "OK" under German or English text.
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     qt = QTranslator(app)
-    if qt.load(locale, "qtbase", "_", qt_dir):
+    ours_in = Path(loaded[0]).stem.removeprefix("trayapp_") if loaded else ""
+    if ours_in and qt.load(f"qtbase_{ours_in}", qt_dir):
         app.installTranslator(qt)
         _installed.append(qt)
         loaded.append(qt.filePath())
