@@ -155,6 +155,7 @@ def test_a_language_without_a_catalogue_stays_english(catalogues: Path) -> None:
         assert words.count(words.WAKES, 1) == "1 wake"
         # French: no trayapp catalogue, so no Qt one either (one language throughout).
         assert translate.install(app, QLocale("fr_FR")) == []
+        assert words.count(words.WAKES, 1) == "1 wake"  # core's English, not Qt's "1 wakes"
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         assert box.buttons()[0].text() == "Cancel"
     finally:

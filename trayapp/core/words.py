@@ -26,7 +26,6 @@ from typing import TypeVar
 Translator = Callable[[str, str, "str | None", int], str]
 
 
-
 class _Plurals:
     """Marks a counted text for pyside6-lupdate, which takes a call for a
     plural ("numerus") message only when its count is a literal number."""

@@ -57,7 +57,8 @@ def install(app: QCoreApplication, locale: QLocale | None = None) -> list[str]:
         app.installTranslator(qt)
         _installed.append(qt)
         loaded.append(qt.filePath())
-    words.set_translator(_translate)
+    # Without a catalogue of ours, Qt would answer "1 wakes": core stays English.
+    words.set_translator(_translate if ours_in else None)
     log.debug("translations for %s: %s", locale.name(), loaded or "none (English)")
     return loaded
 
