@@ -165,6 +165,9 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
     code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "/home/alice/r.sock",
                          "--backend", "127.0.0.1:16379")
     assert code == 2 and "a directory the proxy cannot create" in out["message"], out
+    # A daemon running as root: its sockets cannot be told from other root processes'.
+    code, out = _trayapp(tb, "on-demand", "systemd-logind")
+    assert code == 2 and "runs as root" in out["message"], out
     tb.run(f"systemctl mask --runtime {redis}")
     code, out = _trayapp(tb, "on-demand", "redis-server")
     assert code == 2 and "is masked" in out["message"], out

@@ -212,7 +212,7 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
     """The proxy asked for: the request, else the saved one, else the one a refusal
     proposed, else learnt from the kernel."""
     running = service.active_state in ("active", "reloading")
-    learnt = await units.listening(conn, service.name) if running else []
+    uid, learnt = await units.listening(conn, service.name) if running else (None, [])
     listen = [core.parse_address(a) for a in request.listen or saved.proxy_listen]
     backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
     backend = core.parse_address(backend_text) if backend_text else None
@@ -221,8 +221,14 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
     if not listen:
         if not running:
             raise core.ProxyRefusal(
-                f"{service.name} is not running, so no address can be learnt from it: start "
-                "it, or name the address clients use (--listen)")
+                f"{service.name} has no socket unit and is not running, so no address can "
+                "be learnt from it: start it, or name the address clients use (--listen)")
+        if uid == 0:
+            raise core.ProxyRefusal(
+                f"{service.name} has no socket unit and runs as root: the kernel's table "
+                "cannot tell its listening sockets from other root processes', so name "
+                "the address its clients use (--listen) and the one it should listen on "
+                "instead (--backend)")
         seen = [a for a in learnt if backend is None or not core.covers([a], backend)]
         if not seen:
             raise core.ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "

@@ -103,17 +103,17 @@ async def exists(conn: Connection, service: str) -> bool:
     return info is not None and info.active_state in ("active", "activating")
 
 
-async def listening(conn: Connection, service: str) -> list[core.Address]:
-    """The TCP addresses the service's main process's user listens on now ([] when it
-    does not run)."""
+async def listening(conn: Connection, service: str) -> tuple[int | None, list[core.Address]]:
+    """The uid of the service's main process, and the TCP addresses that user listens
+    on now ((None, []) when it does not run)."""
     props = await read_properties(conn, service)
     pid = props.get("MainPID")
     if not isinstance(pid, int) or pid <= 0:
-        return []
+        return None, []
     uid = _uid_of(pid)
     if uid is None:
-        return []
-    return core.listening(tcp_table(), uid)
+        return None, []
+    return uid, core.listening(tcp_table(), uid)
 
 
 def _uid_of(pid: int) -> int | None:
