@@ -131,6 +131,13 @@ def shot(d: Desktop, what: str) -> Path:
     return d.screenshot(f"desk-{d.tag}-{what}")  # type: ignore[attr-defined]
 
 
+def changed(a: Path, b: Path) -> bool:
+    """Whether two screenshots differ (ImageMagick counts the differing pixels)."""
+    out = subprocess.run(["compare", "-metric", "AE", str(a), str(b), "null:"],
+                         capture_output=True, text=True)  # fmt: skip
+    return float(out.stderr.split()[0]) > 0
+
+
 def visible(d: Desktop, title: str) -> bool:
     out = d.sh(f"xdotool search --onlyvisible --name '{title}'", check=False)
     return bool(out.strip())
@@ -210,7 +217,16 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     seen = mark(d)
     d.keys("space")
     checked(d, "preferences-window", seen)
-    shot(d, "preferences")
+    before = shot(d, "preferences")
+    # A real wheel over a "Stop when idle" box of the first row: the list scrolls,
+    # the box keeps its value (nothing but the Notify edit below reaches the file).
+    boxes = re.findall(r"cut-check-at (idle:\S+) (\d+) (\d+)",
+                       "\n".join(x for _, x in d.log.lines[seen:]))
+    _, x, y = min(boxes, key=lambda b: int(b[2]))
+    d.sh(f"xdotool mousemove {x} {y} click 5 click 5 click 5 sleep 0.3 mousemove 5 5")
+    after = shot(d, "preferences-wheeled")
+    assert changed(before, after), "the wheel did not scroll the list"
+    d.sh(f"xdotool mousemove {x} {y} click 4 click 4 click 4 sleep 0.3 mousemove 5 5")  # and up
     until_focus(d, "filter")
     d.sh("xdotool type --delay 60 testd")
     until_focus(d, "table")
@@ -220,6 +236,8 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     d.keys("Return")  # the list passes it on to the default button, OK
     until("notify off saved", lambda: "notify = false" in d.sh(
         "cat ~/.config/trayapp/settings.toml", check=False), 10)
+    saved = d.sh("cat ~/.config/trayapp/settings.toml")
+    assert "idle_stop_minutes" not in saved, saved  # the wheel changed nothing
 
     # The mode by keyboard in the window: arrows open the list, Return chooses.
     focus_window(d, "^trayapp$")

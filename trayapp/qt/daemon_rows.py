@@ -108,11 +108,13 @@ class DaemonRowsTable(QTableWidget):
             else translate("Preferences", "system")))
         show = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)  # the table has the keys
         show.setChecked(shown)
+        show.setObjectName(f"show:{key}")
         show.setAccessibleName(translate("Preferences", "Show {name} in the menu")
                                .format(name=name_text))
         self.setCellWidget(r, COL_SHOW, show)
         notify = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)
         notify.setChecked(daemon.notify)
+        notify.setObjectName(f"notify:{key}")
         notify.setAccessibleName(translate("Preferences", "Notify about {name}")
                                  .format(name=name_text))
         notify.setToolTip(translate("Preferences", "Notify when it wakes up, stops or fails"))
@@ -122,6 +124,7 @@ class DaemonRowsTable(QTableWidget):
         idle.setSpecialValueText(translate("Preferences", "never"))  # shown for 0
         idle.setSuffix(translate("Preferences", " min"))
         idle.setValue(daemon.idle_stop_minutes)
+        idle.setObjectName(f"idle:{key}")
         idle.setAccessibleName(translate("Preferences", "Stop {name} after this many idle "
                                          "minutes").format(name=name_text))
         idle.setToolTip(translate("Preferences", "Stop it after this many minutes without "
