@@ -203,7 +203,7 @@ def test_exec_quotes_a_path_with_spaces(
     exec_line = keys(path)["Exec"].replace("%%", "%").replace("\\\\", "\\")
     argv = ["/bin/sh", "-c", f'printf "%s\\n" {exec_line}; exec {exec_line} --version']
     out = subprocess.run(argv, capture_output=True, text=True).stdout
-    assert out == f"{script}\nstarted --version\n"
+    assert out == f"{script}\n--background\nstarted --background --version\n"
 
 
 # -- logging -----------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def test_start_at_login_from_a_venv_names_the_venvs_command(venv: Path, tmp_path
     assert run([str(venv / "bin" / "python"), "-c", code], env=env).stdout == "True\n"
     entry = tmp_path / "config" / "autostart" / f"{APP_ID}.desktop"
     exec_line = next(ln for ln in entry.read_text().splitlines() if ln.startswith("Exec="))
-    assert exec_line == f"Exec={venv}/bin/trayapp"
+    assert exec_line == f"Exec={venv}/bin/trayapp --background"
     res = run([exec_line.removeprefix("Exec="), "--version"], env=env)
     assert res.stdout.strip() == f"trayapp {__version__}"
 

@@ -40,12 +40,13 @@ COMMAND = "trayapp"
 FILE_NAME = f"{APP_ID}.desktop"
 
 # packaging/autostart/io.github.trayapp.TrayApp.desktop, with {exec} for Exec=.
+# --background: a second copy at login exits quietly instead of showing the menu.
 TEMPLATE = """\
 [Desktop Entry]
 Type=Application
 Name=trayapp
 Comment=Tray applet for socket-activated system daemons
-Exec={exec}
+Exec={exec} --background
 Icon=io.github.trayapp.TrayApp
 Terminal=false
 NoDisplay=true
