@@ -223,7 +223,7 @@ def test_start_at_login_from_a_venv_names_the_venvs_command(venv: Path, tmp_path
     entry = tmp_path / "config" / "autostart" / f"{APP_ID}.desktop"
     exec_line = next(ln for ln in entry.read_text().splitlines() if ln.startswith("Exec="))
     assert exec_line == f"Exec={venv}/bin/trayapp --background"
-    res = run([exec_line.removeprefix("Exec="), "--version"], env=env)
+    res = run([*exec_line.removeprefix("Exec=").split(), "--version"], env=env)
     assert res.stdout.strip() == f"trayapp {__version__}"
 
 
