@@ -233,6 +233,10 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     d.keys("Down", "Up")  # onto the first row found: the test daemon
     d.keys("Right", "Right", "Right", "space")  # its Notify box, off
     shot(d, "preferences-edited")
+    seen = mark(d)
+    d.keys("ctrl+Tab")  # the other page: icon, start at login, what works here
+    checked(d, "preferences-window", seen)
+    shot(d, "preferences-general")
     d.keys("Return")  # the list passes it on to the default button, OK
     until("notify off saved", lambda: "notify = false" in d.sh(
         "cat ~/.config/trayapp/settings.toml", check=False), 10)

@@ -41,11 +41,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -57,7 +57,7 @@ from trayapp.core.status_notes import StatusNote
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
 
-from . import geometry, nowheel
+from . import cutcheck, geometry, nowheel
 from .daemon_rows import DaemonRow, DaemonRowsTable
 from .icons import app_icon
 from .status_notes import StatusNotes
@@ -105,8 +105,12 @@ class PreferencesDialog(QDialog):
         self.setObjectName("preferences-window")
         self.setWindowIcon(app_icon())
         outer = QVBoxLayout(self)
-
-        box = QGroupBox(self.tr("Daemons"))
+        # Two pages, so the list of daemons gets the height (a laptop at 2x): the
+        # daemons, and the rest (Ctrl+Tab between them).
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.tabBar().setAccessibleName(self.tr("Preferences pages"))
+        box = QWidget()
         inner = QVBoxLayout(box)
         find = QHBoxLayout()
         self.filter = QLineEdit()
@@ -168,21 +172,28 @@ class PreferencesDialog(QDialog):
         self.icon_follows.setAccessibleName(follows_label.text())
         follows.addWidget(self.icon_follows)
         follows.addStretch(1)
-        inner.addLayout(follows)
-        outer.addWidget(box, 1)
+        self.pages.addTab(box, self.tr("Daemons"))
 
+        general = QWidget()
+        rest = QVBoxLayout(general)
+        rest.addLayout(follows)
         self.start_at_login = QCheckBox(self.tr("Start trayapp when I log in"))
         self.start_at_login.setChecked(current.start_at_login)
         self.start_at_login.setToolTip(login_hint())
-        outer.addWidget(self.start_at_login)
+        rest.addWidget(self.start_at_login)
         hint = QLabel(login_hint())
         hint.setWordWrap(True)
         hint.setEnabled(False)  # greyed: a note, not a control
-        outer.addWidget(hint)
+        rest.addWidget(hint)
         # What works here and what does not: power features, the history (issue 16).
         self.notes = StatusNotes()
         self.notes.show_notes(notes)
-        outer.addWidget(self.notes)
+        rest.addWidget(self.notes)
+        rest.addStretch(1)
+        self.pages.addTab(general, self.tr("General"))
+        # With TRAYAPP_CUT_CHECK=1, the page brought up is measured too.
+        self.pages.currentChanged.connect(lambda _i: cutcheck.schedule(self))
+        outer.addWidget(self.pages, 1)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -192,6 +203,7 @@ class PreferencesDialog(QDialog):
         outer.addWidget(self.buttons)
         for widget, name in ((self.filter, "filter"), (self.plumbing, "plumbing"),
                              (self.table, "table"), (self.add_name, "add-name"),
+                             (self.pages.tabBar(), "pages"), (general, "general"),
                              (self.buttons.button(QDialogButtonBox.StandardButton.Ok), "ok"),
                              (self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
                               "cancel")):
