@@ -895,3 +895,28 @@ def test_keep_running_in_menu_and_window_answers_the_idle_warning(tray_app: Tray
     assert run(loop, scenario(from_menu)) == "keep"
     assert run(loop, scenario(from_window)) == "keep"
     assert tray_app.idle_warnings() == {}
+
+
+def test_status_window_opens_where_it_was_left(qapp: QApplication, tmp_path: Path,
+                                               qtbot: Any) -> None:
+    from trayapp.qt import geometry
+
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    geometry.use(tmp_path / "windows.ini")
+    try:
+        win = StatusWindow(lambda: snap_of(table), Intents())
+        win.present()
+        qtbot.waitExposed(win)
+        win.resize(win.width() + 120, win.height() + 40)
+        wanted = (win.width(), win.height())
+        win.hide()  # as when the applet quits with it open
+        again = StatusWindow(lambda: snap_of(table), Intents())
+        again.present()
+        assert (again.width(), again.height()) == wanted
+        # A change of state does not snap it back to its natural size.
+        set_state(table, S, "docker", DaemonState.DORMANT)
+        again.refresh()
+        assert (again.width(), again.height()) == wanted
+        again.close()
+    finally:
+        geometry.use(None)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -148,6 +148,7 @@ class DaemonLine:
         name = display_name(d)
         size = window.style().pixelMetric(window.style().PixelMetric.PM_SmallIconSize)
         self.icon.setPixmap(daemon_status_icon(d, row.busy is not None).pixmap(size, size))
+        self.icon.setAccessibleName(state_label(d.state))
         self.name.setText(f"<b>{escape(name)}</b>")
         self.state.setText(countdown(left) if left is not None else state_label(d.state))
         lines = [escape(detail_line(d, now))]
@@ -395,8 +396,11 @@ class StatusWindow(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        geometry.save(self, GEOMETRY)  # closed, or the applet quits with it open
+        super().hideEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        geometry.save(self, GEOMETRY)
         if self.quit_on_close and not QSystemTrayIcon.isSystemTrayAvailable():
             self.intents.quit()
         super().closeEvent(event)
