@@ -857,6 +857,8 @@ def test_windows_show_the_status_notes(tray_app: TrayApp, qtbot: Any) -> None:
 
 def test_keep_running_in_menu_and_window_answers_the_idle_warning(tray_app: TrayApp,
                                                                   loop: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
     """The menu's and the window's "Keep running" answer the warning the idle watcher
     is waiting on (through Services.keep_running), as the notification's button would."""
     services = tray_app.services
@@ -888,13 +890,19 @@ def test_keep_running_in_menu_and_window_answers_the_idle_warning(tray_app: Tray
 
     def from_window() -> None:
         tray_app.show_window()
-        keep = tray_app.window.findChild(QPushButton, "keep:system/docker.service")
+        win = tray_app.window
+        keep = win.findChild(QPushButton, "keep:system/docker.service")
         assert keep is not None and keep.isVisible()
+        state = win.findChild(QLabel, "state:system:docker.service")
+        assert state is not None and state.text().startswith("Stops in 0:")
+        assert win._ticker.isActive()  # the countdown ticks while it is shown
         keep.click()
 
     assert run(loop, scenario(from_menu)) == "keep"
     assert run(loop, scenario(from_window)) == "keep"
     assert tray_app.idle_warnings() == {}
+    run(loop, asyncio.sleep(0.05))  # the answer's refresh
+    assert not tray_app.window._ticker.isActive()  # no timer once no warning is out
 
 
 def test_status_window_opens_where_it_was_left(qapp: QApplication, tmp_path: Path,

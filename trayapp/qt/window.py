@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -216,6 +216,10 @@ class StatusWindow(QWidget):
         self._lines: dict[Key, DaemonLine] = {}
         self._order: list[Key] = []
         self._lost_focus: QWidget | None = None  # disabled under the user's focus
+        # During an idle warning the countdown ticks in place, only while shown.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
         self._placed = False
         #: Closing the window quits, unless a tray icon has appeared since
         #: (then it only hides, and the icon brings it back).
@@ -296,6 +300,8 @@ class StatusWindow(QWidget):
                             self.height())
         super().showEvent(event)
         self._grow_to_fit()
+        if self._warnings():
+            self._ticker.start()
 
     def refresh(self, force: bool = False) -> None:
         if not (force or self.isVisible()):
@@ -310,6 +316,10 @@ class StatusWindow(QWidget):
         for row in rows:
             self._lines[row.daemon.key].update(self, row, snap.now, self._causes(row.daemon),
                                                left.get(row.daemon.key))
+        if left and self.isVisible():
+            self._ticker.start()
+        else:
+            self._ticker.stop()
         self.empty.setText(self.tr("Reading the daemons…") if snap.starting
                            else self.tr("No daemons shown: pick some under Show in menu."))
         self.empty.setVisible(not rows)
@@ -324,6 +334,15 @@ class StatusWindow(QWidget):
         self._keep_focus(focused)
         self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
+
+    def _tick(self) -> None:
+        left = self._warnings()
+        for key, seconds in left.items():
+            line = self._lines.get(key)
+            if line is not None:
+                line.state.setText(countdown(seconds))
+        if not left:
+            self._ticker.stop()
 
     def _grow_to_fit(self) -> None:
         """Taller when a wrapped line needs it (a longer cause, another language); never
@@ -397,6 +416,7 @@ class StatusWindow(QWidget):
             super().keyPressEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self._ticker.stop()
         geometry.save(self, GEOMETRY)  # closed, or the applet quits with it open
         super().hideEvent(event)
 
