@@ -391,7 +391,11 @@ class Testbed:
                     parts.append(f"--- {' '.join(argv)}:\n{r.stdout}{r.stderr}")
                 except RuntimeError as e:
                     parts.append(f"--- {' '.join(argv)}: {e}")
-            try:
+            try:  # the failed units' own lines first: Docker's chatter fills the tail
+                failed = self.run(["systemctl", "--failed", "--plain", "--no-legend", "--no-pager"],
+                                  check=False, timeout=10).stdout.split("\n")
+                for unit in [line.split()[0] for line in failed if line.strip()][:5]:
+                    parts.append(f"--- journal of {unit}:\n" + self.journal(unit, lines=30))
                 parts.append("--- journal:\n" + self.journal(lines=80))
             except RuntimeError as e:
                 parts.append(f"--- journal: {e}")

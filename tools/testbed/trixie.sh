@@ -35,7 +35,7 @@ PACKAGES=(
     podman pcscd
     # issue 15 (PostgreSQL 17 here, 15 on Debian 12) and issue 16
     postgresql postgresql-client redis-server redis-tools upower umockdev
-    gir1.2-umockdev-1.0 systemd-container
+    gir1.2-umockdev-1.0 python3-gi systemd-container
     # the native Debian 13 package is built in a copy of this root
     # (packaging/build.sh deb13): debhelper, dh-python, pybuild's pyproject plugin
     build-essential debhelper dh-python pybuild-plugin-pyproject python3-all
