@@ -136,6 +136,10 @@ def test_a_proxied_daemon_is_dormant_and_on_demand_through_the_proxy() -> None:
     assert service_of(sock) == "redis-server.service"
     d = classify(M.SYSTEM, service, [sock])
     assert (d.state, d.mode) == (DaemonState.DORMANT, DaemonMode.ON_DEMAND_PROXY)
+    # Its stop by systemd when the proxy exits idle (a job on it) is no one else's stop.
+    stopping = dataclasses.replace(service, active_state="deactivating", job=42)
+    assert not classify(M.SYSTEM, stopping, [sock]).job
+    assert classify(M.SYSTEM, stopping, []).job
     # Enabled at runtime only (Debian's postgresql-generator): still woken by the proxy.
     runtime = UnitInfo(name="redis-server.service", load_state="loaded",
                        active_state="active", unit_file_state="enabled-runtime")

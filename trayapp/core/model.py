@@ -239,17 +239,21 @@ def classify(manager: Manager, service: UnitInfo, sockets: list[UnitInfo]) -> Da
     sockets = sorted(sockets, key=lambda s: s.name)
     stamps = [u.state_change_usec for u in (service, *sockets) if u.state_change_usec > 0]
     running = service.active_state in ("active", "reloading", "deactivating")
+    mode = classify_mode(service, sockets)
     return Daemon(
         manager=manager,
         service=service.name,
         sockets=tuple(s.name for s in sockets),
         state=classify_state(service, sockets),
-        mode=classify_mode(service, sockets),
+        mode=mode,
         # The last state change of any of its units: a socket that stops
         # listening changes the daemon from dormant to off.
         since_usec=max(stamps) if stamps else None,
         memory_bytes=service.memory_bytes if running else None,
         warnings=warnings_for(service, sockets),
-        job=service.job != 0,
+        # Behind trayapp's proxy, systemd itself stops the daemon when the proxy exits
+        # idle (PropagatesStopTo=): that stop job means it went back to sleep, as a
+        # socket-activated daemon's own exit does (issue 15).
+        job=service.job != 0 and mode is not DaemonMode.ON_DEMAND_PROXY,
         result=service.result,
     )
