@@ -15,7 +15,7 @@ import json
 import subprocess
 from typing import Any
 
-from tests.support import IdleWatchProc, WatchProc, show, wait_active, where
+from tests.support import IdleWatchProc, WatchProc, of, show, wait_active, where
 
 IDLE = "3"  # seconds: the proxy's idle time in these tests
 # The tray's click on "on-demand" for Redis, twice (the test edits its configuration in
@@ -218,11 +218,21 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
 
     # Other addresses: the proxy is made again, here on a Unix socket below /run.
     code, out = _trayapp(tb, "on-demand", "redis-server", "--listen", "/run/tp-redis/r.sock",
-                         "--backend", "127.0.0.1:16379")
+                         "--backend", "127.0.0.1:16379", "--proxy-idle", "600")
     assert code == 0, out
     assert show(tb, sock, "Listen") == "/run/tp-redis/r.sock (Stream)"
-    assert tb.run("redis-cli -s /run/tp-redis/r.sock ping", user="alice").stdout.strip() \
-        == "PONG"
+    # trayapp's own idle stop, shorter than the proxy's: warned first, then stopped, and
+    # the proxy keeps listening.
+    idle = IdleWatchProc(tb, "--system", "redis-server", "--after", "1", "--grace", "1")
+    try:
+        assert tb.run("redis-cli -s /run/tp-redis/r.sock ping", user="alice").stdout.strip() \
+            == "PONG"
+        idle.wait_for(of(redis, "warning"), timeout=30)
+        idle.wait_for(of(redis, "stopped"), timeout=30)
+    finally:
+        idle.stop()
+    assert show(tb, redis, "ActiveState") == "inactive"
+    assert show(tb, sock, "ActiveState") == "active"
 
     code, out = _trayapp(tb, "always-on", "redis-server")
     assert code == 0, out
