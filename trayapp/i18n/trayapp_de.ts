@@ -332,17 +332,22 @@
         <translation>trayapp-Einstellungen</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+71"/>
         <source>Daemons</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="-58"/>
         <source>Filter by name</source>
         <translation>Nach Namen filtern</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-5"/>
+        <source>Preferences pages</source>
+        <translation>Seiten der Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Filter daemons by name</source>
         <translation>Dienste nach Namen filtern</translation>
     </message>
@@ -402,12 +407,17 @@
         <translation>Wird kein Dienst „bei Bedarf“ gezeigt, folgt das Symbol allen. Fehler zeigt es in jedem Fall.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Start trayapp when I log in</source>
         <translation>trayapp bei der Anmeldung starten</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+13"/>
+        <source>General</source>
+        <translation>Allgemein</translation>
+    </message>
+    <message>
+        <location line="+68"/>
         <source>type the name of a service, such as podman</source>
         <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
     </message>
@@ -456,7 +466,7 @@
         <translation>Weiterlaufen lassen</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>Stop</source>
         <translation>Anhalten</translation>
     </message>
@@ -491,19 +501,19 @@
         <translation>Betriebsart von {name}</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+49"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
     </message>
     <message>
         <location line="+12"/>
-        <location line="+79"/>
+        <location line="+85"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
     </message>
     <message>
-        <location line="-69"/>
+        <location line="-75"/>
         <source>Show in menu</source>
         <translation>Im Menü zeigen</translation>
     </message>
@@ -518,7 +528,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+63"/>
         <source>Reading the daemons…</source>
         <translation>Dienste werden gelesen …</translation>
     </message>
@@ -1351,7 +1361,7 @@
 <context>
     <name>units</name>
     <message numerus="yes">
-        <location filename="../core/words.py" line="+42"/>
+        <location filename="../core/words.py" line="+41"/>
         <source>%n days</source>
         <translation>
             <numerusform>%n Tag</numerusform>

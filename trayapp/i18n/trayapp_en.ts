@@ -15,7 +15,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message numerus="yes">
-        <location filename="../qt/preferences.py" line="+303"/>
+        <location filename="../qt/preferences.py" line="+315"/>
         <source>%n of {total} daemons shown</source>
         <translation>
             <numerusform>%n of {total} daemons shown</numerusform>
@@ -53,7 +53,7 @@
 <context>
     <name>units</name>
     <message numerus="yes">
-        <location filename="../core/words.py" line="+42"/>
+        <location filename="../core/words.py" line="+41"/>
         <source>%n days</source>
         <translation>
             <numerusform>%n day</numerusform>
