@@ -275,6 +275,22 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     x, y, _ = place(d, "history-close", seen)
     click(d, x, y)
     until("History closed", lambda: not visible(d, "History|Verlauf"), 10)
+    # Preferences with the mouse: the first row's Notify box, "Show system plumbing", OK.
+    seen = mark(d)
+    x, y, _ = place(d, "preferences", 0)
+    click(d, x, y)
+    checked(d, "preferences-window", seen)
+    boxes = re.findall(r"cut-check-at notify:(\S+) (\d+) (\d+)",
+                       "\n".join(line for _, line in d.log.lines[seen:]))
+    key, x, y = min(boxes, key=lambda b: int(b[2]))  # the first row in sight
+    click(d, int(x), int(y))
+    x, y, _ = place(d, "plumbing", seen)
+    click(d, x, y)
+    shot(d, "preferences-plumbing")
+    x, y, _ = place(d, "ok", seen)
+    click(d, x, y)
+    until(f"notify off for {key} saved", lambda: f'"{key}"' in d.sh(
+        "cat ~/.config/trayapp/settings.toml", check=False), 10)
     x, y, _ = place(d, "close", 0)  # the status window's Close, where it was last logged
     click(d, x, y)
     until("the status window closed", lambda: not visible(d, "^trayapp$"), 10)

@@ -333,3 +333,11 @@ def test_keyboard_reaches_every_choice_and_ok_in_a_few_tabs(qtbot: Any,
     assert QApplication.focusWidget() is many.table and many.isVisible()
     docker = many.chosen_settings().daemon("docker.service")
     assert docker.notify is True and docker.idle_stop_minutes == 17
+
+
+def test_a_click_anywhere_in_a_check_box_cell_toggles_it(qtbot: Any,
+                                                         dialog: PreferencesDialog) -> None:
+    box = dialog.row("docker.service").notify
+    before = box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
+    assert box.isChecked() != before

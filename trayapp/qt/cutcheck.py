@@ -147,7 +147,8 @@ def places(window: QWidget) -> list[tuple[str, int, int, str]]:
     else:
         for w in window.findChildren(QWidget):
             if w.objectName() and w.isVisible() and w.window() is window \
-                    and not w.objectName().startswith("qt_"):
+                    and not w.objectName().startswith("qt_") \
+                    and not w.visibleRegion().isEmpty():  # scrolled out of sight: no place
                 text = w.text() if isinstance(w, (QAbstractButton, QLabel)) else (
                     w.currentText() if isinstance(w, QComboBox) else "")
                 found.append((w.objectName(), w.mapToGlobal(w.rect().center()), text))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -52,6 +52,14 @@ class DaemonRow(NamedTuple):
     show: QCheckBox
     notify: QCheckBox
     idle_minutes: QSpinBox
+
+
+class CellCheckBox(QCheckBox):
+    """A check box that fills its cell and toggles wherever in it the click lands
+    (a plain one reacts only on its small square at the cell's left)."""
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self.rect().contains(pos)
 
 
 class DaemonRowsTable(QTableWidget):
@@ -106,13 +114,13 @@ class DaemonRowsTable(QTableWidget):
         self.setItem(r, COL_MANAGER, QTableWidgetItem(
             translate("Preferences", "yours") if manager is Manager.USER
             else translate("Preferences", "system")))
-        show = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)  # the table has the keys
+        show = nowheel.guard(CellCheckBox(), Qt.FocusPolicy.NoFocus)  # the table has the keys
         show.setChecked(shown)
         show.setObjectName(f"show:{key}")
         show.setAccessibleName(translate("Preferences", "Show {name} in the menu")
                                .format(name=name_text))
         self.setCellWidget(r, COL_SHOW, show)
-        notify = nowheel.guard(QCheckBox(), Qt.FocusPolicy.NoFocus)
+        notify = nowheel.guard(CellCheckBox(), Qt.FocusPolicy.NoFocus)
         notify.setChecked(daemon.notify)
         notify.setObjectName(f"notify:{key}")
         notify.setAccessibleName(translate("Preferences", "Notify about {name}")
