@@ -109,6 +109,18 @@ def test_allowed_actions() -> None:
     assert allowed_actions(classify(S, service, sockets)) == frozenset()
 
 
+def test_a_proxied_daemon_is_not_offered_on_demand_again() -> None:
+    """Issue 15: its mode is on demand (proxy); only always-on and stop are offered."""
+    service = UnitInfo(name="redis-server.service", load_state="loaded", active_state="active",
+                       unit_file_state="disabled")
+    proxy = UnitInfo(name="trayapp-proxy-redis-server.socket", load_state="loaded",
+                     active_state="active", unit_file_state="transient",
+                     triggers=("trayapp-proxy-redis-server.service",))
+    d = classify(S, service, [proxy])
+    assert d.mode.value == "on-demand (proxy)"
+    assert allowed_actions(d) == {Action.ALWAYS_ON, Action.STOP}
+
+
 def test_a_start_or_stop_of_several_units_runs_one_by_one() -> None:
     """So that a step failing at its second unit undoes exactly the first."""
     both = Step(Verb.START, ("a.socket", "b.socket"))

@@ -209,3 +209,12 @@ def test_states_and_modes_have_words_for_every_value() -> None:
     assert [STATE_WORDS[s] for s in DaemonState] == [str(s) for s in DaemonState]
     assert [MODE_WORDS[m] for m in DaemonMode] == [str(m) for m in DaemonMode]
     assert len({STATUS_WORDS[s] for s in TrayStatus}) == len(TrayStatus)
+
+
+def test_a_proxied_daemon_counts_as_on_demand_for_the_icon() -> None:
+    """Issue 15: on demand through trayapp's proxy is on demand; the icon follows it."""
+    t = table_with(("postgresql", DaemonState.DORMANT, DaemonMode.ON_DEMAND_PROXY),
+                   ("cups", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))  # fmt: skip
+    assert tray_status(t.daemons()) is TrayStatus.IDLE
+    assert follows_text(t.daemons(), IconFollows.ON_DEMAND) == (
+        "Icon follows on-demand: postgresql")

@@ -46,6 +46,11 @@ class DaemonMode(StrEnum):
     # itself does not start at boot (issue 15).
     ON_DEMAND_PROXY = "on-demand (proxy)"
 
+    @property
+    def on_demand(self) -> bool:
+        """Started by a connection, through its own socket or trayapp's proxy."""
+        return self in (DaemonMode.ON_DEMAND, DaemonMode.ON_DEMAND_PROXY)
+
 
 # UnitFileState values (systemctl(1), "is-enabled") that start a unit at boot
 # by themselves.

@@ -119,7 +119,7 @@ def allowed_actions(d: Daemon) -> frozenset[Action]:
     if d.mode is DaemonMode.MASKED:
         return frozenset()
     allowed = set()
-    if d.mode is not DaemonMode.ON_DEMAND and not _defeats_activation(d):
+    if not d.mode.on_demand and not _defeats_activation(d):
         allowed.add(Action.ON_DEMAND)
     if d.mode is not DaemonMode.ALWAYS_ON:
         allowed.add(Action.ALWAYS_ON)

@@ -121,7 +121,7 @@ def followed(daemons: Iterable[Daemon],
     daemons = list(daemons)
     if follows is IconFollows.ALL:
         return daemons
-    return [d for d in daemons if d.mode is DaemonMode.ON_DEMAND] or daemons
+    return [d for d in daemons if d.mode.on_demand] or daemons
 
 
 def tray_status(
@@ -155,7 +155,7 @@ def follows_text(daemons: Iterable[Daemon], follows: IconFollows) -> str | None:
     names = join(display_name(d) for d in followed(daemons, follows))
     if follows is IconFollows.ALL:
         return translate("summary", "Icon follows all: {names}").format(names=names)
-    if any(d.mode is DaemonMode.ON_DEMAND for d in daemons):
+    if any(d.mode.on_demand for d in daemons):
         return translate("summary", "Icon follows on-demand: {names}").format(names=names)
     return translate("summary", "Icon follows all (none is on-demand): {names}").format(
         names=names)

@@ -355,7 +355,7 @@ class IdleWatcher:
         (logind's delay): a stop cut off by it is still finished by systemd."""
         candidates = [d for key in list(self._watches)
                       if (d := self.table.daemon(*key)) is not None
-                      and d.state is DaemonState.RUNNING and d.mode is DaemonMode.ON_DEMAND]
+                      and d.state is DaemonState.RUNNING and d.mode.on_demand]
         self._decide("sleep", None, f"going to sleep: {len(candidates)} idle-watched "
                      "on-demand daemon(s) running")
         if self.quiet_stop is None or not candidates:
