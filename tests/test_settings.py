@@ -411,3 +411,27 @@ def test_a_failed_write_removes_its_temp_file(path: Path, monkeypatch: pytest.Mo
         st.save(Settings(start_at_login=True), path)
     assert path.read_text() == HAND_WRITTEN
     assert sorted(p.name for p in path.parent.iterdir()) == ["settings.toml"]
+
+
+def test_a_window_saving_its_choices_keeps_the_proxies_the_cli_set_up(tmp_path: Path) -> None:
+    """Issue 15: the tray read its settings before `trayapp on-demand redis-server`
+    wrote a proxy to the file; saving Preferences must not drop that proxy."""
+    from trayapp.adapters import settings_file
+    from trayapp.services import Services
+
+    path = tmp_path / "settings.toml"
+    services = Services([])
+    services.settings = settings_file.load(path).settings  # read at start: empty
+    cli = services.settings.with_daemon(
+        "redis-server.service", proxy_listen=("127.0.0.1:6379",),
+        proxy_backend="127.0.0.1:16379")
+    settings_file.save(cli, path)  # what the CLI wrote while the tray ran
+    prefs = services.settings.with_daemon("docker.service", idle_stop_minutes=5)
+    assert services.change_settings(prefs, path, login=False) == []
+    saved = settings_file.load(path).settings
+    assert saved.daemon("redis-server.service").proxy_listen == ("127.0.0.1:6379",)
+    assert saved.daemon("docker.service").idle_stop_minutes == 5
+    # A proxy's own change (the tray's controller removing it) is written as asked.
+    gone = saved.with_daemon("redis-server.service", proxy_listen=(), proxy_backend="")
+    assert services.change_settings(gone, path, login=False, proxies=True) == []
+    assert settings_file.load(path).settings.daemon("redis-server.service").proxy_listen == ()

@@ -193,14 +193,20 @@ class Services:
         return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE)
 
     def change_settings(self, new: Settings, path: Path | None = None, *,
-                        login: bool = True) -> list[tuple[str, str]]:
+                        login: bool = True, proxies: bool = False) -> list[tuple[str, str]]:
         """Save ``new`` and use it; with ``login``, make start at login follow it.
 
-        Returns the problems, (title, text) for the user: unsaved settings
-        are not used, so what the applet does always matches the file.
+        The proxies are the file's (the CLI may have set one up since it was
+        read), unless ``proxies``: this change is a proxy's own.  Returns the
+        problems, (title, text) for the user: unsaved settings are not used, so
+        what the applet does always matches the file.
         """
         from trayapp.adapters import autostart, settings_file
 
+        if not proxies:
+            on_disk = settings_file.load(path, check_unit_name)
+            if on_disk.warning is None:
+                new = new.with_proxies_of(on_disk.settings)
         try:
             settings_file.save(new, path, check_unit_name)
         except (OSError, ValueError) as exc:
@@ -283,5 +289,5 @@ class _SettingsBook(Proposals):
             "proxy_listen": tuple(str(a) for a in spec.listen),
             "proxy_backend": str(spec.backend), "proxy_idle_seconds": spec.idle_seconds}
         new = self._services.settings.with_daemon(key, **changes)
-        problems = self._services.change_settings(new, self._path, login=False)
+        problems = self._services.change_settings(new, self._path, login=False, proxies=True)
         return "; ".join(text for _title, text in problems) or None

@@ -84,6 +84,7 @@ class DaemonSettings:
 
 
 DEFAULT_DAEMON = DaemonSettings()
+PROXY_FIELDS = ("proxy_listen", "proxy_backend", "proxy_idle_seconds")
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,20 @@ class Settings:
             return battery_window(minutes * 60.0 if minutes > 0 else None,
                                   chosen.battery_idle_minutes)
         return minutes * 60.0 if minutes > 0 else None
+
+    def with_proxies_of(self, other: Settings) -> Settings:
+        """A copy whose proxies (``proxy_*``) are ``other``'s, every other choice its own.
+
+        The proxies are recorded by whoever sets them up (the CLI, or the tray);
+        a window saving its choices must not write back the proxies it read
+        before the CLI changed them.
+        """
+        updated = dict(self.daemons)
+        for key in set(self.daemons) | set(other.daemons):
+            theirs = {name: getattr(other.daemon(key), name) for name in PROXY_FIELDS}
+            if key in self.daemons or theirs["proxy_listen"]:
+                updated[key] = replace(self.daemon(key), **theirs)
+        return replace(self, daemons=updated)
 
     def with_daemon(self, key: str, **changes: Any) -> Settings:
         """A copy with one daemon's settings changed (``notify=False``, ...)."""

@@ -58,7 +58,7 @@ from trayapp.core.idle import (
 )
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
-from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
+from trayapp.core.model import Daemon, DaemonState, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.runs import EndReason
 from trayapp.core.table import DaemonTable
