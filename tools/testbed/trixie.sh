@@ -39,7 +39,7 @@ PACKAGES=(
     # the native Debian 13 package is built in a copy of this root
     # (packaging/build.sh deb13): debhelper, dh-python, pybuild's pyproject plugin
     build-essential debhelper dh-python pybuild-plugin-pyproject python3-all
-    python3-hatchling python3-pyside6.qtsvg lintian
+    python3-hatchling python3-pyside6.qtsvg qt6-l10n-tools gettext lintian
 )
 
 if [ "$(id -u)" != 0 ]; then
