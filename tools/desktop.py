@@ -192,6 +192,13 @@ class Desktop:
     def stop(self) -> None:
         for p in reversed(self.procs):
             terminate(p)
+        # Xvfb puts itself in a process group of its own, out of reach of terminate():
+        # end the one serving our display by its lock file, so the next desktop
+        # (another module, another screen size) gets the display.
+        lock = f"/tmp/.X{DISPLAY.lstrip(':')}-lock"
+        self.sh(f"test -f {lock} && kill $(cat {lock}); "
+                f"for _ in $(seq 50); do test -e {lock} || exit 0; sleep 0.1; done",
+                check=False)
 
 
 def terminate(p: subprocess.Popen[Any]) -> None:
