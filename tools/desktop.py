@@ -183,6 +183,10 @@ class Desktop:
         self.log = Lines(self.app.stdout)
         self.log.wait_for(r"tray status None -> ")
         self.wait("the icon in the tray", lambda: self.tray_geometry() is not None)
+        # Started, and trayer done placing the icon: a menu opened before that may
+        # close again at once (the embedding moves the pointer grab away).
+        self.log.wait_for("first state shown", timeout=30)
+        time.sleep(0.5)
 
     def logs(self) -> str:
         """Every applet's log, the first one's first."""
