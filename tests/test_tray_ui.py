@@ -928,3 +928,32 @@ def test_status_window_opens_where_it_was_left(qapp: QApplication, tmp_path: Pat
         again.close()
     finally:
         geometry.use(None)
+
+
+def test_many_daemons_scroll_inside_the_window_and_nothing_is_cut(qapp: QApplication,
+                                                                 qtbot: Any) -> None:
+    from trayapp.qt import cutcheck
+
+    names = [f"daemon{i:02d}" for i in range(30)]
+    table = table_with(*[(n, DaemonState.DORMANT, DaemonMode.ON_DEMAND) for n in names])
+    shown = Watchlist(watched=tuple(f"{n}.service" for n in names))
+    win = StatusWindow(lambda: snap_of(table, watchlist=shown), Intents())
+    win.present()
+    qtbot.waitExposed(win)
+    screen = win.screen().availableGeometry()
+    assert win.height() <= screen.height()  # the rows scroll, the window fits
+    assert win.rows_area.verticalScrollBar().maximum() > 0
+    found, seen = cutcheck.problems(win)
+    assert found == [] and seen > 30
+    # Tab brings a row out of sight into view.
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox
+
+    qtbot.waitUntil(win.isActiveWindow)
+    win.findChild(QPushButton, "history:system/daemon28.service").setFocus()
+    last = win.findChild(QComboBox, "mode:system:daemon29.service")
+    assert last.visibleRegion().isEmpty()
+    qtbot.keyClick(qapp.focusWidget(), Qt.Key.Key_Tab)
+    assert qapp.focusWidget() is last
+    qtbot.waitUntil(lambda: not last.visibleRegion().isEmpty())
+    win.close()

@@ -22,11 +22,13 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -233,9 +235,18 @@ class StatusWindow(QWidget):
         self.banner.setObjectName("banner")
         self.banner.hide()
         outer.addWidget(self.banner)
-        self.grid = QGridLayout()
+        # The rows scroll up and down when there are more than the screen holds.
+        self.rows_box = QWidget()
+        self.grid = QGridLayout(self.rows_box)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setColumnStretch(2, 1)
-        outer.addLayout(self.grid)
+        self.rows_area = QScrollArea()
+        self.rows_area.setWidget(self.rows_box)
+        self.rows_area.setWidgetResizable(True)
+        self.rows_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.rows_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its controls are the stops
+        outer.addWidget(self.rows_area)
         self.empty = QLabel(self.tr("No daemons shown: pick some under Show in menu."))
         self.empty.setWordWrap(True)
         outer.addWidget(self.empty)
@@ -332,6 +343,7 @@ class StatusWindow(QWidget):
             self._shown_notes = status_notes
             self.notes.show_notes(status_notes)
         self._keep_focus(focused)
+        self._fit_rows()
         self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
 
@@ -343,6 +355,20 @@ class StatusWindow(QWidget):
                 line.state.setText(countdown(seconds))
         if not left:
             self._ticker.stop()
+
+    def _fit_rows(self) -> None:
+        """The rows' area as wide as they need and as tall, up to 60 % of the screen."""
+        box = self.rows_box
+        box.layout().activate()  # type: ignore[union-attr]
+        width = box.minimumSizeHint().width()
+        inner = max(self.rows_area.viewport().width(), width)
+        need = box.heightForWidth(inner) if box.hasHeightForWidth() else -1
+        need = max(need, box.minimumSizeHint().height())
+        screen = self.screen()
+        cap = int(screen.availableGeometry().height() * 0.6) if screen is not None else need
+        bar = self.rows_area.verticalScrollBar().sizeHint().width() if need > cap else 0
+        self.rows_area.setMinimumWidth(width + bar)
+        self.rows_area.setMinimumHeight(min(need, cap))
 
     def _grow_to_fit(self) -> None:
         """Taller when a wrapped line needs it (a longer cause, another language); never
