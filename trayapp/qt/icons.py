@@ -84,7 +84,8 @@ def status_icon(status: TrayStatus) -> QIcon:
     name = icon_name(status, mono)
     if mono and QIcon.hasThemeIcon(name):
         # By name: a StatusNotifierItem passes the name, and the panel loads
-        # and recolours the installed icon itself.
+        # and recolours the installed icon itself.  (Qt may still draw it for
+        # the SNI's pixmap, through QPixmapCache: the price of recolouring.)
         return QIcon.fromTheme(name)
     path = resources.icon_path(name)
     if path is not None:
