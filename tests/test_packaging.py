@@ -96,6 +96,20 @@ def test_metainfo_validates_and_matches_the_release() -> None:
     assert first and first.group(1) == __version__, "add a <release> for this version"
 
 
+def test_debian13_changelog_and_control_name_this_release() -> None:
+    """The native Debian 13 package (issue 14; built and installed in
+    tests/test_debian13_package.py) is versioned by its changelog's first entry."""
+    debian = PACKAGING / "debian"
+    first = (debian / "changelog").read_text().splitlines()[0]
+    assert re.fullmatch(rf"trayapp \({re.escape(__version__)}-\d+\) trixie; urgency=\w+",
+                        first), f"add a packaging/debian/changelog entry for {__version__}"
+    control = (debian / "control").read_text()
+    assert re.search(r"^Architecture: all$", control, re.M)
+    for package in ("python3-pyside6.qtwidgets", "python3-dbus-fast", "python3-qasync",
+                    "python3-platformdirs", "python3-tomlkit"):
+        assert re.search(rf"^\s+{re.escape(package)},$", control, re.M), package
+
+
 # -- wheel and sdist ---------------------------------------------------------------------
 
 
