@@ -253,7 +253,7 @@
         <translation>Bei Leerlauf anhalten</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+24"/>
         <source>Daemons</source>
         <translation>Dienste</translation>
     </message>
@@ -451,7 +451,7 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+74"/>
+        <location filename="../qt/window.py" line="+76"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
@@ -507,7 +507,7 @@
         <translation>trayapp</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+21"/>
         <location line="+85"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
