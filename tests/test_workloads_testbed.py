@@ -114,7 +114,19 @@ def test_libvirtd_is_not_stopped_while_libvirt_guests_depends_on_it(module_testb
                "systemctl daemon-reload && systemctl start libvirt-guests.service")
 
 
+def _podman_on_demand(tb: Any) -> None:
+    """podman's API socket listening, put there as a user would: Debian 12's package
+    enables podman.socket, Debian 13's does not (trayapp shows podman off, mode manual),
+    and alice's switch to on-demand enables and starts it (on Debian 12: nothing to do)."""
+    res = tb.run(tb.trayapp_argv("on-demand", "podman", "--system", "--json"), user="alice",
+                 check=False, timeout=60)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert show(tb, "podman.socket", "ActiveState") == "active"
+    assert show(tb, "podman.socket", "UnitFileState") == "enabled"
+
+
 def _podman_image(tb: Any) -> None:
+    _podman_on_demand(tb)
     tb.run("mkdir -p /etc/containers && printf '[storage]\\ndriver = \"vfs\"\\n"
            "runroot = \"/run/containers/storage\"\\n"
            "graphroot = \"/var/lib/containers/storage\"\\n' > /etc/containers/storage.conf")
