@@ -63,7 +63,10 @@ def desk(testbed: Any, request: pytest.FixtureRequest) -> Iterator[Desktop]:
     env = {"QT_SCALE_FACTOR": str(scale), "TRAYAPP_CUT_CHECK": "1"}
     if lang == "de":
         staged = f"{STAGE}/trayapp/i18n/trayapp_de.ts"
-        tb.run(f"mkdir -p {RESOURCES}/i18n && {tb.venv}/bin/pyside6-lrelease -silent {staged} "
+        # The lrelease packaging/i18n.py finds with this root's Python (the venv's
+        # pyside6-lrelease; on Debian 13 Qt's own, from qt6-l10n-tools).
+        lrelease = f"$({tb.python} {STAGE}/packaging/i18n.py lrelease)"
+        tb.run(f"mkdir -p {RESOURCES}/i18n && {lrelease} -silent {staged} "
                f"-qm {RESOURCES}/i18n/trayapp_de.qm", user="alice", timeout=60)
         env |= {"LANGUAGE": "de", "LANG": "de_DE.UTF-8", "TRAYAPP_RESOURCES": RESOURCES}
     d = start_desktop(tb, ("-v",), size=SIZE, app_env=env)

@@ -294,6 +294,10 @@ class Testbed:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
         shutil.copytree(self.repo / "trayapp", stage / "trayapp", ignore=ignore)
         shutil.copytree(HERE, stage / "testbed", ignore=ignore)
+        # packaging/i18n.py, whose lrelease() finds each root's Qt tool (the PyPI
+        # wheel's pyside6-lrelease, Debian 13's /usr/lib/qt6/bin/lrelease).
+        (stage / "packaging").mkdir()
+        shutil.copy2(self.repo / "packaging" / "i18n.py", stage / "packaging" / "i18n.py")
         # Byte-compile, as an installed package is: the test users cannot write
         # __pycache__ here, and compiling on every run would cost each command
         # some 20 ms (the benchmark would measure the compiler).
