@@ -143,11 +143,12 @@ def test_wake_is_notified_with_buttons(desktop: Desktop) -> None:
         signal_at, _ = signals.wait_for(r'"ActiveState": "(activating|active)"')
         icon_at, line = d.log.wait_for(r"tray status idle -> (busy|running)", after=seen_log)
         # root's client, alice's applet: seen, but not hers to name
-        d.notes.wait_for(r'string "trayapp-testd woken by a process of another user"',
-                         after=seen_notes)
+        d.notes.wait_for(r'string "Woken by a process of another user\."', after=seen_notes)
     finally:
         siglog.terminate()
     after = "\n".join(x for _, x in d.notes.lines[seen_notes:])
+    assert re.search(r'string "trayapp-testd woke up"\s+string "Woken by a process of '
+                     r'another user\."', after), after
     assert re.search(r'string "stop"\s+string "Stop now"\s+string "always-on"\s+'
                      r'string "Keep always on"', after), after  # fmt: skip
     timing = (f"wake: systemd signal -> icon change {(icon_at - signal_at) * 1000:.1f} ms, "

@@ -40,7 +40,7 @@ def test_user_crash_and_elsewhere_stops_are_told_apart(testbed: Any) -> None:
     try:
         by_user = wake_testd(tb)
         res = tb.run(tb.trayapp_argv("stop", "trayapp-testd"), user="alice")  # the CLI
-        assert "Done" in res.stdout
+        assert "trayapp-testd stopped" in res.stdout and res.returncode == 0
         wait_active(tb, TESTD, want=False)
 
         crashed = wake_testd(tb)

@@ -33,15 +33,15 @@ class PrintNotifier:
 
     async def notify(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
                      on_action: Callable[[str], None] | None = None, tag: str | None = None,
-                     critical: bool = False) -> int | None:
-        self.show(title, body, actions=actions, tag=tag, critical=critical)
+                     critical: bool = False, icon: str = "") -> int | None:
+        self.show(title, body, actions=actions, tag=tag, critical=critical, icon=icon)
         return None
 
     def show(self, title: str, body: str, *, actions: Sequence[tuple[str, str]] = (),
              on_action: Callable[[str], None] | None = None, tag: str | None = None,
-             critical: bool = False) -> None:
+             critical: bool = False, icon: str = "") -> None:
         say(notice={"title": title, "body": body, "actions": [a for a, _ in actions],
-                    "tag": tag, "critical": critical})
+                    "tag": tag, "critical": critical, "icon": icon})
 
 
 async def main(service: str) -> None:
