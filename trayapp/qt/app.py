@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import linecache
 import logging
 import os
 import signal
@@ -363,6 +364,11 @@ def run_tray(args: argparse.Namespace) -> int:
     if hand_off(server_name(), "window" if args.window else "show"):
         log.info("trayapp already runs in this session; asked it to show itself")
         return 0
+    # PySide6's import hook (shibokensupport.feature) reads the source of every
+    # module imported after it, through inspect and linecache, to see whether
+    # it uses PySide: about 3 MiB of text kept for nothing.  Dropped here, the
+    # start-up's own objects reuse that memory.
+    linecache.clearcache()
     # asyncio.run(..., loop_factory=) needs Python 3.12; Runner has it in 3.11.
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
         return runner.run(serve(TrayApp(qapp, args)))
