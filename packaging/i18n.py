@@ -115,7 +115,10 @@ def build_qm(out: Path) -> list[Path]:
     written = []
     for ts in sorted(TS_DIR.glob("trayapp_*.ts")):
         qm = out / f"{ts.stem}.qm"
-        run([*lrelease(), "-silent", str(ts), "-qm", str(qm)])
+        try:
+            run([*lrelease(), "-silent", str(ts), "-qm", str(qm)])
+        except subprocess.CalledProcessError as exc:
+            raise SystemExit(f"i18n.py: {exc}") from None
         if not qm.is_file():
             raise SystemExit(f"i18n.py: lrelease wrote no {qm}")
         written.append(qm)
