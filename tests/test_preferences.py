@@ -341,3 +341,24 @@ def test_a_click_anywhere_in_a_check_box_cell_toggles_it(qtbot: Any,
     before = box.isChecked()
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=box.rect().center())
     assert box.isChecked() != before
+
+
+def test_the_battery_idle_time_is_chosen_beside_the_idle_time(
+        qtbot: Any, dialog: PreferencesDialog) -> None:
+    """Issue 16: "half" (the default, -1), a number of minutes, or 0 = never on battery."""
+    from PySide6.QtWidgets import QApplication
+
+    row = dialog.row("docker.service")
+    assert row.battery_minutes.value() == -1 and row.battery_minutes.text() == "half"
+    assert row.battery_minutes.accessibleName()
+    # By keyboard: the list's last column, then + steps it from "half" to never (0).
+    dialog.table.setFocus()
+    dialog.table.setCurrentCell(dialog.table.row_index("docker.service"), 5)
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Plus)
+    assert row.battery_minutes.value() == 0
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # into the box
+    assert QApplication.focusWidget() is row.battery_minutes
+    row.battery_minutes.selectAll()
+    qtbot.keyClicks(row.battery_minutes, "7")
+    qtbot.keyClick(row.battery_minutes, Qt.Key.Key_Return)
+    assert press_ok(qtbot, dialog).daemon("docker.service").battery_idle_minutes == 7

@@ -253,12 +253,17 @@
         <translation>Bei Leerlauf anhalten</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+0"/>
+        <source>On battery</source>
+        <translation>Im Akkubetrieb</translation>
+    </message>
+    <message>
+        <location line="+25"/>
         <source>Daemons</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>{key}: not found on this machine now</source>
         <translation>{key}: derzeit auf diesem Rechner nicht vorhanden</translation>
     </message>
@@ -294,11 +299,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+13"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-10"/>
         <source>Stop {name} after this many idle minutes</source>
         <translation>{name} nach so vielen Minuten Leerlauf anhalten</translation>
     </message>
@@ -306,6 +312,21 @@
         <location line="+2"/>
         <source>Stop it after this many minutes without clients; its socket stays</source>
         <translation>Nach so vielen Minuten ohne Clients anhalten; sein Socket bleibt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>half</source>
+        <translation>halb</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Stop {name} after this many idle minutes on battery</source>
+        <translation>{name} im Akkubetrieb nach so vielen untätigen Minuten anhalten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On battery: half of the idle time, or these minutes; 0 never stops it on battery</source>
+        <translation>Im Akkubetrieb: die halbe Leerlaufzeit oder diese Minuten; 0 hält ihn im Akkubetrieb nie an</translation>
     </message>
 </context>
 <context>
@@ -417,7 +438,7 @@
         <translation>Allgemein</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+71"/>
         <source>type the name of a service, such as podman</source>
         <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
     </message>
@@ -541,7 +562,7 @@
 <context>
     <name>TrayApp</name>
     <message>
-        <location filename="../qt/app.py" line="+113"/>
+        <location filename="../qt/app.py" line="+114"/>
         <source>trayapp is still starting</source>
         <extracomment>Sizes and places kept in the state directory (set at start(): not in tests).</extracomment>
         <translation>trayapp startet noch</translation>

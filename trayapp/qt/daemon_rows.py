@@ -35,14 +35,14 @@ from . import nowheel
 
 translate = QCoreApplication.translate
 
-COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE = range(5)
+COL_NAME, COL_MANAGER, COL_SHOW, COL_NOTIFY, COL_IDLE, COL_BATTERY = range(6)
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
 def columns() -> list[str]:
     return [translate("Preferences", "Daemon"), translate("Preferences", "Manager"),
             translate("Preferences", "Show in menu"), translate("Preferences", "Notify"),
-            translate("Preferences", "Stop when idle")]
+            translate("Preferences", "Stop when idle"), translate("Preferences", "On battery")]
 
 
 class DaemonRow(NamedTuple):
@@ -52,6 +52,7 @@ class DaemonRow(NamedTuple):
     show: QCheckBox
     notify: QCheckBox
     idle_minutes: QSpinBox
+    battery_minutes: QSpinBox  # -1: half of idle_minutes; 0: never (issue 16)
 
 
 class CellCheckBox(QCheckBox):
@@ -95,9 +96,10 @@ class DaemonRowsTable(QTableWidget):
             show = self.cellWidget(r, COL_SHOW)
             notify = self.cellWidget(r, COL_NOTIFY)
             idle = self.cellWidget(r, COL_IDLE)
+            battery = self.cellWidget(r, COL_BATTERY)
             assert isinstance(show, QCheckBox) and isinstance(notify, QCheckBox)
-            assert isinstance(idle, QSpinBox)
-            found.append(DaemonRow(item.data(KEY_ROLE), show, notify, idle))
+            assert isinstance(idle, QSpinBox) and isinstance(battery, QSpinBox)
+            found.append(DaemonRow(item.data(KEY_ROLE), show, notify, idle, battery))
         return found
 
     def add_row(self, key: str, shown: bool, daemon: DaemonSettings, known: bool) -> None:
@@ -139,6 +141,19 @@ class DaemonRowsTable(QTableWidget):
                                   "clients; its socket stays"))
         idle.installEventFilter(self)
         self.setCellWidget(r, COL_IDLE, idle)
+        # On battery (UPower's OnBattery, issue 16): -1 half the idle time, 0 never.
+        battery = nowheel.guard(QSpinBox(), Qt.FocusPolicy.ClickFocus)
+        battery.setRange(-1, MAX_IDLE_MINUTES)
+        battery.setSpecialValueText(translate("Preferences", "half"))  # shown for -1
+        battery.setSuffix(translate("Preferences", " min"))
+        battery.setValue(daemon.battery_idle_minutes)
+        battery.setObjectName(f"battery:{key}")
+        battery.setAccessibleName(translate("Preferences", "Stop {name} after this many idle "
+                                            "minutes on battery").format(name=name_text))
+        battery.setToolTip(translate("Preferences", "On battery: half of the idle time, or "
+                                     "these minutes; 0 never stops it on battery"))
+        battery.installEventFilter(self)
+        self.setCellWidget(r, COL_BATTERY, battery)
 
     def row_index(self, key: str) -> int:
         for r in range(self.rowCount()):

@@ -239,8 +239,11 @@ class PreferencesDialog(QDialog):
                 after = after.watch(row.key) if show else after.unwatch(row.key)
             old = current.daemon(row.key)
             notify, minutes = row.notify.isChecked(), row.idle_minutes.value()
-            if (notify, minutes) != (old.notify, old.idle_stop_minutes):
-                chosen = chosen.with_daemon(row.key, notify=notify, idle_stop_minutes=minutes)
+            battery = row.battery_minutes.value()
+            if (notify, minutes, battery) != (old.notify, old.idle_stop_minutes,
+                                              old.battery_idle_minutes):
+                chosen = chosen.with_daemon(row.key, notify=notify, idle_stop_minutes=minutes,
+                                            battery_idle_minutes=battery)
         return dataclasses.replace(
             chosen,
             watched=after.watched,
