@@ -92,6 +92,30 @@ def mark(d: Desktop) -> int:
     return len(d.log.lines)
 
 
+def by_keys(d: Desktop, keys: tuple[str, ...], then: str) -> int:
+    """Open the tray menu with a click and press ``keys`` until the log shows ``then``
+    (a regular expression); returns the log mark of the attempt that worked.
+
+    Without a window manager the menu takes the keyboard a moment after it is
+    drawn, and a key sent in that moment is lost (seen once in some twenty
+    runs): then the menu is closed and the keys are pressed again, three times
+    at the most.  Every attempt is the keyboard's alone.
+    """
+    assert d.log is not None
+    for _attempt in range(3):
+        seen = mark(d)
+        d.click_icon()
+        checked(d, "tray-menu", seen)
+        d.keys(*keys)
+        try:
+            d.log.wait_for(then, 8, seen)
+            return seen
+        except AssertionError:
+            d.keys("Escape")
+            time.sleep(0.5)
+    raise AssertionError(f"keys {keys} never led to {then!r}")
+
+
 def checked(d: Desktop, name: str, after: int, timeout: float = 20) -> str:
     """The cut-check line of window or menu ``name`` logged after ``after``; it must say ok."""
     assert d.log is not None
@@ -169,12 +193,10 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     daemon = f"daemon:system:{TESTD}"
 
     # The menu, opened by a click, walked with the keys: nothing cut, icon and radios there.
-    seen = mark(d)
-    d.click_icon()
-    checked(d, "tray-menu", seen)
+    submenu = f"menu:system:{TESTD}"
+    seen = by_keys(d, ("Down", "Right"), rf"cut-check {re.escape(submenu)}: ")
     shot(d, "menu")
-    d.keys("Down", "Right")
-    checked(d, f"menu:system:{TESTD}", seen)
+    checked(d, submenu, seen)
     place(d, f"system:{TESTD}:always-on", seen)  # the radio pair, and Start
     place(d, f"system:{TESTD}:on-demand", seen)
     _, _, start = place(d, f"system:{TESTD}:start", seen)
