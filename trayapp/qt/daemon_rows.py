@@ -129,31 +129,36 @@ class DaemonRowsTable(QTableWidget):
                                  .format(name=name_text))
         notify.setToolTip(translate("Preferences", "Notify when it wakes up, stops or fails"))
         self.setCellWidget(r, COL_NOTIFY, notify)
-        idle = nowheel.guard(QSpinBox(), Qt.FocusPolicy.ClickFocus)
-        idle.setRange(0, MAX_IDLE_MINUTES)
-        idle.setSpecialValueText(translate("Preferences", "never"))  # shown for 0
-        idle.setSuffix(translate("Preferences", " min"))
-        idle.setValue(daemon.idle_stop_minutes)
-        idle.setObjectName(f"idle:{key}")
-        idle.setAccessibleName(translate("Preferences", "Stop {name} after this many idle "
-                                         "minutes").format(name=name_text))
-        idle.setToolTip(translate("Preferences", "Stop it after this many minutes without "
-                                  "clients; its socket stays"))
-        idle.installEventFilter(self)
+        idle = self._minutes_box(
+            0, translate("Preferences", "never"), daemon.idle_stop_minutes, f"idle:{key}",
+            translate("Preferences", "Stop {name} after this many idle minutes")
+            .format(name=name_text),
+            translate("Preferences", "Stop it after this many minutes without clients; "
+                      "its socket stays"))
         self.setCellWidget(r, COL_IDLE, idle)
         # On battery (UPower's OnBattery, issue 16): -1 half the idle time, 0 never.
-        battery = nowheel.guard(QSpinBox(), Qt.FocusPolicy.ClickFocus)
-        battery.setRange(-1, MAX_IDLE_MINUTES)
-        battery.setSpecialValueText(translate("Preferences", "half"))  # shown for -1
-        battery.setSuffix(translate("Preferences", " min"))
-        battery.setValue(daemon.battery_idle_minutes)
-        battery.setObjectName(f"battery:{key}")
-        battery.setAccessibleName(translate("Preferences", "Stop {name} after this many idle "
-                                            "minutes on battery").format(name=name_text))
-        battery.setToolTip(translate("Preferences", "On battery: half of the idle time, or "
-                                     "these minutes; 0 never stops it on battery"))
-        battery.installEventFilter(self)
+        battery = self._minutes_box(
+            -1, translate("Preferences", "half"), daemon.battery_idle_minutes,
+            f"battery:{key}",
+            translate("Preferences", "Stop {name} after this many idle minutes on battery")
+            .format(name=name_text),
+            translate("Preferences", "On battery: half of the idle time, or these minutes; "
+                      "0 never stops it on battery"))
         self.setCellWidget(r, COL_BATTERY, battery)
+
+    def _minutes_box(self, lowest: int, special: str, value: int, name: str,
+                     accessible: str, tip: str) -> QSpinBox:
+        """A minutes box that the wheel never changes; ``special`` is shown for ``lowest``."""
+        box = nowheel.guard(QSpinBox(), Qt.FocusPolicy.ClickFocus)
+        box.setRange(lowest, MAX_IDLE_MINUTES)
+        box.setSpecialValueText(special)
+        box.setSuffix(translate("Preferences", " min"))
+        box.setValue(value)
+        box.setObjectName(name)
+        box.setAccessibleName(accessible)
+        box.setToolTip(tip)
+        box.installEventFilter(self)
+        return box
 
     def row_index(self, key: str) -> int:
         for r in range(self.rowCount()):
