@@ -14,41 +14,47 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export TRAYAPP_VENV="${TRAYAPP_VENV:-/opt/trayapp-venv}"
+# stage NAME: ends the stage before (its time is printed) and starts NAME.
+stage_name="" stage_started=$SECONDS
+stage() {
+    [ -z "$stage_name" ] || echo "== $stage_name: $((SECONDS - stage_started)) s (${SECONDS} s in all)"
+    stage_name="$1" stage_started=$SECONDS
+    [ -z "$1" ] || echo "== $1"
+}
+trap 'stage ""' EXIT
+stage "set-up of this machine (Debian packages, the venv)"
 bash "$repo/tools/testbed/setup-host.sh"
-echo "== the Debian 13 root (built when missing or its package list changed)"
-started=$SECONDS
+stage "the Debian 13 root (built when missing or its package list changed)"
 bash "$repo/tools/testbed/trixie.sh"
-echo "== root ready in $((SECONDS - started)) s"
 py="$TRAYAPP_VENV/bin/python"
 cd "$repo"
-echo "== ruff"
+stage "ruff"
 "$py" -m ruff check trayapp tests tools packaging
-echo "== mypy (strict on the core)"
+stage "mypy (strict on the core)"
 "$py" -m mypy trayapp/core
-echo "== mypy (the whole package)"
+stage "mypy (the whole package)"
 "$py" -m mypy trayapp
-echo "== import-linter (the layers, see ARCHITECTURE.md)"
+stage "import-linter (the layers, see ARCHITECTURE.md)"
 "$TRAYAPP_VENV/bin/lint-imports"
 export QT_QPA_PLATFORM=offscreen
 reports="$repo/artifacts"
 mkdir -p "$reports"
 failed=0
-echo "== pytest, fast tier (no root, no testbed)"
+stage "pytest, fast tier (no root, no testbed)"
 "$py" -m pytest -v -ra -m "not testbed" --junitxml="$reports/pytest-fast.xml" tests || failed=1
 # testbed_pass ROOT EXCLUDED_MARKER REPORT: the testbed tier on one root.
 testbed_pass() {
-    local started=$SECONDS versions
+    local versions
     versions="$(TRAYAPP_TESTBED_ROOT=$1 "$py" -m tools.testbed.versions)" || failed=1
     echo "== testbed on: $versions"
     TRAYAPP_TESTBED_ROOT=$1 "$py" -m pytest -v -ra -m "testbed and not $2" \
         --junitxml="$reports/$3" tests || failed=1
-    echo "== pass done in $((SECONDS - started)) s"
 }
-echo "== pytest, testbed tier, pass 1: the host's Debian 12 (systemd 252)"
+stage "pytest, testbed tier, pass 1: the host's Debian 12 (systemd 252)"
 testbed_pass host debian13 pytest-testbed.xml
-echo "== pytest, testbed tier, pass 2: Debian 13 (systemd 257, Debian's libraries)"
+stage "pytest, testbed tier, pass 2: Debian 13 (systemd 257, Debian's libraries)"
 testbed_pass trixie debian12 pytest-testbed-debian13.xml
-echo "== no skips"
+stage "no skips"
 "$py" - "$reports/pytest-fast.xml" "$reports/pytest-testbed.xml" \
     "$reports/pytest-testbed-debian13.xml" <<'PY' || failed=1
 import sys

@@ -93,32 +93,24 @@ def mark(d: Desktop) -> int:
 
 
 def by_keys(d: Desktop, keys: tuple[str, ...], then: str) -> int:
-    """Open the tray menu with a click and press ``keys`` until the log shows ``then``
-    (a regular expression); returns the log mark of the attempt that worked.
-
-    Without a window manager the menu takes the keyboard a moment after it is
-    drawn, and a key sent in that moment is lost; and now and then the menu
-    closes as soon as it opens (each seen once in some twenty runs).  Then the
-    menu is opened and the keys are pressed again, three times at the most.
-    Every attempt is the keyboard's alone.
-    """
+    """Open the tray menu with a click, press ``keys`` once it holds the keyboard
+    (``Desktop.menu_keys``) and wait for the log to show ``then`` (a regular
+    expression); returns the log mark from before the click."""
     assert d.log is not None
-    for _attempt in range(3):
-        seen = mark(d)
-        d.click_icon()
-        _, line = d.log.wait_for(r"cut-check tray-menu: ", 20, seen)
-        if "closed before" in line:  # the click's own release closed it: click again
-            time.sleep(0.5)
-            continue
-        assert ": ok (" in line, line
-        d.keys(*keys)
-        try:
-            d.log.wait_for(then, 8, seen)
-            return seen
-        except AssertionError:
-            d.keys("Escape")
-            time.sleep(0.5)
-    raise AssertionError(f"keys {keys} never led to {then!r}")
+    seen = open_menu(d)
+    d.menu_keys("tray-menu", *keys)
+    d.log.wait_for(then, 8, seen)
+    return seen
+
+
+def open_menu(d: Desktop) -> int:
+    """Click the icon, and return the log mark from before the click once the menu
+    is measured and still open."""
+    assert d.log is not None
+    seen = mark(d)
+    d.click_icon()
+    checked(d, "tray-menu", seen)
+    return seen
 
 
 def checked(d: Desktop, name: str, after: int, timeout: float = 20) -> str:
@@ -148,11 +140,16 @@ def place(d: Desktop, ref: str, after: int) -> tuple[int, int, str]:
     return int(x), int(y), text
 
 
-def until_focus(d: Desktop, wanted: str, key: str = "Tab", presses: int = 12) -> None:
-    """Press ``key`` until ``wanted`` has the focus (a user tabbing along)."""
+STATUS, PREFERENCES, HISTORY = "^trayapp$", "Preferences|Einstellungen", "History|Verlauf"
+
+
+def until_focus(d: Desktop, window: str, wanted: str, key: str = "Tab",
+                presses: int = 12) -> None:
+    """Press ``key`` in ``window`` (its title, a regular expression), once it has the
+    keyboard, until ``wanted`` has the focus (a user tabbing along)."""
     for _ in range(presses):
         seen = mark(d)
-        d.keys(key)
+        d.window_keys(window, key)
         if focus_after(d, seen) == wanted:
             return
     raise AssertionError(f"{wanted} never got the focus with {key}")
@@ -209,10 +206,8 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     d.keys("Escape", "Escape", "Escape")
 
     # The status window from the menu, by keyboard: Up from the bottom is Quit, then it.
-    seen = mark(d)
-    d.click_icon()
-    checked(d, "tray-menu", seen)
-    d.keys("Up", "Up")
+    seen = open_menu(d)
+    d.menu_keys("tray-menu", "Up", "Up")
     _, _, window_text = place(d, "window", seen)
     d.keys("Return")
     checked(d, "status-window", seen)
@@ -222,7 +217,7 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     # in place (Start becomes Stop) and the focus stays on History.
     history = f"history:system/{TESTD}"
     _, _, history_text = place(d, history, seen)
-    until_focus(d, history)
+    until_focus(d, STATUS, history)
     seen = mark(d)
     d.tb.run(f"echo hi | socat - UNIX-CONNECT:{TESTD_SOCK}")
     d.log.wait_for(r"tray status \S+ -> (busy|running)", 20, seen)
@@ -235,17 +230,17 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
 
     # Return presses the focused History button; Esc closes History.
     seen = mark(d)
-    d.keys("Return")
+    d.window_keys(STATUS, "Return")
     checked(d, "history-window", seen)
     shot(d, "history")
-    d.keys("Escape")
+    d.window_keys(HISTORY, "Escape")
     until("History closed", lambda: not visible(d, "History|Verlauf"), 10)
 
     # Preferences, by keyboard from the window: filter, the list, Space, OK.
     focus_window(d, "^trayapp$")  # a window manager's job (none here)
-    until_focus(d, "preferences")
+    until_focus(d, STATUS, "preferences")
     seen = mark(d)
-    d.keys("space")
+    d.window_keys(STATUS, "space")
     checked(d, "preferences-window", seen)
     before = shot(d, "preferences")
     # A real wheel over a "Stop when idle" box of the first row: the list scrolls,
@@ -257,17 +252,17 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     after = shot(d, "preferences-wheeled")
     assert changed(before, after), "the wheel did not scroll the list"
     d.sh(f"xdotool mousemove {x} {y} click 4 click 4 click 4 sleep 0.3 mousemove 5 5")  # and up
-    until_focus(d, "filter")
+    until_focus(d, PREFERENCES, "filter")
     d.sh("xdotool type --delay 60 testd")
-    until_focus(d, "table")
-    d.keys("Down", "Up")  # onto the first row found: the test daemon
-    d.keys("Right", "Right", "Right", "space")  # its Notify box, off
+    until_focus(d, PREFERENCES, "table")
+    d.window_keys(PREFERENCES, "Down", "Up")  # onto the first row found: the test daemon
+    d.window_keys(PREFERENCES, "Right", "Right", "Right", "space")  # its Notify box, off
     shot(d, "preferences-edited")
     seen = mark(d)
-    d.keys("ctrl+Tab")  # the other page: icon, start at login, what works here
+    d.window_keys(PREFERENCES, "ctrl+Tab")  # the other page: icon, start at login, ...
     checked(d, "preferences-window", seen)
     shot(d, "preferences-general")
-    d.keys("Return")  # the list passes it on to the default button, OK
+    d.window_keys(PREFERENCES, "Return")  # the list passes it on to the default button, OK
     until("notify off saved", lambda: "notify = false" in d.sh(
         "cat ~/.config/trayapp/settings.toml", check=False), 10)
     saved = d.sh("cat ~/.config/trayapp/settings.toml")
@@ -276,12 +271,12 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     # The mode by keyboard in the window: arrows open the list, Return chooses.
     focus_window(d, "^trayapp$")
     mode = f"mode:system:{TESTD}"
-    until_focus(d, mode)
+    until_focus(d, STATUS, mode)
     seen = mark(d)
-    d.keys("Down")  # opens the list: a stray arrow never switches
+    d.window_keys(STATUS, "Down")  # opens the list: a stray arrow never switches
     time.sleep(0.3)
     assert unit_states(d.tb, [TESTD])[TESTD][0] == "disabled"
-    d.keys("Up", "Return")  # Always on
+    d.menu_keys("QComboBoxPrivateContainer", "Up", "Return")  # Always on, in the open list
     wait_units(d, {TESTD: ("enabled", "active"), TESTD_SOCKET: ("enabled", "active")})
     d.log.wait_for(rf"cut-check status-window: ok .*focus={re.escape(mode)}\)", 20, seen)
     shot(d, "window-always-on")
@@ -331,8 +326,8 @@ def test_every_window_and_the_menu_by_keyboard_and_mouse(desk: Desktop) -> None:
     assert (history_text == "'History…'") == english, history_text
 
     # Quit lives in the menu only: Up from the bottom, Return.
-    d.click_icon()
-    d.keys("Up", "Return")
+    open_menu(d)
+    d.menu_keys("tray-menu", "Up", "Return")
     assert d.app is not None and d.app.wait(timeout=15) == 0
     text = d.logs()
     assert "Traceback" not in text and "CUT" not in text
@@ -373,8 +368,8 @@ def test_the_window_drops_its_banner_when_a_tray_appears(testbed: Any) -> None:
         shot(d, "tray-appeared")
         assert "cut-check-at banner" not in "\n".join(x for _, x in d.log.lines[seen:])
         # Closing the window now only hides it: the icon is there to bring it back.
-        focus_window(d, "^trayapp$")
-        d.keys("Escape")
+        focus_window(d, STATUS)
+        d.window_keys(STATUS, "Escape")
         until("the window hidden", lambda: not visible(d, "^trayapp$"), 10)
         assert d.app.poll() is None
     finally:

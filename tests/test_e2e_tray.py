@@ -69,7 +69,8 @@ def desktop(testbed: Any) -> Iterator[Desktop]:
     tb = testbed
     on_demand_testd(tb)
     write_settings(tb)
-    d = start_desktop(tb)
+    # The cut check's log says where the menu is and when it holds the keyboard.
+    d = start_desktop(tb, app_env={"TRAYAPP_CUT_CHECK": "1"})
     try:
         yield d
     finally:
@@ -103,7 +104,7 @@ def test_switch_to_always_on_and_back_from_the_menu(desktop: Desktop) -> None:
     assert d.log is not None and d.notes is not None
     d.click_icon()
     d.screenshot("e2e-menu")
-    d.keys("Down", "Right")
+    d.menu_keys("tray-menu", "Down", "Right")
     d.screenshot("e2e-submenu-dormant")
     d.keys("Return")  # "Switch to always-on": the first enabled action when dormant
     wait_units(d, {TESTD: ("enabled", "active"), TESTD_SOCKET: ("enabled", "active")})
@@ -112,7 +113,7 @@ def test_switch_to_always_on_and_back_from_the_menu(desktop: Desktop) -> None:
     d.screenshot("e2e-always-on")
 
     d.click_icon()
-    d.keys("Down", "Right")
+    d.menu_keys("tray-menu", "Down", "Right")
     d.screenshot("e2e-submenu-running")
     seen = len(d.log.lines)
     d.keys("Down", "Return")  # past the checked "Always on" to "On demand" (issue 13's radios)
@@ -168,7 +169,7 @@ def test_second_instance_hands_over_and_quit_from_the_menu(desktop: Desktop) -> 
     d.log.wait_for("another trayapp asked: show", after=seen)
     time.sleep(0.5)
     d.screenshot("e2e-handoff-menu")
-    d.keys("Up", "Return")  # the last item: Quit
+    d.menu_keys("tray-menu", "Up", "Return")  # the last item: Quit
     assert d.app.wait(timeout=15) == 0
     assert "Fatal Python error" not in d.log.text()
 

@@ -171,6 +171,38 @@ class Desktop:
             self.sh(f"xdotool key {key}")
             time.sleep(0.3)
 
+    def window_keys(self, title: str, *keys: str, timeout: float = 10) -> None:
+        """Press ``keys`` once the X server says the window whose name matches
+        ``title`` (a regular expression) has the input focus."""
+        self.wait(f"the keyboard focus in {title!r}", lambda: re.search(title, self.sh(
+            "xdotool getwindowfocus getwindowname", check=False)) is not None, timeout)
+        self.keys(*keys)
+
+    def menu_keys(self, menu: str, *keys: str, timeout: float = 10) -> None:
+        """Press ``keys`` in the open menu ``menu`` once it holds the keyboard.
+
+        A Qt menu takes the keyboard with an X grab, which without a window
+        manager can land a moment after the menu is drawn (its first grab, made
+        before the window is mapped, fails as not viewable); keys pressed before
+        go to the window under the pointer and are lost.  The X server answers
+        no question about who holds a grab, so the applet says it: Shift, which
+        no menu acts on and which does nothing anywhere else, is pressed until
+        the applet logs it in ``menu`` (``key-probe``, trayapp/qt/cutcheck.py).
+        Only then are the keys pressed, once each.
+        """
+        assert self.log is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = len(self.log.lines)
+            self.sh("xdotool key shift")
+            try:
+                self.log.wait_for(rf"key-probe {re.escape(menu)}$", 0.5, seen)
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{menu} never took the keyboard") from None
+        self.keys(*keys)
+
     def start_app(self, *app_args: str) -> None:
         """The applet as alice, once its first icon is in the tray (an earlier one's
         log is kept in ``past_logs``)."""

@@ -6,7 +6,9 @@ every visible label, button, check box and combo box against the width its
 text needs (QFontMetrics.horizontalAdvance, the button's own size hint for
 its frame and indicator), word-wrapped labels against the height their text
 needs at their width, each menu item against the menu's width, and the
-window or menu against the screen.  The verdict is one log line::
+window or menu against the screen.  A Shift pressed in a popup is logged
+(``key-probe NAME``): the desktop tests press it to learn that the menu holds
+the keyboard before they press the keys that walk it.  The verdict is one log line::
 
     cut-check Preferences: ok (41 widgets)
     cut-check Preferences: CUT QPushButton 'Stop': 31 < 38 px; ...
@@ -20,8 +22,8 @@ import logging
 import os
 import re
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QFontMetrics, QTextDocument
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -161,6 +163,13 @@ class _OnShow(QObject):
                 and watched.isWindow() and watched.metaObject().className() not in (
                     "QSystemTrayIconSys", "QTipLabel")):
             schedule(watched)
+        elif (event.type() == QEvent.Type.KeyPress and isinstance(watched, QWidget)
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Shift
+                and watched.window().windowType() == Qt.WindowType.Popup):
+            # The keyboard probe (tools/desktop.py): a popup (a menu, a combo box's
+            # list) holds the keyboard once a Shift, which none acts on, reaches it.
+            popup = watched.window()
+            log.info("key-probe %s", popup.objectName() or popup.metaObject().className())
         return False
 
 
