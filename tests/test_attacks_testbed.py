@@ -164,3 +164,88 @@ def test_a_flood_of_forged_signals_costs_no_calls_and_no_memory(testbed: Testbed
     assert int(dropped) >= 10000
     assert "Traceback" not in watch.stderr_text()
     assert model_from(events) == fresh_model(tb, "--system")
+
+
+def pid1_ticks(tb: Testbed) -> int:
+    """CPU time PID 1 has used (user and system, in clock ticks)."""
+    fields = tb.run("cat /proc/1/stat").stdout.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+LOAD_UNIT = ("busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 "
+             "org.freedesktop.systemd1.Manager LoadUnit s")
+LATE = "trayapp-late"
+
+
+def test_names_another_user_makes_systemd_load_cost_no_reads(testbed: Testbed) -> None:
+    """bob's LoadUnit of a name with no unit makes PID 1 announce a stub (UnitNew),
+    collect it and announce it again whenever it is read: alice's watcher must not
+    read it (issue 22: once, 5,046 calls in 10 s, for ever).  Then 300 names, which
+    one match rule each would push towards the bus's 512.  A socket unit root makes
+    afterwards is still followed."""
+    tb = testbed
+    on_demand_testd(tb)
+    watch = WatchProc(tb, "--system", "--stats")
+    try:
+        watch.wait_for(where(TESTD, state="dormant"))
+        until("the first stats line", lambda: "to PID 1" in watch.stderr_text(), 10)
+        tb.run(f"{LOAD_UNIT} bobx.socket", user="bob")
+        time.sleep(3)
+        ticks = pid1_ticks(tb)
+        tb.run(f"for i in $(seq 300); do {LOAD_UNIT} bobx-$i.socket >/dev/null; done",
+               user="bob", timeout=300)
+        time.sleep(3)
+        busy = pid1_ticks(tb) - ticks
+        quiet_from = pid1_ticks(tb)
+        time.sleep(5)
+        afterwards = pid1_ticks(tb) - quiet_from
+        # A socket unit made by root now: started without a daemon-reload, PID 1
+        # loads it and announces it (UnitNew), and the watcher reads it.
+        tb.run(f"printf '[Socket]\\nListenStream=/run/{LATE}.sock\\n' "
+               f"> /run/systemd/system/{LATE}.socket && "
+               f"printf '[Service]\\nExecStart=/bin/true\\n' > /run/systemd/system/{LATE}.service")
+        started = time.monotonic()
+        tb.run(f"systemctl start {LATE}.socket")
+        watch.wait_for(where(f"{LATE}.service", state="dormant"), timeout=10)
+        shown = time.monotonic() - started
+    finally:
+        watch.stop()
+        tb.run(f"systemctl stop {LATE}.socket; rm -f /run/systemd/system/{LATE}.*; "
+               "systemctl daemon-reload", check=False)
+    stats = re.findall(r"(\d+) D-Bus calls .*; (\d+) to PID 1, (\d+) signals dropped",
+                       watch.stderr_text())
+    assert len(stats) == 2, watch.stderr_text()
+    (_, pid1_before, _), (_, pid1_after, _) = stats
+    calls = int(pid1_after) - int(pid1_before)
+    print(f"301 names loaded by bob: {calls} calls from alice's watcher to PID 1, PID 1 "
+          f"{busy} ticks while and {afterwards} ticks in the 5 s after; a new socket "
+          f"shown {shown:.2f} s after its start")
+    # The new socket's own reads (it and its service, the search path), nothing per name.
+    assert calls <= 6, f"{calls} calls to PID 1"
+    assert afterwards <= 50, f"PID 1 still busy: {afterwards} ticks in 5 s"
+    assert "Traceback" not in watch.stderr_text()
+
+
+def test_descriptors_another_user_sends_are_closed(testbed: Testbed) -> None:
+    """bob's unicast signals carrying descriptors reach the connection that takes
+    logind's sleep lock (it negotiated fd passing); dropped by the gate, their
+    descriptors must be closed (issue 22: 21 open files grew to 1,301)."""
+    tb = testbed
+    on_demand_testd(tb)
+    # With the power features: the sleep lock's connection is the one that takes fds.
+    watch = IdleWatchProc(tb, TESTD.removesuffix(".service"), "--system", "--after", "600")
+    try:
+        pid = int(tb.run("pgrep -n -u alice -f 'idle-watch'").stdout.split()[0])
+        before = open_files(tb, pid)
+        out = forge(tb, "--pid", str(pid), "fds", "1600", "2", timeout=600)
+        time.sleep(2)
+        after = open_files(tb, pid)
+    finally:
+        watch.stop()
+    print(f"1,600 signals with 2 descriptors each ({out.strip()}): open files "
+          f"{before} -> {after}")
+    assert after - before <= 4, f"open files {before} -> {after}"
+
+
+def open_files(tb: Testbed, pid: int) -> int:
+    return int(tb.run(f"ls /proc/{pid}/fd | wc -l").stdout.split()[0])

@@ -146,3 +146,95 @@ async def test_a_read_that_fails_before_a_switch_changes_nothing_and_says_so() -
     run = await run_plan(conn, JobFollower(conn), plan)  # type: ignore[arg-type]
     assert run.done == [] and run.error is not None
     assert "cannot read the units first" in str(run.error)
+
+
+def _unit_new(name: str) -> Message:
+    return Message(message_type=MessageType.SIGNAL, path="/org/freedesktop/systemd1",
+                   interface="org.freedesktop.systemd1.Manager", member="UnitNew",
+                   signature="so", body=[name, units.unit_path(name)])
+
+
+async def test_a_unit_new_without_a_unit_file_is_never_read(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone can make PID 1 load a name (LoadUnit): a name with no unit file is a
+    stub, and reading it loads it again, which PID 1 announces again with UnitNew,
+    for ever (issue 22).  Only names with a file in the search path are read; the
+    search path is read once."""
+    (tmp_path / "real.socket").write_text("[Socket]\nListenStream=/run/real.sock\n")
+    read: list[str] = []
+    asked: list[str] = []
+
+    async def read_unit(conn: Any, name: str) -> tuple[UnitInfo, Stamp]:
+        read.append(name)
+        return UnitInfo(name=name, load_state="loaded", triggers=("real.service",)), \
+            Stamp(":1.1", 10 + len(read))
+
+    async def search_path(conn: Any) -> list[str]:
+        asked.append("UnitPath")
+        return [str(tmp_path / "missing"), str(tmp_path)]
+
+    monkeypatch.setattr(units, "read_unit", read_unit)
+    monkeypatch.setattr(units, "search_path", search_path)
+    watcher = Watcher(_QuietConn(), DaemonTable())  # type: ignore[arg-type]
+    for n in range(300):
+        watcher._on_manager_signal(_unit_new(f"bobx-{n}.socket"))
+        await asyncio.sleep(0)
+    await until_async(lambda: not watcher._reads.busy, what="the reads to end")
+    assert read == [] and watcher.stubs_ignored == 300
+    watcher._on_manager_signal(_unit_new("real.socket"))
+    await until_async(lambda: not watcher._reads.busy and read, what="the real one read")
+    assert read == ["real.socket", "real.service"] and asked == ["UnitPath"]
+    watcher.close()
+
+
+def test_unit_file_names_that_are_paths_are_no_unit(tmp_path: Any) -> None:
+    (tmp_path / "a.socket").write_text("")
+    assert units.has_unit_file([str(tmp_path)], "a.socket")
+    for name in ("", ".", "..", "../a.socket", f"{tmp_path.name}/a.socket", "b.socket"):
+        assert not units.has_unit_file([str(tmp_path), str(tmp_path.parent)], name), name
+
+
+def test_the_gate_closes_every_descriptor_but_a_reply_s() -> None:
+    """A connection that negotiated fd passing receives descriptors from anyone;
+    the gate closes those of every signal and call, taken or dropped (issue 22)."""
+    import os
+
+    from trayapp.adapters.dbus.trust import SignalGate
+
+    class _Bus:
+        def add_message_handler(self, handler: Any) -> None:
+            self.handler = handler
+
+    bus = _Bus()
+    gate = SignalGate(bus, lambda member, body: None)  # type: ignore[arg-type]
+    seen: list[Message] = []
+    gate._owners["org.freedesktop.systemd1"] = ":1.1"
+    gate.on_signal("org.freedesktop.systemd1", seen.append)
+
+    def with_fds(kind: MessageType, sender: str) -> tuple[Message, list[int]]:
+        fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(3)]
+        msg = _removed(1) if kind is MessageType.SIGNAL else Message(
+            message_type=kind, path="/x", interface="a.b", member="M",
+            reply_serial=1 if kind is MessageType.METHOD_RETURN else 0)
+        msg.unix_fds = list(fds)
+        msg.sender = sender
+        return msg, fds
+
+    def is_open(fd: int) -> bool:
+        try:
+            os.fstat(fd)
+        except OSError:
+            return False
+        return True
+
+    for kind, sender in ((MessageType.SIGNAL, ":1.66"), (MessageType.SIGNAL, ":1.1"),
+                         (MessageType.METHOD_CALL, ":1.66")):
+        msg, fds = with_fds(kind, sender)
+        bus.handler(msg)
+        assert not any(is_open(fd) for fd in fds), (kind, sender)
+    assert len(seen) == 1  # the owner's signal was handed on, then its fds closed
+    reply, fds = with_fds(MessageType.METHOD_RETURN, "org.freedesktop.login1")
+    bus.handler(reply)
+    assert all(is_open(fd) for fd in fds)  # a reply's are the caller's to take
+    for fd in fds:
+        os.close(fd)

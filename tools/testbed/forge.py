@@ -8,6 +8,7 @@ user can do to alice's applet and CLI (issue 12).
     forge.py ... listen SOCKET KIND ADDRESS [SECONDS]   a forged Listen, repeated
     forge.py ... jobs SECONDS      JobRemoved(failed) for every new job and the next ids
     forge.py ... flood COUNT       manager and bus-driver signals
+    forge.py ... fds COUNT PER     signals each carrying PER descriptors (of /dev/null)
 
 Targets: every connection of the given uid (and process, with --pid). Prints
 how many messages it sent to how many connections.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import time
 from typing import Any
 
@@ -61,11 +63,11 @@ class Forger:
         self.bus, self.dests, self.sent = bus, dests, 0
 
     async def signal(self, path: str, interface: str, member: str, signature: str,
-                     body: list[Any], serial: int = 0) -> None:
+                     body: list[Any], serial: int = 0, fds: list[int] | None = None) -> None:
         for dest in self.dests:
             msg = Message(message_type=MessageType.SIGNAL, destination=dest, path=path,
                           interface=interface, member=member, signature=signature, body=body,
-                          serial=serial)
+                          serial=serial, unix_fds=list(fds or []))
             await self.bus.send(msg)
             self.sent += 1
             if self.sent % 50 == 0:  # a round trip: dbus-fast treats a full socket as fatal
@@ -93,6 +95,18 @@ class Forger:
             else:
                 await self.signal(DBUS["path"], DBUS["interface"], "NameOwnerChanged", "sss",
                                   [SYSTEMD, ":1.1", f":1.{100000 + i}"])
+
+
+    async def descriptors(self, count: int, per: int) -> None:
+        """``count`` signals to each target, each with ``per`` descriptors of /dev/null
+        (a connection that did not negotiate fd passing gets none: the bus refuses)."""
+        fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(per)]
+        try:
+            for _ in range(count):
+                await self.signal(MANAGER, MANAGER_IFACE, "UnitFilesChanged", "", [], fds=fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
 
 
 async def spray_jobs(forger: Forger, bus: MessageBus, seconds: float, uid: int) -> None:
@@ -136,10 +150,10 @@ async def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--uid", type=int, default=2001)
     p.add_argument("--pid", type=int)
-    p.add_argument("mode", choices=["props", "listen", "jobs", "flood"])
+    p.add_argument("mode", choices=["props", "listen", "jobs", "flood", "fds"])
     p.add_argument("args", nargs="*")
     args = p.parse_args()
-    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    bus = await MessageBus(bus_type=BusType.SYSTEM, negotiate_unix_fd=args.mode == "fds").connect()
     dests = await targets(bus, args.uid, args.pid)
     forger = Forger(bus, dests)
     if args.mode == "props":
@@ -154,6 +168,8 @@ async def main() -> None:
             await asyncio.sleep(0.2)
     elif args.mode == "jobs":
         await spray_jobs(forger, bus, float(args.args[0]), args.uid)
+    elif args.mode == "fds":
+        await forger.descriptors(int(args.args[0]), int(args.args[1]))
     else:
         await forger.flood(int(args.args[0]))
     print(f"forged {forger.sent} messages to {len(dests)} connections: {' '.join(dests)}",

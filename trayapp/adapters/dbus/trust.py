@@ -8,12 +8,15 @@ that owns ``name`` now (``org.freedesktop.DBus``, the bus driver, for its own
 signals).  The owner is learnt with ``GetNameOwner`` (``follow``) and then
 followed only through the bus driver's ``NameOwnerChanged``, whose sender
 the bus daemon sets and nobody can forge.  Every other signal is dropped,
-counted, and logged at debug level at most a few times a second.
+counted, and logged at debug level at most a few times a second.  The file
+descriptors any message but a reply carries are closed, taken or dropped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 
@@ -35,6 +38,15 @@ DriverCall = Callable[[str, list[object]], Awaitable[Message | None]]
 def owner_rule(name: str) -> str:
     return (f"type='signal',sender='{DBUS}',path='{DBUS_PATH}',interface='{DBUS}',"
             f"member='NameOwnerChanged',arg0='{name}'")
+
+
+def close_fds(msg: Message) -> None:
+    """Close the file descriptors ``msg`` carried (once: the list is emptied)."""
+    fds, msg.unix_fds = list(msg.unix_fds or []), []
+    for fd in fds:
+        if isinstance(fd, int):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 class DropLog:
@@ -106,8 +118,19 @@ class SignalGate:
         self._owner_listeners.append((name, listener))
 
     def _on_message(self, msg: Message) -> None:
-        if msg.message_type != MessageType.SIGNAL:
-            return
+        try:
+            if msg.message_type == MessageType.SIGNAL:
+                self._on_signal(msg)
+        finally:
+            # Descriptors ride along on a connection that negotiated fd passing
+            # (the sleep lock's), from any sender, and dbus-fast closes none of
+            # them.  Only a reply to our own call carries one we asked for (the
+            # bus daemon lets through no reply nobody waits for); every other
+            # message's are closed here, handed on or not.
+            if msg.unix_fds and msg.message_type != MessageType.METHOD_RETURN:
+                close_fds(msg)
+
+    def _on_signal(self, msg: Message) -> None:
         if msg.member == "NameOwnerChanged" and msg.interface == DBUS:
             if msg.sender != DBUS:
                 self.drops.drop(msg, "NameOwnerChanged not from the bus driver")

@@ -3,7 +3,8 @@
 Start-up costs two calls (the manager's unit search path, read from disk
 here, and the loaded socket units) plus one GetAll per socket unit and per
 service.  GetAll on a unit's object path loads an unloaded unit (systemd's
-bus_unit_find), so units that exist only as files cost no extra LoadUnit.
+bus_unit_find), so units that exist only as files cost no extra LoadUnit; a
+name with no unit file is never read (has_unit_file).
 Only manager and property calls are made: nothing here ever connects to a
 daemon's socket, so looking never wakes a dormant daemon.
 """
@@ -25,6 +26,8 @@ from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, Connection, SystemdEr
 log = logging.getLogger(__name__)
 
 _NO_VALUE = 2**64 - 1  # systemd's "not available" for uint64 counters
+# The load state of a name looked up with no unit behind it (see has_unit_file).
+STUB_STATES = frozenset({"not-found"})
 
 
 def _str(v: Any) -> str | None:
@@ -154,20 +157,47 @@ async def list_socket_names(conn: Connection) -> set[str]:
     ListUnitFilesByPatterns answers the same question but makes PID 1 stat
     every unit file of every kind, about 30 ms on a plain Debian system.
     """
-    paths, loaded = await asyncio.gather(
-        conn.call("Get", "ss", [MANAGER_IFACE, "UnitPath"], interface=PROPS_IFACE),
-        conn.call("ListUnitsByPatterns", "asas", [[], ["*.socket"]]),
-    )
+    search, loaded = await asyncio.gather(
+        search_path(conn), conn.call("ListUnitsByPatterns", "asas", [[], ["*.socket"]]))
     names: set[str] = set()
-    search = paths.body[0].value if paths.body and isinstance(paths.body[0], Variant) else []
-    for directory in search if isinstance(search, list) else []:
-        if isinstance(directory, str):
-            names |= _socket_files(directory)
+    for directory in search:
+        names |= _socket_files(directory)
     for entry in loaded.body[0] if loaded.body else []:
-        if isinstance(entry, (list, tuple)) and entry and isinstance(entry[0], str):
+        # A stub (a name someone looked up with no unit behind it) is no socket:
+        # reading it would load it again (see has_unit_file).
+        if (isinstance(entry, (list, tuple)) and len(entry) > 2 and isinstance(entry[0], str)
+                and entry[2] not in STUB_STATES):
             names.add(entry[0])
     # A template (foo@.socket) cannot be loaded; its instances are listed.
     return {n for n in names if n.endswith(".socket") and not n.endswith("@.socket")}
+
+
+async def search_path(conn: Connection) -> list[str]:
+    """The manager's unit search path (its UnitPath property), as read now."""
+    reply = await conn.call("Get", "ss", [MANAGER_IFACE, "UnitPath"], interface=PROPS_IFACE)
+    found = reply.body[0].value if reply.body and isinstance(reply.body[0], Variant) else []
+    return [d for d in found if isinstance(d, str)] if isinstance(found, list) else []
+
+
+def has_unit_file(directories: Iterable[str], name: str) -> bool:
+    """Whether a file (or link) named ``name`` is in one of the unit directories.
+
+    Every real unit has one: on disk, generated (/run/systemd/generator*) or
+    transient (/run/systemd/transient), all in the manager's search path.  A
+    name without one is at most a ``not-found`` stub: reading it (GetAll,
+    LoadUnit) would make PID 1 load it again, collect it again and announce it
+    again (UnitNew), for ever, and any local user can start that with one
+    LoadUnit.  Looking costs no call to PID 1.
+    """
+    if not name or "/" in name or name in (".", ".."):
+        return False
+    for directory in directories:
+        try:
+            os.lstat(os.path.join(directory, name))
+        except OSError:
+            continue
+        return True
+    return False
 
 
 def _socket_files(directory: str) -> set[str]:

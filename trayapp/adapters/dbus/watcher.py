@@ -5,7 +5,11 @@ Signals used (org.freedesktop.systemd1(5)):
 * ``Subscribe()`` first: without it PID 1 emits no unit signals at all.
 * ``PropertiesChanged`` on each watched unit's object path (one match rule
   per path, so other units' chatter never reaches us).
-* ``UnitNew`` for socket units that appear while we watch.
+* ``UnitNew`` for socket units that appear while we watch, read only when a
+  unit file of that name is in the manager's search path (transient and
+  generated units have one too): anyone can make PID 1 load a name, and
+  reading a ``not-found`` stub loads it again, which PID 1 announces again (a
+  loop, issue 22).
 * ``UnitFilesChanged`` (carries nothing): enablement is never signalled as a
   property, so re-list the unit files and re-read their states.
 * ``Reloading(false)`` after a daemon-reload: resync everything, since units
@@ -49,9 +53,12 @@ from .units import Stamp
 
 log = logging.getLogger(__name__)
 
-# Units watched per manager (match rules, table entries, serials): far above any
-# real machine's socket units and their services.
-MAX_UNITS = 4096
+# Units watched per manager (one match rule each, table entries, serials): far
+# above any real machine's socket units and their services, and within the
+# system bus's 512 match rules per connection (max_match_rules_per_connection),
+# leaving room for the manager's and the owners' rules.  Only real units are
+# watched (stubs are never read), so no other user can fill it.
+MAX_UNITS = 480
 # Units waiting to be read one by one; more than this at once is cheaper as a resync.
 MAX_PENDING = 256
 
@@ -122,6 +129,8 @@ class Watcher:
         self._files = Coalescer(self._refresh_unit_files, f"{self.manager} unit files re-read")
         self._reads = Coalescer(self._read_pending, f"{self.manager} unit reads")
         self.synced = asyncio.Event()
+        self.stubs_ignored = 0  # names announced without a unit file: not read
+        self._search_path: list[str] | None = None  # the manager's UnitPath, read once
 
     async def start(self) -> None:
         """Subscribe, read everything, and follow changes from then on."""
@@ -134,7 +143,7 @@ class Watcher:
     def work(self) -> dict[str, int]:
         """How many re-reads ran (for tests and the benchmark)."""
         return {"resyncs": self._resyncs.runs, "unit_files": self._files.runs,
-                "reads": self._reads.runs}
+                "reads": self._reads.runs, "stubs_ignored": self.stubs_ignored}
 
     # -- signals (from systemd's current owner only) --------------------------
 
@@ -146,6 +155,7 @@ class Watcher:
 
     def _owner_changed(self, owner: str | None) -> None:
         self._clock.reset(owner)
+        self._search_path = None  # a new manager may have another
         if owner is not None:
             log.info("%s manager has a new bus owner: resubscribing", self.manager)
             self._resubscribe = True
@@ -242,10 +252,17 @@ class Watcher:
         self._reads.request()
 
     async def _read_pending(self) -> None:
-        names, self._pending = self._pending, set()
-        results = await asyncio.gather(*(self._read_one(n) for n in sorted(names)),
+        asked, self._pending = self._pending, set()
+        # Only names with a unit file (units.has_unit_file): a stub's UnitNew, which
+        # any local user can cause with one LoadUnit, is not read, so PID 1 does
+        # not load it again and announce it again, for ever.
+        if self._search_path is None:
+            self._search_path = await units.search_path(self.conn)
+        names = sorted(n for n in asked if units.has_unit_file(self._search_path, n))
+        self.stubs_ignored += len(asked) - len(names)
+        results = await asyncio.gather(*(self._read_one(n) for n in names),
                                        return_exceptions=True)
-        for name, result in zip(sorted(names), results, strict=True):
+        for name, result in zip(names, results, strict=True):
             if isinstance(result, Exception):
                 log.info("cannot read %s on the %s manager: %s", name, self.manager, result)
 
