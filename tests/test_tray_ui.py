@@ -564,6 +564,34 @@ def test_window_keys_close_and_reach_preferences(qapp: QApplication, qtbot: Any)
     win.close()
 
 
+def test_a_control_that_waited_for_the_focus_may_go_with_its_row(qapp: QApplication) -> None:
+    """The mode box of a daemon, disabled while its switch runs, waits to get the
+    focus back; when its row goes meanwhile (the daemon left the list), the next
+    refresh must not touch the deleted box (issue 23: "Internal C++ object
+    (ChoiceBox) already deleted", twice, from _keep_focus)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QComboBox
+
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("cups", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    pending: dict[Any, Action] = {}
+    win = StatusWindow(lambda: snap_of(table, pending=pending), Intents())
+    win.present()
+    mode = win.findChild(QComboBox, "mode:system:docker.service")
+    assert mode is not None
+    mode.setFocus()
+    pending[(S, "docker.service")] = Action.ON_DEMAND  # a switch under way disables it
+    win.refresh()
+    assert not mode.isEnabled()
+    table.remove(S, "docker.service")
+    table.remove(S, "docker.socket")
+    win.refresh()  # the row goes: its widgets are deleted later
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    win.refresh()  # raised RuntimeError before
+    assert win.findChild(QComboBox, "mode:system:docker.service") is None
+    win.close()
+
+
 def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
     from trayapp.qt.window import NO_TRAY_HINT
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -389,6 +390,10 @@ class StatusWindow(QWidget):
         if focused is not None and not focused.isEnabled():
             self._lost_focus = focused
         lost = self._lost_focus
+        if lost is not None and not shiboken6.isValid(lost):
+            # Its row went (deleteLater) while it waited: nothing to give it back to
+            # (issue 23: "Internal C++ object (ChoiceBox) already deleted").
+            self._lost_focus = lost = None
         if lost is not None and lost.isEnabled() and lost.isVisible():
             self._lost_focus = None
             lost.setFocus(Qt.FocusReason.OtherFocusReason)
