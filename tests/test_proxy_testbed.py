@@ -15,7 +15,7 @@ import json
 import subprocess
 from typing import Any
 
-from tests.support import IdleWatchProc, WatchProc, of, show, wait_active, where
+from tests.support import IdleWatchProc, WatchProc, of, show, until, wait_active, where
 
 IDLE = "3"  # seconds: the proxy's idle time in these tests
 # The tray's click on "on-demand" for Redis, twice (the test edits its configuration in
@@ -96,6 +96,18 @@ def _wake_and_sleep(tb: Any, service: str, wake: str, expect: str) -> None:
                 "ActiveState") == "active"
 
 
+def _history(tb: Any, name: str) -> dict[str, Any]:
+    return dict(json.loads(tb.run(tb.trayapp_argv("history", "--json", name),
+                                  user="alice").stdout))
+
+
+def _last_end(tb: Any, name: str, service: str) -> str | None:
+    """How the service's last recorded run ended (None: not ended, or no run)."""
+    ran = [r for d in _history(tb, name)["daemons"] for r in d["runs"]
+           if d.get("service") == service]
+    return ran[-1]["end"] if ran else None
+
+
 def test_postgresql_on_demand_through_a_proxy_wakes_sleeps_survives_reboot(
         module_testbed: Any) -> None:
     tb = module_testbed
@@ -135,12 +147,16 @@ def test_postgresql_on_demand_through_a_proxy_wakes_sleeps_survives_reboot(
                         "1")
         watch.wait_for(where(pg, state="running"))
         watch.wait_for(where(pg, state="dormant"), timeout=30)
+        # The recorder is another process, which hears the same stop on its own time
+        # and then reads the run's figures: its record is waited for before it ends
+        # (seen once: stopped a moment before it wrote the end).
+        until("the run's end in the history", lambda: _last_end(tb, name, pg) is not None,
+              timeout=20)
     finally:
         watch.stop()
         recorder.stop()
-    runs = json.loads(tb.run(tb.trayapp_argv("history", "--json", name), user="alice").stdout)
-    ran = [r for d in runs["daemons"] for r in d["runs"] if d.get("service") == pg]
-    assert ran and ran[-1]["end"] == "exited", runs  # went back to sleep: the proxy's idle exit
+    # Went back to sleep: the proxy's idle exit.
+    assert _last_end(tb, name, pg) == "exited", _history(tb, name)
 
     # A reboot: transient units are gone, and PostgreSQL does not start on its own.
     tb.reboot()
