@@ -52,6 +52,16 @@ def watcher_pid(tb: Testbed) -> int:
     return int(out.split()[0])
 
 
+def pid1_calls(watch: WatchProc) -> tuple[int, int, int]:
+    """From ``status --watch --stats``'s two stats lines (at start, at exit): the calls
+    to PID 1 at each, and the signals dropped at exit."""
+    stats = re.findall(r"(\d+) D-Bus calls .*; (\d+) to PID 1, (\d+) signals dropped",
+                       watch.stderr_text())
+    assert len(stats) == 2, watch.stderr_text()
+    (_, before, _), (_, after, dropped) = stats
+    return int(before), int(after), int(dropped)
+
+
 def rss_kib(tb: Testbed, pid: int) -> int:
     return int(tb.run(f"ps -o rss= -p {pid}").stdout.split()[0])
 
@@ -152,16 +162,13 @@ def test_a_flood_of_forged_signals_costs_no_calls_and_no_memory(testbed: Testbed
         events = watch.drain()
     finally:
         watch.stop()
-    stats = re.findall(r"(\d+) D-Bus calls .*; (\d+) to PID 1, (\d+) signals dropped",
-                       watch.stderr_text())
-    assert len(stats) == 2, watch.stderr_text()
-    (_, pid1_before, _), (_, pid1_after, dropped) = stats
+    pid1_before, pid1_after, dropped = pid1_calls(watch)
     print(f"flood: PID 1 calls {pid1_before} -> {pid1_after}, {dropped} dropped, "
           f"RSS {rss_before} -> {rss_after} KiB")
     # A few reads systemd's own signals may ask for (invalidated properties), not 10,000.
-    assert int(pid1_after) - int(pid1_before) <= 10, "forged signals made calls to PID 1"
+    assert pid1_after - pid1_before <= 10, "forged signals made calls to PID 1"
     assert rss_after - rss_before < 4 * 1024, "the watcher grew by 4 MiB or more"
-    assert int(dropped) >= 10000
+    assert dropped >= 10000
     assert "Traceback" not in watch.stderr_text()
     assert model_from(events) == fresh_model(tb, "--system")
 
@@ -212,11 +219,8 @@ def test_names_another_user_makes_systemd_load_cost_no_reads(testbed: Testbed) -
         watch.stop()
         tb.run(f"systemctl stop {LATE}.socket; rm -f /run/systemd/system/{LATE}.*; "
                "systemctl daemon-reload", check=False)
-    stats = re.findall(r"(\d+) D-Bus calls .*; (\d+) to PID 1, (\d+) signals dropped",
-                       watch.stderr_text())
-    assert len(stats) == 2, watch.stderr_text()
-    (_, pid1_before, _), (_, pid1_after, _) = stats
-    calls = int(pid1_after) - int(pid1_before)
+    pid1_before, pid1_after, _ = pid1_calls(watch)
+    calls = pid1_after - pid1_before
     print(f"301 names loaded by bob: {calls} calls from alice's watcher to PID 1, PID 1 "
           f"{busy} ticks while and {afterwards} ticks in the 5 s after; a new socket "
           f"shown {shown:.2f} s after its start")

@@ -13,8 +13,9 @@ from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.bus import SystemdError
 from trayapp.adapters.dbus.coalesce import Coalescer
 from trayapp.adapters.dbus.jobs import JobFollower, run_plan
+from trayapp.adapters.dbus.serials import SerialClock
 from trayapp.adapters.dbus.units import Stamp
-from trayapp.adapters.dbus.watcher import SerialClock, Watcher
+from trayapp.adapters.dbus.watcher import Watcher
 from trayapp.core.enablement import Goal
 from trayapp.core.model import Manager, UnitInfo
 from trayapp.core.plans import Action, Plan, Step, Verb

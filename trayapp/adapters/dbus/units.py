@@ -123,7 +123,7 @@ async def read_unit(conn: Connection, name: str) -> tuple[UnitInfo, Stamp]:
     """All properties of one unit, and the stamp of the reply that carried them.
 
     The stamp orders the reply against signals from the same sender (see
-    watcher.SerialClock).
+    serials.SerialClock).
     """
     # An empty interface asks sd-bus for the properties of every interface
     # of the object (Unit, Socket/Service), in one call.

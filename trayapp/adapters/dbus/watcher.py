@@ -49,6 +49,7 @@ from trayapp.core.table import DaemonTable
 from . import units
 from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, SYSTEMD, Connection, unit_path
 from .coalesce import Coalescer
+from .serials import SerialClock
 from .units import Stamp
 
 log = logging.getLogger(__name__)
@@ -72,36 +73,6 @@ def _props_rule(path: str) -> str:
         f"type='signal',sender='{SYSTEMD}',path='{path}',"
         f"interface='{PROPS_IFACE}',member='PropertiesChanged'"
     )
-
-
-class SerialClock:
-    """Per (unit, field), the serial of the message that last set it, within one owner.
-
-    Serials are per sender: only messages from ``owner`` are compared (and
-    applied), and a new owner starts from nothing.
-    """
-
-    def __init__(self, owner: str | None = None) -> None:
-        self.owner = owner
-        self._seen: dict[tuple[str, str], int] = {}
-
-    def reset(self, owner: str | None) -> None:
-        self.owner = owner
-        self._seen.clear()
-
-    def forget(self, keep: set[str]) -> None:
-        self._seen = {k: v for k, v in self._seen.items() if k[0] in keep}
-
-    def fresh(self, unit: str, fields: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
-        """The fields that are newer than what was applied before; records them."""
-        if stamp.sender != self.owner:
-            return {}
-        out = {}
-        for name, value in fields.items():
-            if self._seen.get((unit, name), -1) <= stamp.serial:
-                self._seen[(unit, name)] = stamp.serial
-                out[name] = value
-        return out
 
 
 def _fields(info: UnitInfo) -> dict[str, Any]:
