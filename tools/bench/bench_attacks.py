@@ -6,7 +6,12 @@ its RSS before and after:
 
 * 10,000 forged manager and bus-driver signals sent by bob (tools/testbed/forge.py);
 * a genuine 300-unit ``daemon-reload`` storm (300 sockets and services made,
-  three reloads, then removed and reloaded again).
+  three reloads, then removed and reloaded again);
+* issue 22: 300 ``LoadUnit`` calls by bob of names with no unit (PID 1 announces
+  each stub), with PID 1's own CPU time meanwhile; and 1,600 signals from bob
+  carrying two descriptors each, against the connection that takes
+  descriptors (the sleep lock's, here in ``trayapp idle-watch``, which holds
+  the same connection as the applet): its open files before and after.
 """
 
 from __future__ import annotations
@@ -68,6 +73,47 @@ def _reload_storm(tb: Testbed) -> None:
            "systemctl daemon-reload", timeout=300)
 
 
+LOAD_UNIT = ("busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 "
+             "org.freedesktop.systemd1.Manager LoadUnit s")
+
+
+def _pid1_ticks(tb: Testbed) -> int:
+    fields = tb.run("cat /proc/1/stat").stdout.rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def _stubs(tb: Testbed, ticks: list[int]) -> Callable[[int], None]:
+    def load(pid: int) -> None:
+        before = _pid1_ticks(tb)
+        tb.run(f"for i in $(seq 300); do {LOAD_UNIT} bench-stub-$i.socket >/dev/null; done",
+               user="bob", timeout=300)
+        time.sleep(3)
+        ticks.append(_pid1_ticks(tb) - before)
+    return load
+
+
+def _open_files_under_descriptors(tb: Testbed) -> tuple[int, int]:
+    watch = tb.popen(tb.trayapp_argv("idle-watch", "trayapp-testd", "--system", "--after",
+                                     "600", "--json"),
+                     user="alice", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert watch.stdout is not None
+        for line in watch.stdout:  # its power features are up once it says ready
+            if '"ready"' in line:
+                break
+        pid = int(tb.run("pgrep -n -u alice -f idle-watch").stdout.split()[0])
+        before = len(tb.run(f"ls /proc/{pid}/fd").stdout.split())
+        tb.run([str(tb.venv / "bin/python"), f"{STAGE}/testbed/forge.py", "--pid", str(pid),
+                "fds", "1600", "2"], user="bob", timeout=600)
+        time.sleep(2)
+        after = len(tb.run(f"ls /proc/{pid}/fd").stdout.split())
+    finally:
+        watch.terminate()
+        watch.communicate(timeout=30)
+    return before, after
+
+
 def run(tb: Testbed, row: Row) -> None:
     calls, dropped, rss, took = _cost(tb, _forged(tb))
     row(f"10,000 forged signals from bob ({took:.1f} s; {dropped} dropped)",
@@ -77,3 +123,12 @@ def run(tb: Testbed, row: Row) -> None:
     row(f"genuine storm: 300 units made, 3 daemon-reloads, removed ({took:.1f} s)",
         f"{calls} calls to PID 1, RSS {rss:+d} KiB",
         "floor: one full read per coalesced resync (about 600 reads each)")
+    ticks: list[int] = []
+    calls, _, rss, took = _cost(tb, _stubs(tb, ticks))
+    row(f"300 LoadUnit calls by bob of names with no unit ({took:.1f} s)",
+        f"{calls} calls to PID 1, PID 1 {ticks[0] * 10} ms CPU, RSS {rss:+d} KiB",
+        "target: a handful (before issue 22: 5,046 calls in 10 s after one, for ever)")
+    before, after = _open_files_under_descriptors(tb)
+    row("1,600 signals from bob carrying 2 descriptors each",
+        f"open files {before} -> {after}",
+        "target: flat (before issue 22: 21 -> 1,301 after 100 x 16)")
