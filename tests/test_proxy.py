@@ -85,6 +85,9 @@ def _spec(listen: str = "127.0.0.1:5432", backend: str = "127.0.0.1:15432") -> P
     (_spec(listen="0.0.0.0:5432", backend="127.0.0.1:5432"), {}, "is a client address"),
     (_spec(), {"masked": ("postgresql@15-main.service",)}, "masked"),
     (_spec(listen="/home/alice/pg.sock"), {}, "a directory the proxy cannot create"),
+    # Directories where another user can make files (issue 22).
+    (_spec(listen="/run/lock/pg.sock"), {}, "where other users can make files"),
+    (_spec(listen="/run/user/2001/pg.sock"), {}, "where other users can make files"),
 ])
 def test_refusals_say_why(spec: ProxySpec, kw: dict[str, tuple[str, ...]], words: str) -> None:
     with pytest.raises(ProxyRefusal, match=words):

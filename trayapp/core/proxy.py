@@ -31,6 +31,10 @@ MAX_LISTEN = 8  # client addresses of one proxy
 _UNIX_PATH_MAX = 107  # sun_path holds 108 bytes with the final NUL
 #: Unix client sockets only where PID 1 may create the directory and nobody else owns it.
 UNIX_DIRS = ("/run/",)
+#: ... and not where another user may create files: /run/lock is 1777, each
+#: /run/user/UID belongs to its user (issue 22: another user could stand in
+#: for the proxy's socket there, or hold its name before it is made).
+SHARED_DIRS = ("/run/lock/", "/run/user/", "/run/shm/")
 _TCP_LISTEN = "0A"
 
 
@@ -244,6 +248,11 @@ def check_spec(spec: ProxySpec, *, masked: tuple[str, ...] = (), proxyd: str | N
             raise ProxyRefusal(
                 f"the client address {a} is a Unix socket in {posixpath.dirname(a.path)}, "
                 f"a directory the proxy cannot create: use one below {' or '.join(UNIX_DIRS)}")
+        if a.is_unix and a.path.startswith(SHARED_DIRS):
+            raise ProxyRefusal(
+                f"the client address {a} is a Unix socket in {posixpath.dirname(a.path)}, "
+                "where other users can make files too, so one could stand in for the proxy: "
+                "use a directory of its own below /run, such as /run/NAME/")
     parse_idle(spec.idle_seconds)
 
 
