@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,37 @@ def test_settings_keep_a_proxy_and_refuse_bad_ones() -> None:
                 {**table, "proxy_idle_seconds": 0}):
         with pytest.raises(SettingsError):
             from_mapping({"daemon": {"postgresql@15-main.service": bad}})
+
+
+@pytest.mark.parametrize(("service", "words"), [
+    ("postgresql@15-main.service; rm", "no unit name"),
+    ("postgresql@15-main.socket", "is not a service"),
+    ("postgresql@.service", "is not a service"),
+    ("ghost.service", "has no unit file"),
+    ("masked.service", "is masked"),
+])
+async def test_a_saved_proxy_names_only_a_real_loaded_service(
+        service: str, words: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings key reaches Requires=/After=/PropagatesStopTo= of the proxy made at
+    login: it passes the interactive path's checks, and nothing is read for a name
+    without a unit file (issue 22)."""
+    from trayapp.adapters.dbus.units import Stamp
+    from trayapp.core.model import UnitInfo
+    from trayapp.usecases import proxy as usecase
+
+    (tmp_path / "masked.service").symlink_to("/dev/null")
+    read: list[str] = []
+
+    async def search_path(conn: Any) -> list[str]:
+        return [str(tmp_path)]
+
+    async def read_unit(conn: Any, name: str) -> tuple[UnitInfo, Stamp]:
+        read.append(name)
+        return UnitInfo(name=name, load_state="masked", unit_file_state="masked"), \
+            Stamp(":1.1", 1)
+
+    monkeypatch.setattr(usecase, "search_path", search_path)
+    monkeypatch.setattr(usecase, "read_unit", read_unit)
+    with pytest.raises(ProxyRefusal, match=words):
+        await usecase._check_saved_service(object(), service)  # type: ignore[arg-type]
+    assert read == (["masked.service"] if service == "masked.service" else [])

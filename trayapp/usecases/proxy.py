@@ -21,7 +21,7 @@ from trayapp.adapters import busy
 from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
-from trayapp.adapters.dbus.units import read_unit
+from trayapp.adapters.dbus.units import has_unit_file, read_unit, search_path
 from trayapp.core import proxy as core
 from trayapp.core.enablement import Goal
 from trayapp.core.keys import daemon_key
@@ -29,6 +29,7 @@ from trayapp.core.model import Daemon, Manager, UnitInfo
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Step, Verb
 from trayapp.core.settings import DaemonSettings
+from trayapp.core.unitname import BadUnitName, check_unit_name
 
 _ENABLED = frozenset({"enabled"})  # what DisableUnitFiles can undo (not /run links)
 
@@ -305,6 +306,9 @@ async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
         try:
             if await units.exists(conn, service):
                 continue
+            # The key comes from a file: it reaches Requires=, After= and
+            # PropagatesStopTo= only as the interactive path would let it (issue 22).
+            await _check_saved_service(conn, service)
             core.check_spec(spec, proxyd=proxyd)
             assert proxyd is not None
             await units.create(conn, jobs, spec, proxyd)
@@ -315,6 +319,23 @@ async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
             outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.FAILED,
                                     f"Could not make the proxy for {service} again: {exc}."))
     return outcomes
+
+
+async def _check_saved_service(conn: Connection, service: str) -> None:
+    """A saved proxy's daemon must be a service with a unit file, loaded, not masked."""
+    try:
+        check_unit_name(service)
+    except BadUnitName as exc:
+        raise core.ProxyRefusal(f"the saved name is no unit name: {exc}") from None
+    if not service.endswith(".service") or service.endswith("@.service"):
+        raise core.ProxyRefusal(f"{service!r} is not a service")
+    # No read of a name without a file: it would load a not-found stub.
+    if not has_unit_file(await search_path(conn), service):
+        raise core.ProxyRefusal(f"{service} has no unit file")
+    info, _ = await read_unit(conn, service)
+    if info.load_state != "loaded" or info.unit_file_state.startswith("masked"):
+        raise core.ProxyRefusal(f"{service} is {info.load_state or 'not loaded'}"
+                                f"{', masked' if 'masked' in info.unit_file_state else ''}")
 
 
 def _runtime_note(service: str) -> str:
