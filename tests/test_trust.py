@@ -193,6 +193,13 @@ def test_unit_file_names_that_are_paths_are_no_unit(tmp_path: Any) -> None:
     assert units.has_unit_file([str(tmp_path)], "a.socket")
     for name in ("", ".", "..", "../a.socket", f"{tmp_path.name}/a.socket", "b.socket"):
         assert not units.has_unit_file([str(tmp_path), str(tmp_path.parent)], name), name
+    # An instance counts by its template's file only when asked (the proxy's restore),
+    # never for the watcher: anyone can make PID 1 load instances by the thousand.
+    (tmp_path / "pg@.service").write_text("")
+    assert units.has_unit_file([str(tmp_path)], "pg@15-main.service", instances=True)
+    assert not units.has_unit_file([str(tmp_path)], "pg@15-main.service")
+    assert not units.has_unit_file([str(tmp_path)], "pg@.socket", instances=True)
+    assert not units.has_unit_file([str(tmp_path)], "qq@15-main.service", instances=True)
 
 
 def test_the_gate_closes_every_descriptor_but_a_reply_s() -> None:

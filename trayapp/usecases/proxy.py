@@ -330,7 +330,7 @@ async def _check_saved_service(conn: Connection, service: str) -> None:
     if not service.endswith(".service") or service.endswith("@.service"):
         raise core.ProxyRefusal(f"{service!r} is not a service")
     # No read of a name without a file: it would load a not-found stub.
-    if not has_unit_file(await search_path(conn), service):
+    if not has_unit_file(await search_path(conn), service, instances=True):
         raise core.ProxyRefusal(f"{service} has no unit file")
     info, _ = await read_unit(conn, service)
     if info.load_state != "loaded" or info.unit_file_state.startswith("masked"):

@@ -165,8 +165,11 @@ async def list_socket_names(conn: Connection) -> set[str]:
     for entry in loaded.body[0] if loaded.body else []:
         # A stub (a name someone looked up with no unit behind it) is no socket:
         # reading it would load it again (see has_unit_file).
-        if (isinstance(entry, (list, tuple)) and len(entry) > 2 and isinstance(entry[0], str)
-                and entry[2] not in STUB_STATES):
+        # Nor is an inactive instance of a template, which anyone can make PID 1
+        # load by the thousand (an enabled instance listens, so it is active).
+        if (isinstance(entry, (list, tuple)) and len(entry) > 3 and isinstance(entry[0], str)
+                and entry[2] not in STUB_STATES
+                and not ("@" in entry[0] and entry[3] == "inactive")):
             names.add(entry[0])
     # A template (foo@.socket) cannot be loaded; its instances are listed.
     return {n for n in names if n.endswith(".socket") and not n.endswith("@.socket")}
@@ -179,7 +182,7 @@ async def search_path(conn: Connection) -> list[str]:
     return [d for d in found if isinstance(d, str)] if isinstance(found, list) else []
 
 
-def has_unit_file(directories: Iterable[str], name: str) -> bool:
+def has_unit_file(directories: Iterable[str], name: str, instances: bool = False) -> bool:
     """Whether a file (or link) named ``name`` is in one of the unit directories.
 
     Every real unit has one: on disk, generated (/run/systemd/generator*) or
@@ -188,15 +191,26 @@ def has_unit_file(directories: Iterable[str], name: str) -> bool:
     LoadUnit) would make PID 1 load it again, collect it again and announce it
     again (UnitNew), for ever, and any local user can start that with one
     LoadUnit.  Looking costs no call to PID 1.
+
+    With ``instances``, an instance (``postgresql@15-main.service``) also counts
+    when its template's file is there.  The watcher does not ask for that: any
+    user can make PID 1 load any number of instances of a template, which would
+    fill the units it watches; an instance started later is seen at the next
+    resync.
     """
     if not name or "/" in name or name in (".", ".."):
         return False
+    names = [name]
+    stem, at, rest = name.partition("@")
+    if instances and at and rest.partition(".")[0]:
+        names.append(f"{stem}@.{rest.rpartition('.')[2]}")
     for directory in directories:
-        try:
-            os.lstat(os.path.join(directory, name))
-        except OSError:
-            continue
-        return True
+        for candidate in names:
+            try:
+                os.lstat(os.path.join(directory, candidate))
+            except OSError:
+                continue
+            return True
     return False
 
 
