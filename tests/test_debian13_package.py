@@ -161,7 +161,8 @@ def desktop(trixie_testbed: Installed) -> Iterator[Desktop]:
     tb = trixie_testbed
     on_demand_testd(tb)
     write_settings(tb)
-    d = start_desktop(tb)
+    # As test_e2e_tray's: the cut check's log says when the menu holds the keyboard.
+    d = start_desktop(tb, app_env={"TRAYAPP_CUT_CHECK": "1"})
     try:
         assert d.log is not None
         d.log.wait_for("first state shown")  # a click before it races the first menu
