@@ -213,8 +213,10 @@ def test_names_another_user_makes_systemd_load_cost_no_reads(testbed: Testbed) -
     calls = pid1_after - pid1_before
     print(f"301 names loaded by bob: {calls} calls from alice's watcher to PID 1, PID 1 "
           f"{busy} ticks while and {afterwards} ticks in the 5 s after")
-    # The manager's search path, read once at the first UnitNew; nothing per name.
-    assert calls <= 2, f"{calls} calls to PID 1"
+    # The manager's search path, read once at the first UnitNew, and the few reads
+    # systemd's own invalidated properties ask for in these 12 s (systemd 257: 4 to 8,
+    # GetAll of watched units); nothing per name (301 of them; before: 5,046 in 10 s).
+    assert calls <= 20, (f"{calls} calls to PID 1", watch.stderr_text())
     assert afterwards <= 50, f"PID 1 still busy: {afterwards} ticks in 5 s"
     assert "Traceback" not in watch.stderr_text()
 
