@@ -203,3 +203,22 @@ async def test_a_saved_proxy_names_only_a_real_loaded_service(
     with pytest.raises(ProxyRefusal, match=words):
         await usecase._check_saved_service(object(), service)  # type: ignore[arg-type]
     assert read == (["masked.service"] if service == "masked.service" else [])
+
+
+def test_who_else_could_stand_in_is_said() -> None:
+    """Issue 22: a TCP back end above 1023 is anyone's while the daemon sleeps; a
+    client address beyond loopback brings other machines in as local; one loopback
+    family leaves the other free for 'localhost' clients."""
+    from trayapp.core.proxy_risks import risks
+
+    said = risks(_spec())
+    assert len(said) == 2
+    assert "any local user can listen on its back end 127.0.0.1:15432" in said[0]
+    assert "passwords included" in said[0]
+    assert "[::1]:5432" in said[1] and "--listen [::1]:5432" in said[1]
+    wide = risks(_spec(listen="0.0.0.0:5432"))
+    assert any("0.0.0.0:5432 is reachable from other machines" in w for w in wide), wide
+    both = ProxySpec("postgresql@15-main.service",
+                     (parse_address("127.0.0.1:5432"), parse_address("[::1]:5432")),
+                     parse_address("/run/postgresql/.s.PGSQL.15432"), 60)
+    assert risks(both) == []  # a Unix back end, both loopback families held

@@ -28,6 +28,7 @@ from trayapp.core.keys import daemon_key
 from trayapp.core.model import Daemon, Manager, UnitInfo
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Step, Verb
+from trayapp.core.proxy_risks import risks
 from trayapp.core.settings import DaemonSettings
 from trayapp.core.unitname import BadUnitName, check_unit_name
 
@@ -201,6 +202,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     warnings.append("the daemon sees every connection come from the proxy, not from the "
                     "client: PostgreSQL 'peer' authentication cannot work through it; TCP "
                     "with passwords does")
+    warnings += risks(spec)  # who else could stand in for it or its clients
     done = tuple(["create " + core.socket_name(service.name), *(str(s) for s in run.done)])
     now = await _now(conn, service.name)
     return out(Status.DONE, f"Done: {what}: {core.describe(spec)}. Now: {now}.",
