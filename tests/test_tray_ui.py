@@ -592,6 +592,34 @@ def test_a_control_that_waited_for_the_focus_may_go_with_its_row(qapp: QApplicat
     win.close()
 
 
+def test_rows_that_arrive_in_a_shown_window_are_not_cut(qapp: QApplication) -> None:
+    """The window is shown before the daemons are read ("Reading the daemons…"); the
+    rows that come later must fit at once.  Qt shows a widget added to a visible
+    parent only later (a queued call), so rows measured before that were left out of
+    the rows' width, and the scroll area cut the Start button (a CI run saw
+    "CUT QPushButton 'Start': only 54 of 80 px shown")."""
+    from PySide6.QtCore import QCoreApplication
+
+    table = DaemonTable(clock=lambda: 1000.0)
+    win = StatusWindow(lambda: snap_of(table), Intents())
+    win.present()
+    QCoreApplication.processEvents()
+    table.replace(S, units("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND)
+                  + units("cups", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    win.refresh()  # one refresh, as the first state brings, and nothing after it
+    QCoreApplication.processEvents()
+    start = win.findChild(QPushButton, "system:docker.service:start")
+    assert start is not None and start.isVisible()
+    assert win.rows_area.minimumWidth() >= win.rows_box.sizeHint().width()
+    shown = start.visibleRegion().boundingRect()
+    assert shown.width() == start.width(), (shown, start.geometry())
+    from PySide6.QtWidgets import QComboBox
+
+    for box in win.findChildren(QComboBox):  # each choice whole, not elided
+        assert box.width() >= box.sizeHint().width(), (box.objectName(), box.width())
+    win.close()
+
+
 def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
     from trayapp.qt.window import NO_TRAY_HINT
 

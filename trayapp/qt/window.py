@@ -361,7 +361,9 @@ class StatusWindow(QWidget):
         """The rows' area as wide as they need and as tall, up to 60 % of the screen."""
         box = self.rows_box
         box.layout().activate()  # type: ignore[union-attr]
-        width = box.minimumSizeHint().width()
+        # Their preferred width, not the least: below it a mode box elides its choice
+        # ("On demand" in 79 of 100 px when the rows came after the window was shown).
+        width = max(box.minimumSizeHint().width(), box.sizeHint().width())
         inner = max(self.rows_area.viewport().width(), width)
         need = box.heightForWidth(inner) if box.hasHeightForWidth() else -1
         need = max(need, box.minimumSizeHint().height())
@@ -410,9 +412,16 @@ class StatusWindow(QWidget):
         previous: QWidget | None = None
         for r, row in enumerate(rows):
             line = self._lines.get(row.daemon.key)
+            new = line is None
             if line is None:
                 line = self._lines[row.daemon.key] = DaemonLine(self, row.daemon)
             line.place(self.grid, r)
+            if new:
+                # Qt shows a widget added to a shown window only later (a queued
+                # call): shown now, the rows are measured with it (_fit_rows), and
+                # update() hides what must not show.
+                for widget in line.widgets():
+                    widget.show()
             for widget in (line.mode, line.one_off, line.history, line.keep):
                 if previous is not None:
                     QWidget.setTabOrder(previous, widget)
