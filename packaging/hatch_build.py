@@ -33,9 +33,9 @@ class TranslationsHook(BuildHookInterface):  # type: ignore[misc]
         # says so: a distribution's build may lack Qt's l10n tools (Debian:
         # qt6-l10n-tools).  build.sh always has them; tests/test_packaging.py
         # checks that its wheel holds every catalogue.
-        # An editable install runs from the checkout and takes no .qm along;
-        # pip builds it in an isolated environment whose sitecustomize hides
-        # the venv's PySide6 from pyside6-lrelease, so compiling there fails.
+        # pip's isolated build (pipx install .) has PySide6's lrelease: PySide6 is a
+        # build requirement (pyproject.toml).  An editable install runs from the
+        # checkout and takes no .qm along.
         editable = version == "editable"
         try:
             for qm in [] if editable else i18n.build_qm(out / "qm"):

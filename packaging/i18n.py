@@ -18,8 +18,9 @@ texts into ``po/trayapp.pot``, translators fill ``po/<lang>.po`` (listed in
 ``po/LINGUAS``), and ``msgfmt --desktop`` / ``msgfmt --xml`` (gettext's own
 ITS rules for metainfo) merge them at package time.
 
-lrelease is found as: $TRAYAPP_LRELEASE, pyside6-lrelease beside this
-Python or on PATH, the lrelease bundled in an importable PySide6, or Qt's
+lrelease is found as: $TRAYAPP_LRELEASE, the lrelease bundled in an
+importable PySide6 (a build requirement in pyproject.toml, so pip's isolated
+build has it), pyside6-lrelease beside this Python or on PATH, or Qt's
 (lrelease-qt6, /usr/lib/qt6/bin/lrelease, lrelease).
 """
 
@@ -65,7 +66,11 @@ def lrelease() -> list[str]:
     """The command that compiles a .ts into a .qm."""
     if os.environ.get("TRAYAPP_LRELEASE"):
         return [os.environ["TRAYAPP_LRELEASE"]]
-    found = _tool(["pyside6-lrelease"], [d / "lrelease" for d in _pyside_dir()])
+    # PySide6's own binary first: pip's isolated build (pipx install .) imports the
+    # build environment's PySide6 (pyproject's build requirement), while the
+    # pyside6-lrelease beside sys.executable is a script of a venv the isolation hides.
+    found = _tool([], [d / "lrelease" for d in _pyside_dir()])
+    found = found or _tool(["pyside6-lrelease"], [])
     qt6 = [Path("/usr/lib/qt6/bin/lrelease"), Path("/usr/lib/qt6/libexec/lrelease")]
     found = found or _tool(["lrelease-qt6", "lrelease6"], qt6)
     found = found or _tool(["lrelease"], [])

@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,6 +227,42 @@ def test_wheel_in_a_fresh_venv_finds_its_icons_and_data(venv: Path, tmp_path: Pa
         share / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
     ):
         assert path.is_file(), path
+
+
+def test_a_checkout_installed_as_pipx_does_speaks_german(tmp_path: Path) -> None:
+    """`pipx install .` (README) is pip's isolated build of the checkout: the wheel
+    made there must hold the .qm catalogues, or a German desktop gets English
+    (issue 23: the hook found no lrelease and left them out).  Offline but for the
+    wheelhouse: the build's requirements are fetched into it once."""
+    checkout = tmp_path / "checkout"
+    run(["git", "clone", "--quiet", str(REPO), str(checkout)])
+    env = clean_env(PIP_CACHE_DIR=str(CACHE / "pip"))
+    # The work tree's changes too, so what is tested is what is here.
+    diff = subprocess.run(["git", "diff", "HEAD"], cwd=REPO, capture_output=True).stdout
+    if diff:
+        subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=checkout, input=diff,
+                       check=True)
+    wheels = CACHE / "wheels"
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    needs = project["build-system"]["requires"] + project["project"]["dependencies"]
+    where = tmp_path / "venv"
+    run([HOST_PYTHON, "-m", "venv", str(where)])
+    python = str(where / "bin" / "python")
+    install = [python, "-m", "pip", "install", "--quiet", "--no-index",
+               "--find-links", str(wheels), str(checkout)]
+    if subprocess.run(install, capture_output=True, env=env).returncode != 0:
+        run([python, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
+             "--dest", str(wheels), *needs], env=env)
+        run(install, env=env)
+    code = ("import trayapp, pathlib; "
+            "print(pathlib.Path(trayapp.__file__).parent / 'i18n' / 'trayapp_de.qm')")
+    qm = Path(run([python, "-c", code], env=env, cwd=tmp_path).stdout.strip())
+    assert str(qm).startswith(str(where)) and qm.is_file(), qm
+    words = run([python, "-c", "import sys; from PySide6.QtCore import QTranslator; "
+                 "t = QTranslator(); assert t.load(sys.argv[1]); "
+                 "print(t.translate('StatusWindow', 'Start'))", str(qm)],
+                env=env, cwd=tmp_path).stdout.strip()
+    assert words == "Starten", words
 
 
 def test_start_at_login_from_a_venv_names_the_venvs_command(venv: Path, tmp_path: Path) -> None:
