@@ -23,6 +23,7 @@ import fcntl
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -46,6 +47,12 @@ def main() -> int:
     def controlling_tty() -> None:
         os.setsid()
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        # ^C is SIGINT, whose handler in pkttyagent puts back the disposition it
+        # found and raises it again: an ignored SIGINT, inherited from whatever
+        # started the tests (a shell without job control ignores it in background
+        # commands), would leave the agent alive and the request pending until
+        # systemd's call timed out.  A user's ^C meets the default disposition.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     agent = subprocess.Popen(
         ["pkttyagent", "--process", str(caller.pid), "--notify-fd", str(ready_w)],
