@@ -109,9 +109,68 @@ def test_the_proxy_service_runs_a_fixed_program_unprivileged() -> None:
         False)]
     assert props["DynamicUser"] is True
     assert props["PropagatesStopTo"] == ["postgresql@15-main.service"]
-    assert props["Requires"] == props["After"] == ["postgresql@15-main.service"]
+    # It ends with the daemon however the daemon ends, and no failure of its own
+    # hits a start limit (which would fail the socket: issue 22).
+    assert props["BindsTo"] == props["After"] == ["postgresql@15-main.service"]
+    assert props["StartLimitIntervalUSec"] == 0
+    assert "ExecStartPre" not in props  # no holder given: nothing to check with
     sock = dict((n, v) for n, _s, v in proxy.socket_properties(_spec()))
     assert sock["Listen"] == [("Stream", "127.0.0.1:5432")]
+    # The client address is never given up: no trigger limit, pending clients refused.
+    assert sock["TriggerLimitIntervalUSec"] == 0 and sock["FlushPending"] is True
+    checked = {name: value for name, _sig, value in proxy.service_properties(
+        _spec(), "/lib/systemd/systemd-socket-proxyd", ("/usr/bin/awk", 101))}
+    [(path, argv, ignore)] = checked["ExecStartPre"]
+    assert path == argv[0] == "/usr/bin/awk" and ignore is False
+    assert argv[1:7] == ["-v", "keys=" + " ".join(proxy.kernel_keys(parse_address(
+        "127.0.0.1:15432"))), "-v", "uid=101", "-v", "shown=127.0.0.1:15432"]
+    assert argv[7] == "${TRAYAPP_HOLDER_CHECK}"  # systemd puts the program there
+    assert checked["Environment"] == [f"TRAYAPP_HOLDER_CHECK={proxy.HOLDER_CHECK}"]
+    assert argv[8:] == ["/proc/net/tcp", "/proc/net/tcp6"]
+
+
+def test_kernel_keys_are_the_tables_own_spelling() -> None:
+    """Each key reads back, through the table parser, as the address it stands for."""
+    keys = proxy.kernel_keys(parse_address("127.0.0.1:15432"))
+    assert keys[0] == "0100007F:3C48" and keys[1] == "00000000:3C48"
+    back = [proxy._hex_address(k) for k in keys]
+    assert back == [Address("127.0.0.1", 15432), Address("0.0.0.0", 15432),
+                    Address("::", 15432), Address("127.0.0.1", 15432)]  # v4-mapped
+    six = proxy.kernel_keys(parse_address("[::1]:6379"))
+    assert [proxy._hex_address(k) for k in six] == [Address("::1", 6379), Address("::", 6379)]
+
+
+@pytest.mark.parametrize(("rows", "holds"), [
+    ([("0100007F:3C48", 101)], True),                       # PostgreSQL alone
+    ([("00000000:3C48", 101)], True),                       # on the wildcard
+    ([("0100007F:3C48", 1001)], False),                     # bob took it while it slept
+    ([("0100007F:3C48", 101), ("00000000000000000000000000000000:3C48", 1001)], False),
+    ([("0000000000000000FFFF00000100007F:3C48", 1001)], False),  # bob, v4-mapped
+    ([("00000000000000000000000001000000:3C48", 101)], False),   # [::1] only, as PG 17 with
+    ([], False),                                                 # 'localhost' beside bob
+    ([("0100007F:3C49", 101)], False),                      # another port
+])
+def test_the_holder_check_passes_only_for_the_daemon_alone(
+        tmp_path: Any, rows: list[tuple[str, int]], holds: bool) -> None:
+    """The proxy's ExecStartPre, run here by the real awk over tables shaped as the
+    kernel prints them (the testbed runs it for real: test_proxy_testbed)."""
+    import shutil
+    import subprocess
+
+    awk = shutil.which("awk")
+    assert awk is not None
+    v4 = [_line(a, "00000000:0000", "0A", uid) for a, uid in rows if len(a) == 13]
+    v6 = [_line(a, V6_ANY, "0A", uid) for a, uid in rows if len(a) > 13]
+    v4.append(_line("0100007F:3C48", "0100007F:D2F0", "01", 1001))  # a client of it
+    head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid"
+    (tmp_path / "tcp").write_text("\n".join([head, *v4]) + "\n")
+    (tmp_path / "tcp6").write_text("\n".join([head, *v6]) + "\n")
+    argv = proxy.holder_check_argv(parse_address("127.0.0.1:15432"), 101, awk)
+    argv[-2:] = [str(tmp_path / "tcp"), str(tmp_path / "tcp6")]
+    argv[-3] = proxy.HOLDER_CHECK  # what systemd substitutes for ${TRAYAPP_HOLDER_CHECK}
+    res = subprocess.run(argv, capture_output=True, text=True)
+    assert (res.returncode == 0) is holds, res
+    assert ("not held by uid 101 alone" in res.stderr) is not holds
 
 
 def test_unit_names_map_back_to_the_daemon() -> None:
@@ -166,9 +225,23 @@ def test_settings_keep_a_proxy_and_refuse_bad_ones() -> None:
     for bad in ({"proxy_listen": ["localhost:5432"], "proxy_backend": "127.0.0.1:1"},
                 {"proxy_listen": ["127.0.0.1:5432"]},
                 {"proxy_listen": "127.0.0.1:5432", "proxy_backend": "127.0.0.1:1"},
-                {**table, "proxy_idle_seconds": 0}):
+                {**table, "proxy_idle_seconds": 0},
+                {**table, "proxy_backend_uid": "postgres"},
+                {**table, "proxy_backend_uid": True},
+                {**table, "proxy_backend_uid": -2}):
         with pytest.raises(SettingsError):
             from_mapping({"daemon": {"postgresql@15-main.service": bad}})
+    # Who must hold the back end is kept with it (issue 22): PostgreSQL shows its user
+    # only while it runs, and the proxy is made again at login while it sleeps.
+    assert d.proxy_backend_uid == -1  # not known
+    held = from_mapping({"daemon": {"postgresql@15-main.service": {
+        **table, "proxy_backend_uid": 101}}}).daemon("postgresql@15-main.service")
+    assert held.proxy_backend_uid == 101
+    from trayapp.usecases.proxy import saved_spec
+
+    spec = saved_spec("postgresql@15-main.service", held)
+    assert spec is not None and spec.holder_uid == 101
+    assert spec == saved_spec("postgresql@15-main.service", d)  # not part of the ask
 
 
 @pytest.mark.parametrize(("service", "words"), [
@@ -206,7 +279,8 @@ async def test_a_saved_proxy_names_only_a_real_loaded_service(
 
 
 def test_who_else_could_stand_in_is_said() -> None:
-    """Issue 22: a TCP back end above 1023 is anyone's while the daemon sleeps; a
+    """Issue 22: a TCP back end above 1023 is anyone's while the daemon sleeps (he gets
+    no client, but keeps the daemon from them); a
     client address beyond loopback brings other machines in as local; one loopback
     family leaves the other free for 'localhost' clients."""
     from trayapp.core.proxy_risks import risks
@@ -214,7 +288,7 @@ def test_who_else_could_stand_in_is_said() -> None:
     said = risks(_spec())
     assert len(said) == 2
     assert "any local user can listen on its back end 127.0.0.1:15432" in said[0]
-    assert "passwords included" in said[0]
+    assert "the proxy then forwards nothing" in said[0]
     assert "[::1]:5432" in said[1] and "--listen [::1]:5432" in said[1]
     wide = risks(_spec(listen="0.0.0.0:5432"))
     assert any("0.0.0.0:5432 is reachable from other machines" in w for w in wide), wide

@@ -285,9 +285,11 @@ class _SettingsBook(Proposals):
 
     def put(self, key: str, spec: ProxySpec | None) -> str | None:
         changes = {"proxy_listen": (), "proxy_backend": "",
-                   "proxy_idle_seconds": DEFAULT_IDLE_SECONDS} if spec is None else {
+                   "proxy_idle_seconds": DEFAULT_IDLE_SECONDS,
+                   "proxy_backend_uid": -1} if spec is None else {
             "proxy_listen": tuple(str(a) for a in spec.listen),
-            "proxy_backend": str(spec.backend), "proxy_idle_seconds": spec.idle_seconds}
+            "proxy_backend": str(spec.backend), "proxy_idle_seconds": spec.idle_seconds,
+            "proxy_backend_uid": spec.holder_uid}
         new = self._services.settings.with_daemon(key, **changes)
         problems = self._services.change_settings(new, self._path, login=False, proxies=True)
         return "; ".join(text for _title, text in problems) or None

@@ -200,7 +200,7 @@ def _apply(doc: tomlkit.TOMLDocument, settings: Settings) -> None:
 
 #: The keys of a daemon's table this version writes (the proxy's: issue 15).
 _DAEMON_KEYS = ("notify", "idle_stop_minutes", "battery_idle_minutes", "proxy_listen",
-                "proxy_backend", "proxy_idle_seconds")
+                "proxy_backend", "proxy_idle_seconds", "proxy_backend_uid")
 
 
 def _render(doc: tomlkit.TOMLDocument) -> str:

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Where Debian (and merged-/usr distributions) put it; the first that exists is used.
 PROXYD_PATHS = ("/usr/lib/systemd/systemd-socket-proxyd", "/lib/systemd/systemd-socket-proxyd")
+AWK_PATHS = ("/usr/bin/awk", "/bin/awk")
 PREFIX = "trayapp-proxy-"
 DEFAULT_IDLE_SECONDS = 15 * 60
 MAX_IDLE_SECONDS = 7 * 24 * 3600
@@ -227,6 +228,9 @@ class ProxySpec:
     listen: tuple[Address, ...]
     backend: Address
     idle_seconds: int = DEFAULT_IDLE_SECONDS
+    # The uid that must hold the back end, as last seen running the daemon (-1: not
+    # known); not part of what the user asked for, so not compared.
+    holder_uid: int = field(default=-1, compare=False)
 
 
 def check_spec(spec: ProxySpec, *, masked: tuple[str, ...] = (), proxyd: str | None) -> None:
@@ -264,19 +268,93 @@ def socket_properties(spec: ProxySpec) -> list[Property]:
     return [
         ("Description", "s", f"trayapp proxy for {spec.service}: clients"),
         ("Listen", "a(ss)", listen),
+        # Nobody may take the client address from the daemon's clients (issue 22): a
+        # start that fails (another user holds the back end, the daemon cannot bind)
+        # would leave a connection pending, trigger the socket again at once and hit
+        # its trigger limit, and a failed socket frees the address for anyone.  So
+        # pending connections are refused when a start ends, and there is no limit
+        # to hit: each trigger is one client's connection.
+        ("FlushPending", "b", True),
+        ("TriggerLimitIntervalUSec", "t", 0),
     ]
 
 
-def service_properties(spec: ProxySpec, proxyd: str) -> list[Property]:
-    """The proxy service: a fixed program, parsed addresses, no privilege of its own."""
+def kernel_keys(backend: Address) -> list[str]:
+    """The ``local_address`` fields of /proc/net/tcp{,6} of every listening socket
+    that would take (or keep from the daemon) a connection to the TCP ``backend``:
+    the address itself, its family's wildcard, and for IPv4 the IPv6 wildcard and
+    the IPv4-mapped address (both reach IPv4 clients)."""
+    ip = ipaddress.ip_address(backend.host)
+    if isinstance(ip, ipaddress.IPv4Address):
+        ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = [
+            ip, ipaddress.IPv4Address(0), ipaddress.IPv6Address(0),
+            ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + ip.packed)]
+    else:
+        ips = [ip, ipaddress.IPv6Address(0)]
+    port = f"{backend.port:04X}"
+    return [f"{_kernel_hex(a)}:{port}" for a in ips]
+
+
+def _kernel_hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """The kernel's hex of an address: each 32-bit word in host (little-endian) order."""
+    raw = ip.packed
+    return b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4)).hex().upper()
+
+
+#: The proxy service's check before it forwards anything (awk, over /proc/net/tcp
+#: and tcp6, which anyone may read): every socket listening where the back end's
+#: connections go belongs to ``uid``, the daemon's, and there is one.  Another user
+#: who took the back end while the daemon slept (a free port above 1023 is anyone's)
+#: fails it, and the proxy forwards nothing to him.  Fixed text; only hex keys and a
+#: number reach it, as awk variables.
+HOLDER_CHECK = (
+    'BEGIN { n = split(keys, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 } '
+    '$4 == "0A" && ($2 in want) { if ($8 == uid) mine = 1; else other = 1 } '
+    'END { if (mine && !other) exit 0; '
+    'print "trayapp: the back end " shown " is not held by uid " uid " alone: '
+    'nothing is forwarded" > "/dev/stderr"; exit 1 }'
+)
+
+
+#: The program reaches awk through the environment: systemd writes a transient unit's
+#: command lines to /run/systemd/transient and reads them back at every daemon-reload,
+#: and awk's ``$4`` and ``;`` do not survive that (252: "Ignoring unknown escape
+#: sequences"); an Environment= value does, and "${NAME}" is one argument, unsplit.
+HOLDER_VAR = "TRAYAPP_HOLDER_CHECK"
+
+
+def holder_check_argv(backend: Address, uid: int, awk: str) -> list[str]:
+    return [awk, "-v", f"keys={' '.join(kernel_keys(backend))}", "-v", f"uid={uid}",
+            "-v", f"shown={backend}", "${" + HOLDER_VAR + "}", "/proc/net/tcp",
+            "/proc/net/tcp6"]
+
+
+def service_properties(spec: ProxySpec, proxyd: str,
+                       holder: tuple[str, int] | None = None) -> list[Property]:
+    """The proxy service: a fixed program, parsed addresses, no privilege of its own.
+
+    ``holder``: (awk's path, the daemon's uid): for a TCP back end, a check before
+    the proxy starts that the daemon, and only it, listens there (HOLDER_CHECK)."""
     argv = [proxyd, f"--exit-idle-time={spec.idle_seconds}s", str(spec.backend)]
+    check = []
+    if holder is not None and not spec.backend.is_unix:
+        awk, uid = holder
+        check = [("Environment", "as", [f"{HOLDER_VAR}={HOLDER_CHECK}"]),
+                 ("ExecStartPre", "a(sasb)",
+                  [(awk, holder_check_argv(spec.backend, uid, awk), False)])]
     return [
         ("Description", "s", f"trayapp proxy for {spec.service}: forwards to {spec.backend}"),
+        *check,
         ("ExecStart", "a(sasb)", [(proxyd, argv, False)]),
         # The daemon is up (Type=notify/forking readiness) before the first byte
-        # is forwarded, so a client that arrives while it starts is not refused.
-        ("Requires", "as", [spec.service]),
+        # is forwarded, so a client that arrives while it starts is not refused;
+        # BindsTo=: the proxy ends with the daemon however it ends (a crash too),
+        # so it never forwards to a back end the daemon let go of.
+        ("BindsTo", "as", [spec.service]),
         ("After", "as", [spec.service]),
+        # A failed check or start is the socket's trigger again, never a start limit
+        # that would fail the socket and free the client address.
+        ("StartLimitIntervalUSec", "t", 0),
         # When the proxy exits idle, the daemon stops with it (systemd 249+).
         ("PropagatesStopTo", "as", [spec.service]),
         ("DynamicUser", "b", True),

@@ -3,11 +3,13 @@
 Who can bind what (issue 22): any local user can listen on a free TCP port
 above 1023 of any loopback address; a Unix socket only where its directory
 lets that user make files.  So while the daemon sleeps, its TCP back end is
-free for anyone to take, and the proxy's next client talks to whoever did.
-A client address on a wildcard or a LAN address brings other machines'
-clients to the daemon as the proxy, from loopback.  trayapp cannot yet hold a
-TCP back end for the daemon (see docs/proxy.md); until it can, each of these
-is a warning with the setting's outcome, in plain words.
+free for anyone to take.  The proxy forwards nothing to a back end that the
+daemon's own user does not hold alone (core/proxy.py's HOLDER_CHECK, at each
+start), and its socket never fails and frees the client address, so whoever
+takes the back end gets no client; but he keeps the daemon from its clients
+until he lets go.  A client address on a wildcard or a LAN address brings
+other machines' clients to the daemon as the proxy, from loopback.  Each of
+these is a warning with the setting's outcome, in plain words (docs/proxy.md).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ def risks(spec: ProxySpec) -> list[str]:
     b = spec.backend
     if not b.is_unix and b.port >= PRIVILEGED_PORTS:
         found.append(
-            f"while {name} sleeps, any local user can listen on its back end {b} and "
-            "receive what the next client sends through the proxy, passwords included: "
-            "use it only where no one else logs in")
+            f"while {name} sleeps, any local user can listen on its back end {b}: the "
+            f"proxy then forwards nothing (it checks that {name}'s own user holds it), "
+            f"so no client reaches that user, but {name} stays out of reach until the "
+            "port is free again; a Unix socket in the daemon's own directory, or a port "
+            "below 1024, cannot be taken")
     remote = [a for a in spec.listen if not a.is_unix and not _loopback(a)]
     if remote:
         found.append(

@@ -81,10 +81,13 @@ class DaemonSettings:
     proxy_listen: tuple[str, ...] = ()  # client addresses; () = no proxy
     proxy_backend: str = ""
     proxy_idle_seconds: int = DEFAULT_IDLE_SECONDS
+    # The uid seen running the daemon when the proxy was made: who must hold the
+    # back end (issue 22); -1: not known.
+    proxy_backend_uid: int = -1
 
 
 DEFAULT_DAEMON = DaemonSettings()
-PROXY_FIELDS = ("proxy_listen", "proxy_backend", "proxy_idle_seconds")
+PROXY_FIELDS = ("proxy_listen", "proxy_backend", "proxy_idle_seconds", "proxy_backend_uid")
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,11 @@ def _proxy(table: Mapping[str, Any], where: str) -> dict[str, Any]:
         raise SettingsError(f"{where}.proxy", str(e)) from None
     if bool(addresses) != bool(back):
         raise SettingsError(f"{where}.proxy_backend", "proxy_listen and proxy_backend go together")
-    return {"proxy_listen": addresses, "proxy_backend": back, "proxy_idle_seconds": idle}
+    uid = table.get("proxy_backend_uid", -1)
+    if isinstance(uid, bool) or not isinstance(uid, int) or not -1 <= uid < 2**32 - 1:
+        raise SettingsError(f"{where}.proxy_backend_uid", "expected a user id (a number)")
+    return {"proxy_listen": addresses, "proxy_backend": back, "proxy_idle_seconds": idle,
+            "proxy_backend_uid": uid}
 
 
 def _icon_follows(value: object, where: str) -> IconFollows:
@@ -291,7 +298,8 @@ def as_mapping(settings: Settings) -> dict[str, Any]:
             key: {"notify": d.notify, "idle_stop_minutes": d.idle_stop_minutes,
                   "battery_idle_minutes": d.battery_idle_minutes,
                   "proxy_listen": list(d.proxy_listen), "proxy_backend": d.proxy_backend,
-                  "proxy_idle_seconds": d.proxy_idle_seconds}
+                  "proxy_idle_seconds": d.proxy_idle_seconds,
+                  "proxy_backend_uid": d.proxy_backend_uid}
             for key, d in settings.daemons.items()
         },
     }

@@ -14,7 +14,7 @@ which setting in which file to change, and changes nothing.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from trayapp.adapters import busy
@@ -96,7 +96,8 @@ def saved_spec(service: str, saved: DaemonSettings) -> core.ProxySpec | None:
         return None
     try:
         return core.ProxySpec(service, tuple(core.parse_address(a) for a in saved.proxy_listen),
-                              core.parse_address(saved.proxy_backend), saved.proxy_idle_seconds)
+                              core.parse_address(saved.proxy_backend), saved.proxy_idle_seconds,
+                              saved.proxy_backend_uid)
     except core.ProxyRefusal:
         return None
 
@@ -169,7 +170,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
         await units.remove(conn, jobs, service.name)  # a new address: made again below
-    await units.create(conn, jobs, spec, proxyd)
+    spec = replace(spec, holder_uid=await units.create(conn, jobs, spec, proxyd))
     steps: list[Step] = []
     goal = None
     if service.unit_file_state in _ENABLED:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 from pathlib import Path
 
 from dbus_fast import Variant
@@ -38,17 +39,63 @@ def find_proxyd() -> str | None:
     return None
 
 
+def find_awk() -> str | None:
+    for path in core.AWK_PATHS:
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+async def holder_uid(conn: Connection, service: str, known: int = -1) -> int | None:
+    """The uid that must hold the daemon's back end: its main process's while it runs,
+    else ``known`` (seen when the proxy was made, kept in the settings), else its
+    User=; None when it cannot be known: a daemon started as root that changes user
+    itself (PostgreSQL's pg_ctlcluster) shows its user only while it runs, and a
+    DynamicUser= daemon gets a new one at each start."""
+    props = await read_properties(conn, service)
+    pid = props.get("MainPID")
+    if isinstance(pid, int) and pid > 0:
+        uid = _uid_of(pid)
+        if uid is not None:
+            return uid
+    if known >= 0:
+        return known
+    if props.get("DynamicUser") is True:
+        return None
+    user = props.get("User")
+    if not isinstance(user, str) or not user:
+        return None
+    if user.isdigit():
+        return int(user)
+    try:
+        return pwd.getpwnam(user).pw_uid
+    except KeyError:
+        return None
+
+
 def _variants(props: list[core.Property]) -> list[tuple[str, Variant]]:
     return [(name, Variant(sig, value)) for name, sig, value in props]
 
 
-async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, proxyd: str) -> None:
+async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, proxyd: str) -> int:
     """Make and start the proxy's socket (its service comes with it, started by the
-    first client).  Raises StepFailed when systemd or polkit refuses."""
+    first client).  Returns the uid that must hold the back end (-1: a Unix one).
+    Raises StepFailed when systemd or polkit refuses."""
     socket = core.socket_name(spec.service)
     step = Step(Verb.START, (socket,))
+    holder = None
+    if not spec.backend.is_unix:  # who may listen there: checked at each start (issue 22)
+        uid, awk = await holder_uid(conn, spec.service, spec.holder_uid), find_awk()
+        if uid is None:
+            raise StepFailed(step, f"cannot tell which user {spec.service} runs as, so "
+                                   "the proxy could not check that its back end is the "
+                                   "daemon's: start it, then switch it to on-demand again")
+        if awk is None:
+            raise StepFailed(step, f"awk is missing (looked for {' and '.join(core.AWK_PATHS)}):"
+                                   " the proxy checks its back end with it")
+        holder = (awk, uid)
     aux = [(core.proxy_service_name(spec.service),
-            _variants(core.service_properties(spec, proxyd)))]
+            _variants(core.service_properties(spec, proxyd, holder)))]
     try:
         async with jobs.expect():
             reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
@@ -66,6 +113,7 @@ async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, prox
         await remove(conn, jobs, spec.service)
         raise StepFailed(step, f"the proxy's socket {socket} did not start ('{result}'): is "
                                "another program listening on the client address?")
+    return holder[1] if holder is not None else -1
 
 
 async def remove(conn: Connection, jobs: JobFollower, service: str) -> bool:
