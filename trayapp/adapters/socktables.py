@@ -173,3 +173,13 @@ def tcp_table() -> str:
         except OSError:
             continue
     return text
+
+
+def has_ipv6_loopback(path: str = "/proc/net/if_inet6") -> bool:
+    """Whether ::1 is configured (a line of /proc/net/if_inet6 for it); without it
+    nobody can listen on [::1], so the proxy need not hold it."""
+    try:
+        text = Path(path).read_bytes().decode("ascii", "replace")
+    except OSError:
+        return False
+    return any(line.split()[:1] == ["0" * 31 + "1"] for line in text.splitlines())

@@ -39,6 +39,9 @@ def add_parsers(sub: Any) -> None:
             p.add_argument("--backend", metavar="ADDRESS", default="",
                            help="no socket unit: where the daemon itself listens (set in its "
                            "own configuration); default: the client port + 10000")
+            p.add_argument("--allow-remote", action="store_true",
+                           help="no socket unit: let --listen name an address other machines "
+                           "reach (the daemon then sees their clients as local ones)")
             p.add_argument("--proxy-idle", metavar="SECONDS", type=int, default=None,
                            help="no socket unit: the proxy exits and stops the daemon after "
                            "this long without connections (default 900)")
@@ -66,7 +69,8 @@ async def switch(args: argparse.Namespace) -> int:
     loaded = settings_file.load(validate_unit=check_unit_name)
     services = Services([which], loaded.settings)  # a proxy's addresses are kept there
     proxy = ProxyRequest(tuple(getattr(args, "listen", ())), getattr(args, "backend", ""),
-                         getattr(args, "proxy_idle", None))
+                         getattr(args, "proxy_idle", None),
+                         getattr(args, "allow_remote", False))
     try:
         await services.connect()
         if which in services.monitor.problems:

@@ -194,6 +194,53 @@ def default_backend(client: Address) -> Address:
                    port=port)
 
 
+
+def is_loopback(a: Address) -> bool:
+    return not a.is_unix and ipaddress.ip_address(a.host).is_loopback
+
+
+def remote(listen: tuple[Address, ...] | list[Address]) -> list[Address]:
+    """The client addresses other machines can reach (a wildcard, a LAN address)."""
+    return [a for a in listen if not a.is_unix and not is_loopback(a)]
+
+
+def loopback_only(learnt: list[Address]) -> list[Address]:
+    """What the proxy listens on by default for a daemon seen on ``learnt``: its
+    loopback addresses as they are, a wildcard as loopback (127.0.0.1 for 0.0.0.0, and
+    ::1 too for ::), and no LAN address: remote clients stay remote (issue 22)."""
+    out: list[Address] = []
+    for a in learnt:
+        if a.is_unix or is_loopback(a):
+            hosts = [a.host] if not a.is_unix else []
+        elif a.host == "::":
+            hosts = ["127.0.0.1", "::1"]
+        elif a.host == "0.0.0.0":
+            hosts = ["127.0.0.1"]
+        else:
+            hosts = []
+        for h in hosts:
+            if Address(host=h, port=a.port) not in out:
+                out.append(Address(host=h, port=a.port))
+    return out
+
+
+def both_loopbacks(listen: list[Address], ipv6: bool) -> list[Address]:
+    """``listen`` with the other loopback family's address beside each loopback one
+    (127.0.0.1:5432 brings [::1]:5432; 'localhost' clients try ::1 first, and a port
+    there the proxy left free would be anyone's).  ``ipv6``: the machine has ::1 (when
+    it has not, nobody can listen there either)."""
+    out = list(listen)
+    for a in listen:
+        if not is_loopback(a):
+            continue
+        other = "::1" if ":" not in a.host else "127.0.0.1"
+        if other == "::1" and not ipv6:
+            continue
+        pair = Address(host=other, port=a.port)
+        if not covers(out, pair):
+            out.append(pair)
+    return out
+
 # -- what to tell the user --------------------------------------------------------
 
 
@@ -305,28 +352,35 @@ def _kernel_hex(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
 #: and tcp6, which anyone may read): every socket listening where the back end's
 #: connections go belongs to ``uid``, the daemon's, and there is one.  Another user
 #: who took the back end while the daemon slept (a free port above 1023 is anyone's)
-#: fails it, and the proxy forwards nothing to him.  Fixed text; only hex keys and a
-#: number reach it, as awk variables.
-HOLDER_CHECK = (
-    'BEGIN { n = split(keys, k, " "); for (i = 1; i <= n; i++) want[k[i]] = 1 } '
-    '$4 == "0A" && ($2 in want) { if ($8 == uid) mine = 1; else other = 1 } '
-    'END { if (mine && !other) exit 0; '
-    'print "trayapp: the back end " shown " is not held by uid " uid " alone: '
-    'nothing is forwarded" > "/dev/stderr"; exit 1 }'
-)
+#: fails it, and the proxy forwards nothing to him.  Fixed text; only hex keys, a
+#: number and the two table paths reach it, as awk variables.
+#:
+#: Written without ``$``, ``;``, ``%``, backslashes, quotes of one kind or newlines:
+#: systemd writes a transient unit's command lines to /run/systemd/transient and
+#: reads them back at every daemon-reload, and systemd 252 writes ``$`` as ``\$``,
+#: which it then cannot read (the program arrived mangled and awk refused it).  So
+#: one statement per BEGIN block, ``getline`` instead of fields, and a tally
+#: indexed by "is it the daemon's uid" instead of if/else.
+HOLDER_CHECK = " ".join([
+    'BEGIN { n = split(keys, k, " ") }',
+    "BEGIN { for (i in k) want[k[i]] = 1 }",
+    'BEGIN { while ((getline row < t4) > 0) if (split(row, f, " ") > 7 && f[4] == "0A" '
+    "&& (f[2] in want)) held[f[8] == uid] ++ }",
+    'BEGIN { while ((getline row < t6) > 0) if (split(row, f, " ") > 7 && f[4] == "0A" '
+    "&& (f[2] in want)) held[f[8] == uid] ++ }",
+    "BEGIN { if (held[1] > 0 && held[0] == 0) exit 0 }",
+    'BEGIN { print "trayapp: the back end " shown " is not held by uid " uid " alone: '
+    'nothing is forwarded" > "/dev/stderr" }',
+    "BEGIN { exit 1 }",
+])
+TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
 
 
-#: The program reaches awk through the environment: systemd writes a transient unit's
-#: command lines to /run/systemd/transient and reads them back at every daemon-reload,
-#: and awk's ``$4`` and ``;`` do not survive that (252: "Ignoring unknown escape
-#: sequences"); an Environment= value does, and "${NAME}" is one argument, unsplit.
-HOLDER_VAR = "TRAYAPP_HOLDER_CHECK"
-
-
-def holder_check_argv(backend: Address, uid: int, awk: str) -> list[str]:
+def holder_check_argv(backend: Address, uid: int, awk: str,
+                      tables: tuple[str, str] = TABLES) -> list[str]:
     return [awk, "-v", f"keys={' '.join(kernel_keys(backend))}", "-v", f"uid={uid}",
-            "-v", f"shown={backend}", "${" + HOLDER_VAR + "}", "/proc/net/tcp",
-            "/proc/net/tcp6"]
+            "-v", f"shown={backend}", "-v", f"t4={tables[0]}", "-v", f"t6={tables[1]}",
+            HOLDER_CHECK]
 
 
 def service_properties(spec: ProxySpec, proxyd: str,
@@ -339,8 +393,7 @@ def service_properties(spec: ProxySpec, proxyd: str,
     check = []
     if holder is not None and not spec.backend.is_unix:
         awk, uid = holder
-        check = [("Environment", "as", [f"{HOLDER_VAR}={HOLDER_CHECK}"]),
-                 ("ExecStartPre", "a(sasb)",
+        check = [("ExecStartPre", "a(sasb)",
                   [(awk, holder_check_argv(spec.backend, uid, awk), False)])]
     return [
         ("Description", "s", f"trayapp proxy for {spec.service}: forwards to {spec.backend}"),

@@ -42,6 +42,7 @@ class ProxyRequest:
     listen: tuple[str, ...] = ()
     backend: str = ""
     idle_seconds: int | None = None
+    allow_remote: bool = False  # a client address other machines reach, on purpose
 
 
 class ProxyBook(Protocol):
@@ -141,7 +142,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     if masked or proxyd is None:  # said first: nothing else matters until it is fixed
         core.check_spec(core.ProxySpec(service.name, (), core.Address()), masked=masked,
                         proxyd=proxyd)
-    spec, learnt = await _choose(conn, service, request, saved, book.proposal(key))
+    spec, learnt, warnings = await _choose(conn, service, request, saved, book.proposal(key))
     core.check_spec(spec, masked=masked, proxyd=proxyd)
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
@@ -165,7 +166,6 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
         raise core.ProxyRefusal(
             f"{name} is not running, so trayapp cannot see that it listens on the back end "
             f"{spec.backend}: start it (trayapp start {name}) and run this again")
-    warnings: list[str] = []
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
@@ -212,36 +212,72 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
 
 async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
                   saved: DaemonSettings, proposed: core.ProxySpec | None,
-                  ) -> tuple[core.ProxySpec, list[core.Address]]:
+                  ) -> tuple[core.ProxySpec, list[core.Address], list[str]]:
     """The proxy asked for: the request, else the saved one, else the one a refusal
-    proposed, else learnt from the kernel."""
+    proposed, else learnt from the kernel; and what the user should know about the
+    addresses chosen for them.  Only the request or the saved settings put a client
+    address beyond loopback (issue 22: remote clients stay remote)."""
     running = service.active_state in ("active", "reloading")
     uid, learnt = await units.listening(conn, service.name) if running else (None, [])
     listen = [core.parse_address(a) for a in request.listen or saved.proxy_listen]
     backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
     backend = core.parse_address(backend_text) if backend_text else None
+    notes: list[str] = []
+    if request.listen and core.remote(listen) and not request.allow_remote:
+        beyond = ", ".join(map(str, core.remote(listen)))
+        raise core.ProxyRefusal(
+            f"{beyond} is reachable from other machines, and through the proxy their "
+            f"clients would reach {service.name} as local ones, so its rules for local "
+            "clients (pg_hba.conf's 127.0.0.1 lines, Redis's protected mode) would apply "
+            "to them: listen on loopback (127.0.0.1, [::1]), or add --allow-remote if "
+            "that is what you want")
     if not listen and backend is None and proposed is not None:
         listen, backend = list(proposed.listen), proposed.backend
+    ipv6 = units.has_ipv6_loopback()
     if not listen:
-        if not running:
-            raise core.ProxyRefusal(
-                f"{service.name} has no socket unit and is not running, so no address can "
-                "be learnt from it: start it, or name the address clients use (--listen)")
-        if uid == 0:
-            raise core.ProxyRefusal(
-                f"{service.name} has no socket unit and runs as root: the kernel's table "
-                "cannot tell its listening sockets from other root processes', so name "
-                "the address its clients use (--listen) and the one it should listen on "
-                "instead (--backend)")
-        seen = [a for a in learnt if backend is None or not core.covers([a], backend)]
-        if not seen:
-            raise core.ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
-                                    "see: name the address clients use (--listen)")
-        listen = [a for a in seen if a.port == seen[0].port]
+        listen = _learnt_listen(service, running, uid, learnt, backend)
+        if not request.allow_remote:
+            dropped = core.remote(listen)
+            listen = core.both_loopbacks(core.loopback_only(listen), ipv6)
+            if dropped:
+                notes.append(
+                    f"{service.name} listened on {', '.join(map(str, dropped))}; the proxy "
+                    f"listens on {', '.join(map(str, listen))} only, so other machines' "
+                    "clients no longer reach it (--allow-remote with --listen lets them "
+                    "in, seen as local clients)")
+    if request.listen or not saved.proxy_listen:  # saved addresses are kept as they are
+        paired = core.both_loopbacks(listen, ipv6)
+        if paired != listen:
+            notes.append(f"the proxy holds {', '.join(map(str, paired[len(listen):]))} too: "
+                         "'localhost' clients try both loopback addresses, and a free one "
+                         "would be anyone's")
+            listen = paired
     if backend is None:
         backend = core.default_backend(listen[0])
     idle = request.idle_seconds if request.idle_seconds is not None else saved.proxy_idle_seconds
-    return core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle)), learnt
+    return (core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle)),
+            learnt, notes)
+
+
+def _learnt_listen(service: UnitInfo, running: bool, uid: int | None,
+                   learnt: list[core.Address], backend: core.Address | None,
+                   ) -> list[core.Address]:
+    """The client addresses taken from where the running daemon listens now."""
+    if not running:
+        raise core.ProxyRefusal(
+            f"{service.name} has no socket unit and is not running, so no address can "
+            "be learnt from it: start it, or name the address clients use (--listen)")
+    if uid == 0:
+        raise core.ProxyRefusal(
+            f"{service.name} has no socket unit and runs as root: the kernel's table "
+            "cannot tell its listening sockets from other root processes', so name "
+            "the address its clients use (--listen) and the one it should listen on "
+            "instead (--backend)")
+    seen = [a for a in learnt if backend is None or not core.covers([a], backend)]
+    if not seen:
+        raise core.ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
+                                "see: name the address clients use (--listen)")
+    return [a for a in seen if a.port == seen[0].port]
 
 
 async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, book: ProxyBook,
