@@ -137,11 +137,15 @@ def units(name: str, state: DaemonState, mode: DaemonMode, since_usec: int = 0
     )  # fmt: skip
 
 
-def set_state(table: DaemonTable, manager: Manager, name: str, state: DaemonState) -> None:
-    """Move an existing daemon to ``state`` the way systemd's signals would."""
+def set_state(table: DaemonTable, manager: Manager, name: str, state: DaemonState,
+              result: str = "") -> None:
+    """Move an existing daemon to ``state`` the way systemd's signals would; ``result``:
+    the service's Result= ("success" with no job: it ended by itself; "": not known,
+    which counts as someone's stop)."""
     service_active, socket_active = STATE_UNITS[state]
     table.update(manager, f"{name}.socket", {"active_state": socket_active})
-    table.update(manager, f"{name}.service", {"active_state": service_active})
+    table.update(manager, f"{name}.service", {"active_state": service_active,
+                                               **({"result": result} if result else {})})
 
 
 def listening_in(table: DaemonTable, manager: Manager, sockets: list[str]

@@ -39,10 +39,10 @@ class Rig:
         self.events.append(event)
         self.told += self.notices.decide([event])
 
-    def to(self, state: DaemonState, at: float) -> list[NoticeKind]:
+    def to(self, state: DaemonState, at: float, result: str = "") -> list[NoticeKind]:
         self.clock.now = at
         before = len(self.told)
-        set_state(self.table, S, "podman", state)
+        set_state(self.table, S, "podman", state, result)
         return [n.kind for n in self.told[before:]]
 
 
@@ -67,10 +67,10 @@ def test_podman_churn_is_one_notification_per_burst() -> None:
     rig = Rig()
     t = 0.0
     kinds: list[NoticeKind] = []
-    # podman exits 5 s after its last client and is woken again: ten cycles.
+    # podman exits by itself 5 s after its last client and is woken again: ten cycles.
     for _ in range(10):
         kinds += rig.to(D.RUNNING, t)
-        kinds += rig.to(D.DORMANT, t + 5)
+        kinds += rig.to(D.DORMANT, t + 5, result="success")
         t += 20
     assert kinds == [NoticeKind.WOKEN]
     # Quiet for more than 60 s since the last change: a new burst, a new notice.
@@ -80,9 +80,26 @@ def test_podman_churn_is_one_notification_per_burst() -> None:
 def test_quiet_period_counts_from_the_last_change() -> None:
     rig = Rig()
     assert rig.to(D.RUNNING, 0) == [NoticeKind.WOKEN]
-    assert rig.to(D.DORMANT, 50) == []
+    assert rig.to(D.DORMANT, 50, result="success") == []
     assert rig.to(D.RUNNING, 100) == []  # 50 s after the last change: same burst
-    assert rig.to(D.DORMANT, 161) == [NoticeKind.STOPPED]
+    assert rig.to(D.DORMANT, 161) == [NoticeKind.SLEPT]  # Result= is still success
+
+
+def test_the_first_wake_after_a_stop_is_always_told() -> None:
+    """Issue 23, finding 6: PostgreSQL stopped from the tray, woken by pg_isready 21 s
+    later: the wake was folded into the burst of the wake before, and not told."""
+    rig = Rig()
+    assert rig.to(D.RUNNING, 0) == [NoticeKind.WOKEN]
+    assert rig.ledger.begin(KEY, Action.STOP)  # the tray's stop
+    assert rig.to(D.DORMANT, 10) == []  # ours: the action's result says it
+    rig.ledger.end(KEY)
+    assert rig.to(D.RUNNING, 31) == [NoticeKind.WOKEN]  # 21 s later: told
+    # Someone else's stop inside a burst is folded as before, but it ends the burst.
+    assert rig.to(D.DORMANT, 40) == []
+    assert rig.to(D.RUNNING, 45) == [NoticeKind.WOKEN]
+    # A daemon that sleeps by itself and wakes again is still one burst.
+    assert rig.to(D.DORMANT, 50, result="success") == []
+    assert rig.to(D.RUNNING, 55) == []
 
 
 def test_failure_escalates_inside_a_burst_once() -> None:

@@ -224,9 +224,12 @@ def test_bob_holding_the_back_end_gets_no_client_and_no_address(module_testbed: 
     user holds alone, and its socket never fails: bob gets no connection and cannot
     take the client address, however he floods it; once he lets go, psql works."""
     tb = module_testbed
-    pg, _conf = _cluster(tb)
+    pg, conf = _cluster(tb)
     name = pg.removesuffix(".service")
     sock = f"trayapp-proxy-{name}.socket"
+    if "\nport = 15432" not in tb.run(f"cat {conf}").stdout:  # run alone: the user's part
+        tb.run(f"sed -i 's/^port = 5432/port = 15432/' {conf} && systemctl restart {pg}",
+               timeout=60)
     code, out = _trayapp(tb, "on-demand", name, "--listen", "127.0.0.1:5432",
                          "--backend", "127.0.0.1:15432", "--proxy-idle", IDLE)
     assert code == 0, out

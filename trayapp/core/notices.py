@@ -6,7 +6,10 @@ client wakes it again, libvirt's daemons after 120 s.  So notifications come
 per *burst*: the first noteworthy change of a daemon is announced, and
 further ones are dropped until the daemon has been quiet for ``quiet``
 seconds, unless the news gets worse (anything -> failed is always told, once
-per burst).
+per burst).  A burst folds only a daemon that sleeps by itself and wakes
+again; a stop (ours, or someone else's stop job) ends it, so the first wake
+after any stop is always told (issue 23: a wake 21 s after a stop from the
+tray went untold).
 
 Events caused by our own actions are not announced here (the action's
 result is): the event hub marks them ``ours`` from the ledger
@@ -155,6 +158,10 @@ def _buttons(kind: NoticeKind, d: Daemon) -> tuple[tuple[Action, str], ...]:
     return tuple((a, label) for a, label in wanted if a in allowed)
 
 
+#: A stop job ends a burst: the next wake is news whenever it comes.
+_STOPS = frozenset({EventKind.STOPPED_BY_US, EventKind.STOPPED_ELSEWHERE})
+
+
 @dataclass
 class _Burst:
     last_change: float  # when the daemon last did something noteworthy
@@ -172,6 +179,12 @@ class Notices:
         out: list[Notice] = []
         for event in events:
             kind = NEWS.get(event.kind)
+            if event.kind in _STOPS:
+                ended = self._bursts.pop(event.key, None)
+                if kind is not None and not event.ours and event.previous is not None and \
+                        (ended is None or now - ended.last_change >= self.quiet):
+                    out.append(self._notice(kind, event))  # told, and no burst kept
+                continue
             if kind is None or event.ours or event.previous is None:
                 continue
             burst = self._bursts.get(event.key)
