@@ -78,6 +78,28 @@ def test_user_without_rule_gets_exit_3_and_nothing_changes(testbed: Any) -> None
     assert unit_states(tb, UNITS) == before
 
 
+def test_a_refused_switch_of_a_busy_daemon_says_nothing_of_what_it_would_do(
+        testbed: Any) -> None:
+    """Issue 23, finding 9: bob's on-demand of a busy daemon was refused by polkit, and
+    the result said "Nothing changed" and then that it "will not start at boot"."""
+    tb = testbed
+    on_demand_testd(tb)
+    client = tb.popen(f"socat - UNIX-CONNECT:{TESTD_SOCK}", stdin=subprocess.PIPE)
+    try:
+        wait_active(tb, TESTD)  # woken by the client, who stays connected
+        tb.run(f"systemctl enable {TESTD}")  # and now always on (root's own switch)
+        before = unit_states(tb, UNITS)
+        assert before[TESTD] == ("enabled", "active"), before
+        code, out, err = act(tb, "on-demand", "trayapp-testd", user="bob")
+        assert code == 3, (out, err)
+        assert out and "Nothing changed" in out["message"]
+        said = " ".join(out["warnings"])
+        assert "start at boot" not in said and "left running" not in said, out["warnings"]
+        assert unit_states(tb, UNITS) == before
+    finally:
+        client.kill()
+
+
 def test_without_an_agent_the_message_names_what_to_install(testbed: Any) -> None:
     tb = testbed
     always_on_testd(tb)

@@ -126,6 +126,7 @@ async def perform(
                                     force=force)
     what = _VERBS[action].format(daemon.name)
     warnings = list(daemon.warnings)
+    if_done: list[str] = []  # what holds only once the change was made (issue 23)
     stop_if_running = True
     if action in (Action.STOP, Action.ON_DEMAND) and service.active_state == "active":
         listen = [a for s in sockets for a in s.listen]
@@ -140,16 +141,17 @@ async def perform(
             )
         if report.busy and action is Action.ON_DEMAND and not force:
             stop_if_running = False
-            warnings.append(words.busy_left_running(daemon.name, "; ".join(report.reasons)))
+            if_done.append(words.busy_left_running(daemon.name, "; ".join(report.reasons)))
     try:
         plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running,
                          paths=paths)
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, words.failed(action, daemon.name, f"{exc}."),
                        service.name)
-    warnings += plan.notes
     was_active = frozenset(u.name for u in (service, *sockets) if u.active_state == "active")
     run = await run_plan(conn, jobs, plan, was_active)
+    if run.error is None:
+        warnings += if_done + list(plan.notes)
     if run.repaired and run.error is None:
         warnings.append(words.repaired(sorted({d.unit for d in run.repaired})))
     if run.lost_aliases and run.error is None:
