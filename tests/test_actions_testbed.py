@@ -108,6 +108,8 @@ def test_without_an_agent_the_message_names_what_to_install(testbed: Any) -> Non
     # systemd answers InteractiveAuthorizationRequired when polkit wanted to ask
     # and no agent was there; the message must say how to get one.
     assert "agent" in res.stderr, res.stderr
+    # Issue 23: a path of the installed system, not of the source tree.
+    assert "/usr/share/doc/trayapp/polkit/" in res.stderr and "packaging/" not in res.stderr
     assert "Traceback" not in res.stderr
 
 

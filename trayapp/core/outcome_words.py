@@ -135,7 +135,7 @@ def no_agent() -> str:
                      "authentication agent is running in your session. Start your desktop's "
                      "agent (for example polkit-gnome's or lxpolkit; in a terminal, pkttyagent "
                      "from the polkitd package), or install a polkit rule (see "
-                     "packaging/polkit). Nothing changed.")
+                     "/usr/share/doc/trayapp/polkit/). Nothing changed.")
 
 
 def refused(manager: str, why: str) -> str:

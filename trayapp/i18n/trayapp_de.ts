@@ -293,18 +293,17 @@
         <translation>Benachrichtigen, wenn er aufwacht, anhält oder fehlschlägt</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>never</source>
         <translation>nie</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+13"/>
+        <location line="+22"/>
         <source> min</source>
         <translation> min</translation>
     </message>
     <message>
-        <location line="-10"/>
+        <location line="-21"/>
         <source>Stop {name} after this many idle minutes</source>
         <translation>{name} nach so vielen Minuten Leerlauf anhalten</translation>
     </message>
@@ -314,12 +313,12 @@
         <translation>Nach so vielen Minuten ohne Clients anhalten; sein Socket bleibt</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+5"/>
         <source>half</source>
         <translation>halb</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+2"/>
         <source>Stop {name} after this many idle minutes on battery</source>
         <translation>{name} im Akkubetrieb nach so vielen untätigen Minuten anhalten</translation>
     </message>
@@ -472,7 +471,7 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+76"/>
+        <location filename="../qt/window.py" line="+77"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
@@ -727,7 +726,7 @@
 <context>
     <name>notices</name>
     <message>
-        <location filename="../core/notices.py" line="+86"/>
+        <location filename="../core/notices.py" line="+89"/>
         <location line="+6"/>
         <source>{name} woke up</source>
         <translation>{name} ist aufgewacht</translation>
@@ -1021,8 +1020,8 @@
     </message>
     <message>
         <location line="+9"/>
-        <source>polkit needs to ask for a password, but no polkit authentication agent is running in your session. Start your desktop&apos;s agent (for example polkit-gnome&apos;s or lxpolkit; in a terminal, pkttyagent from the polkitd package), or install a polkit rule (see packaging/polkit). Nothing changed.</source>
-        <translation>polkit muss nach einem Passwort fragen, aber in Ihrer Sitzung läuft kein polkit-Authentifizierungsagent. Starten Sie den Agenten Ihrer Arbeitsumgebung (etwa den von polkit-gnome oder lxpolkit; im Terminal pkttyagent aus dem Paket polkitd) oder installieren Sie eine polkit-Regel (siehe packaging/polkit). Nichts wurde geändert.</translation>
+        <source>polkit needs to ask for a password, but no polkit authentication agent is running in your session. Start your desktop&apos;s agent (for example polkit-gnome&apos;s or lxpolkit; in a terminal, pkttyagent from the polkitd package), or install a polkit rule (see /usr/share/doc/trayapp/polkit/). Nothing changed.</source>
+        <translation>polkit muss nach einem Passwort fragen, aber in Ihrer Sitzung läuft kein polkit-Authentifizierungsagent. Starten Sie den Agenten Ihrer Arbeitsumgebung (etwa den von polkit-gnome oder lxpolkit; im Terminal pkttyagent aus dem Paket polkitd) oder installieren Sie eine polkit-Regel (siehe /usr/share/doc/trayapp/polkit/). Nichts wurde geändert.</translation>
     </message>
     <message>
         <location line="+8"/>
