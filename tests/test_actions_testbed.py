@@ -289,3 +289,20 @@ def test_an_end_state_that_misses_the_goal_fails_and_is_rolled_back(testbed: Any
     assert unit_states(tb, [TESTD]) == {TESTD: before[TESTD]}
     always_on_testd(tb)
     assert unit_states(tb, UNITS) == before
+
+
+def test_what_cannot_be_seen_is_not_called_busy(testbed: Any) -> None:
+    """Issue 23, finding 9: bob's ``trayapp stop cups`` said "it is busy (cannot tell
+    what it carries (cups): [Errno 13] Permission denied: '/var/spool/cups')": a
+    guess called busy.  CUPS's spool is root's and lp's, so bob cannot read it."""
+    tb = testbed
+    tb.run("systemctl start cups.service")
+    try:
+        code, out, err = act(tb, "stop", "cups", user="bob")
+        assert code == 1 and out, (out, err)
+        assert "cannot tell whether it is busy" in out["message"], out
+        assert ": it is busy" not in out["message"], out
+        assert "Nothing changed" in out["message"]
+        assert unit_states(tb, ["cups.service"])["cups.service"][1] == "active"
+    finally:
+        tb.run("systemctl stop cups.service")

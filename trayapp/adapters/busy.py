@@ -35,6 +35,9 @@ from trayapp.core.workloads import Kind
 log = logging.getLogger(__name__)
 
 
+UNSURE = "cannot tell"  # how every reason that is not knowing, not a finding, begins
+
+
 @dataclass
 class BusyReport:
     reasons: list[str] = field(default_factory=list)  # what blocks a stop
@@ -46,6 +49,12 @@ class BusyReport:
     @property
     def busy(self) -> bool:
         return bool(self.reasons)
+
+    @property
+    def unsure(self) -> bool:
+        """Every reason is "cannot tell": nothing was seen to be busy, only not known
+        (issue 23: a guess is not to be called busy)."""
+        return bool(self.reasons) and all(r.startswith(UNSURE) for r in self.reasons)
 
 
 class Sources(Protocol):

@@ -98,6 +98,18 @@ def busy_refusal(reasons: str) -> str:
                      "Nothing changed.").format(reasons=reasons)
 
 
+def unsure_refusal(reasons: str) -> str:
+    return translate("outcome", "trayapp cannot tell whether it is busy ({reasons}), so it "
+                     "did not stop it. Use --force to stop it anyway. Nothing changed.").format(
+        reasons=reasons)
+
+
+def unsure_left_running(name: str, reasons: str) -> str:
+    return translate("outcome", "trayapp cannot tell whether {name} is busy ({reasons}), so "
+                     "it was left running; it stops being started at boot and sleeps after "
+                     "its next stop").format(name=name, reasons=reasons)
+
+
 def busy_left_running(name: str, reasons: str) -> str:
     return translate("outcome", "{name} is busy ({reasons}), so it was left running; it stops "
                      "being started at boot and sleeps after its next stop").format(

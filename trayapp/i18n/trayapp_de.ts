@@ -983,23 +983,33 @@
     </message>
     <message>
         <location line="+11"/>
-        <location line="+58"/>
+        <location line="+70"/>
         <source>Not allowed to change {name}</source>
         <translation>Keine Berechtigung, {name} zu ändern</translation>
     </message>
     <message>
-        <location line="-38"/>
-        <location line="+37"/>
+        <location line="-50"/>
+        <location line="+49"/>
         <source>{title}: {why}</source>
         <translation>{title}: {why}</translation>
     </message>
     <message>
-        <location line="-32"/>
+        <location line="-44"/>
         <source>it is busy ({reasons}). Use --force to stop it anyway. Nothing changed.</source>
         <translation>er ist beschäftigt ({reasons}). Mit --force wird er trotzdem angehalten. Nichts wurde geändert.</translation>
     </message>
     <message>
         <location line="+5"/>
+        <source>trayapp cannot tell whether it is busy ({reasons}), so it did not stop it. Use --force to stop it anyway. Nothing changed.</source>
+        <translation>trayapp kann nicht erkennen, ob er beschäftigt ist ({reasons}), und hat ihn daher nicht angehalten. Mit --force wird er trotzdem angehalten. Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>trayapp cannot tell whether {name} is busy ({reasons}), so it was left running; it stops being started at boot and sleeps after its next stop</source>
+        <translation>trayapp kann nicht erkennen, ob {name} beschäftigt ist ({reasons}), daher läuft er weiter; er wird nicht mehr beim Systemstart gestartet und schläft nach dem nächsten Anhalten</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>{name} is busy ({reasons}), so it was left running; it stops being started at boot and sleeps after its next stop</source>
         <translation>{name} ist beschäftigt ({reasons}) und läuft deshalb weiter; er startet nicht mehr beim Hochfahren und schläft nach seinem nächsten Anhalten</translation>
     </message>

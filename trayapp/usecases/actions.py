@@ -136,12 +136,15 @@ async def perform(
         if report.busy and action is Action.STOP and not force:
             return outcome(
                 Status.FAILED,
-                words.failed(action, daemon.name, words.busy_refusal("; ".join(report.reasons))),
+                words.failed(action, daemon.name, (
+                    words.unsure_refusal if report.unsure else words.busy_refusal)(
+                    "; ".join(report.reasons))),
                 service.name, warnings=tuple(warnings),
             )
         if report.busy and action is Action.ON_DEMAND and not force:
             stop_if_running = False
-            if_done.append(words.busy_left_running(daemon.name, "; ".join(report.reasons)))
+            if_done.append((words.unsure_left_running if report.unsure else
+                            words.busy_left_running)(daemon.name, "; ".join(report.reasons)))
     try:
         plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running,
                          paths=paths)
