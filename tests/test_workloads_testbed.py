@@ -60,6 +60,23 @@ def _systemd_now(tb: Any) -> str:
                   check=False).stdout
 
 
+def _stopped(tb: Any) -> None:
+    """libvirtd no longer runs after trayapp's stop: "inactive", or "failed" by libvirt's
+    own hand.  libvirt 11 (Debian 13) gives its shutdown 30 s, then logs "Make forcefull
+    daemon shutdown" and exits 1, and systemd calls that failed: in about 1 of 6 runs
+    in the testbed, the stop coming some 8 s after a guest was destroyed.  That exit
+    and that word are libvirt's and systemd's (the tray shows "failed", as systemd
+    says); only that case is let through, seen in the journal."""
+    state = show(tb, "libvirtd.service", "ActiveState")
+    if state == "failed":
+        journal = tb.run("journalctl --no-pager -n 40 -u libvirtd.service").stdout
+        assert show(tb, "libvirtd.service", "Result") == "exit-code" and \
+            "Make forcefull daemon shutdown" in journal, journal
+        tb.run("systemctl reset-failed libvirtd.service")  # the next test starts clean
+        return
+    assert state == "inactive", _systemd_now(tb)
+
+
 def _start_guest(tb: Any) -> None:
     tb.run(f"virsh -c {LIBVIRT} domstate tiny >/dev/null 2>&1 || "
            f"virsh -c {LIBVIRT} define /dev/stdin", input=DOMAIN)
@@ -96,7 +113,7 @@ def test_a_running_guest_keeps_libvirtd_from_the_idle_stop(module_testbed: Any) 
         assert decided["at"] >= warning["at"]
     finally:
         printed = watch.stop()
-    assert show(tb, "libvirtd.service", "ActiveState") == "inactive"
+    _stopped(tb)
     assert show(tb, "libvirtd.socket", "ActiveState") == "active"  # it sleeps, not off
     events = [e["event"] for e in printed if e.get("service") == "libvirtd.service"]
     # Never warned while the guest ran: the only warning comes after the busy checks.
