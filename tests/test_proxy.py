@@ -122,10 +122,12 @@ def test_the_proxy_service_runs_a_fixed_program_unprivileged() -> None:
         _spec(), "/lib/systemd/systemd-socket-proxyd", ("/usr/bin/awk", 101))}
     [(path, argv, ignore)] = checked["ExecStartPre"]
     assert path == argv[0] == "/usr/bin/awk" and ignore is False
-    assert argv[1:11] == ["-v", "keys=" + " ".join(proxy.kernel_keys(parse_address(
-        "127.0.0.1:15432"))), "-v", "uid=101", "-v", "shown=127.0.0.1:15432",
-        "-v", "t4=/proc/net/tcp", "-v", "t6=/proc/net/tcp6"]
-    assert argv[11:] == [proxy.HOLDER_CHECK]
+    b = parse_address("127.0.0.1:15432")
+    assert argv[1:13] == ["-v", "keys=" + " ".join(proxy.kernel_keys(b)),
+                          "-v", "holds=" + " ".join(proxy.holding_keys(b)),
+                          "-v", "uid=101", "-v", "shown=127.0.0.1:15432",
+                          "-v", "t4=/proc/net/tcp", "-v", "t6=/proc/net/tcp6"]
+    assert argv[13:] == [proxy.HOLDER_CHECK]
 
 
 def test_the_holder_check_survives_systemds_own_copy_of_it() -> None:
@@ -145,7 +147,10 @@ def test_kernel_keys_are_the_tables_own_spelling() -> None:
     assert keys[0] == "0100007F:3C48" and keys[1] == "00000000:3C48"
     back = [proxy._hex_address(k) for k in keys]
     assert back == [Address("127.0.0.1", 15432), Address("0.0.0.0", 15432),
-                    Address("::", 15432), Address("127.0.0.1", 15432)]  # v4-mapped
+                    Address("127.0.0.1", 15432), Address("0.0.0.0", 15432),  # v4-mapped
+                    Address("::", 15432)]
+    assert keys[3] == "0000000000000000FFFF000000000000:3C48"  # ::ffff:0.0.0.0
+    assert proxy.holding_keys(parse_address("127.0.0.1:15432")) == keys[:4]  # not [::]
     six = proxy.kernel_keys(parse_address("[::1]:6379"))
     assert [proxy._hex_address(k) for k in six] == [Address("::1", 6379), Address("::", 6379)]
 
@@ -158,6 +163,12 @@ def test_kernel_keys_are_the_tables_own_spelling() -> None:
     ([("0000000000000000FFFF00000100007F:3C48", 1001)], False),  # bob, v4-mapped
     ([("00000000000000000000000001000000:3C48", 101)], False),   # [::1] only, as PG 17 with
     ([], False),                                                 # 'localhost' beside bob
+    # Issue 22 review: bob on the v4-mapped wildcard gets IPv4 clients of 127.0.0.1.
+    ([("00000000000000000000000000000000:3C48", 101),
+      ("0000000000000000FFFF000000000000:3C48", 1001)], False),
+    # ... and the daemon on [::] alone may be IPv6-only (PostgreSQL's is): not held.
+    ([("00000000000000000000000000000000:3C48", 101)], False),
+    ([("00000000:3C48", 101), ("00000000000000000000000000000000:3C48", 101)], True),
     ([("0100007F:3C49", 101)], False),                      # another port
 ])
 def test_the_holder_check_passes_only_for_the_daemon_alone(
@@ -370,3 +381,33 @@ async def test_the_other_loopback_is_held_and_remote_is_a_choice(
         assert notes == []
     else:
         assert len(notes) == 1 and note in notes[0], notes
+
+
+async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22 review: switching a sleeping daemon to on-demand again from its saved
+    proxy carries the uid saved with it (PostgreSQL asleep shows no user of its own,
+    so without it the switch was refused); and the other loopback family is not added
+    when it is the back end.  Mocked: the kernel's table and /proc/net/if_inet6."""
+    from trayapp.usecases import proxy as usecase
+
+    async def listening(_conn: object, _service: str) -> tuple[None, list[Address]]:
+        return None, []
+
+    monkeypatch.setattr(usecase.units, "listening", listening)
+    monkeypatch.setattr(usecase.units, "has_ipv6_loopback", lambda: True)
+    asleep = UnitInfo(name="postgresql@15-main.service", active_state="inactive",
+                      load_state="loaded")
+    saved = DaemonSettings(proxy_listen=("127.0.0.1:5432", "[::1]:5432"),
+                           proxy_backend="127.0.0.1:15432", proxy_backend_uid=106)
+    spec, _, _ = await usecase._choose(object(), asleep,  # type: ignore[arg-type]
+                                       usecase.ProxyRequest(), saved, None)
+    assert spec.holder_uid == 106 and spec == usecase.saved_spec(asleep.name, saved)
+    moved = usecase.ProxyRequest(listen=("127.0.0.1:5432",), backend="127.0.0.2:15432")
+    spec, _, _ = await usecase._choose(object(), asleep, moved,  # type: ignore[arg-type]
+                                       saved, None)
+    assert spec.holder_uid == -1  # another back end: the saved uid says nothing of it
+    own = usecase.ProxyRequest(listen=("127.0.0.1:5432",), backend="[::1]:5432")
+    spec, _, notes = await usecase._choose(object(), asleep, own,  # type: ignore[arg-type]
+                                           DaemonSettings(), None)
+    assert [str(a) for a in spec.listen] == ["127.0.0.1:5432"] and notes == []

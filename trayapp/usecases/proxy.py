@@ -182,7 +182,9 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
         report = await busy.check(service.name, [("Stream", str(spec.backend))])
         warnings += report.warnings
         if report.busy and not force:
-            warnings.append(f"{name} is busy ({'; '.join(report.reasons)}), so it was left "
+            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
+                f"{name} is busy"
+            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
                             "running; the proxy stops it once it has been idle")
         else:
             steps.append(Step(Verb.STOP, (service.name,)))
@@ -246,7 +248,8 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
                     "clients no longer reach it (--allow-remote with --listen lets them "
                     "in, seen as local clients)")
     if request.listen or not saved.proxy_listen:  # saved addresses are kept as they are
-        paired = core.both_loopbacks(listen, ipv6)
+        paired = [a for a in core.both_loopbacks(listen, ipv6)  # never the back end itself
+                  if a in listen or backend is None or not core.covers([a], backend)]
         if paired != listen:
             notes.append(f"the proxy holds {', '.join(map(str, paired[len(listen):]))} too: "
                          "'localhost' clients try both loopback addresses, and a free one "
@@ -255,8 +258,11 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
     if backend is None:
         backend = core.default_backend(listen[0])
     idle = request.idle_seconds if request.idle_seconds is not None else saved.proxy_idle_seconds
-    return (core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle)),
-            learnt, notes)
+    # The daemon's uid seen when the saved proxy was made: the one that must hold the
+    # same back end while the daemon sleeps and shows no user (pg_ctlcluster's).
+    uid = saved.proxy_backend_uid if saved.proxy_backend == str(backend) else -1
+    return (core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle),
+                           holder_uid=uid), learnt, notes)
 
 
 def _learnt_listen(service: UnitInfo, running: bool, uid: int | None,
