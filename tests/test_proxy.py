@@ -365,7 +365,7 @@ async def test_the_other_loopback_is_held_and_remote_is_a_choice(
         return 110, [parse_address(x) for x in learnt]
 
     monkeypatch.setattr(usecase.units, "listening", listening)
-    monkeypatch.setattr(usecase.units, "has_ipv6_loopback", lambda: ipv6)
+    monkeypatch.setattr(usecase, "has_ipv6_loopback", lambda: ipv6)
     service = UnitInfo(name="redis-server.service", active_state="active" if learnt else
                        "inactive", load_state="loaded")
     request = usecase.ProxyRequest(**request_)
@@ -395,7 +395,7 @@ async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
         return None, []
 
     monkeypatch.setattr(usecase.units, "listening", listening)
-    monkeypatch.setattr(usecase.units, "has_ipv6_loopback", lambda: True)
+    monkeypatch.setattr(usecase, "has_ipv6_loopback", lambda: True)
     asleep = UnitInfo(name="postgresql@15-main.service", active_state="inactive",
                       load_state="loaded")
     saved = DaemonSettings(proxy_listen=("127.0.0.1:5432", "[::1]:5432"),

@@ -22,6 +22,7 @@ from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
 from trayapp.adapters.dbus.units import has_unit_file, read_unit, search_path
+from trayapp.adapters.socktables import has_ipv6_loopback
 from trayapp.core import proxy as core
 from trayapp.core.enablement import Goal
 from trayapp.core.keys import daemon_key
@@ -235,7 +236,7 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
             "that is what you want")
     if not listen and backend is None and proposed is not None:
         listen, backend = list(proposed.listen), proposed.backend
-    ipv6 = units.has_ipv6_loopback()
+    ipv6 = has_ipv6_loopback()
     if not listen:
         listen = _learnt_listen(service, running, uid, learnt, backend)
         if not request.allow_remote:

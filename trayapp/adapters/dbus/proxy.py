@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dbus_fast import Variant
 
-from trayapp.adapters.socktables import has_ipv6_loopback, tcp_table
+from trayapp.adapters.socktables import tcp_table
 from trayapp.core import proxy as core
 from trayapp.core.model import UnitInfo
 from trayapp.core.plans import Step, Verb
@@ -162,9 +162,6 @@ async def listening(conn: Connection, service: str) -> tuple[int | None, list[co
     if uid is None:
         return None, []
     return uid, core.listening(tcp_table(), uid)
-
-
-__all__ = ["has_ipv6_loopback"]  # the use case asks it here, with the other addresses
 
 
 def _uid_of(pid: int) -> int | None:
