@@ -610,7 +610,7 @@ def test_rows_that_arrive_in_a_shown_window_are_not_cut(qapp: QApplication) -> N
     QCoreApplication.processEvents()
     start = win.findChild(QPushButton, "system:docker.service:start")
     assert start is not None and start.isVisible()
-    assert win.rows_area.minimumWidth() >= win.rows_box.sizeHint().width()
+    assert win.rows.area.minimumWidth() >= win.rows.box.sizeHint().width()
     shown = start.visibleRegion().boundingRect()
     assert shown.width() == start.width(), (shown, start.geometry())
     from PySide6.QtWidgets import QComboBox
@@ -621,12 +621,12 @@ def test_rows_that_arrive_in_a_shown_window_are_not_cut(qapp: QApplication) -> N
 
 
 def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
-    from trayapp.qt.window import NO_TRAY_HINT
+    from trayapp.qt.window import no_tray_hint
 
     intents = Intents()
     win = StatusWindow(lambda: Snapshot(), intents)
     win.quit_on_close = True
-    win.show_banner(NO_TRAY_HINT)
+    win.show_banner(no_tray_hint())
     win.present()
     win.drop_banner()
     assert not win.banner.isVisible() and not win.quit_on_close
@@ -635,11 +635,11 @@ def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None
 
 
 def test_no_tray_hint_in_window_and_closing_it_quits(qapp: QApplication) -> None:
-    from trayapp.qt.window import NO_TRAY_HINT
+    from trayapp.qt.window import no_tray_hint
 
     intents = Intents()
     win = StatusWindow(lambda: Snapshot(), intents)
-    win.show_banner(NO_TRAY_HINT)
+    win.show_banner(no_tray_hint())
     win.present()
     assert win.banner.isVisible() and "AppIndicator" in win.banner.text()
     win.close()
@@ -998,7 +998,7 @@ def test_many_daemons_scroll_inside_the_window_and_nothing_is_cut(qapp: QApplica
     qtbot.waitExposed(win)
     screen = win.screen().availableGeometry()
     assert win.height() <= screen.height()  # the rows scroll, the window fits
-    assert win.rows_area.verticalScrollBar().maximum() > 0
+    assert win.rows.area.verticalScrollBar().maximum() > 0
     found, seen = cutcheck.problems(win)
     assert found == [] and seen > 30
     # Tab brings a row out of sight into view.

@@ -291,9 +291,9 @@ class TrayApp:
         # Closing the window must not leave an invisible process behind.
         self.window.quit_on_close = not self.has_tray
         if not self.has_tray:
-            from trayapp.qt.window import NO_TRAY_HINT, no_tray_hint
+            from trayapp.qt.window import no_tray_hint
 
-            log.warning("no system tray here: %s", NO_TRAY_HINT)
+            log.warning("no system tray here: %s", no_tray_hint(translated=False))
             self.window.show_banner(no_tray_hint())
             self._await_tray()
         self.show_window()

@@ -11,25 +11,24 @@ The rows are made once per daemon and updated in place on each change, so
 keyboard focus stays where the user left it; Qt layouts size everything, and
 the size and position the user gives the window are kept.  Esc and Close
 close it; Quit lives in the tray menu only (without a tray, closing quits).
+
+One row's widgets are in window_line.py, the rows' grid and its scroll area
+in window_rows.py; this module holds the window around them: the banner,
+the notes, the buttons, showing, focus and closing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -37,171 +36,28 @@ from PySide6.QtWidgets import (
 )
 
 from trayapp.core.keys import Key
-from trayapp.core.model import AWAKE, Daemon, DaemonMode
-from trayapp.core.plans import Action
+from trayapp.core.model import Daemon
 from trayapp.core.status_notes import StatusNote
-from trayapp.core.summary import Row, display_name
+from trayapp.core.words import QT_TRANSLATE_NOOP
 
-from . import cutcheck, geometry, nowheel
+from . import cutcheck, geometry
 from .icons import app_icon
-from .menus import (
-    action_id,
-    clear,
-    countdown,
-    daemon_status_icon,
-    detail_line,
-    fill_watch_menu,
-    mode_label,
-    problem_line,
-    state_label,
-)
+from .menus import clear, fill_watch_menu, problem_line
 from .status_notes import StatusNotes
 from .view import Intents, Source
+from .window_rows import StatusRows
 
 GEOMETRY = "status"
-translate = QCoreApplication.translate
-
-#: The mode choices of a row, in order, and the action that chooses each.
-MODES = ((DaemonMode.ALWAYS_ON, Action.ALWAYS_ON), (DaemonMode.ON_DEMAND, Action.ON_DEMAND))
 
 
-NO_TRAY_HINT = (
-    "Your desktop shows no tray icons, so trayapp runs in this window. "
-    "On GNOME, install and enable the AppIndicator extension "
-    "(Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again."
-)
-
-
-def no_tray_hint() -> str:
-    """NO_TRAY_HINT in the user's language."""
-    return QCoreApplication.translate(
+def no_tray_hint(*, translated: bool = True) -> str:
+    """Why trayapp runs in this window, in the user's language (or, for the log, not)."""
+    text = QT_TRANSLATE_NOOP(
         "StatusWindow",
         "Your desktop shows no tray icons, so trayapp runs in this window. "
         "On GNOME, install and enable the AppIndicator extension "
         "(Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.")
-
-
-class ChoiceBox(QComboBox):
-    """A combo box that changes only by a choice made in its open list.
-
-    A closed QComboBox takes Up/Down as a choice at once; here that would
-    switch a daemon's mode (a privileged call) on a stray arrow key, so the
-    arrows open the list instead, and Return or a click chooses.
-    """
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp,
-                           Qt.Key.Key_PageDown, Qt.Key.Key_Home, Qt.Key.Key_End):
-            self.showPopup()
-        else:
-            super().keyPressEvent(event)
-
-
-class DaemonLine:
-    """The widgets of one daemon's row, made once and updated in place."""
-
-    def __init__(self, window: StatusWindow, d: Daemon) -> None:
-        self.key = d.key
-        self.daemon = d
-        self.icon = QLabel()
-        self.name = QLabel()
-        self.name.setTextFormat(Qt.TextFormat.RichText)
-        self.state = QLabel()
-        self.state.setObjectName(f"state:{d.manager}:{d.service}")
-        self.mode = nowheel.guard(ChoiceBox())
-        self.mode.setObjectName(f"mode:{d.manager}:{d.service}")
-        self.mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.mode.activated.connect(lambda i: window.choose_mode(self, i))
-        self.one_off = QPushButton()
-        self.one_off.setAutoDefault(True)  # Return presses the focused button
-        self.one_off.clicked.connect(lambda: window.one_off(self))
-        self.history = QPushButton(translate("StatusWindow", "History…"))
-        self.history.setObjectName(f"history:{d.manager}/{d.service}")
-        self.history.setAutoDefault(True)
-        self.history.clicked.connect(
-            lambda: window.intents.show_history(self.daemon.manager, self.daemon.service))
-        self.keep = QPushButton(translate("StatusWindow", "Keep running"))
-        self.keep.setObjectName(f"keep:{d.manager}/{d.service}")
-        self.keep.setAutoDefault(True)
-        self.keep.clicked.connect(
-            lambda: window.intents.keep_running(self.daemon.manager, self.daemon.service))
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.detail.setTextFormat(Qt.TextFormat.RichText)
-        self.one_off_action = Action.START
-
-    def widgets(self) -> list[QWidget]:
-        return [self.icon, self.name, self.state, self.mode, self.one_off, self.history,
-                self.keep, self.detail]
-
-    def place(self, grid: QGridLayout, r: int) -> None:
-        top = 2 * r
-        grid.addWidget(self.icon, top, 0)
-        grid.addWidget(self.name, top, 1)
-        grid.addWidget(self.state, top, 2)
-        grid.addWidget(self.mode, top, 3)
-        grid.addWidget(self.one_off, top, 4)
-        grid.addWidget(self.history, top, 5)
-        grid.addWidget(self.keep, top + 1, 4, 1, 2)
-        grid.addWidget(self.detail, top + 1, 1, 1, 3)
-
-    def update(self, window: StatusWindow, row: Row, now: float, cause: str | None,
-               left: float | None) -> None:
-        d = self.daemon = row.daemon
-        name = display_name(d)
-        size = window.style().pixelMetric(window.style().PixelMetric.PM_SmallIconSize)
-        self.icon.setPixmap(daemon_status_icon(d, row.busy is not None).pixmap(size, size))
-        self.icon.setAccessibleName(state_label(d.state))
-        self.name.setText(f"<b>{escape(name)}</b>")
-        self.state.setText(countdown(left) if left is not None else state_label(d.state))
-        lines = [escape(detail_line(d, now))]
-        if cause:
-            lines.append(escape(cause))
-        if row.busy:
-            lines.append(f"<i>{escape(row.busy)}</i>")
-        lines += [f"⚠ {escape(w)}" for w in d.warnings]
-        self.detail.setText("<br>".join(f"<small>{line}</small>" for line in lines))
-        self.detail.setToolTip(", ".join(d.sockets))
-        self.keep.setVisible(left is not None)
-        self._update_mode(window, row)
-        enabled = {item.action: item.enabled for item in row.items}
-        self.one_off_action = Action.STOP if d.state in AWAKE else Action.START
-        self.one_off.setText(translate("StatusWindow", "Stop") if self.one_off_action is Action.STOP
-                             else translate("StatusWindow", "Start"))
-        self.one_off.setObjectName(action_id(row, self.one_off_action))
-        self.one_off.setEnabled(enabled[self.one_off_action])
-        # Names for screen readers: the button's word alone says not whose it is.
-        self.one_off.setAccessibleName(
-            (translate("StatusWindow", "Stop {name}") if self.one_off_action is Action.STOP
-             else translate("StatusWindow", "Start {name}")).format(name=name))
-        self.history.setAccessibleName(
-            translate("StatusWindow", "History of {name}").format(name=name))
-        self.keep.setAccessibleName(
-            translate("StatusWindow", "Keep {name} running").format(name=name))
-        self.mode.setAccessibleName(translate("StatusWindow", "Mode of {name}").format(name=name))
-
-    def _update_mode(self, window: StatusWindow, row: Row) -> None:
-        d = row.daemon
-        modes = [m for m, _ in MODES]
-        if d.mode not in modes:
-            modes.append(d.mode)  # manual or masked: shown, not offered
-        wanted = [mode_label(m) for m in modes]
-        combo = self.mode
-        combo.blockSignals(True)
-        if [combo.itemText(i) for i in range(combo.count())] != wanted:
-            combo.clear()
-            for m, label in zip(modes, wanted, strict=True):
-                combo.addItem(label, str(m))
-        combo.setCurrentIndex(modes.index(d.mode))
-        allowed = {item.action: item.enabled for item in row.items}
-        model = combo.model()
-        for i, m in enumerate(modes):
-            item = model.item(i) if hasattr(model, "item") else None
-            if item is not None:
-                offered = dict(MODES).get(m)
-                item.setEnabled(m is d.mode or (offered is not None and allowed[offered]))
-        combo.setEnabled(row.busy is None and d.mode is not DaemonMode.MASKED)
-        combo.blockSignals(False)
+    return QCoreApplication.translate("StatusWindow", text) if translated else text
 
 
 class StatusWindow(QWidget):
@@ -216,8 +72,6 @@ class StatusWindow(QWidget):
         self.intents = intents
         self._causes = causes  # a daemon's last cause, if any
         self._warnings = warnings  # seconds left of each idle warning out now
-        self._lines: dict[Key, DaemonLine] = {}
-        self._order: list[Key] = []
         self._lost_focus: QWidget | None = None  # disabled under the user's focus
         # During an idle warning the countdown ticks in place, only while shown.
         self._ticker = QTimer(self)
@@ -236,18 +90,8 @@ class StatusWindow(QWidget):
         self.banner.setObjectName("banner")
         self.banner.hide()
         outer.addWidget(self.banner)
-        # The rows scroll up and down when there are more than the screen holds.
-        self.rows_box = QWidget()
-        self.grid = QGridLayout(self.rows_box)
-        self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setColumnStretch(2, 1)
-        self.rows_area = QScrollArea()
-        self.rows_area.setWidget(self.rows_box)
-        self.rows_area.setWidgetResizable(True)
-        self.rows_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.rows_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.rows_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its controls are the stops
-        outer.addWidget(self.rows_area)
+        self.rows = StatusRows(intents)
+        outer.addWidget(self.rows.area)
         self.empty = QLabel(self.tr("No daemons shown: pick some under Show in menu."))
         self.empty.setWordWrap(True)
         outer.addWidget(self.empty)
@@ -257,6 +101,10 @@ class StatusWindow(QWidget):
         self.notes = StatusNotes()
         outer.addWidget(self.notes)
         outer.addStretch(1)
+        outer.addLayout(self._buttons(intents))
+
+    def _buttons(self, intents: Intents) -> QHBoxLayout:
+        """The window's own buttons, under the rows: Show in menu, Preferences…, Close."""
         buttons = QHBoxLayout()
         self.watch_button = QPushButton(self.tr("Show in menu"))
         self.watch_button.setAutoDefault(True)
@@ -274,12 +122,12 @@ class StatusWindow(QWidget):
         self.close_button.setDefault(True)  # Enter anywhere else presses it
         self.close_button.clicked.connect(self.close)
         buttons.addWidget(self.close_button)
-        outer.addLayout(buttons)
         self.watch_button.setObjectName("watch")
         self.preferences_button.setObjectName("preferences")
         self.close_button.setObjectName("close")
         for button in (self.watch_button, self.preferences_button, self.close_button):
             button.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        return buttons
 
     # -- the banner shown without a tray ------------------------------------------------
 
@@ -322,12 +170,7 @@ class StatusWindow(QWidget):
         focused = self.focusWidget()
         left = self._warnings()
         rows = snap.rows()
-        keys = [row.daemon.key for row in rows]
-        if keys != self._order:
-            self._relayout(rows)
-        for row in rows:
-            self._lines[row.daemon.key].update(self, row, snap.now, self._causes(row.daemon),
-                                               left.get(row.daemon.key))
+        self.rows.update(self, rows, snap.now, self._causes, left, tab_after=self.watch_button)
         if left and self.isVisible():
             self._ticker.start()
         else:
@@ -344,34 +187,15 @@ class StatusWindow(QWidget):
             self._shown_notes = status_notes
             self.notes.show_notes(status_notes)
         self._keep_focus(focused)
-        self._fit_rows()
+        self.rows.fit(self.screen())
         self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
 
     def _tick(self) -> None:
         left = self._warnings()
-        for key, seconds in left.items():
-            line = self._lines.get(key)
-            if line is not None:
-                line.state.setText(countdown(seconds))
+        self.rows.tick(left)
         if not left:
             self._ticker.stop()
-
-    def _fit_rows(self) -> None:
-        """The rows' area as wide as they need and as tall, up to 60 % of the screen."""
-        box = self.rows_box
-        box.layout().activate()  # type: ignore[union-attr]
-        # Their preferred width, not the least: below it a mode box elides its choice
-        # ("On demand" in 79 of 100 px when the rows came after the window was shown).
-        width = max(box.minimumSizeHint().width(), box.sizeHint().width())
-        inner = max(self.rows_area.viewport().width(), width)
-        need = box.heightForWidth(inner) if box.hasHeightForWidth() else -1
-        need = max(need, box.minimumSizeHint().height())
-        screen = self.screen()
-        cap = int(screen.availableGeometry().height() * 0.6) if screen is not None else need
-        bar = self.rows_area.verticalScrollBar().sizeHint().width() if need > cap else 0
-        self.rows_area.setMinimumWidth(width + bar)
-        self.rows_area.setMinimumHeight(min(need, cap))
 
     def _grow_to_fit(self) -> None:
         """Taller when a wrapped line needs it (a longer cause, another language); never
@@ -400,46 +224,7 @@ class StatusWindow(QWidget):
             self._lost_focus = None
             lost.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _relayout(self, rows: list[Row]) -> None:
-        """Rows came or went: keep the lines of daemons still shown, place all again."""
-        wanted = {row.daemon.key for row in rows}
-        for key in list(self._lines):
-            if key not in wanted:
-                for widget in self._lines.pop(key).widgets():
-                    widget.deleteLater()
-        for i in reversed(range(self.grid.count())):
-            self.grid.takeAt(i)
-        previous: QWidget | None = None
-        for r, row in enumerate(rows):
-            line = self._lines.get(row.daemon.key)
-            new = line is None
-            if line is None:
-                line = self._lines[row.daemon.key] = DaemonLine(self, row.daemon)
-            line.place(self.grid, r)
-            if new:
-                # Qt shows a widget added to a shown window only later (a queued
-                # call): shown now, the rows are measured with it (_fit_rows), and
-                # update() hides what must not show.
-                for widget in line.widgets():
-                    widget.show()
-            for widget in (line.mode, line.one_off, line.history, line.keep):
-                if previous is not None:
-                    QWidget.setTabOrder(previous, widget)
-                previous = widget
-        if previous is not None:
-            QWidget.setTabOrder(previous, self.watch_button)
-        self._order = [row.daemon.key for row in rows]
-
-    # -- the user's choices ---------------------------------------------------------------
-
-    def choose_mode(self, line: DaemonLine, index: int) -> None:
-        chosen = DaemonMode(line.mode.itemData(index))
-        action = dict(MODES).get(chosen)
-        if action is not None and chosen is not line.daemon.mode:
-            self.intents.request(line.daemon.manager, line.daemon.service, action)
-
-    def one_off(self, line: DaemonLine) -> None:
-        self.intents.request(line.daemon.manager, line.daemon.service, line.one_off_action)
+    # -- the user's choices (a row's own go to its DaemonLine) ---------------------------
 
     def _fill_watch_menu(self) -> None:
         clear(self.watch_menu)
