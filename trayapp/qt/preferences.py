@@ -36,19 +36,7 @@ from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QShowEvent
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
 from trayapp.core.keys import UnitValidator, check_key, daemon_key, parse_key
 from trayapp.core.model import Manager
@@ -57,31 +45,14 @@ from trayapp.core.status_notes import StatusNote
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.core.watchlist import Watchlist
 
-from . import cutcheck, geometry, nowheel
-from .daemon_rows import DaemonRow, DaemonRowsTable
+from . import cutcheck, geometry
+from .daemon_rows import DaemonRow
 from .icons import app_icon
-from .status_notes import StatusNotes
+from .preferences_pages import DaemonsPage, GeneralPage
 from .windows import fit_to_screen
 
 GEOMETRY = "preferences"
-
-
-def login_hint() -> str:
-    return QCoreApplication.translate(
-        "PreferencesDialog",
-        "Starts trayapp from your desktop's autostart folder. The alternative is "
-        "the systemd user unit (systemctl --user enable trayapp.service); "
-        "use one or the other: with both, the second copy only finds the first and exits.")
-
-
-def follows_labels() -> dict[IconFollows, str]:
-    """The icon_follows choices as the dialog offers them."""
-    return {
-        IconFollows.ON_DEMAND: QCoreApplication.translate(
-            "PreferencesDialog", "the on-demand daemons (always-on ones running is normal)"),
-        IconFollows.ALL: QCoreApplication.translate(
-            "PreferencesDialog", "every daemon shown in the menu"),
-    }
+translate = QCoreApplication.translate
 
 
 class PreferencesDialog(QDialog):
@@ -110,86 +81,13 @@ class PreferencesDialog(QDialog):
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
         self.pages.tabBar().setAccessibleName(self.tr("Preferences pages"))
-        box = QWidget()
-        inner = QVBoxLayout(box)
-        find = QHBoxLayout()
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText(self.tr("Filter by name"))
-        self.filter.setAccessibleName(self.tr("Filter daemons by name"))
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self._filter)
-        find.addWidget(self.filter, 1)
-        self.plumbing = QCheckBox(self.tr("Show system plumbing"))
-        self.plumbing.setToolTip(self.tr(
-            "Infrastructure such as dbus, journald and udevd, which nobody switches by hand"))
-        self.plumbing.toggled.connect(self._filter)
-        find.addWidget(self.plumbing)
-        inner.addLayout(find)
-        self.table = DaemonRowsTable()
-        inner.addWidget(self.table, 1)
-        self.count = QLabel()
-        self.count.setEnabled(False)
-        inner.addWidget(self.count)
-
-        add = QHBoxLayout()
-        add_label = QLabel(self.tr("Add:"))
-        add.addWidget(add_label)
-        self.add_manager = QComboBox()
-        self.add_manager.addItem(self.tr("system"), "system")
-        self.add_manager.addItem(self.tr("yours (--user)"), "user")
-        self.add_manager.setAccessibleName(self.tr("Manager of the daemon to add"))
-        add.addWidget(self.add_manager)
-        self.add_name = QLineEdit()
-        self.add_name.setPlaceholderText(self.tr("a service, such as podman or cups.service"))
-        self.add_name.setAccessibleName(self.tr("Name of the daemon to add"))
-        add_label.setBuddy(self.add_name)
-        # Return in the name field adds; without the filter the dialog would
-        # also take it as a press on OK (QLineEdit passes Return on).
-        self.add_name.installEventFilter(self)
-        self.filter.installEventFilter(self)  # Return goes to the rows, it does not press OK
-        add.addWidget(self.add_name, 1)
-        self.add_button = QPushButton(self.tr("Add"))
-        self.add_button.setAutoDefault(False)
-        self.add_button.clicked.connect(self.add_from_fields)
-        add.addWidget(self.add_button)
-        inner.addLayout(add)
-        self.add_error = QLabel()
-        self.add_error.setWordWrap(True)
-        self.add_error.hide()
-        inner.addWidget(self.add_error)
-        follows = QHBoxLayout()
-        follows_label = QLabel(self.tr("The icon shows running for:"))
-        follows.addWidget(follows_label)
-        self.icon_follows = nowheel.guard(QComboBox())
-        for choice, label in follows_labels().items():
-            self.icon_follows.addItem(label, str(choice))
-        self.icon_follows.setCurrentIndex(self.icon_follows.findData(str(current.icon_follows)))
-        self.icon_follows.setToolTip(self.tr(
-            "With no on-demand daemon shown, the icon follows them all. "
-            "Failures show whichever you choose."))
-        self.icon_follows.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        follows_label.setBuddy(self.icon_follows)
-        self.icon_follows.setAccessibleName(follows_label.text())
-        follows.addWidget(self.icon_follows)
-        follows.addStretch(1)
-        self.pages.addTab(box, self.tr("Daemons"))
-
-        general = QWidget()
-        rest = QVBoxLayout(general)
-        rest.addLayout(follows)
-        self.start_at_login = QCheckBox(self.tr("Start trayapp when I log in"))
-        self.start_at_login.setChecked(current.start_at_login)
-        self.start_at_login.setToolTip(login_hint())
-        rest.addWidget(self.start_at_login)
-        hint = QLabel(login_hint())
-        hint.setWordWrap(True)
-        hint.setEnabled(False)  # greyed: a note, not a control
-        rest.addWidget(hint)
-        # What works here and what does not: power features, the history (issue 16).
-        self.notes = StatusNotes()
-        self.notes.show_notes(notes)
-        rest.addWidget(self.notes)
-        rest.addStretch(1)
+        self.daemons = DaemonsPage()
+        self._hold_daemons_page(self.daemons)
+        self.pages.addTab(self.daemons, self.tr("Daemons"))
+        general = GeneralPage(current.icon_follows, current.start_at_login, notes)
+        self.icon_follows = general.icon_follows
+        self.start_at_login = general.start_at_login
+        self.notes = general.notes
         self.pages.addTab(general, self.tr("General"))
         # With TRAYAPP_CUT_CHECK=1, the page brought up is measured too.
         self.pages.currentChanged.connect(lambda _i: cutcheck.schedule(self))
@@ -201,9 +99,7 @@ class PreferencesDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         outer.addWidget(self.buttons)
-        for widget, name in ((self.filter, "filter"), (self.plumbing, "plumbing"),
-                             (self.table, "table"), (self.add_name, "add-name"),
-                             (self.pages.tabBar(), "pages"), (general, "general"),
+        for widget, name in ((self.pages.tabBar(), "pages"),
                              (self.buttons.button(QDialogButtonBox.StandardButton.Ok), "ok"),
                              (self.buttons.button(QDialogButtonBox.StandardButton.Cancel),
                               "cancel")):
@@ -215,6 +111,20 @@ class PreferencesDialog(QDialog):
             self._add_row(key, watchlist.shows_key(key))
         self._filter()
         self._placed = False
+
+    def _hold_daemons_page(self, page: DaemonsPage) -> None:
+        """The daemons page's controls as the dialog's own, wired to its filter and Add."""
+        self.filter, self.plumbing, self.table = page.filter, page.plumbing, page.table
+        self.count = page.count
+        self.add_manager, self.add_name = page.add_manager, page.add_name
+        self.add_button, self.add_error = page.add_button, page.add_error
+        # Return in the name field adds; without the filter the dialog would
+        # also take it as a press on OK (QLineEdit passes Return on).
+        self.add_name.installEventFilter(self)
+        self.filter.installEventFilter(self)  # Return goes to the rows, it does not press OK
+        self.add_button.clicked.connect(self.add_from_fields)
+        self.filter.textChanged.connect(self._filter)
+        self.plumbing.toggled.connect(self._filter)
 
     # -- reading the widgets -----------------------------------------------------------
 
@@ -259,20 +169,7 @@ class PreferencesDialog(QDialog):
 
         Raises ValueError with a message for the user when the name is bad.
         """
-        text = text.strip()
-        if not text:
-            raise ValueError(self.tr("type the name of a service, such as podman"))
-        try:
-            unit = daemon_service_name(text)
-        except BadUnitName as exc:
-            raise ValueError(str(exc)) from None
-        if not unit.endswith(".service"):
-            # A socket may start a service of another name (Service=): only
-            # the user knows which one they mean.
-            guess = unit.removesuffix(".socket") + ".service"
-            raise ValueError(self.tr("name the service that {unit} starts, such as {guess}")
-                             .format(unit=unit, guess=guess))
-        key = daemon_key(scope, unit)
+        key = daemon_key(scope, _service_unit(text))
         check_key(key, self._validate_unit)
         for row in self.rows():
             if row.key == key:
@@ -345,3 +242,23 @@ class PreferencesDialog(QDialog):
 def _order(key: str) -> tuple[int, str]:
     manager, unit = parse_key(key)
     return (manager is Manager.USER, unit)
+
+
+def _service_unit(text: str) -> str:
+    """The service the user names in ``text``; ValueError with a message for them if bad."""
+    text = text.strip()
+    if not text:
+        raise ValueError(translate("PreferencesDialog",
+                                   "type the name of a service, such as podman"))
+    try:
+        unit = daemon_service_name(text)
+    except BadUnitName as exc:
+        raise ValueError(str(exc)) from None
+    if not unit.endswith(".service"):
+        # A socket may start a service of another name (Service=): only
+        # the user knows which one they mean.
+        guess = unit.removesuffix(".socket") + ".service"
+        raise ValueError(translate("PreferencesDialog",
+                                   "name the service that {unit} starts, such as {guess}")
+                         .format(unit=unit, guess=guess))
+    return unit
