@@ -331,7 +331,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message>
-        <location filename="../qt/preferences.py" line="+70"/>
+        <location filename="../qt/preferences_pages.py" line="+42"/>
         <source>Starts trayapp from your desktop&apos;s autostart folder. The alternative is the systemd user unit (systemctl --user enable trayapp.service); use one or the other: with both, the second copy only finds the first and exits.</source>
         <translation>Startet trayapp über den Autostart-Ordner Ihrer Arbeitsumgebung. Die Alternative ist die systemd-Benutzer-Unit (systemctl --user enable trayapp.service); nutzen Sie nur eines davon: mit beiden findet die zweite Kopie nur die erste und beendet sich.</translation>
     </message>
@@ -346,33 +346,33 @@
         <translation>jeden im Menü gezeigten Dienst</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location filename="../qt/preferences.py" line="+75"/>
         <source>trayapp Preferences</source>
         <extracomment>Emitted with the new Settings when the user presses OK.</extracomment>
         <translation>trayapp-Einstellungen</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+11"/>
         <source>Daemons</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location line="-58"/>
+        <location filename="../qt/preferences_pages.py" line="+14"/>
         <source>Filter by name</source>
         <translation>Nach Namen filtern</translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location filename="../qt/preferences.py" line="-3"/>
         <source>Preferences pages</source>
         <translation>Seiten der Einstellungen</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location filename="../qt/preferences_pages.py" line="+1"/>
         <source>Filter daemons by name</source>
         <translation>Dienste nach Namen filtern</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Show system plumbing</source>
         <translation>Systeminfrastruktur zeigen</translation>
     </message>
@@ -382,7 +382,7 @@
         <translation>Infrastruktur wie dbus, journald und udevd, die niemand von Hand umschaltet</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+20"/>
         <source>Add:</source>
         <translation>Hinzufügen:</translation>
     </message>
@@ -397,57 +397,57 @@
         <translation>Ihre (--user)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Manager of the daemon to add</source>
         <translation>Verwalter des hinzuzufügenden Dienstes</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>a service, such as podman or cups.service</source>
         <translation>ein Dienst, etwa podman oder cups.service</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Name of the daemon to add</source>
         <translation>Name des hinzuzufügenden Dienstes</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+3"/>
         <source>Add</source>
         <translation>Hinzufügen</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>The icon shows running for:</source>
         <translation>Das Symbol zeigt „läuft“ für:</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>With no on-demand daemon shown, the icon follows them all. Failures show whichever you choose.</source>
         <translation>Wird kein Dienst „bei Bedarf“ gezeigt, folgt das Symbol allen. Fehler zeigt es in jedem Fall.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+11"/>
         <source>Start trayapp when I log in</source>
         <translation>trayapp bei der Anmeldung starten</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../qt/preferences.py" line="+8"/>
         <source>General</source>
         <translation>Allgemein</translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+160"/>
         <source>type the name of a service, such as podman</source>
         <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>name the service that {unit} starts, such as {guess}</source>
         <translation>nennen Sie den Dienst, den {unit} startet, etwa {guess}</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="-70"/>
         <source>Cannot add {name!r}: {why}</source>
         <translation>{name!r} kann nicht hinzugefügt werden: {why}</translation>
     </message>
@@ -471,12 +471,12 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+77"/>
+        <location filename="../qt/window.py" line="+55"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location filename="../qt/window_line.py" line="+71"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
@@ -521,19 +521,19 @@
         <translation>Betriebsart von {name}</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location filename="../qt/window.py" line="+29"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
     </message>
     <message>
-        <location line="+21"/>
-        <location line="+85"/>
+        <location line="+11"/>
+        <location line="+84"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
     </message>
     <message>
-        <location line="-75"/>
+        <location line="-70"/>
         <source>Show in menu</source>
         <translation>Im Menü zeigen</translation>
     </message>
@@ -548,7 +548,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+58"/>
         <source>Reading the daemons…</source>
         <translation>Dienste werden gelesen …</translation>
     </message>

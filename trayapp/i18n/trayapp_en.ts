@@ -15,7 +15,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message numerus="yes">
-        <location filename="../qt/preferences.py" line="+318"/>
+        <location filename="../qt/preferences.py" line="+215"/>
         <source>%n of {total} daemons shown</source>
         <translation>
             <numerusform>%n of {total} daemons shown</numerusform>
