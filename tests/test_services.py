@@ -80,9 +80,10 @@ def hold_actions(services: Services, monkeypatch: pytest.MonkeyPatch) -> asyncio
     gate = asyncio.Event()
 
     async def perform(manager: Manager, service: str, action: Action, force: bool,
-                      proxy: object = None) -> Outcome:
+                      proxy: object = None, interactive: bool = True) -> Outcome:
         await gate.wait()
-        return Outcome(action, manager, service, Status.DONE, "Done.")
+        return Outcome(action, manager, service, Status.DONE,
+                       "Done." if interactive else "Done, asking no password.")
 
     monkeypatch.setattr(services.controller, "_perform", perform)
     return gate
@@ -151,6 +152,24 @@ async def test_the_idle_watchers_stop_goes_on_the_ledger_as_idle(
     assert (await task).ok
     assert [(k, e.action, e.why, e.in_flight) for k, e in heard] == [
         (X, Action.STOP, EndReason.IDLE, True), (X, Action.STOP, EndReason.IDLE, False)]
+
+
+async def test_the_stop_before_sleep_is_the_controllers_never_asking_and_heard(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One pipeline (issue 21): the stop before sleep goes through the controller, on
+    the ledger as the idle watcher's, non-interactive, and its outcome reaches the
+    listeners like any other (marked as the idle watcher's own)."""
+    gate = hold_actions(services, monkeypatch)
+    told: list[Outcome] = []
+    services.controller.listen(told.append)
+    task = services.stop_before_sleep(S, "x.service")
+    await until_async(lambda: services.ledger.in_flight(X), what="the stop on the ledger")
+    entry = services.ledger.ours(X)
+    assert entry is not None and (entry.action, entry.why) == (Action.STOP, EndReason.IDLE)
+    gate.set()
+    outcome = await task
+    assert outcome.message == "Done, asking no password."
+    assert told == [outcome] and outcome.asked_by_idle
 
 
 async def test_without_a_store_there_is_no_recorder_and_the_idle_watcher_still_runs(

@@ -51,6 +51,7 @@ from trayapp.usecases.power import Power
 from trayapp.usecases.proxy import Proposals
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
+from trayapp.usecases.workload import daemon_check
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +134,6 @@ class Services:
                                     problem=False))
         return notes
 
-    def busy_reason(self, d: Daemon) -> str | None:
-        """Why the idle watcher left ``d`` running at its last check (None: it did not)."""
-        return self.idle.last_busy.get(d.key) if self.idle is not None else None
-
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d), on_battery=self.power.on_battery)
 
@@ -182,7 +179,8 @@ class Services:
             window_for or self.idle_window, grace=grace, cpu_threshold=cpu_threshold,
             ledger=self.ledger, on_decision=on_decision,
             on_stats=recorder.saw if recorder is not None else lambda key, stats: None,
-            busy_check=self.power.busy_check, quiet_stop=self.power.quiet_stop,
+            busy_check=daemon_check(self.monitor.connections),
+            quiet_stop=self.stop_before_sleep,
             follow_up=getattr(notifier, "follow_up", None),
         )
         self.idle.start(self.events)
@@ -191,6 +189,14 @@ class Services:
     def stop_idle(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
         """The idle watcher's stop: the stop action, on the ledger as IDLE."""
         return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE)
+
+    def stop_before_sleep(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
+        """The stop before sleep: the idle watcher's, but one that never asks for a
+        password, so polkit answers at once, yes (a user unit; a system unit a rule
+        allows) or no (it would have to ask).  polkit's CheckAuthorization cannot tell
+        ahead: it refuses the ``unit`` detail from an unprivileged caller."""
+        return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE,
+                                       interactive=False)
 
     def change_settings(self, new: Settings, path: Path | None = None, *,
                         login: bool = True, proxies: bool = False) -> list[tuple[str, str]]:

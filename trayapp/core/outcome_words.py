@@ -150,6 +150,12 @@ def no_agent() -> str:
                      "/usr/share/doc/trayapp/polkit/). Nothing changed.")
 
 
+def needs_password() -> str:
+    return translate("outcome", "polkit would have to ask for a password, and trayapp does "
+                     "not ask for one here (before sleep nobody is there to answer). "
+                     "Nothing changed.")
+
+
 def refused(manager: str, why: str) -> str:
     return translate("outcome", "polkit refused on the {manager} manager, or the password "
                      "prompt was cancelled ({why}). Nothing changed.").format(

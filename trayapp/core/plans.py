@@ -95,6 +95,9 @@ class Plan:
     notes: tuple[str, ...] = field(default=())
     # The enablement the switch means to reach (None: it changes none).
     goal: Goal | None = None
+    # False: no call may make polkit ask for a password (the stop before sleep:
+    # nobody is there to answer); polkit then says yes or no at once.
+    interactive: bool = True
 
 
 class Refusal(Exception):

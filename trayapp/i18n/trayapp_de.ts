@@ -707,7 +707,7 @@
         <translation>{name} ist seit {window} untätig: er hält in {grace} an, wenn Sie ihn nicht weiterlaufen lassen. Sein Socket lauscht weiter, also weckt ihn der nächste Client wieder.</translation>
     </message>
     <message>
-        <location filename="../usecases/idlestop.py" line="+297"/>
+        <location filename="../usecases/idlestop.py" line="+290"/>
         <source>{name} keeps running; trayapp asks again after {window} more without use.</source>
         <extracomment>busy_check(daemon, its sockets&apos; Listen=, its service&apos;s properties read now)</extracomment>
         <translation>{name} läuft weiter; trayapp fragt nach weiteren {window} ohne Nutzung erneut.</translation>
@@ -1035,6 +1035,11 @@
     </message>
     <message>
         <location line="+8"/>
+        <source>polkit would have to ask for a password, and trayapp does not ask for one here (before sleep nobody is there to answer). Nothing changed.</source>
+        <translation>polkit müsste nach einem Passwort fragen, und trayapp fragt hier nicht danach (vor dem Ruhezustand ist niemand da, der antwortet). Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>polkit refused on the {manager} manager, or the password prompt was cancelled ({why}). Nothing changed.</source>
         <translation>polkit hat beim Dienstverwalter {manager} abgelehnt, oder die Passwortabfrage wurde abgebrochen ({why}). Nichts wurde geändert.</translation>
     </message>
@@ -1062,7 +1067,7 @@
 <context>
     <name>plans</name>
     <message>
-        <location filename="../core/plans.py" line="+108"/>
+        <location filename="../core/plans.py" line="+111"/>
         <source>its unit file only names other units to enable (Also=), and they start it</source>
         <translation>seine Unit-Datei nennt nur andere Units zum Aktivieren (Also=), und diese starten ihn</translation>
     </message>

@@ -9,99 +9,38 @@ holds and describe that in the message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import replace
 
-from trayapp.adapters.dbus import proxy as proxy_units
-from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
+from trayapp.adapters.dbus.bus import Connection, NotAuthorised
 from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
-from trayapp.adapters.dbus.units import read_unit
 from trayapp.core import outcome_words as words
-from trayapp.core.model import Daemon, UnitInfo, classify, service_of
+from trayapp.core.model import Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
-from trayapp.core.proxy import proxied_service, socket_name
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.usecases import proxy as proxied
+from trayapp.usecases.daemons import describe, load_daemon, read_back
 from trayapp.usecases.proxy import ProxyBook, ProxyRequest
-from trayapp.usecases.workload import check_before_stop
+from trayapp.usecases.workload import check_busy
 
 log = logging.getLogger(__name__)
 
-NO_AGENT = "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
-_VERBS = {
-    Action.ON_DEMAND: "switch {} to on-demand",
-    Action.ALWAYS_ON: "switch {} to always-on",
-    Action.STOP: "stop {}",
-    Action.START: "start {}",
-}
-
-
-async def load_daemon(conn: Connection, name: str
-                      ) -> tuple[Daemon, UnitInfo, list[UnitInfo], list[UnitInfo]]:
-    """The daemon a user means by ``name`` (service or socket), read fresh: with
-    its sockets and the path units that also start it (cups.path)."""
-    first, _ = await read_unit(conn, name)
-    if first.load_state == "not-found":
-        raise Refusal(words.no_unit(name, str(conn.manager)))
-    service = first
-    if first.is_socket:
-        service, _ = await read_unit(conn, service_of(first))
-    names = set(service.triggered_by) | ({first.name} if first.is_socket else set())
-    # A stopped, disabled path unit is unloaded and so missing from TriggeredBy:
-    # look for the one of the service's own name too (cups.path for cups.service).
-    names.add(service.name.removesuffix(".service") + ".path")
-    sockets: list[UnitInfo] = []
-    paths: list[UnitInfo] = []
-    for trigger in sorted(names):
-        if trigger.endswith((".socket", ".path")):
-            unit = (await read_unit(conn, trigger))[0]
-            if unit.is_socket:
-                sockets.append(unit)
-            elif unit.load_state == "loaded" and service.name in unit.triggers:
-                paths.append(unit)
-    # trayapp's own proxy in front of it (core/proxy.py): it triggers the proxy's
-    # service, not this one, so TriggeredBy does not name it.
-    proxy = socket_name(service.name)
-    if proxied_service(service.name) is None and proxy not in names:
-        front = await proxy_units.loaded(conn, proxy)
-        if front is not None:
-            sockets.append(front)
-    return classify(conn.manager, service, sockets), service, sockets, paths
-
-
-def describe(units: dict[str, dict[str, str]]) -> str:
-    return "; ".join(
-        f"{name}: {u.get('UnitFileState') or '?'}, {u.get('ActiveState') or '?'}"
-        for name, u in sorted(units.items())
-    )
-
-
-async def read_back(conn: Connection, names: list[str]) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for name in names:
-        try:
-            info, _ = await read_unit(conn, name)
-        except (SystemdError, BusUnavailable) as exc:
-            out[name] = {"error": str(exc)}
-            continue
-        out[name] = {
-            "UnitFileState": info.unit_file_state,
-            "ActiveState": info.active_state,
-            "SubState": info.sub_state,
-        }
-    return out
-
-
-def _auth_message(exc: NotAuthorised, name: str, manager: str) -> str:
-    if exc.name == NO_AGENT:
-        return words.not_allowed(name, words.no_agent())
+def _auth_message(exc: NotAuthorised, name: str, manager: str, interactive: bool) -> str:
+    if exc.needs_agent:
+        return words.not_allowed(name, words.no_agent() if interactive else
+                                 words.needs_password())
     return words.not_allowed(name, words.refused(manager, exc.text or exc.name))
 
 
 async def perform(
     conn: Connection, jobs: JobFollower, name: str, action: Action, *, force: bool = False,
     proxy: ProxyRequest | None = None, book: ProxyBook | None = None,
+    interactive: bool = True, connections: Mapping[Manager, Connection] | None = None,
 ) -> Outcome:
     """Do ``action`` for daemon ``name``; never raises for expected failures.
+    Without ``interactive`` no call lets polkit ask for a password.  The busy check
+    learns what the daemon carries over ``connections`` (default: ``conn`` alone).
 
     A daemon with no socket unit goes on demand through a proxy (usecases/proxy.py),
     with ``proxy``'s addresses or the ones ``book`` keeps; always-on takes the proxy away.
@@ -124,14 +63,14 @@ async def perform(
         return await proxied.switch(conn, jobs, daemon, service, sockets, action,
                                     proxy or proxied.ProxyRequest(), book or proxied.NoBook(),
                                     force=force)
-    what = _VERBS[action].format(daemon.name)
     warnings = list(daemon.warnings)
     if_done: list[str] = []  # what holds only once the change was made (issue 23)
     stop_if_running = True
     if action in (Action.STOP, Action.ON_DEMAND) and service.active_state == "active":
         listen = [a for s in sockets for a in s.listen]
         # With what it carries (guests, containers, jobs) and libvirt-guests' rule.
-        report = await check_before_stop(conn, service.name, listen)
+        report = await check_busy(manager, service.name, listen,
+                                  connections or {manager: conn})
         warnings += report.warnings
         if report.busy and action is Action.STOP and not force:
             return outcome(
@@ -146,8 +85,9 @@ async def perform(
             if_done.append((words.unsure_left_running if report.unsure else
                             words.busy_left_running)(daemon.name, "; ".join(report.reasons)))
     try:
-        plan = make_plan(action, daemon, service, sockets, stop_if_running=stop_if_running,
-                         paths=paths)
+        plan = replace(make_plan(action, daemon, service, sockets,
+                                 stop_if_running=stop_if_running, paths=paths),
+                       interactive=interactive)
     except Refusal as exc:
         return outcome(Status.BAD_INPUT, words.failed(action, daemon.name, f"{exc}."),
                        service.name)
@@ -160,11 +100,11 @@ async def perform(
     if run.lost_aliases and run.error is None:
         warnings.append(words.lost_aliases(daemon.name, list(run.lost_aliases)))
     units = await read_back(conn, [service.name, *(u.name for u in (*sockets, *paths))])
-    return _conclude(action, manager, what, plan, run, units, tuple(warnings))
+    return _conclude(action, manager, plan, run, units, tuple(warnings))
 
 
 def _conclude(
-    action: Action, manager: object, what: str, plan: Plan, run: Run,
+    action: Action, manager: object, plan: Plan, run: Run,
     units: dict[str, dict[str, str]], warnings: tuple[str, ...],
 ) -> Outcome:
     done = tuple(str(s) for s in run.done)
@@ -183,7 +123,8 @@ def _conclude(
                                     f"{words.done_sentence(action, changed, listening)}")
     cause = run.error.cause
     if isinstance(cause, NotAuthorised) and not run.done:
-        return outcome(Status.NOT_AUTHORISED, _auth_message(cause, name, str(manager)))
+        return outcome(Status.NOT_AUTHORISED,
+                       _auth_message(cause, name, str(manager), plan.interactive))
     failed = words.failed(action, name, words.step_failed(str(run.error.step), run.error.reason))
     if not run.done:
         return outcome(Status.FAILED, f"{failed} {words.nothing_had_changed()} {now}")

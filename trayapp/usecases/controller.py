@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
+from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
@@ -47,15 +47,18 @@ class Controller:
     def request(
         self, manager: Manager, name: str, action: Action, *, force: bool = False,
         why: EndReason = EndReason.USER, proxy: ProxyRequest | None = None,
+        interactive: bool = True,
     ) -> asyncio.Task[Outcome]:
         """Start ``action`` for the daemon ``name`` (a service, or a name as the user
         typed it: ``docker``, ``docker.socket``); a second request for the same
         daemon while one runs is refused.  ``name`` must be a valid unit name.
         ``proxy``: the addresses for on-demand through a proxy (a daemon with no
-        socket unit); without it, the saved ones or what the daemon listens on."""
+        socket unit); without it, the saved ones or what the daemon listens on.
+        Without ``interactive`` polkit may not ask for a password (the stop before
+        sleep): it says yes or no at once."""
         key = (manager, paired_service(name))
         task = asyncio.get_running_loop().create_task(self._run(key, name, action, force, why,
-                                                                 proxy))
+                                                                 proxy, interactive))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -67,7 +70,8 @@ class Controller:
             await asyncio.wait(list(self._tasks), timeout=timeout)
 
     async def _run(self, key: Key, service: str, action: Action, force: bool,
-                   why: EndReason, proxy: ProxyRequest | None = None) -> Outcome:
+                   why: EndReason, proxy: ProxyRequest | None = None,
+                   interactive: bool = True) -> Outcome:
         manager = key[0]
         if not self.ledger.begin(key, action, why):
             outcome = Outcome(action, manager, service, Status.BAD_INPUT,
@@ -75,7 +79,8 @@ class Controller:
                               "is still running.")
         else:
             try:
-                outcome = await self._perform(manager, service, action, force, proxy)
+                outcome = await self._perform(manager, service, action, force, proxy,
+                                              interactive)
             finally:
                 self.ledger.end(key)
         outcome = dataclasses.replace(outcome, asked_by_idle=why is EndReason.IDLE)
@@ -84,20 +89,17 @@ class Controller:
 
     async def _perform(
         self, manager: Manager, service: str, action: Action, force: bool,
-        proxy: ProxyRequest | None = None,
+        proxy: ProxyRequest | None = None, interactive: bool = True,
     ) -> Outcome:
         conn = self.monitor.connections.get(manager)
         if conn is None or not conn.connected:
             return Outcome(action, manager, service, Status.FAILED,
                            f"Not connected to the {manager} manager; nothing was changed.")
-        jobs = self._jobs.get(manager)
-        if jobs is None or jobs.conn is not conn:
-            jobs = self._jobs[manager] = JobFollower(conn)
-            if manager not in self.monitor.watchers:  # a watcher has subscribed already
-                await jobs.subscribe()
         try:
+            jobs = await self._jobs_for(manager, conn)
             return await perform(conn, jobs, service, action, force=force, proxy=proxy,
-                                 book=self.proxies)
+                                 book=self.proxies, interactive=interactive,
+                                 connections=self.monitor.connections)
         except (BusUnavailable, SystemdError) as exc:
             # The bus went away mid-action: what holds cannot be read back.
             return Outcome(action, manager, service, Status.FAILED,
@@ -109,12 +111,8 @@ class Controller:
         conn = self.monitor.connections.get(Manager.SYSTEM)
         if self.proxies is None or conn is None or not conn.connected:
             return []
-        jobs = self._jobs.get(Manager.SYSTEM)
-        if jobs is None or jobs.conn is not conn:
-            jobs = self._jobs[Manager.SYSTEM] = JobFollower(conn)
-            if Manager.SYSTEM not in self.monitor.watchers:
-                await jobs.subscribe()
         try:
+            jobs = await self._jobs_for(Manager.SYSTEM, conn)
             outcomes = await restore(conn, jobs, self.proxies, keys)
         except (BusUnavailable, SystemdError) as exc:
             log.info("cannot restore the proxies: %s", exc)
@@ -123,6 +121,16 @@ class Controller:
             if not outcome.ok:
                 self._tell(outcome)
         return outcomes
+
+    async def _jobs_for(self, manager: Manager, conn: Connection) -> JobFollower:
+        """The one follower of systemd's JobRemoved on ``conn`` (made again with a new
+        connection); it subscribes only where no watcher has already."""
+        jobs = self._jobs.get(manager)
+        if jobs is None or jobs.conn is not conn:
+            jobs = self._jobs[manager] = JobFollower(conn)
+            if manager not in self.monitor.watchers:
+                await jobs.subscribe()
+        return jobs
 
     def _tell(self, outcome: Outcome) -> None:
         for callback in list(self._result_listeners):

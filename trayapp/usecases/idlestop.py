@@ -24,9 +24,10 @@ in flight, the changes the stop causes neither re-arm nor cancel anything.
 Before sleep (adapters/dbus/power.py's ``SleepGuard`` holds logind's delay
 lock), ``before_sleep`` stops at once, without a warning, the watched
 on-demand daemons that are idle now, with a stop that never asks for a
-password (``quiet_stop``: a daemon whose stop would need one is left
-running).  On battery the windows are shorter: the settings give them
-(``Services.idle_window``) and ``reconfigure`` re-arms the timers.
+password (``quiet_stop``: the controller's stop, non-interactive; a daemon
+whose stop would need one is left running).  On battery the windows are
+shorter: the settings give them (``Services.idle_window``) and
+``reconfigure`` re-arms the timers.
 
 The notifier is a Protocol: the tray implements it with desktop
 notifications and a "Keep running" button (usecases/announce.py),
@@ -85,14 +86,6 @@ BusyCheck = Callable[[Daemon, list[tuple[str, str]], ServiceStats], Awaitable[bu
 WindowFor = Callable[[Daemon], "float | None"]
 
 
-async def plain_check(d: Daemon, listen: list[tuple[str, str]],
-                      stats: ServiceStats) -> busy.BusyReport:
-    """busy.check without the bus: connections, Docker, and the daemon's cgroup."""
-    context = busy.Context(d.manager, None, stats.control_group, stats.main_pid,
-                           stats.exec_argv)
-    return await busy.check(d.service, listen, context)
-
-
 @dataclass(frozen=True)
 class Decision:
     """What the watcher did, for a log line or ``idle-watch --json``."""
@@ -133,7 +126,7 @@ class IdleWatcher:
         *,
         grace: float = DEFAULT_GRACE,
         cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
-        busy_check: BusyCheck = plain_check,
+        busy_check: BusyCheck,
         quiet_stop: Stopper | None = None,
         follow_up: Callable[[Daemon, str], None] | None = None,
         ledger: Ledger | None = None,

@@ -22,11 +22,6 @@ from trayapp.core.table import DaemonTable
 
 log = logging.getLogger(__name__)
 
-_NO_MANAGER = frozenset(
-    {"org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"}
-)
-
-
 def default_managers() -> list[Manager]:
     """Both managers for a user; only the system one for root (like systemctl)."""
     return [Manager.SYSTEM] if os.getuid() == 0 else [Manager.SYSTEM, Manager.USER]
@@ -34,7 +29,7 @@ def default_managers() -> list[Manager]:
 
 def explain(manager: Manager, exc: Exception) -> str:
     """A message a user can act on, for a manager that cannot be reached."""
-    if isinstance(exc, SystemdError) and exc.name in _NO_MANAGER:
+    if isinstance(exc, SystemdError) and exc.no_manager:
         if manager is Manager.USER:
             return (
                 "no systemd user manager answers on your session bus "

@@ -1,14 +1,8 @@
-"""Power and workloads for the idle watcher (issue 16): one object the composition root holds.
+"""Power for the idle watcher (issue 16): one object the composition root holds.
 
-* ``busy_check``: the idle watcher's busy check with what each daemon
-  carries (adapters/busy.py), learnt over the monitor's connections
-  (adapters/dbus/machines.py: machined, the managers' scopes).
-* ``quiet_stop``: the stop before sleep, which never asks for a password:
-  StopUnit *without* ALLOW_INTERACTIVE_AUTHORIZATION, so polkit answers at
-  once, yes (a user unit; a system unit a rule allows) or no (it would
-  have to ask).  On the ledger as the idle watcher's stop, like
-  ``Services.stop_idle``.  (polkit's CheckAuthorization cannot tell ahead:
-  it refuses the ``unit`` detail from an unprivileged caller.)
+The stop before sleep itself is the controller's, like every other change
+(``Services.stop_before_sleep``); the busy check is usecases/workload.py's.
+
 * ``start``: follows UPower's OnBattery (shorter idle windows on battery:
   the watcher is reconfigured on each change) and holds logind's sleep
   delay lock (``before_sleep`` of the watcher, then the lock goes).
@@ -19,30 +13,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from trayapp.adapters import busy
-from trayapp.adapters.dbus.bus import BusUnavailable, Connection, NotAuthorised, SystemdError
-from trayapp.adapters.dbus.jobs import JobFollower
-from trayapp.adapters.dbus.machines import BusSources
+from trayapp.adapters.dbus.bus import BusUnavailable, Connection
 from trayapp.adapters.dbus.power import PowerWatch, SleepGuard, open_system
-from trayapp.adapters.dbus.units import read_properties
-from trayapp.core import workloads
-from trayapp.core.idle import ServiceStats
-from trayapp.core.ledger import Ledger
-from trayapp.core.model import Daemon, Manager
-from trayapp.core.outcome import Outcome, Status
-from trayapp.core.plans import Action
-from trayapp.core.runs import EndReason
-from trayapp.core.workloads import Kind
 from trayapp.usecases.idlestop import Decision, IdleWatcher
-from trayapp.usecases.workload import guests_guard
 
 log = logging.getLogger(__name__)
-
-STOP_TIMEOUT = 30.0  # seconds for a stop job before sleep (logind's delay cuts it shorter)
 
 
 class Host(Protocol):
@@ -50,20 +29,6 @@ class Host(Protocol):
 
     @property
     def idle(self) -> IdleWatcher | None: ...
-
-    @property
-    def ledger(self) -> Ledger: ...
-
-    @property
-    def monitor(self) -> _Monitor: ...
-
-
-class _Monitor(Protocol):
-    @property
-    def connections(self) -> Mapping[Manager, Connection]: ...
-
-    @property
-    def watchers(self) -> Mapping[Manager, object]: ...
 
 
 @dataclass(frozen=True)
@@ -84,58 +49,6 @@ class Power:
         self.on_battery = False
         self._problem = "not started"  # before start(), or when the system bus is gone
         self._emit: Callable[[Decision], None] = lambda d: None
-        self._jobs: dict[Manager, JobFollower] = {}
-
-    # -- for the idle watcher -------------------------------------------------------------
-
-    async def busy_check(self, d: Daemon, listen: list[tuple[str, str]],
-                         stats: ServiceStats) -> busy.BusyReport:
-        context = busy.Context(d.manager, BusSources(self.host.monitor.connections),
-                               stats.control_group, stats.main_pid, stats.exec_argv)
-        report = await busy.check(d.service, listen, context)
-        conn = self.host.monitor.connections.get(d.manager)
-        if workloads.kind_of(d.service) is Kind.LIBVIRT and conn is not None:
-            try:
-                guard = await guests_guard(conn, d.service, await read_properties(conn, d.service))
-            except (SystemdError, BusUnavailable) as exc:
-                guard = f"cannot tell whether libvirt-guests depends on it: {exc}"
-            if guard:
-                report.reasons.append(guard)
-        return report
-
-    async def quiet_stop(self, manager: Manager, service: str) -> Outcome:
-        """Stop ``service`` now if that needs no password; never asks for one."""
-        key = (manager, service)
-
-        def outcome(status: Status, message: str) -> Outcome:
-            return Outcome(Action.STOP, manager, service, status, message, asked_by_idle=True)
-
-        conn = self.host.monitor.connections.get(manager)
-        if conn is None or not conn.connected:
-            return outcome(Status.FAILED, f"not connected to the {manager} manager")
-        if not self.host.ledger.begin(key, Action.STOP, EndReason.IDLE):
-            return outcome(Status.BAD_INPUT, "another action on it is under way")
-        try:
-            jobs = self._jobs.get(manager)
-            if jobs is None or jobs.conn is not conn:
-                jobs = self._jobs[manager] = JobFollower(conn)
-                if manager not in self.host.monitor.watchers:
-                    await jobs.subscribe()
-            async with jobs.expect():
-                reply = await conn.call("StopUnit", "ss", [service, "replace"])
-                job = reply.body[0] if reply.body else None
-                if not isinstance(job, str):
-                    return outcome(Status.FAILED, "systemd returned no job")
-                result = await jobs.wait(job, timeout=STOP_TIMEOUT)
-        except NotAuthorised as exc:
-            return outcome(Status.NOT_AUTHORISED, f"stopping it needs a password ({exc.name})")
-        except (SystemdError, BusUnavailable, TimeoutError) as exc:
-            return outcome(Status.FAILED, str(exc) or type(exc).__name__)
-        finally:
-            self.host.ledger.end(key)
-        if result != "done":
-            return outcome(Status.FAILED, f"its stop job ended with '{result}'")
-        return outcome(Status.DONE, "Stopped.")
 
     # -- battery and sleep ---------------------------------------------------------------
 

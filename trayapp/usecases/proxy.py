@@ -17,7 +17,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from trayapp.adapters import busy
 from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
@@ -32,6 +31,8 @@ from trayapp.core.plans import Action, Plan, Step, Verb
 from trayapp.core.proxy_risks import risks
 from trayapp.core.settings import DaemonSettings
 from trayapp.core.unitname import BadUnitName, check_unit_name
+from trayapp.usecases.daemons import describe, read_back
+from trayapp.usecases.workload import check_busy
 
 _ENABLED = frozenset({"enabled"})  # what DisableUnitFiles can undo (not /run links)
 
@@ -180,7 +181,8 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     elif service.unit_file_state == "enabled-runtime":
         warnings.append(_runtime_note(service.name))
     if running:
-        report = await busy.check(service.name, [("Stream", str(spec.backend))])
+        report = await check_busy(conn.manager, service.name,
+                                  [("Stream", str(spec.backend))], {conn.manager: conn})
         warnings += report.warnings
         if report.busy and not force:
             first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
@@ -397,8 +399,6 @@ def _runtime_note(service: str) -> str:
 
 
 async def _now(conn: Connection, service: str) -> str:
-    from trayapp.usecases.actions import describe, read_back
-
     return describe(await read_back(conn, [service, core.socket_name(service)]))
 
 

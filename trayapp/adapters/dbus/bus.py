@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 SYSTEMD = "org.freedesktop.systemd1"
 MANAGER_PATH = "/org/freedesktop/systemd1"
 MANAGER_IFACE = "org.freedesktop.systemd1.Manager"
-UNIT_IFACE = "org.freedesktop.systemd1.Unit"
 PROPS_IFACE = "org.freedesktop.DBus.Properties"
 
 MAX_IN_FLIGHT = 32
@@ -53,9 +52,26 @@ class SystemdError(Exception):
         self.name = name
         self.text = text
 
+    @property
+    def no_manager(self) -> bool:
+        """Nobody owns the manager's name on this bus (no user manager, no PID 1)."""
+        return self.name in _NO_MANAGER
+
 
 class NotAuthorised(SystemdError):
     """polkit (or the bus policy) refused the call."""
+
+    @property
+    def needs_agent(self) -> bool:
+        """polkit would have asked for a password: no agent was there to ask, or
+        the call did not allow it (ALLOW_INTERACTIVE_AUTHORIZATION unset)."""
+        return self.name == _NO_AGENT
+
+
+_NO_AGENT = "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
+_NO_MANAGER = frozenset(
+    {"org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner"}
+)
 
 
 def unit_path(name: str) -> str:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from dbus_fast import Message
+from dbus_fast import Message, Variant
 
 from trayapp.core.enablement import Difference, Goal
 from trayapp.core.plans import Plan, Step, Verb
@@ -143,36 +143,40 @@ class Run:
     lost_aliases: list[str] = field(default_factory=list)
 
 
-async def _mutate(conn: Connection, member: str, signature: str, body: list[object]) -> Message:
+async def _mutate(conn: Connection, member: str, signature: str, body: list[object],
+                  interactive: bool = True) -> Message:
     return await asyncio.wait_for(
-        conn.call(member, signature, body, interactive=True), AUTH_TIMEOUT
+        conn.call(member, signature, body, interactive=interactive), AUTH_TIMEOUT
     )
 
 
-async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> list[Change]:
+async def run_step(conn: Connection, jobs: JobFollower, step: Step, *,
+                   interactive: bool = True) -> list[Change]:
     """Run one step; raise StepFailed with the reason when it does not hold.
-    Returns the unit-file changes an enable or disable reports."""
+    Returns the unit-file changes an enable or disable reports.  Without
+    ``interactive`` polkit may not ask for a password: it answers at once."""
     try:
         if step.verb is Verb.ENABLE:
             reply = await _mutate(conn, "EnableUnitFiles", "asbb",
-                                  [list(step.units), False, False])
+                                  [list(step.units), False, False], interactive)
             return changes_of(reply.body)
         if step.verb is Verb.DISABLE:
-            reply = await _mutate(conn, "DisableUnitFiles", "asb", [list(step.units), False])
+            reply = await _mutate(conn, "DisableUnitFiles", "asb", [list(step.units), False],
+                                  interactive)
             return changes_of(reply.body)
         if step.verb is Verb.RELOAD:
-            await _mutate(conn, "Reload", "", [])
+            await _mutate(conn, "Reload", "", [], interactive)
         else:
             member = "StartUnit" if step.verb is Verb.START else "StopUnit"
             for unit in step.units:
                 async with jobs.expect():
-                    reply = await _mutate(conn, member, "ss", [unit, "replace"])
+                    reply = await _mutate(conn, member, "ss", [unit, "replace"], interactive)
                     job = reply.body[0] if reply.body else None
                     if not isinstance(job, str):
                         raise StepFailed(step, f"systemd returned no job for {unit}")
                     result = await jobs.wait(job)
                 if result != "done" and step.verb is Verb.START:
-                    await _reset_failed(conn, unit)
+                    await reset_failed(conn, unit, interactive)
                 if result != "done":
                     raise StepFailed(step, f"the {step.verb} job of {unit} ended with '{result}'")
     except TimeoutError as exc:
@@ -180,6 +184,27 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step) -> list[Chan
     except SystemdError as exc:
         raise StepFailed(step, exc.text or exc.name, exc) from exc
     return []
+
+
+async def start_transient(conn: Connection, jobs: JobFollower, step: Step,
+                          properties: list[tuple[str, Variant]],
+                          aux: list[tuple[str, list[tuple[str, Variant]]]]) -> str:
+    """Make and start the transient unit ``step`` names (with its auxiliary units, as
+    one call); returns its start job's result.  Raises StepFailed when systemd or
+    polkit refuses."""
+    [name] = step.units
+    try:
+        async with jobs.expect():
+            reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
+                                  [name, "fail", properties, aux])
+            job = reply.body[0] if reply.body else None
+            if not isinstance(job, str):
+                raise StepFailed(step, f"systemd returned no job for {name}")
+            return await jobs.wait(job)
+    except TimeoutError as exc:
+        raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
+    except SystemdError as exc:
+        raise StepFailed(step, exc.text or exc.name, exc) from exc
 
 
 async def run_plan(
@@ -207,8 +232,10 @@ async def run_plan(
             run.error = StepFailed(Step(Verb.CHECK), f"cannot read the units first: {exc}", exc)
             return run
 
+    asks = plan.interactive
+
     async def step_of(step: Step) -> list[Change]:
-        changes = await run_step(conn, jobs, step)
+        changes = await run_step(conn, jobs, step, interactive=asks)
         if keeper is not None:
             keeper.saw(changes)
         return changes
@@ -220,7 +247,7 @@ async def run_plan(
             await step_of(step)
             run.done.append(step)
             if step.verb is Verb.STOP and plan.restore_sockets:
-                await _restore_sockets(conn, jobs, plan.restore_sockets)
+                await _restore_sockets(conn, jobs, plan.restore_sockets, asks)
         except StepFailed as exc:
             run.error = exc
             break
@@ -239,12 +266,12 @@ async def run_plan(
             check = Step(Verb.CHECK, tuple(d.unit for d in run.unmet))
             run.error = StepFailed(check, "; ".join(str(d) for d in run.unmet))
     if run.error is not None:
-        await _roll_back(conn, jobs, run, was_active, keeper, step_of)
+        await _roll_back(conn, jobs, run, was_active, keeper, step_of, asks)
     return run
 
 
 async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: frozenset[str],
-                     keeper: Keeper | None, step_of: RunStep) -> None:
+                     keeper: Keeper | None, step_of: RunStep, asks: bool) -> None:
     # Undo newest first.  With a keeper, enablement is put back as it was,
     # whatever the calls changed; else step by step.  A Reload is not undone
     # in place but once at the end.
@@ -267,7 +294,7 @@ async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: 
                 raise StepFailed(Step(Verb.CHECK, tuple(d.unit for d in left)),
                                  "; ".join(str(d) for d in left))
         elif files_changed:
-            await run_step(conn, jobs, Step(Verb.RELOAD))
+            await run_step(conn, jobs, Step(Verb.RELOAD), interactive=asks)
     except StepFailed as exc:
         run.rollback_errors.append(exc)
     except SystemdError as exc:
@@ -276,25 +303,27 @@ async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: 
         try:
             info, _ = await read_unit(conn, name)
             if info.active_state not in ("active", "activating", "reloading"):
-                await run_step(conn, jobs, Step(Verb.START, (name,)))
+                await run_step(conn, jobs, Step(Verb.START, (name,)), interactive=asks)
         except StepFailed as exc:
             run.rollback_errors.append(exc)
         except SystemdError as exc:
             run.rollback_errors.append(StepFailed(Step(Verb.START, (name,)), str(exc), exc))
 
 
-async def _reset_failed(conn: Connection, unit: str) -> None:
-    """A start that failed leaves the unit 'failed'; put it back to inactive, as before."""
+async def reset_failed(conn: Connection, unit: str, interactive: bool = True) -> None:
+    """A start that failed leaves the unit 'failed'; put it back to inactive, as before
+    (a failed transient unit also stays loaded until then)."""
     try:
-        await _mutate(conn, "ResetFailedUnit", "s", [unit])
+        await _mutate(conn, "ResetFailedUnit", "s", [unit], interactive)
     except (SystemdError, TimeoutError) as exc:
         log.info("could not reset %s after its failed start: %s", unit, exc)
 
 
-async def _restore_sockets(conn: Connection, jobs: JobFollower, sockets: tuple[str, ...]) -> None:
+async def _restore_sockets(conn: Connection, jobs: JobFollower, sockets: tuple[str, ...],
+                           asks: bool) -> None:
     """Start again the sockets a stop took down (PartOf=/BindsTo= in some packages)."""
     for name in sockets:
         info, _ = await read_unit(conn, name)
         if info.active_state != "active":
             log.info("%s stopped with its service; starting it again", name)
-            await run_step(conn, jobs, Step(Verb.START, (name,)))
+            await run_step(conn, jobs, Step(Verb.START, (name,)), interactive=asks)

@@ -5,7 +5,8 @@ ListenStream=) and, as its auxiliary unit, the proxy service of the same
 name that the socket triggers.  Transient units live in /run/systemd/transient
 and vanish at reboot (or once stopped and inactive): trayapp re-creates them
 from the user's settings when it starts (usecases/proxy.py).  Every call here
-mutates, so each carries ALLOW_INTERACTIVE_AUTHORIZATION (jobs._mutate).
+mutates and goes through the executor (jobs.py: start_transient, run_step),
+with ALLOW_INTERACTIVE_AUTHORIZATION.
 
 Also here, what the running daemon listens on: its MainPID from systemd, the
 owner of that process from /proc, that user's listening TCP sockets from the
@@ -14,7 +15,6 @@ kernel's table.  Nothing connects to anything.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 from pathlib import Path
@@ -26,8 +26,8 @@ from trayapp.core import proxy as core
 from trayapp.core.model import UnitInfo
 from trayapp.core.plans import Step, Verb
 
-from .bus import Connection, SystemdError
-from .jobs import JobFollower, StepFailed, _mutate, run_step
+from .bus import Connection
+from .jobs import JobFollower, StepFailed, reset_failed, run_step, start_transient
 from .units import read_properties, read_unit
 
 
@@ -96,18 +96,8 @@ async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, prox
         holder = (awk, uid)
     aux = [(core.proxy_service_name(spec.service),
             _variants(core.service_properties(spec, proxyd, holder)))]
-    try:
-        async with jobs.expect():
-            reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
-                                  [socket, "fail", _variants(core.socket_properties(spec)), aux])
-            job = reply.body[0] if reply.body else None
-            if not isinstance(job, str):
-                raise StepFailed(step, f"systemd returned no job for {socket}")
-            result = await jobs.wait(job)
-    except TimeoutError as exc:
-        raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
-    except SystemdError as exc:
-        raise StepFailed(step, exc.text or exc.name, exc) from exc
+    result = await start_transient(conn, jobs, step, _variants(core.socket_properties(spec)),
+                                   aux)
     if result != "done":
         # A socket that could not bind (the address is taken) fails: remove it.
         await remove(conn, jobs, spec.service)
@@ -130,8 +120,7 @@ async def remove(conn: Connection, jobs: JobFollower, service: str) -> bool:
         info = await loaded(conn, name)
         if info is not None and info.active_state == "failed":
             # A failed unit stays loaded until reset; an inactive transient one goes.
-            with contextlib.suppress(SystemdError):
-                await _mutate(conn, "ResetFailedUnit", "s", [name])
+            await reset_failed(conn, name)
     return found
 
 
