@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from trayapp.adapters import busy, cups_spool
+from trayapp.adapters import busy, cgroups, cups_spool
 from trayapp.core.idle import stats_from_properties
 from trayapp.core.model import Manager
 from trayapp.core.workloads import (
@@ -208,12 +208,12 @@ def test_generic_daemons_count_processes_besides_the_main_one(tmp_path: Path) ->
     (group / "sub").mkdir(parents=True)
     (group / "cgroup.procs").write_text(f"{os.getpid()}\n")
     (group / "sub" / "cgroup.procs").write_text("4242\n")
-    pids = busy.cgroup_pids("/system.slice/x.service", (tmp_path,))
+    pids = cgroups.pids("/system.slice/x.service", (tmp_path,))
     assert sorted(pids) == sorted([os.getpid(), 4242])
     with pytest.raises(OSError):
-        busy.cgroup_pids("/system.slice/../../etc", (tmp_path,))
+        cgroups.pids("/system.slice/../../etc", (tmp_path,))
     with pytest.raises(OSError):
-        busy.cgroup_pids("/system.slice/gone.service", (tmp_path,))
+        cgroups.pids("/system.slice/gone.service", (tmp_path,))
 
 
 def test_generic_check_on_this_process_cgroup() -> None:
@@ -221,7 +221,7 @@ def test_generic_check_on_this_process_cgroup() -> None:
     line = next(x for x in Path("/proc/self/cgroup").read_text().splitlines()
                 if x.startswith("0::"))
     group = line[3:] or "/"
-    found = busy.cgroup_pids(group) if group != "/" else [os.getpid()]
+    found = cgroups.pids(group) if group != "/" else [os.getpid()]
     assert os.getpid() in found
 
 

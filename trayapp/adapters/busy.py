@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from trayapp.adapters import cups_spool, docker_api, socktables
+from trayapp.adapters import cgroups, cups_spool, docker_api, socktables
 from trayapp.core import netstat, workloads
 from trayapp.core.model import Manager
 from trayapp.core.workloads import Kind
@@ -76,30 +76,6 @@ class Context:
     exec_argv: tuple[str, ...] = ()
     spool: str = cups_spool.SPOOL
     unified: bool | None = None  # cgroup v2 only (None: look at /sys/fs/cgroup)
-
-
-#: The unified hierarchy: /sys/fs/cgroup on a cgroup-v2 system, .../unified on a hybrid one.
-CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
-MAX_PIDS = 4096
-
-
-def cgroup_pids(control_group: str, roots: tuple[Path, ...] = CGROUP_ROOTS) -> list[int]:
-    """Every process in the cgroup and below it (cgroup.procs is world-readable).
-    Raises OSError when no hierarchy has it."""
-    if not control_group.startswith("/") or ".." in control_group.split("/"):
-        raise OSError(f"not a cgroup path: {control_group!r}")
-    for root in roots:
-        top = root / control_group.lstrip("/")
-        if not (top / "cgroup.procs").is_file():
-            continue
-        pids: list[int] = []
-        for where, _dirs, _files in os.walk(top):
-            with open(os.path.join(where, "cgroup.procs")) as f:
-                pids += [int(x) for x in f.read().split() if x.isdigit()]
-            if len(pids) > MAX_PIDS:
-                break
-        return pids
-    raise OSError(f"no cgroup {control_group} in {', '.join(map(str, roots))}")
 
 
 def unix_connections(paths: list[str]) -> int:
@@ -242,7 +218,7 @@ def start_times(pids: Sequence[int]) -> dict[int, float]:
     a process that is gone or unreadable is left out."""
     tick = os.sysconf("SC_CLK_TCK")
     found = {}
-    for pid in pids[:MAX_PIDS]:
+    for pid in pids[:cgroups.MAX_PIDS]:
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 # After the command's closing parenthesis (the command may hold any byte):
@@ -255,7 +231,7 @@ def start_times(pids: Sequence[int]) -> dict[int, float]:
 
 
 async def _check_processes(ctx: Context, report: BusyReport) -> None:
-    pids = await asyncio.to_thread(cgroup_pids, ctx.control_group)
+    pids = await asyncio.to_thread(cgroups.pids, ctx.control_group)
     started = await asyncio.to_thread(start_times, [*pids, ctx.main_pid])
     others = workloads.other_processes(pids, ctx.main_pid, started)
     if others:

@@ -13,40 +13,18 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from trayapp.adapters import cgroups
 from trayapp.adapters.dbus.bus import BusUnavailable, SystemdError
 from trayapp.adapters.dbus.units import read_properties, read_unit
-from trayapp.core.idle import ServiceStats, cpu_stat_nsec, stats_from_properties
+from trayapp.core.idle import ServiceStats, stats_from_properties
 from trayapp.core.model import Manager
 
 if TYPE_CHECKING:
     from trayapp.usecases.monitor import Monitor
 
 log = logging.getLogger(__name__)
-
-
-# The unified hierarchy: /sys/fs/cgroup on a cgroup-v2 system, .../unified on a hybrid one.
-CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup"))
-
-
-def cgroup_cpu_nsec(control_group: str, roots: tuple[Path, ...] = CGROUP_ROOTS) -> int | None:
-    """The cgroup's CPU time from its cpu.stat, for when systemd does not report it.
-
-    cgroup v2 keeps usage_usec in every cgroup whether the cpu controller is
-    enabled or not, and the file is world-readable: no privilege, and the
-    daemon is not touched.
-    """
-    for root in roots:
-        try:
-            text = (root / control_group.lstrip("/") / "cpu.stat").read_text()
-        except OSError:
-            continue
-        found = cpu_stat_nsec(text)
-        if found is not None:
-            return found
-    return None
 
 
 class StatsReader(Protocol):
@@ -78,7 +56,7 @@ class MonitorStats:
             log.info("cannot read %s on the %s manager: %s", service, manager, exc)
             return None
         if stats.cpu_nsec is None and stats.control_group:
-            stats = dataclasses.replace(stats, cpu_nsec=cgroup_cpu_nsec(stats.control_group))
+            stats = dataclasses.replace(stats, cpu_nsec=cgroups.cpu_nsec(stats.control_group))
         return stats
 
     async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
