@@ -36,11 +36,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.core.daemon_words import detail_line, display_name, mode_label, state_label
 from trayapp.core.keys import Key
 from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
 from trayapp.core.status_notes import StatusNote
-from trayapp.core.summary import Row, display_name
+from trayapp.core.summary import Row
 
 from . import cutcheck, geometry, nowheel
 from .icons import app_icon
@@ -49,11 +50,8 @@ from .menus import (
     clear,
     countdown,
     daemon_status_icon,
-    detail_line,
     fill_watch_menu,
-    mode_label,
     problem_line,
-    state_label,
 )
 from .status_notes import StatusNotes
 from .view import Intents, Source
