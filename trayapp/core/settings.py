@@ -35,7 +35,8 @@ from types import MappingProxyType
 from typing import Any
 
 from .keys import Key, UnitValidator, check_key, daemon_key
-from .proxy import DEFAULT_IDLE_SECONDS, MAX_LISTEN, ProxyRefusal, parse_address, parse_idle
+from .proxy import DEFAULT_IDLE_SECONDS, MAX_LISTEN, parse_idle
+from .proxy_address import ProxyRefusal, parse_address
 
 
 class SettingsError(ValueError):
