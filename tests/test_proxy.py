@@ -12,7 +12,8 @@ from trayapp.core.model import DaemonMode, DaemonState, UnitInfo, classify, serv
 from trayapp.core.model import Manager as M
 from trayapp.core.proxy import ProxySpec
 from trayapp.core.proxy_address import Address, ProxyRefusal, parse_address
-from trayapp.core.settings import DaemonSettings, SettingsError, from_mapping
+from trayapp.core.settings import DaemonSettings
+from trayapp.core.settings_values import SettingsError, from_mapping
 
 
 # /proc/net/tcp and tcp6 rows shaped as a Debian 12 testbed printed them (PostgreSQL as
