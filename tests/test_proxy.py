@@ -414,3 +414,68 @@ async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
     spec, _, notes = await usecase._choose(object(), asleep, own,  # type: ignore[arg-type]
                                            DaemonSettings(), None)
     assert [str(a) for a in spec.listen] == ["127.0.0.1:5432"] and notes == []
+
+
+def test_on_demand_refuses_a_back_end_it_cannot_see() -> None:
+    """usecases/proxy.py's checks before the proxy is made: the running daemon is seen on
+    the back end and off the client addresses; asleep, only the saved proxy is made again."""
+    from trayapp.usecases import proxy as usecase
+
+    class Book:
+        def __init__(self) -> None:
+            self.proposed: list[ProxySpec] = []
+
+        def propose(self, key: str, spec: ProxySpec) -> None:
+            self.proposed.append(spec)
+
+    a = parse_address
+    service = UnitInfo(name="postgresql@15-main.service", active_state="active")
+    spec = ProxySpec(service.name, (a("127.0.0.1:5432"),), a("127.0.0.1:15432"))
+    book = Book()
+
+    def check(learnt: list[Address], running: bool = True,
+              saved: DaemonSettings | None = None) -> None:
+        usecase._check_backend_seen("postgresql", service, spec, learnt, running,
+                                    saved or DaemonSettings(), book,  # type: ignore[arg-type]
+                                    "postgresql@15-main.service")
+
+    with pytest.raises(ProxyRefusal, match=r"listens on 127\.0\.0\.1:5432, not on the back end"):
+        check([a("127.0.0.1:5432")])
+    assert book.proposed == [spec]
+    with pytest.raises(ProxyRefusal, match="itself still listens on the client address"):
+        check([a("0.0.0.0:5432"), a("127.0.0.1:15432")])
+    check([a("127.0.0.1:15432")])  # seen where it should be
+    with pytest.raises(ProxyRefusal, match="is not running"):
+        check([], running=False)
+    saved = DaemonSettings(proxy_listen=("127.0.0.1:5432",), proxy_backend="127.0.0.1:15432")
+    check([], running=False, saved=saved)  # asleep: the saved proxy again
+
+
+async def test_on_demand_steps_disable_and_stop_unless_busy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from trayapp.adapters.busy import BusyReport
+    from trayapp.core.plans import Step, Verb
+    from trayapp.usecases import proxy as usecase
+
+    reports = [BusyReport(), BusyReport(reasons=["a client is connected"])]
+
+    async def check(service: str, listen: list[tuple[str, str]], **_: Any) -> BusyReport:
+        assert listen == [("Stream", "127.0.0.1:15432")]
+        return reports.pop(0)
+
+    monkeypatch.setattr(usecase.busy, "check", check)
+    spec = ProxySpec("pg.service", (parse_address("5432"),), parse_address("15432"))
+    enabled = UnitInfo(name="pg.service", unit_file_state="enabled")
+    notes: list[str] = []
+    steps, goal = await usecase._on_demand_steps("pg", enabled, spec, False, False, notes)
+    assert steps == [Step(Verb.DISABLE, ("pg.service",)), Step(Verb.RELOAD)]
+    assert goal is not None and goal.disable == frozenset({"pg.service"}) and notes == []
+    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
+    assert steps[-1] == Step(Verb.STOP, ("pg.service",))
+    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
+    assert Verb.STOP not in [s.verb for s in steps]
+    assert notes == ["pg is busy (a client is connected), so it was left running; the proxy "
+                     "stops it once it has been idle"]
+    runtime = UnitInfo(name="pg.service", unit_file_state="enabled-runtime")
+    steps, goal = await usecase._on_demand_steps("pg", runtime, spec, False, False, notes)
+    assert steps == [] and goal is None and len(notes) == 2

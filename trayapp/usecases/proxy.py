@@ -150,47 +150,13 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
     name = daemon.name
-    if running:
-        again = (f"trayapp on-demand {name} "
-                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
-        if not addr.covers(learnt, spec.backend):
-            book.propose(key, spec)
-            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
-            raise ProxyRefusal(
-                f"{name} listens on {now}, not on the back end {spec.backend}. "
-                f"{core.config_hint(service.name, spec.backend)}; restart it "
-                f"(trayapp does not edit it); then run: {again}")
-        taken = [a for a in spec.listen if addr.covers(learnt, a)]
-        if taken:
-            raise ProxyRefusal(
-                f"{name} itself still listens on the client address {taken[0]}: "
-                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
-    elif saved_spec(service.name, saved) != spec:
-        raise ProxyRefusal(
-            f"{name} is not running, so trayapp cannot see that it listens on the back end "
-            f"{spec.backend}: start it (trayapp start {name}) and run this again")
+    _check_backend_seen(name, service, spec, learnt, running, saved, book, key)
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
         await units.remove(conn, jobs, service.name)  # a new address: made again below
     spec = replace(spec, holder_uid=await units.create(conn, jobs, spec, proxyd))
-    steps: list[Step] = []
-    goal = None
-    if service.unit_file_state in _ENABLED:
-        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
-        goal = Goal(disable=frozenset({service.name}))
-    elif service.unit_file_state == "enabled-runtime":
-        warnings.append(_runtime_note(service.name))
-    if running:
-        report = await busy.check(service.name, [("Stream", str(spec.backend))])
-        warnings += report.warnings
-        if report.busy and not force:
-            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
-                f"{name} is busy"
-            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
-                            "running; the proxy stops it once it has been idle")
-        else:
-            steps.append(Step(Verb.STOP, (service.name,)))
+    steps, goal = await _on_demand_steps(name, service, spec, running, force, warnings)
     plan = Plan(Action.ON_DEMAND, service.name, tuple(steps), goal=goal)
     run = await run_plan(conn, jobs, plan, frozenset({service.name}) if running else frozenset())
     if run.error is not None:
@@ -213,6 +179,56 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     now = await _now(conn, service.name)
     return out(Status.DONE, f"Done: {what}: {core.describe(spec)}. Now: {now}.",
                steps_done=done, warnings=tuple(warnings))
+
+
+def _check_backend_seen(name: str, service: UnitInfo, spec: core.ProxySpec,
+                        learnt: list[addr.Address], running: bool,
+                        saved: DaemonSettings, book: ProxyBook, key: str) -> None:
+    """Refuse unless the running daemon is seen on the back end and off the client
+    addresses (or, asleep, the proxy asked for is the one saved)."""
+    if running:
+        again = (f"trayapp on-demand {name} "
+                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
+        if not addr.covers(learnt, spec.backend):
+            book.propose(key, spec)
+            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
+            raise ProxyRefusal(
+                f"{name} listens on {now}, not on the back end {spec.backend}. "
+                f"{core.config_hint(service.name, spec.backend)}; restart it "
+                f"(trayapp does not edit it); then run: {again}")
+        taken = [a for a in spec.listen if addr.covers(learnt, a)]
+        if taken:
+            raise ProxyRefusal(
+                f"{name} itself still listens on the client address {taken[0]}: "
+                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
+    elif saved_spec(service.name, saved) != spec:
+        raise ProxyRefusal(
+            f"{name} is not running, so trayapp cannot see that it listens on the back end "
+            f"{spec.backend}: start it (trayapp start {name}) and run this again")
+
+
+async def _on_demand_steps(name: str, service: UnitInfo, spec: core.ProxySpec, running: bool,
+                           force: bool, warnings: list[str]) -> tuple[list[Step], Goal | None]:
+    """The plan's steps once the proxy is up: disable (and reload), stop unless busy.
+    Notes for the user go to ``warnings``."""
+    steps: list[Step] = []
+    goal = None
+    if service.unit_file_state in _ENABLED:
+        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
+        goal = Goal(disable=frozenset({service.name}))
+    elif service.unit_file_state == "enabled-runtime":
+        warnings.append(_runtime_note(service.name))
+    if running:
+        report = await busy.check(service.name, [("Stream", str(spec.backend))])
+        warnings += report.warnings
+        if report.busy and not force:
+            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
+                f"{name} is busy"
+            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
+                            "running; the proxy stops it once it has been idle")
+        else:
+            steps.append(Step(Verb.STOP, (service.name,)))
+    return steps, goal
 
 
 async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
