@@ -20,8 +20,9 @@ from PySide6.QtWidgets import QApplication
 from trayapp import entry
 from trayapp.adapters import settings_file
 from trayapp.cli import common
-from trayapp.core.settings import MAX_IDLE_MINUTES, DaemonSettings, Settings, SettingsError
-from trayapp.core.settings import validate as validate_settings
+from trayapp.core.settings import MAX_IDLE_MINUTES, DaemonSettings, Settings
+from trayapp.core.settings_values import SettingsError
+from trayapp.core.settings_values import validate as validate_settings
 
 HUGE = '[daemon."docker.service"]\nidle_stop_minutes = 100000000\n'
 

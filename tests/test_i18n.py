@@ -115,6 +115,7 @@ def test_the_applet_speaks_german(catalogues: Path) -> None:
     from PySide6.QtCore import QCoreApplication, QLocale
     from PySide6.QtWidgets import QDialogButtonBox
 
+    from trayapp.core.daemon_words import mode_label, state_label
     from trayapp.core.summary import row, tooltip_text
     from trayapp.qt import translate
 
@@ -131,6 +132,11 @@ def test_the_applet_speaks_german(catalogues: Path) -> None:
         assert words.count(words.WAKES, 1) == "1 Weckruf"
         assert words.duration(3 * 86400) == "3 Tagen"  # dative: "seit 3 Tagen", "in 3 Tagen"
         assert tooltip_text([], 0) == "Keine Dienste angezeigt"
+        # The menu's and the window's words, derived in core once.
+        assert state_label(DaemonState.DORMANT) == "schläft"
+        assert [mode_label(m) for m in (DaemonMode.ALWAYS_ON, DaemonMode.ON_DEMAND,
+                                        DaemonMode.ON_DEMAND_PROXY)] == [
+            "Immer an", "Bei Bedarf", "Bei Bedarf (Proxy)"]
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         assert box.buttons()[0].text() == "Abbrechen"  # Qt's own catalogue
     finally:

@@ -42,7 +42,8 @@ from trayapp.cli.idle_watch import windows
 from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
-from trayapp.core.settings import Settings, SettingsError, battery_window, from_mapping
+from trayapp.core.settings import Settings, battery_window
+from trayapp.core.settings_values import SettingsError, from_mapping
 
 S = Manager.SYSTEM
 

@@ -1,4 +1,4 @@
-"""The proxy's pure parts (core/proxy.py): addresses, the kernel's table, refusals, units."""
+"""The proxy's pure parts (core/proxy*.py): addresses, the kernel's table, refusals, units."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from trayapp.core import proxy
+from trayapp.core import proxy, proxy_address, proxy_holder
 from trayapp.core.model import DaemonMode, DaemonState, UnitInfo, classify, service_of
 from trayapp.core.model import Manager as M
-from trayapp.core.proxy import Address, ProxyRefusal, ProxySpec, parse_address
-from trayapp.core.settings import DaemonSettings, SettingsError, from_mapping
+from trayapp.core.proxy import ProxySpec
+from trayapp.core.proxy_address import Address, ProxyRefusal, parse_address
+from trayapp.core.settings import DaemonSettings
+from trayapp.core.settings_values import SettingsError, from_mapping
 
 
 # /proc/net/tcp and tcp6 rows shaped as a Debian 12 testbed printed them (PostgreSQL as
@@ -55,25 +57,25 @@ def test_bad_addresses_are_refused(text: str) -> None:
 
 
 def test_listening_reads_one_users_listeners_from_the_kernel_table() -> None:
-    assert proxy.listening(TCP, 101) == [
+    assert proxy_address.listening(TCP, 101) == [
         Address("127.0.0.1", 8080), Address("127.0.0.1", 15432), Address("::1", 15432)]
-    assert proxy.listening(TCP, 0) == [Address("127.0.0.1", 5432)]
-    assert proxy.listening(TCP, 102) == [Address("0.0.0.0", 6379)]
-    assert proxy.listening(TCP, 4242) == []
+    assert proxy_address.listening(TCP, 0) == [Address("127.0.0.1", 5432)]
+    assert proxy_address.listening(TCP, 102) == [Address("0.0.0.0", 6379)]
+    assert proxy_address.listening(TCP, 4242) == []
 
 
 def test_covers_knows_wildcards() -> None:
-    assert proxy.covers([Address("0.0.0.0", 6379)], Address("127.0.0.1", 6379))
-    assert not proxy.covers([Address("0.0.0.0", 6379)], Address("::1", 6379))
-    assert proxy.covers([Address("::", 6379)], Address("::1", 6379))
-    assert not proxy.covers([Address("127.0.0.1", 6379)], Address("127.0.0.1", 6380))
+    assert proxy_address.covers([Address("0.0.0.0", 6379)], Address("127.0.0.1", 6379))
+    assert not proxy_address.covers([Address("0.0.0.0", 6379)], Address("::1", 6379))
+    assert proxy_address.covers([Address("::", 6379)], Address("::1", 6379))
+    assert not proxy_address.covers([Address("127.0.0.1", 6379)], Address("127.0.0.1", 6380))
 
 
 def test_default_backend_is_ten_thousand_up() -> None:
-    assert proxy.default_backend(Address("127.0.0.1", 5432)) == Address("127.0.0.1", 15432)
-    assert proxy.default_backend(Address("0.0.0.0", 60000)) == Address("127.0.0.1", 50000)
+    assert proxy_address.default_backend(Address("127.0.0.1", 5432)) == Address("127.0.0.1", 15432)
+    assert proxy_address.default_backend(Address("0.0.0.0", 60000)) == Address("127.0.0.1", 50000)
     with pytest.raises(ProxyRefusal):
-        proxy.default_backend(parse_address("/run/x.sock"))
+        proxy_address.default_backend(parse_address("/run/x.sock"))
 
 
 def _spec(listen: str = "127.0.0.1:5432", backend: str = "127.0.0.1:15432") -> ProxySpec:
@@ -123,11 +125,11 @@ def test_the_proxy_service_runs_a_fixed_program_unprivileged() -> None:
     [(path, argv, ignore)] = checked["ExecStartPre"]
     assert path == argv[0] == "/usr/bin/awk" and ignore is False
     b = parse_address("127.0.0.1:15432")
-    assert argv[1:13] == ["-v", "keys=" + " ".join(proxy.kernel_keys(b)),
-                          "-v", "holds=" + " ".join(proxy.holding_keys(b)),
+    assert argv[1:13] == ["-v", "keys=" + " ".join(proxy_holder.kernel_keys(b)),
+                          "-v", "holds=" + " ".join(proxy_holder.holding_keys(b)),
                           "-v", "uid=101", "-v", "shown=127.0.0.1:15432",
                           "-v", "t4=/proc/net/tcp", "-v", "t6=/proc/net/tcp6"]
-    assert argv[13:] == [proxy.HOLDER_CHECK]
+    assert argv[13:] == [proxy_holder.HOLDER_CHECK]
 
 
 def test_the_holder_check_survives_systemds_own_copy_of_it() -> None:
@@ -136,23 +138,24 @@ def test_the_holder_check_survives_systemds_own_copy_of_it() -> None:
     program ("unexpected character"), so the proxy never started after a reload (seen
     in the testbed's Redis test).  None of the characters that copy escapes or
     splits on may be in any argument."""
-    argv = proxy.holder_check_argv(parse_address("[::1]:15432"), 101, "/usr/bin/awk")
+    argv = proxy_holder.holder_check_argv(parse_address("[::1]:15432"), 101, "/usr/bin/awk")
     for arg in argv:
         assert not set(arg) & set("$;%\\'`\n\t"), arg
 
 
 def test_kernel_keys_are_the_tables_own_spelling() -> None:
     """Each key reads back, through the table parser, as the address it stands for."""
-    keys = proxy.kernel_keys(parse_address("127.0.0.1:15432"))
+    keys = proxy_holder.kernel_keys(parse_address("127.0.0.1:15432"))
     assert keys[0] == "0100007F:3C48" and keys[1] == "00000000:3C48"
-    back = [proxy._hex_address(k) for k in keys]
+    back = [proxy_address._hex_address(k) for k in keys]
     assert back == [Address("127.0.0.1", 15432), Address("0.0.0.0", 15432),
                     Address("127.0.0.1", 15432), Address("0.0.0.0", 15432),  # v4-mapped
                     Address("::", 15432)]
     assert keys[3] == "0000000000000000FFFF000000000000:3C48"  # ::ffff:0.0.0.0
-    assert proxy.holding_keys(parse_address("127.0.0.1:15432")) == keys[:4]  # not [::]
-    six = proxy.kernel_keys(parse_address("[::1]:6379"))
-    assert [proxy._hex_address(k) for k in six] == [Address("::1", 6379), Address("::", 6379)]
+    assert proxy_holder.holding_keys(parse_address("127.0.0.1:15432")) == keys[:4]  # not [::]
+    six = proxy_holder.kernel_keys(parse_address("[::1]:6379"))
+    assert [proxy_address._hex_address(k) for k in six] == [Address("::1", 6379),
+                                                            Address("::", 6379)]
 
 
 @pytest.mark.parametrize(("rows", "holds"), [
@@ -186,7 +189,7 @@ def test_the_holder_check_passes_only_for_the_daemon_alone(
     head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid"
     (tmp_path / "tcp").write_text("\n".join([head, *v4]) + "\n")
     (tmp_path / "tcp6").write_text("\n".join([head, *v6]) + "\n")
-    argv = proxy.holder_check_argv(parse_address("127.0.0.1:15432"), 101, awk,
+    argv = proxy_holder.holder_check_argv(parse_address("127.0.0.1:15432"), 101, awk,
                                    (str(tmp_path / "tcp"), str(tmp_path / "tcp6")))
     res = subprocess.run(argv, capture_output=True, text=True)
     assert (res.returncode == 0) is holds, res
@@ -320,7 +323,7 @@ def test_who_else_could_stand_in_is_said() -> None:
 def test_loopback_only_and_both_loopbacks() -> None:
     """Issue 22: what a wildcard or a LAN address becomes by default, and the other
     loopback family held beside each loopback address (when the machine has ::1)."""
-    from trayapp.core.proxy import both_loopbacks, loopback_only, remote
+    from trayapp.core.proxy_address import both_loopbacks, loopback_only, remote
 
     a = parse_address
     assert loopback_only([a("0.0.0.0:6379")]) == [a("127.0.0.1:6379")]
@@ -411,3 +414,68 @@ async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
     spec, _, notes = await usecase._choose(object(), asleep, own,  # type: ignore[arg-type]
                                            DaemonSettings(), None)
     assert [str(a) for a in spec.listen] == ["127.0.0.1:5432"] and notes == []
+
+
+def test_on_demand_refuses_a_back_end_it_cannot_see() -> None:
+    """usecases/proxy.py's checks before the proxy is made: the running daemon is seen on
+    the back end and off the client addresses; asleep, only the saved proxy is made again."""
+    from trayapp.usecases import proxy as usecase
+
+    class Book:
+        def __init__(self) -> None:
+            self.proposed: list[ProxySpec] = []
+
+        def propose(self, key: str, spec: ProxySpec) -> None:
+            self.proposed.append(spec)
+
+    a = parse_address
+    service = UnitInfo(name="postgresql@15-main.service", active_state="active")
+    spec = ProxySpec(service.name, (a("127.0.0.1:5432"),), a("127.0.0.1:15432"))
+    book = Book()
+
+    def check(learnt: list[Address], running: bool = True,
+              saved: DaemonSettings | None = None) -> None:
+        usecase._check_backend_seen("postgresql", service, spec, learnt, running,
+                                    saved or DaemonSettings(), book,  # type: ignore[arg-type]
+                                    "postgresql@15-main.service")
+
+    with pytest.raises(ProxyRefusal, match=r"listens on 127\.0\.0\.1:5432, not on the back end"):
+        check([a("127.0.0.1:5432")])
+    assert book.proposed == [spec]
+    with pytest.raises(ProxyRefusal, match="itself still listens on the client address"):
+        check([a("0.0.0.0:5432"), a("127.0.0.1:15432")])
+    check([a("127.0.0.1:15432")])  # seen where it should be
+    with pytest.raises(ProxyRefusal, match="is not running"):
+        check([], running=False)
+    saved = DaemonSettings(proxy_listen=("127.0.0.1:5432",), proxy_backend="127.0.0.1:15432")
+    check([], running=False, saved=saved)  # asleep: the saved proxy again
+
+
+async def test_on_demand_steps_disable_and_stop_unless_busy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from trayapp.adapters.busy import BusyReport
+    from trayapp.core.plans import Step, Verb
+    from trayapp.usecases import proxy as usecase
+
+    reports = [BusyReport(), BusyReport(reasons=["a client is connected"])]
+
+    async def check(service: str, listen: list[tuple[str, str]], **_: Any) -> BusyReport:
+        assert listen == [("Stream", "127.0.0.1:15432")]
+        return reports.pop(0)
+
+    monkeypatch.setattr(usecase.busy, "check", check)
+    spec = ProxySpec("pg.service", (parse_address("5432"),), parse_address("15432"))
+    enabled = UnitInfo(name="pg.service", unit_file_state="enabled")
+    notes: list[str] = []
+    steps, goal = await usecase._on_demand_steps("pg", enabled, spec, False, False, notes)
+    assert steps == [Step(Verb.DISABLE, ("pg.service",)), Step(Verb.RELOAD)]
+    assert goal is not None and goal.disable == frozenset({"pg.service"}) and notes == []
+    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
+    assert steps[-1] == Step(Verb.STOP, ("pg.service",))
+    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
+    assert Verb.STOP not in [s.verb for s in steps]
+    assert notes == ["pg is busy (a client is connected), so it was left running; the proxy "
+                     "stops it once it has been idle"]
+    runtime = UnitInfo(name="pg.service", unit_file_state="enabled-runtime")
+    steps, goal = await usecase._on_demand_steps("pg", runtime, spec, False, False, notes)
+    assert steps == [] and goal is None and len(notes) == 2

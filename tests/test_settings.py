@@ -16,7 +16,8 @@ import tomlkit
 
 from trayapp.adapters import settings_file as st
 from trayapp.core.model import Manager
-from trayapp.core.settings import DaemonSettings, IconFollows, Settings, SettingsError
+from trayapp.core.settings import DaemonSettings, IconFollows, Settings
+from trayapp.core.settings_values import SettingsError
 
 REPO = Path(__file__).resolve().parents[1]
 

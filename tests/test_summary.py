@@ -194,7 +194,7 @@ def test_snapshot_follows_the_setting() -> None:
 
 def test_many_sockets_are_summed_up_short() -> None:
     """libvirtd has five sockets: the menu row names the first and counts the rest."""
-    from trayapp.core.summary import sockets_text
+    from trayapp.core.daemon_words import sockets_text
 
     assert sockets_text(("docker.socket",)) == "docker.socket"
     assert sockets_text(("a.socket", "b.socket")) == "a.socket, b.socket"
@@ -204,7 +204,8 @@ def test_many_sockets_are_summed_up_short() -> None:
 
 
 def test_states_and_modes_have_words_for_every_value() -> None:
-    from trayapp.core.summary import MODE_WORDS, STATE_WORDS, STATUS_WORDS
+    from trayapp.core.daemon_words import MODE_WORDS, STATE_WORDS
+    from trayapp.core.summary import STATUS_WORDS
 
     assert [STATE_WORDS[s] for s in DaemonState] == [str(s) for s in DaemonState]
     assert [MODE_WORDS[m] for m in DaemonMode] == [str(m) for m in DaemonMode]

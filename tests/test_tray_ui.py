@@ -173,7 +173,7 @@ def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
 
 
 def test_sockets_are_summed_up_and_listed_in_the_tooltip(qapp: QApplication) -> None:
-    from trayapp.qt.menus import socket_summary
+    from trayapp.core.daemon_words import socket_summary
 
     assert socket_summary(["docker.socket"]) == "docker.socket"
     assert socket_summary([f"libvirtd{s}.socket" for s in ("", "-ro", "-admin", "-tcp")]) \

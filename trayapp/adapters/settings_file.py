@@ -31,12 +31,8 @@ from platformdirs import user_config_dir
 
 from trayapp.adapters import private
 from trayapp.core.keys import UnitValidator
-from trayapp.core.settings import (
-    DEFAULT_DAEMON,
-    Settings,
-    from_mapping,
-    validate,
-)
+from trayapp.core.settings import DEFAULT_DAEMON, Settings
+from trayapp.core.settings_values import from_mapping, validate
 
 if TYPE_CHECKING:  # tomlkit is imported only to save: reading uses tomllib
     import tomlkit

@@ -4,8 +4,8 @@ Who can bind what (issue 22): any local user can listen on a free TCP port
 above 1023 of any loopback address; a Unix socket only where its directory
 lets that user make files.  So while the daemon sleeps, its TCP back end is
 free for anyone to take.  The proxy forwards nothing to a back end that the
-daemon's own user does not hold alone (core/proxy.py's HOLDER_CHECK, at each
-start), and its socket never fails and frees the client address, so whoever
+daemon's own user does not hold alone (core/proxy_holder.py's HOLDER_CHECK, at
+each start), and its socket never fails and frees the client address, so whoever
 takes the back end gets no client; but he keeps the daemon from its clients
 until he lets go.  A client address on a wildcard or a LAN address (only
 with --allow-remote) brings other machines' clients to the daemon as the
@@ -15,7 +15,8 @@ in plain words (docs/proxy.md).
 
 from __future__ import annotations
 
-from .proxy import ProxySpec, remote
+from .proxy import ProxySpec
+from .proxy_address import remote
 
 PRIVILEGED_PORTS = 1024  # below this only root (or CAP_NET_BIND_SERVICE) can bind
 

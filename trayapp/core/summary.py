@@ -7,17 +7,24 @@ a display.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .daemon_words import (
+    MODE_WORDS,
+    STATE_WORDS,
+    clock_time,
+    display_name,
+    sockets_text,
+    state_text,
+)
 from .keys import Key
-from .model import AWAKE, Daemon, DaemonMode, DaemonState, Manager
+from .model import AWAKE, Daemon, DaemonState, Manager
 from .plans import Action, allowed_actions
 from .settings import IconFollows
 from .watchlist import Watchlist
-from .words import QT_TRANSLATE_NOOP, Labels, duration, join, memory, translate
+from .words import QT_TRANSLATE_NOOP, Labels, join, memory, translate
 
 
 class TrayStatus(StrEnum):
@@ -30,8 +37,6 @@ class TrayStatus(StrEnum):
     DISCONNECTED = "disconnected"  # a bus was lost: what we show may be stale
 
 
-ALL_DORMANT = TrayStatus.IDLE
-
 # Icon file stems under trayapp/icons/ (package data).
 ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.IDLE: "trayapp-dormant",
@@ -40,7 +45,6 @@ ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.FAILED: "trayapp-failed",
     TrayStatus.DISCONNECTED: "trayapp-disconnected",
 }
-
 
 
 def icon_name(status: TrayStatus, symbolic: bool = False) -> str:
@@ -77,25 +81,6 @@ BUSY_LABELS: Labels[Action] = Labels("summary", {
     Action.STOP: QT_TRANSLATE_NOOP("summary", "Stopping"),
     Action.START: QT_TRANSLATE_NOOP("summary", "Starting"),
 })
-
-#: The states and modes as words in a sentence (the enums' values are for JSON).
-STATE_WORDS: Labels[DaemonState] = Labels("summary", {
-    DaemonState.DORMANT: QT_TRANSLATE_NOOP("summary", "dormant"),
-    DaemonState.RUNNING: QT_TRANSLATE_NOOP("summary", "running"),
-    DaemonState.STARTING: QT_TRANSLATE_NOOP("summary", "starting"),
-    DaemonState.STOPPING: QT_TRANSLATE_NOOP("summary", "stopping"),
-    DaemonState.FAILED: QT_TRANSLATE_NOOP("summary", "failed"),
-    DaemonState.OFF: QT_TRANSLATE_NOOP("summary", "off"),
-})
-
-_MODES = {
-    "on-demand": QT_TRANSLATE_NOOP("summary", "on-demand"),
-    "on-demand (proxy)": QT_TRANSLATE_NOOP("summary", "on-demand (proxy)"),
-    "always-on": QT_TRANSLATE_NOOP("summary", "always-on"),
-    "manual": QT_TRANSLATE_NOOP("summary", "manual"),
-    "masked": QT_TRANSLATE_NOOP("summary", "masked"),
-}
-MODE_WORDS: Labels[DaemonMode] = Labels("summary", {m: _MODES.get(m, m) for m in DaemonMode})
 
 #: What the icon says, for its accessible name and the status line.
 STATUS_WORDS: Labels[TrayStatus] = Labels("summary", {
@@ -179,40 +164,9 @@ def awake_line(daemons: Iterable[Daemon]) -> str:
     return " · ".join(parts)
 
 
-def display_name(d: Daemon) -> str:
-    """``docker``, or ``podman (user)`` for the user's own manager."""
-    if d.manager is Manager.USER:
-        return translate("summary", "{name} (user)").format(name=d.name)
-    return d.name
-
-
 def busy_label(action: Action) -> str:
     """``Stopping…``: an action of ours under way."""
     return f"{BUSY_LABELS[action]}…"
-
-
-def state_text(d: Daemon, now: float) -> str:
-    """``running for 5 min``; just ``running`` when systemd gave no timestamp."""
-    if d.since_usec:
-        return translate("summary", "{state} for {time}").format(
-            state=STATE_WORDS[d.state], time=duration(now - d.since_usec / 1e6))
-    return STATE_WORDS[d.state]
-
-
-def sockets_text(sockets: tuple[str, ...] | list[str]) -> str:
-    """``docker.socket``; ``libvirtd.socket and 4 more``: short enough for a menu."""
-    if len(sockets) <= 2:
-        return join(sockets)
-    return translate("summary", "{first} and {more} more").format(
-        first=sockets[0], more=len(sockets) - 1)
-
-
-def clock_time(when: float, now: float) -> str:
-    """``14:05`` today, ``Mar 3 14:05`` before that (local time)."""
-    stamp, today = time.localtime(when), time.localtime(now)
-    if stamp[:3] == today[:3]:
-        return time.strftime("%H:%M", stamp)
-    return time.strftime("%b %d %H:%M", stamp)
 
 
 def tooltip_text(

@@ -100,67 +100,12 @@
 <context>
     <name>Menu</name>
     <message>
-        <location filename="../qt/menus.py" line="+45"/>
-        <source>Always on</source>
-        <translation>Immer an</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>On demand</source>
-        <translation>Bei Bedarf</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Manual</source>
-        <translation>Manuell</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Masked</source>
-        <translation>Maskiert</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>On demand (proxy)</source>
-        <translation>Bei Bedarf (Proxy)</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>dormant</source>
-        <translation>schläft</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>running</source>
-        <translation>läuft</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>starting</source>
-        <translation>startet</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>stopping</source>
-        <translation>hält an</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>failed</source>
-        <translation>fehlgeschlagen</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>off</source>
-        <translation>aus</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location filename="../qt/menus.py" line="+44"/>
         <source>{manager} manager: {text}</source>
         <translation>Dienstverwalter {manager}: {text}</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+5"/>
         <source>Stops in {time}</source>
         <translation>Hält an in {time}</translation>
     </message>
@@ -1186,7 +1131,7 @@
 <context>
     <name>summary</name>
     <message>
-        <location filename="../core/summary.py" line="+68"/>
+        <location filename="../core/summary.py" line="+72"/>
         <source>Switch to on-demand</source>
         <translation>Auf „bei Bedarf“ umschalten</translation>
     </message>
@@ -1226,9 +1171,8 @@
         <translation>Wird gestartet</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location filename="../core/daemon_words.py" line="+17"/>
         <source>dormant</source>
-        <extracomment>The states and modes as words in a sentence (the enums&apos; values are for JSON).</extracomment>
         <translation>schläft</translation>
     </message>
     <message>
@@ -1283,6 +1227,32 @@
     </message>
     <message>
         <location line="+6"/>
+        <source>Always on</source>
+        <extracomment>The modes as the name of a choice (a menu&apos;s radio entry, the window&apos;s mode box).</extracomment>
+        <translation>Immer an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On demand</source>
+        <translation>Bei Bedarf</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Manual</source>
+        <translation>Manuell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Masked</source>
+        <translation>Maskiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>On demand (proxy)</source>
+        <translation>Bei Bedarf (Proxy)</translation>
+    </message>
+    <message>
+        <location filename="../core/summary.py" line="+5"/>
         <source>All dormant</source>
         <extracomment>What the icon says, for its accessible name and the status line.</extracomment>
         <translation>Alle schlafen</translation>
@@ -1348,12 +1318,12 @@
         <translation>keiner</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../core/daemon_words.py" line="+17"/>
         <source>{name} (user)</source>
         <translation>{name} (Benutzer)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
         <source>{state} for {time}</source>
         <translation>{state} seit {time}</translation>
     </message>
@@ -1363,7 +1333,7 @@
         <translation>{first} und {more} weitere</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location filename="../core/summary.py" line="+30"/>
         <source> (since {time})</source>
         <translation> (seit {time})</translation>
     </message>

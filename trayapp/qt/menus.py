@@ -14,12 +14,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu
 
+from trayapp.core.daemon_words import detail_line, display_name, mode_label, state_label
 from trayapp.core.keys import Key, key_of
-from trayapp.core.model import AWAKE, Daemon, DaemonMode, DaemonState
+from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
-from trayapp.core.report import memory
 from trayapp.core.settings import IconFollows
-from trayapp.core.summary import Row, Snapshot, display_name, state_text, tray_status
+from trayapp.core.summary import Row, Snapshot, tray_status
 
 from .icons import status_icon
 from .view import Intents
@@ -40,47 +40,8 @@ def action_id(row: Row, action: str) -> str:
     return f"{row.daemon.manager}:{row.daemon.service}:{action}"
 
 
-def mode_label(mode: DaemonMode) -> str:
-    labels = {
-        DaemonMode.ALWAYS_ON: translate("Menu", "Always on"),
-        DaemonMode.ON_DEMAND: translate("Menu", "On demand"),
-        DaemonMode.MANUAL: translate("Menu", "Manual"),
-        DaemonMode.MASKED: translate("Menu", "Masked"),
-    }
-    return labels.get(mode) or translate("Menu", "On demand (proxy)")
-
-
-def state_label(state: DaemonState) -> str:
-    labels = {
-        DaemonState.DORMANT: translate("Menu", "dormant"),
-        DaemonState.RUNNING: translate("Menu", "running"),
-        DaemonState.STARTING: translate("Menu", "starting"),
-        DaemonState.STOPPING: translate("Menu", "stopping"),
-        DaemonState.FAILED: translate("Menu", "failed"),
-        DaemonState.OFF: translate("Menu", "off"),
-    }
-    return labels[state]
-
-
 def problem_line(manager: object, text: str) -> str:
     return "⚠ " + translate("Menu", "{manager} manager: {text}").format(manager=manager, text=text)
-
-
-def socket_summary(sockets: tuple[str, ...] | list[str]) -> str:
-    """``docker.socket``; ``5 sockets`` when there are more (the list goes in a tooltip)."""
-    if len(sockets) == 1:
-        return sockets[0]
-    return translate("Menu", "%n sockets", "", len(sockets))
-
-
-def detail_line(d: Daemon, now: float) -> str:
-    """``running for 5 min · 120.0 MiB · docker.socket``: short, whatever the sockets."""
-    parts = [state_text(d, now)]
-    if d.memory_bytes is not None:
-        parts.append(memory(d.memory_bytes))
-    if d.sockets:
-        parts.append(socket_summary(d.sockets))
-    return " · ".join(parts)
 
 
 def countdown(seconds: float) -> str:

@@ -19,12 +19,13 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
+from trayapp.core.daemon_words import detail_line, display_name, mode_label, state_label
 from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
-from trayapp.core.summary import Row, display_name
+from trayapp.core.summary import Row
 
 from . import nowheel
-from .menus import action_id, countdown, daemon_status_icon, detail_line, mode_label, state_label
+from .menus import action_id, countdown, daemon_status_icon
 from .view import Intents
 
 translate = QCoreApplication.translate

@@ -17,22 +17,24 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from trayapp.adapters import busy
 from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
 from trayapp.adapters.dbus.units import has_unit_file, read_unit, search_path
 from trayapp.adapters.socktables import has_ipv6_loopback
 from trayapp.core import proxy as core
+from trayapp.core import proxy_address as addr
 from trayapp.core.enablement import Goal
 from trayapp.core.keys import daemon_key
 from trayapp.core.model import Daemon, Manager, UnitInfo
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Step, Verb
+from trayapp.core.proxy_address import ProxyRefusal
 from trayapp.core.proxy_risks import risks
 from trayapp.core.settings import DaemonSettings
 from trayapp.core.unitname import BadUnitName, check_unit_name
 from trayapp.usecases.daemons import describe, read_back
-from trayapp.usecases.workload import check_busy
 
 _ENABLED = frozenset({"enabled"})  # what DisableUnitFiles can undo (not /run links)
 
@@ -98,10 +100,10 @@ def saved_spec(service: str, saved: DaemonSettings) -> core.ProxySpec | None:
     if not saved.proxy_listen or not saved.proxy_backend:
         return None
     try:
-        return core.ProxySpec(service, tuple(core.parse_address(a) for a in saved.proxy_listen),
-                              core.parse_address(saved.proxy_backend), saved.proxy_idle_seconds,
+        return core.ProxySpec(service, tuple(addr.parse_address(a) for a in saved.proxy_listen),
+                              addr.parse_address(saved.proxy_backend), saved.proxy_idle_seconds,
                               saved.proxy_backend_uid)
-    except core.ProxyRefusal:
+    except ProxyRefusal:
         return None
 
 
@@ -125,7 +127,7 @@ async def switch(conn: Connection, jobs: JobFollower, daemon: Daemon, service: U
             return await _on_demand(conn, jobs, daemon, service, request, book, key, what,
                                     force, out)
         return await _always_on(conn, jobs, service, book, key, what, out)
-    except core.ProxyRefusal as exc:
+    except ProxyRefusal as exc:
         return out(Status.BAD_INPUT, f"Cannot {what}: {exc}. Nothing changed.")
     except StepFailed as exc:
         if isinstance(exc.cause, NotAuthorised):
@@ -142,55 +144,20 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                    or u.unit_file_state.startswith("masked"))
     proxyd = units.find_proxyd()
     if masked or proxyd is None:  # said first: nothing else matters until it is fixed
-        core.check_spec(core.ProxySpec(service.name, (), core.Address()), masked=masked,
+        core.check_spec(core.ProxySpec(service.name, (), addr.Address()), masked=masked,
                         proxyd=proxyd)
     spec, learnt, warnings = await _choose(conn, service, request, saved, book.proposal(key))
     core.check_spec(spec, masked=masked, proxyd=proxyd)
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
     name = daemon.name
-    if running:
-        again = (f"trayapp on-demand {name} "
-                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
-        if not core.covers(learnt, spec.backend):
-            book.propose(key, spec)
-            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
-            raise core.ProxyRefusal(
-                f"{name} listens on {now}, not on the back end {spec.backend}. "
-                f"{core.config_hint(service.name, spec.backend)}; restart it "
-                f"(trayapp does not edit it); then run: {again}")
-        taken = [a for a in spec.listen if core.covers(learnt, a)]
-        if taken:
-            raise core.ProxyRefusal(
-                f"{name} itself still listens on the client address {taken[0]}: "
-                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
-    elif saved_spec(service.name, saved) != spec:
-        raise core.ProxyRefusal(
-            f"{name} is not running, so trayapp cannot see that it listens on the back end "
-            f"{spec.backend}: start it (trayapp start {name}) and run this again")
+    _check_backend_seen(name, service, spec, learnt, running, saved, book, key)
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
         await units.remove(conn, jobs, service.name)  # a new address: made again below
     spec = replace(spec, holder_uid=await units.create(conn, jobs, spec, proxyd))
-    steps: list[Step] = []
-    goal = None
-    if service.unit_file_state in _ENABLED:
-        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
-        goal = Goal(disable=frozenset({service.name}))
-    elif service.unit_file_state == "enabled-runtime":
-        warnings.append(_runtime_note(service.name))
-    if running:
-        report = await check_busy(conn.manager, service.name,
-                                  [("Stream", str(spec.backend))], {conn.manager: conn})
-        warnings += report.warnings
-        if report.busy and not force:
-            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
-                f"{name} is busy"
-            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
-                            "running; the proxy stops it once it has been idle")
-        else:
-            steps.append(Step(Verb.STOP, (service.name,)))
+    steps, goal = await _on_demand_steps(name, service, spec, running, force, warnings)
     plan = Plan(Action.ON_DEMAND, service.name, tuple(steps), goal=goal)
     run = await run_plan(conn, jobs, plan, frozenset({service.name}) if running else frozenset())
     if run.error is not None:
@@ -215,22 +182,72 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                steps_done=done, warnings=tuple(warnings))
 
 
+def _check_backend_seen(name: str, service: UnitInfo, spec: core.ProxySpec,
+                        learnt: list[addr.Address], running: bool,
+                        saved: DaemonSettings, book: ProxyBook, key: str) -> None:
+    """Refuse unless the running daemon is seen on the back end and off the client
+    addresses (or, asleep, the proxy asked for is the one saved)."""
+    if running:
+        again = (f"trayapp on-demand {name} "
+                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
+        if not addr.covers(learnt, spec.backend):
+            book.propose(key, spec)
+            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
+            raise ProxyRefusal(
+                f"{name} listens on {now}, not on the back end {spec.backend}. "
+                f"{core.config_hint(service.name, spec.backend)}; restart it "
+                f"(trayapp does not edit it); then run: {again}")
+        taken = [a for a in spec.listen if addr.covers(learnt, a)]
+        if taken:
+            raise ProxyRefusal(
+                f"{name} itself still listens on the client address {taken[0]}: "
+                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
+    elif saved_spec(service.name, saved) != spec:
+        raise ProxyRefusal(
+            f"{name} is not running, so trayapp cannot see that it listens on the back end "
+            f"{spec.backend}: start it (trayapp start {name}) and run this again")
+
+
+async def _on_demand_steps(name: str, service: UnitInfo, spec: core.ProxySpec, running: bool,
+                           force: bool, warnings: list[str]) -> tuple[list[Step], Goal | None]:
+    """The plan's steps once the proxy is up: disable (and reload), stop unless busy.
+    Notes for the user go to ``warnings``."""
+    steps: list[Step] = []
+    goal = None
+    if service.unit_file_state in _ENABLED:
+        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
+        goal = Goal(disable=frozenset({service.name}))
+    elif service.unit_file_state == "enabled-runtime":
+        warnings.append(_runtime_note(service.name))
+    if running:
+        report = await busy.check(service.name, [("Stream", str(spec.backend))])
+        warnings += report.warnings
+        if report.busy and not force:
+            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
+                f"{name} is busy"
+            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
+                            "running; the proxy stops it once it has been idle")
+        else:
+            steps.append(Step(Verb.STOP, (service.name,)))
+    return steps, goal
+
+
 async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
                   saved: DaemonSettings, proposed: core.ProxySpec | None,
-                  ) -> tuple[core.ProxySpec, list[core.Address], list[str]]:
+                  ) -> tuple[core.ProxySpec, list[addr.Address], list[str]]:
     """The proxy asked for: the request, else the saved one, else the one a refusal
     proposed, else learnt from the kernel; and what the user should know about the
     addresses chosen for them.  Only the request or the saved settings put a client
     address beyond loopback (issue 22: remote clients stay remote)."""
     running = service.active_state in ("active", "reloading")
     uid, learnt = await units.listening(conn, service.name) if running else (None, [])
-    listen = [core.parse_address(a) for a in request.listen or saved.proxy_listen]
+    listen = [addr.parse_address(a) for a in request.listen or saved.proxy_listen]
     backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
-    backend = core.parse_address(backend_text) if backend_text else None
+    backend = addr.parse_address(backend_text) if backend_text else None
     notes: list[str] = []
-    if request.listen and core.remote(listen) and not request.allow_remote:
-        beyond = ", ".join(map(str, core.remote(listen)))
-        raise core.ProxyRefusal(
+    if request.listen and addr.remote(listen) and not request.allow_remote:
+        beyond = ", ".join(map(str, addr.remote(listen)))
+        raise ProxyRefusal(
             f"{beyond} is reachable from other machines, and through the proxy their "
             f"clients would reach {service.name} as local ones, so its rules for local "
             "clients (pg_hba.conf's 127.0.0.1 lines, Redis's protected mode) would apply "
@@ -242,8 +259,8 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
     if not listen:
         listen = _learnt_listen(service, running, uid, learnt, backend)
         if not request.allow_remote:
-            dropped = core.remote(listen)
-            listen = core.both_loopbacks(core.loopback_only(listen), ipv6)
+            dropped = addr.remote(listen)
+            listen = addr.both_loopbacks(addr.loopback_only(listen), ipv6)
             if dropped:
                 notes.append(
                     f"{service.name} listened on {', '.join(map(str, dropped))}; the proxy "
@@ -251,15 +268,15 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
                     "clients no longer reach it (--allow-remote with --listen lets them "
                     "in, seen as local clients)")
     if request.listen or not saved.proxy_listen:  # saved addresses are kept as they are
-        paired = [a for a in core.both_loopbacks(listen, ipv6)  # never the back end itself
-                  if a in listen or backend is None or not core.covers([a], backend)]
+        paired = [a for a in addr.both_loopbacks(listen, ipv6)  # never the back end itself
+                  if a in listen or backend is None or not addr.covers([a], backend)]
         if paired != listen:
             notes.append(f"the proxy holds {', '.join(map(str, paired[len(listen):]))} too: "
                          "'localhost' clients try both loopback addresses, and a free one "
                          "would be anyone's")
             listen = paired
     if backend is None:
-        backend = core.default_backend(listen[0])
+        backend = addr.default_backend(listen[0])
     idle = request.idle_seconds if request.idle_seconds is not None else saved.proxy_idle_seconds
     # The daemon's uid seen when the saved proxy was made: the one that must hold the
     # same back end while the daemon sleeps and shows no user (pg_ctlcluster's).
@@ -269,23 +286,23 @@ async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
 
 
 def _learnt_listen(service: UnitInfo, running: bool, uid: int | None,
-                   learnt: list[core.Address], backend: core.Address | None,
-                   ) -> list[core.Address]:
+                   learnt: list[addr.Address], backend: addr.Address | None,
+                   ) -> list[addr.Address]:
     """The client addresses taken from where the running daemon listens now."""
     if not running:
-        raise core.ProxyRefusal(
+        raise ProxyRefusal(
             f"{service.name} has no socket unit and is not running, so no address can "
             "be learnt from it: start it, or name the address clients use (--listen)")
     if uid == 0:
-        raise core.ProxyRefusal(
+        raise ProxyRefusal(
             f"{service.name} has no socket unit and runs as root: the kernel's table "
             "cannot tell its listening sockets from other root processes', so name "
             "the address its clients use (--listen) and the one it should listen on "
             "instead (--backend)")
-    seen = [a for a in learnt if backend is None or not core.covers([a], backend)]
+    seen = [a for a in learnt if backend is None or not addr.covers([a], backend)]
     if not seen:
-        raise core.ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
-                                "see: name the address clients use (--listen)")
+        raise ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
+                           "see: name the address clients use (--listen)")
     return [a for a in seen if a.port == seen[0].port]
 
 
@@ -293,7 +310,7 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
                      key: str, what: str, out: _Out) -> Outcome:
     saved = saved_spec(service.name, book.get(key))
     if service.load_state == "masked" or service.unit_file_state.startswith("masked"):
-        raise core.ProxyRefusal(f"{service.name} is masked; unmask it first (systemctl unmask)")
+        raise ProxyRefusal(f"{service.name} is masked; unmask it first (systemctl unmask)")
     removed = await units.remove(conn, jobs, service.name)
     if removed:  # stopping the proxy's service stops the daemon too (PropagatesStopTo=)
         service, _ = await read_unit(conn, service.name)
@@ -303,8 +320,8 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
         steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
         goal = Goal(enable=frozenset({service.name}))
     elif service.unit_file_state not in ("enabled", "enabled-runtime"):
-        raise core.ProxyRefusal(f"{service.name} cannot be enabled (its unit file state is "
-                                f"{service.unit_file_state or 'unknown'})")
+        raise ProxyRefusal(f"{service.name} cannot be enabled (its unit file state is "
+                           f"{service.unit_file_state or 'unknown'})")
     if service.active_state != "active":
         steps.append(Step(Verb.START, (service.name,)))
     run = await run_plan(conn, jobs, Plan(Action.ALWAYS_ON, service.name, tuple(steps),
@@ -363,7 +380,7 @@ async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
             outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.DONE,
                                     f"The proxy for {service} listens again: "
                                     f"{core.describe(spec)}."))
-        except (core.ProxyRefusal, StepFailed, SystemdError) as exc:
+        except (ProxyRefusal, StepFailed, SystemdError) as exc:
             outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.FAILED,
                                     f"Could not make the proxy for {service} again: {exc}."))
     return outcomes
@@ -374,16 +391,16 @@ async def _check_saved_service(conn: Connection, service: str) -> None:
     try:
         check_unit_name(service)
     except BadUnitName as exc:
-        raise core.ProxyRefusal(f"the saved name is no unit name: {exc}") from None
+        raise ProxyRefusal(f"the saved name is no unit name: {exc}") from None
     if not service.endswith(".service") or service.endswith("@.service"):
-        raise core.ProxyRefusal(f"{service!r} is not a service")
+        raise ProxyRefusal(f"{service!r} is not a service")
     # No read of a name without a file: it would load a not-found stub.
     if not has_unit_file(await search_path(conn), service, instances=True):
-        raise core.ProxyRefusal(f"{service} has no unit file")
+        raise ProxyRefusal(f"{service} has no unit file")
     info, _ = await read_unit(conn, service)
     if info.load_state != "loaded" or info.unit_file_state.startswith("masked"):
-        raise core.ProxyRefusal(f"{service} is {info.load_state or 'not loaded'}"
-                                f"{', masked' if 'masked' in info.unit_file_state else ''}")
+        raise ProxyRefusal(f"{service} is {info.load_state or 'not loaded'}"
+                           f"{', masked' if 'masked' in info.unit_file_state else ''}")
 
 
 def _runtime_note(service: str) -> str:

@@ -23,8 +23,10 @@ from dbus_fast import Variant
 
 from trayapp.adapters.socktables import tcp_table
 from trayapp.core import proxy as core
+from trayapp.core import proxy_address as addr
 from trayapp.core.model import UnitInfo
 from trayapp.core.plans import Step, Verb
+from trayapp.core.proxy_holder import AWK_PATHS
 
 from .bus import Connection
 from .jobs import JobFollower, StepFailed, reset_failed, run_step, start_transient
@@ -40,7 +42,7 @@ def find_proxyd() -> str | None:
 
 
 def find_awk() -> str | None:
-    for path in core.AWK_PATHS:
+    for path in AWK_PATHS:
         if os.access(path, os.X_OK):
             return path
     return None
@@ -91,7 +93,7 @@ async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, prox
                                    "the proxy could not check that its back end is the "
                                    "daemon's: start it, then switch it to on-demand again")
         if awk is None:
-            raise StepFailed(step, f"awk is missing (looked for {' and '.join(core.AWK_PATHS)}):"
+            raise StepFailed(step, f"awk is missing (looked for {' and '.join(AWK_PATHS)}):"
                                    " the proxy checks its back end with it")
         holder = (awk, uid)
     aux = [(core.proxy_service_name(spec.service),
@@ -140,7 +142,7 @@ async def exists(conn: Connection, service: str) -> bool:
     return info is not None and info.active_state in ("active", "activating")
 
 
-async def listening(conn: Connection, service: str) -> tuple[int | None, list[core.Address]]:
+async def listening(conn: Connection, service: str) -> tuple[int | None, list[addr.Address]]:
     """The uid of the service's main process, and the TCP addresses that user listens
     on now ((None, []) when it does not run)."""
     props = await read_properties(conn, service)
@@ -150,7 +152,7 @@ async def listening(conn: Connection, service: str) -> tuple[int | None, list[co
     uid = _uid_of(pid)
     if uid is None:
         return None, []
-    return uid, core.listening(tcp_table(), uid)
+    return uid, addr.listening(tcp_table(), uid)
 
 
 def _uid_of(pid: int) -> int | None:

@@ -1,0 +1,101 @@
+"""One daemon in words: its name, state, mode, sockets and detail line.
+
+The one place these words are written and translated, in the ``summary``
+context (core/words.py's hook: English for the CLI, Qt's translator in the
+applet); the tooltip, the menu rows and the status window only lay them out.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .model import Daemon, DaemonMode, DaemonState, Manager
+from .words import QT_TRANSLATE_NOOP, Labels, duration, join, memory, translate
+
+#: The states and modes as words in a sentence (the enums' values are for JSON).
+STATE_WORDS: Labels[DaemonState] = Labels("summary", {
+    DaemonState.DORMANT: QT_TRANSLATE_NOOP("summary", "dormant"),
+    DaemonState.RUNNING: QT_TRANSLATE_NOOP("summary", "running"),
+    DaemonState.STARTING: QT_TRANSLATE_NOOP("summary", "starting"),
+    DaemonState.STOPPING: QT_TRANSLATE_NOOP("summary", "stopping"),
+    DaemonState.FAILED: QT_TRANSLATE_NOOP("summary", "failed"),
+    DaemonState.OFF: QT_TRANSLATE_NOOP("summary", "off"),
+})
+
+_MODES = {
+    "on-demand": QT_TRANSLATE_NOOP("summary", "on-demand"),
+    "on-demand (proxy)": QT_TRANSLATE_NOOP("summary", "on-demand (proxy)"),
+    "always-on": QT_TRANSLATE_NOOP("summary", "always-on"),
+    "manual": QT_TRANSLATE_NOOP("summary", "manual"),
+    "masked": QT_TRANSLATE_NOOP("summary", "masked"),
+}
+MODE_WORDS: Labels[DaemonMode] = Labels("summary", {m: _MODES.get(m, m) for m in DaemonMode})
+
+#: The modes as the name of a choice (a menu's radio entry, the window's mode box).
+MODE_LABELS: Labels[DaemonMode] = Labels("summary", {
+    DaemonMode.ALWAYS_ON: QT_TRANSLATE_NOOP("summary", "Always on"),
+    DaemonMode.ON_DEMAND: QT_TRANSLATE_NOOP("summary", "On demand"),
+    DaemonMode.MANUAL: QT_TRANSLATE_NOOP("summary", "Manual"),
+    DaemonMode.MASKED: QT_TRANSLATE_NOOP("summary", "Masked"),
+    DaemonMode.ON_DEMAND_PROXY: QT_TRANSLATE_NOOP("summary", "On demand (proxy)"),
+})
+
+
+def state_label(state: DaemonState) -> str:
+    """``dormant``: the state alone, as the menu's title and the window's state column say it."""
+    return STATE_WORDS[state]
+
+
+def mode_label(mode: DaemonMode) -> str:
+    """``Always on``: the mode as a choice the menu and the window offer or show."""
+    return MODE_LABELS[mode]
+
+
+def display_name(d: Daemon) -> str:
+    """``docker``, or ``podman (user)`` for the user's own manager."""
+    if d.manager is Manager.USER:
+        return translate("summary", "{name} (user)").format(name=d.name)
+    return d.name
+
+
+def state_text(d: Daemon, now: float) -> str:
+    """``running for 5 min``; just ``running`` when systemd gave no timestamp."""
+    if d.since_usec:
+        return translate("summary", "{state} for {time}").format(
+            state=STATE_WORDS[d.state], time=duration(now - d.since_usec / 1e6))
+    return STATE_WORDS[d.state]
+
+
+def sockets_text(sockets: tuple[str, ...] | list[str]) -> str:
+    """``docker.socket``; ``libvirtd.socket and 4 more``: short enough for a menu."""
+    if len(sockets) <= 2:
+        return join(sockets)
+    return translate("summary", "{first} and {more} more").format(
+        first=sockets[0], more=len(sockets) - 1)
+
+
+def socket_summary(sockets: tuple[str, ...] | list[str]) -> str:
+    """``docker.socket``; ``5 sockets`` when there are more (the list goes in a tooltip)."""
+    if len(sockets) == 1:
+        return sockets[0]
+    # A count that is not a literal number: pyside6-lupdate does not extract it, so it
+    # stays English in every language, as it always has.
+    return translate("summary", "%n sockets", None, len(sockets))
+
+
+def detail_line(d: Daemon, now: float) -> str:
+    """``running for 5 min · 120.0 MiB · docker.socket``: short, whatever the sockets."""
+    parts = [state_text(d, now)]
+    if d.memory_bytes is not None:
+        parts.append(memory(d.memory_bytes))
+    if d.sockets:
+        parts.append(socket_summary(d.sockets))
+    return " · ".join(parts)
+
+
+def clock_time(when: float, now: float) -> str:
+    """``14:05`` today, ``Mar 3 14:05`` before that (local time)."""
+    stamp, today = time.localtime(when), time.localtime(now)
+    if stamp[:3] == today[:3]:
+        return time.strftime("%H:%M", stamp)
+    return time.strftime("%b %d %H:%M", stamp)
