@@ -451,31 +451,53 @@ def test_on_demand_refuses_a_back_end_it_cannot_see() -> None:
     check([], running=False, saved=saved)  # asleep: the saved proxy again
 
 
-async def test_on_demand_steps_disable_and_stop_unless_busy(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from trayapp.adapters.busy import BusyReport
-    from trayapp.core.plans import Step, Verb
-    from trayapp.usecases import proxy as usecase
+def test_the_proxys_on_demand_plan_creates_disables_and_stops_like_any_switch() -> None:
+    """The proxy's plans are core Plans (issue 21): the proxy made is a CREATE step
+    (its undo removes it), then the daemon disabled and, if idle, stopped."""
+    from trayapp.core import proxy_plans
+    from trayapp.core.plans import Action, Step, Verb
 
-    reports = [BusyReport(), BusyReport(reasons=["a client is connected"])]
-
-    async def check(service: str, listen: list[tuple[str, str]], **_: Any) -> BusyReport:
-        assert listen == [("Stream", "127.0.0.1:15432")]
-        return reports.pop(0)
-
-    monkeypatch.setattr(usecase.busy, "check", check)
     spec = ProxySpec("pg.service", (parse_address("5432"),), parse_address("15432"))
-    enabled = UnitInfo(name="pg.service", unit_file_state="enabled")
-    notes: list[str] = []
-    steps, goal = await usecase._on_demand_steps("pg", enabled, spec, False, False, notes)
-    assert steps == [Step(Verb.DISABLE, ("pg.service",)), Step(Verb.RELOAD)]
-    assert goal is not None and goal.disable == frozenset({"pg.service"}) and notes == []
-    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
-    assert steps[-1] == Step(Verb.STOP, ("pg.service",))
-    steps, _ = await usecase._on_demand_steps("pg", enabled, spec, True, False, notes)
-    assert Verb.STOP not in [s.verb for s in steps]
-    assert notes == ["pg is busy (a client is connected), so it was left running; the proxy "
-                     "stops it once it has been idle"]
+    create = proxy_plans.create_step(spec, "/usr/lib/systemd/systemd-socket-proxyd",
+                                     ("/usr/bin/awk", 107))
+    assert create.units == ("trayapp-proxy-pg.socket", "trayapp-proxy-pg.service")
+    assert create.transient is not None
+    socket, service = (dict((n, v) for n, _sig, v in props)
+                       for props in create.transient.properties)
+    assert socket["Listen"] == [("Stream", "127.0.0.1:5432")] and socket["FlushPending"]
+    assert service["BindsTo"] == ["pg.service"] and "ExecStartPre" in service
+    assert create.undo.verb is Verb.REMOVE and create.undo.transient == create.transient
+    enabled = UnitInfo(name="pg.service", unit_file_state="enabled", active_state="active")
+    plan = proxy_plans.on_demand(enabled, create, stop=True)
+    assert plan.action is Action.ON_DEMAND and plan.steps == (
+        create, Step(Verb.DISABLE, ("pg.service",)), Step(Verb.RELOAD),
+        Step(Verb.STOP, ("pg.service",)))
+    assert plan.goal is not None and plan.goal.disable == frozenset({"pg.service"})
+    assert str(plan.steps[0]) == "create trayapp-proxy-pg.socket"
     runtime = UnitInfo(name="pg.service", unit_file_state="enabled-runtime")
-    steps, goal = await usecase._on_demand_steps("pg", runtime, spec, False, False, notes)
-    assert steps == [] and goal is None and len(notes) == 2
+    old = proxy_plans.remove_step("pg.service", None)
+    plan = proxy_plans.on_demand(runtime, create, old=old, stop=False)
+    assert plan.steps == (old, create) and plan.goal is None
+
+
+def test_the_proxys_always_on_plan_removes_enables_and_starts() -> None:
+    from trayapp.core import proxy_plans
+    from trayapp.core.plans import Step, Verb
+
+    spec = ProxySpec("pg.service", (parse_address("5432"),), parse_address("15432"))
+    again = proxy_plans.create_step(spec, "/usr/lib/systemd/systemd-socket-proxyd", None)
+    remove = proxy_plans.remove_step("pg.service", again)
+    assert remove.undo.verb is Verb.CREATE and remove.undo.transient == again.transient
+    asleep = UnitInfo(name="pg.service", unit_file_state="disabled", active_state="inactive")
+    plan = proxy_plans.always_on(asleep, remove)
+    assert plan.steps == (remove, Step(Verb.ENABLE, ("pg.service",)), Step(Verb.RELOAD),
+                          Step(Verb.START, ("pg.service",)))
+    # Removing the proxy stops the daemon with it (PropagatesStopTo=): started again.
+    running = UnitInfo(name="pg.service", unit_file_state="enabled", active_state="active")
+    assert proxy_plans.always_on(running, remove).steps == (
+        remove, Step(Verb.START, ("pg.service",)))
+    assert proxy_plans.always_on(running, None).steps == ()
+    # A refusal comes before anything is removed (the plan is made first).
+    for state in ("masked", "static"):
+        with pytest.raises(ProxyRefusal):
+            proxy_plans.always_on(UnitInfo(name="pg.service", unit_file_state=state), remove)

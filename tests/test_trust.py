@@ -12,7 +12,8 @@ from tests.support import Clock, until_async
 from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.bus import SystemdError
 from trayapp.adapters.dbus.coalesce import Coalescer
-from trayapp.adapters.dbus.jobs import JobFollower, run_plan
+from trayapp.adapters.dbus.follower import JobFollower
+from trayapp.adapters.dbus.jobs import run_plan
 from trayapp.adapters.dbus.serials import SerialClock
 from trayapp.adapters.dbus.units import Stamp
 from trayapp.adapters.dbus.watcher import Watcher

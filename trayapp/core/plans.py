@@ -54,6 +54,8 @@ class Verb(StrEnum):
     START = "start"  # StartUnit, job followed to JobRemoved
     STOP = "stop"  # StopUnit, job followed to JobRemoved
     CHECK = "check"  # not a call: the goal is compared with what holds (nothing to undo)
+    CREATE = "create"  # StartTransientUnit: the first unit, the others as its auxiliary units
+    REMOVE = "remove"  # StopUnit of each transient unit (ResetFailedUnit if failed): gone
 
 
 _UNDO = {
@@ -63,17 +65,32 @@ _UNDO = {
     Verb.STOP: Verb.START,
     Verb.RELOAD: Verb.RELOAD,
     Verb.CHECK: Verb.CHECK,
+    Verb.CREATE: Verb.REMOVE,
+    Verb.REMOVE: Verb.CREATE,
 }
+
+Property = tuple[str, str, object]  # name, D-Bus signature, value
+
+
+@dataclass(frozen=True)
+class Transient:
+    """What a CREATE step makes (and the undo of a REMOVE makes again): one list of
+    properties per unit of the step, and what a failed start most likely means."""
+
+    properties: tuple[tuple[Property, ...], ...]
+    hint: str = ""
 
 
 @dataclass(frozen=True)
 class Step:
     verb: Verb
     units: tuple[str, ...] = ()
+    # CREATE: the units' definition; REMOVE: the one to make again on undo (None: unknown)
+    transient: Transient | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def undo(self) -> Step:
-        return Step(_UNDO[self.verb], self.units)
+        return Step(_UNDO[self.verb], self.units, self.transient)
 
     def one_by_one(self) -> list[Step]:
         """A start or stop of several units as one step per unit (each undone alone)."""
@@ -82,7 +99,8 @@ class Step:
         return [self]
 
     def __str__(self) -> str:
-        return f"{self.verb} {' '.join(self.units)}".strip()
+        units = self.units[:1] if self.verb in (Verb.CREATE, Verb.REMOVE) else self.units
+        return f"{self.verb} {' '.join(units)}".strip()
 
 
 @dataclass(frozen=True)

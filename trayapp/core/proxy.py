@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .proxy_address import Address, ProxyRefusal, covers
 from .proxy_holder import holder_check_argv
+
+if TYPE_CHECKING:  # core/model.py imports this module, and core/plans.py imports model
+    from .plans import Property
 
 #: Where Debian (and merged-/usr distributions) put it; the first that exists is used.
 PROXYD_PATHS = ("/usr/lib/systemd/systemd-socket-proxyd", "/lib/systemd/systemd-socket-proxyd")
@@ -138,7 +142,6 @@ def check_spec(spec: ProxySpec, *, masked: tuple[str, ...] = (), proxyd: str | N
     parse_idle(spec.idle_seconds)
 
 
-Property = tuple[str, str, object]  # name, D-Bus signature, value
 
 
 def socket_properties(spec: ProxySpec) -> list[Property]:

@@ -421,7 +421,7 @@
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location filename="../qt/window_line.py" line="+71"/>
+        <location filename="../qt/window_line.py" line="+72"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
@@ -1012,7 +1012,7 @@
 <context>
     <name>plans</name>
     <message>
-        <location filename="../core/plans.py" line="+111"/>
+        <location filename="../core/plans.py" line="+129"/>
         <source>its unit file only names other units to enable (Also=), and they start it</source>
         <translation>seine Unit-Datei nennt nur andere Units zum Aktivieren (Also=), und diese starten ihn</translation>
     </message>

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised
-from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
+from trayapp.adapters.dbus.follower import JobFollower
+from trayapp.adapters.dbus.jobs import Run, run_plan
 from trayapp.core import outcome_words as words
 from trayapp.core.model import Manager
 from trayapp.core.outcome import Outcome, Status

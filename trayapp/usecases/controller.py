@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
-from trayapp.adapters.dbus.jobs import JobFollower
+from trayapp.adapters.dbus.follower import JobFollower
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import Manager

@@ -9,9 +9,8 @@ case and the proxy's read here, so neither imports the other.
 
 from __future__ import annotations
 
-from trayapp.adapters.dbus import proxy as proxy_units
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
-from trayapp.adapters.dbus.units import read_unit
+from trayapp.adapters.dbus.units import loaded, read_unit
 from trayapp.core import outcome_words as words
 from trayapp.core.model import Daemon, UnitInfo, classify, service_of
 from trayapp.core.plans import Refusal
@@ -45,7 +44,7 @@ async def load_daemon(conn: Connection, name: str
     # service, not this one, so TriggeredBy does not name it.
     proxy = socket_name(service.name)
     if proxied_service(service.name) is None and proxy not in names:
-        front = await proxy_units.loaded(conn, proxy)
+        front = await loaded(conn, proxy)
         if front is not None:
             sockets.append(front)
     return classify(conn.manager, service, sockets), service, sockets, paths

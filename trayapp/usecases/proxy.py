@@ -17,26 +17,25 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from trayapp.adapters import busy
 from trayapp.adapters.dbus import proxy as units
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
-from trayapp.adapters.dbus.jobs import JobFollower, StepFailed, run_plan
-from trayapp.adapters.dbus.units import has_unit_file, read_unit, search_path
+from trayapp.adapters.dbus.follower import JobFollower
+from trayapp.adapters.dbus.jobs import StepFailed, run_plan
+from trayapp.adapters.dbus.units import has_unit_file, loaded, read_unit, search_path
 from trayapp.adapters.socktables import has_ipv6_loopback
 from trayapp.core import proxy as core
 from trayapp.core import proxy_address as addr
-from trayapp.core.enablement import Goal
+from trayapp.core import proxy_plans
 from trayapp.core.keys import daemon_key
 from trayapp.core.model import Daemon, Manager, UnitInfo
 from trayapp.core.outcome import Outcome, Status
-from trayapp.core.plans import Action, Plan, Step, Verb
+from trayapp.core.plans import Action, Step, Verb
 from trayapp.core.proxy_address import ProxyRefusal
 from trayapp.core.proxy_risks import risks
 from trayapp.core.settings import DaemonSettings
 from trayapp.core.unitname import BadUnitName, check_unit_name
 from trayapp.usecases.daemons import describe, read_back
-
-_ENABLED = frozenset({"enabled"})  # what DisableUnitFiles can undo (not /run links)
+from trayapp.usecases.workload import check_busy
 
 
 @dataclass(frozen=True)
@@ -152,23 +151,30 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     running = service.active_state in ("active", "reloading")
     name = daemon.name
     _check_backend_seen(name, service, spec, learnt, running, saved, book, key)
+    old = None
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
-        await units.remove(conn, jobs, service.name)  # a new address: made again below
-    spec = replace(spec, holder_uid=await units.create(conn, jobs, spec, proxyd))
-    steps, goal = await _on_demand_steps(name, service, spec, running, force, warnings)
-    plan = Plan(Action.ON_DEMAND, service.name, tuple(steps), goal=goal)
+        old = proxy_plans.remove_step(
+            service.name, await _create_step(conn, saved_spec(service.name, saved), proxyd))
+    holder = await units.holder(conn, spec)
+    spec = replace(spec, holder_uid=holder[1] if holder is not None else -1)
+    if service.unit_file_state == "enabled-runtime":
+        warnings.append(_runtime_note(service.name))
+    stop = running and await _idle_or_forced(conn, name, service, spec, force, warnings)
+    plan = proxy_plans.on_demand(service, proxy_plans.create_step(spec, proxyd, holder),
+                                 old=old, stop=stop)
     run = await run_plan(conn, jobs, plan, frozenset({service.name}) if running else frozenset())
     if run.error is not None:
-        await units.remove(conn, jobs, service.name)
         if isinstance(run.error.cause, NotAuthorised) and not run.done:
             return out(Status.NOT_AUTHORISED, f"Not authorised to {what} "
-                       f"({run.error.reason}). The proxy was removed: nothing changed.")
+                       f"({run.error.reason}). Nothing changed.")
+        failed = f"Could not {what}: step '{run.error.step}' failed: {run.error.reason}."
+        if not run.done:
+            return out(Status.FAILED, f"{failed} Nothing changed.")
         undone = " (the rollback was incomplete)" if run.rollback_errors else ""
-        return out(Status.FAILED, f"Could not {what}: step '{run.error.step}' failed: "
-                   f"{run.error.reason}. The proxy was removed and the steps done were rolled "
-                   f"back{undone}.")
+        return out(Status.FAILED, f"{failed} The proxy was removed and the steps done were "
+                   f"rolled back{undone}.")
     problem = book.put(key, spec)
     if problem:
         warnings.append(f"the proxy will not be re-created after a reboot: {problem}")
@@ -176,7 +182,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                     "client: PostgreSQL 'peer' authentication cannot work through it; TCP "
                     "with passwords does")
     warnings += risks(spec)  # who else could stand in for it or its clients
-    done = tuple(["create " + core.socket_name(service.name), *(str(s) for s in run.done)])
+    done = tuple(str(s) for s in run.done)
     now = await _now(conn, service.name)
     return out(Status.DONE, f"Done: {what}: {core.describe(spec)}. Now: {now}.",
                steps_done=done, warnings=tuple(warnings))
@@ -208,28 +214,33 @@ def _check_backend_seen(name: str, service: UnitInfo, spec: core.ProxySpec,
             f"{spec.backend}: start it (trayapp start {name}) and run this again")
 
 
-async def _on_demand_steps(name: str, service: UnitInfo, spec: core.ProxySpec, running: bool,
-                           force: bool, warnings: list[str]) -> tuple[list[Step], Goal | None]:
-    """The plan's steps once the proxy is up: disable (and reload), stop unless busy.
-    Notes for the user go to ``warnings``."""
-    steps: list[Step] = []
-    goal = None
-    if service.unit_file_state in _ENABLED:
-        steps += [Step(Verb.DISABLE, (service.name,)), Step(Verb.RELOAD)]
-        goal = Goal(disable=frozenset({service.name}))
-    elif service.unit_file_state == "enabled-runtime":
-        warnings.append(_runtime_note(service.name))
-    if running:
-        report = await busy.check(service.name, [("Stream", str(spec.backend))])
-        warnings += report.warnings
-        if report.busy and not force:
-            first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
-                f"{name} is busy"
-            warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
-                            "running; the proxy stops it once it has been idle")
-        else:
-            steps.append(Step(Verb.STOP, (service.name,)))
-    return steps, goal
+async def _create_step(conn: Connection, spec: core.ProxySpec | None,
+                       proxyd: str | None) -> Step | None:
+    """The CREATE of the saved proxy ``spec``, to make it again if a switch fails (None:
+    none is saved, or it cannot be made now: no proxyd, its holder cannot be told)."""
+    if spec is None or proxyd is None:
+        return None
+    try:
+        return proxy_plans.create_step(spec, proxyd, await units.holder(conn, spec))
+    except ProxyRefusal:
+        return None
+
+
+async def _idle_or_forced(conn: Connection, name: str, service: UnitInfo,
+                          spec: core.ProxySpec, force: bool, warnings: list[str]) -> bool:
+    """Whether the running daemon may be stopped now: it is idle (the one busy check,
+    on the back end the proxy forwards to), or the user forced it.  What the user
+    should know goes to ``warnings``."""
+    report = await check_busy(conn.manager, service.name, [("Stream", str(spec.backend))],
+                              {conn.manager: conn})
+    warnings += report.warnings
+    if report.busy and not force:
+        first = f"trayapp cannot tell whether {name} is busy" if report.unsure else \
+            f"{name} is busy"
+        warnings.append(f"{first} ({'; '.join(report.reasons)}), so it was left "
+                        "running; the proxy stops it once it has been idle")
+        return False
+    return True
 
 
 async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
@@ -309,32 +320,24 @@ def _learnt_listen(service: UnitInfo, running: bool, uid: int | None,
 async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, book: ProxyBook,
                      key: str, what: str, out: _Out) -> Outcome:
     saved = saved_spec(service.name, book.get(key))
-    if service.load_state == "masked" or service.unit_file_state.startswith("masked"):
-        raise ProxyRefusal(f"{service.name} is masked; unmask it first (systemctl unmask)")
-    removed = await units.remove(conn, jobs, service.name)
-    if removed:  # stopping the proxy's service stops the daemon too (PropagatesStopTo=)
-        service, _ = await read_unit(conn, service.name)
-    steps: list[Step] = []
-    goal = None
-    if service.unit_file_state == "disabled":
-        steps += [Step(Verb.ENABLE, (service.name,)), Step(Verb.RELOAD)]
-        goal = Goal(enable=frozenset({service.name}))
-    elif service.unit_file_state not in ("enabled", "enabled-runtime"):
-        raise ProxyRefusal(f"{service.name} cannot be enabled (its unit file state is "
-                           f"{service.unit_file_state or 'unknown'})")
-    if service.active_state != "active":
-        steps.append(Step(Verb.START, (service.name,)))
-    run = await run_plan(conn, jobs, Plan(Action.ALWAYS_ON, service.name, tuple(steps),
-                                          goal=goal))
+    removed = any([await loaded(conn, core.socket_name(service.name)) is not None,
+                   await loaded(conn, core.proxy_service_name(service.name)) is not None])
+    remove = None
+    if removed:
+        again = await _create_step(conn, saved, units.find_proxyd())
+        remove = proxy_plans.remove_step(service.name, again)
+    plan = proxy_plans.always_on(service, remove)
+    run = await run_plan(conn, jobs, plan, frozenset(
+        {service.name} if service.active_state == "active" else ()))
     if run.error is not None:
         back = ""
-        proxyd = units.find_proxyd()
-        if saved is not None and proxyd is not None:
-            try:
-                await units.create(conn, jobs, saved, proxyd)
-                back = " The proxy was made again."
-            except (StepFailed, SystemdError) as exc:
-                back = f" Making the proxy again failed too ({exc})."
+        if remove is not None and remove in run.done:
+            failed_again = [e for e in run.rollback_errors if e.step.verb is Verb.CREATE]
+            back = (f" Making the proxy again failed too ({failed_again[0].reason})."
+                    if failed_again else " The proxy was made again.")
+        if isinstance(run.error.cause, NotAuthorised) and not run.done:
+            return out(Status.NOT_AUTHORISED, f"Not authorised to {what} "
+                       f"({run.error.reason}). Nothing changed.")
         return out(Status.FAILED, f"Could not {what}: step '{run.error.step}' failed: "
                    f"{run.error.reason}. The steps done were rolled back.{back}")
     warnings: list[str] = []
@@ -347,8 +350,7 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
             f"{service.name} still listens on {saved.backend}, as its configuration says; "
             f"its clients reach it on {listen} again only once you change that back "
             f"({core.config_hint(service.name, saved.listen[0])})")
-    done = (*(["remove " + core.socket_name(service.name)] if removed else []),
-            *(str(s) for s in run.done))
+    done = tuple(str(s) for s in run.done)
     now = await _now(conn, service.name)
     if not done:
         return out(Status.DONE, f"Nothing to do: already so. Now: {now}.",
@@ -376,7 +378,10 @@ async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
             await _check_saved_service(conn, service)
             core.check_spec(spec, proxyd=proxyd)
             assert proxyd is not None
-            await units.create(conn, jobs, spec, proxyd)
+            create = proxy_plans.create_step(spec, proxyd, await units.holder(conn, spec))
+            run = await run_plan(conn, jobs, proxy_plans.restore(spec, create))
+            if run.error is not None:
+                raise run.error
             outcomes.append(Outcome(Action.ON_DEMAND, conn.manager, service, Status.DONE,
                                     f"The proxy for {service} listens again: "
                                     f"{core.describe(spec)}."))

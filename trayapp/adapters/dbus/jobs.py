@@ -1,25 +1,18 @@
-"""Running a plan's steps against systemd, and undoing them on failure.
+"""The executor: running a plan's steps against systemd, and undoing them on failure.
 
-Every mutating call carries ALLOW_INTERACTIVE_AUTHORIZATION, so polkit can
-ask the user's agent for a password; reads never do.  StartUnit/StopUnit
-return a job path at once: the job's real result arrives later in
-``JobRemoved``, which needs ``Subscribe()`` and a match on the manager's
-signals.  dbus-fast runs signal handlers as messages arrive but resumes the
-awaiting caller a loop iteration later, so a JobRemoved can be seen before
-the StartUnit reply is in our hands: while such a call is in flight, results
-are kept by job path for a few seconds (a few dozen at most).  Only
-systemd's current owner is heard (Connection.on_signal): anyone may send a
-JobRemoved, unicast to us.
+This is the one module that changes systemd: every StartUnit, StopUnit,
+EnableUnitFiles, DisableUnitFiles, Reload, StartTransientUnit and
+ResetFailedUnit trayapp sends is sent here, for a step of a core Plan
+(core/plans.py).  Every such call carries ALLOW_INTERACTIVE_AUTHORIZATION,
+so polkit can ask the user's agent for a password, unless the plan says it
+must not ask (the stop before sleep); reads never do.  Jobs are followed to
+their end by follower.py's JobFollower.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from dbus_fast import Message, Variant
@@ -27,20 +20,17 @@ from dbus_fast import Message, Variant
 from trayapp.core.enablement import Difference, Goal
 from trayapp.core.plans import Plan, Step, Verb
 
-from .bus import MANAGER_IFACE, MANAGER_PATH, SYSTEMD, BusUnavailable, Connection, SystemdError
+from .bus import Connection, SystemdError
 from .enablement import Change, Keeper, RunStep, changes_of
-from .units import read_unit
+from .follower import JobFollower
+from .units import loaded, read_unit
 
 log = logging.getLogger(__name__)
 
 # A polkit agent may wait for a password: long, but bounded (a hung polkitd
 # must not leave the action waiting for ever).
 AUTH_TIMEOUT = 120.0
-JOB_TIMEOUT = 180.0
 
-MANAGER_SIGNALS = (
-    f"type='signal',sender='{SYSTEMD}',path='{MANAGER_PATH}',interface='{MANAGER_IFACE}'"
-)
 
 
 class StepFailed(Exception):
@@ -49,82 +39,6 @@ class StepFailed(Exception):
         self.step = step
         self.reason = reason
         self.cause = cause
-
-
-class JobFollower:
-    """Collects JobRemoved results, from systemd's owner only, for the jobs we start.
-
-    A result is kept only while one of our StartUnit/StopUnit calls is in
-    flight (``expect``): it may be the job that call is about to name, since
-    the signal can be handed over before the reply.  Those early results are
-    kept for EARLY_WINDOW seconds, EARLY_MAX at most; every other job's
-    result is ignored.
-    """
-
-    EARLY_WINDOW = 5.0
-    EARLY_MAX = 32
-
-    def __init__(self, conn: Connection, clock: Callable[[], float] = time.monotonic) -> None:
-        self.conn = conn
-        self.clock = clock
-        self._early: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._waiters: dict[str, asyncio.Future[str]] = {}
-        self._expecting = 0
-        conn.on_signal(SYSTEMD, self._on_signal)
-
-    async def subscribe(self, add_match: bool = True) -> None:
-        if add_match:
-            await self.conn.add_match(MANAGER_SIGNALS)
-        await self.conn.call("Subscribe")
-
-    def _on_signal(self, msg: Message) -> None:
-        if msg.member != "JobRemoved" or msg.path != MANAGER_PATH or len(msg.body) != 4:
-            return
-        _id, job, _unit, result = msg.body
-        if not (isinstance(job, str) and isinstance(result, str)):
-            return
-        waiter = self._waiters.pop(job, None)
-        if waiter is not None:
-            if not waiter.done():
-                waiter.set_result(result)
-        elif self._expecting:
-            self._keep_early(job, result)
-
-    def _keep_early(self, job: str, result: str) -> None:
-        now = self.clock()
-        while self._early and (len(self._early) >= self.EARLY_MAX
-                               or next(iter(self._early.values()))[0] < now - self.EARLY_WINDOW):
-            self._early.popitem(last=False)
-        self._early[job] = (now, result)
-
-    @contextlib.asynccontextmanager
-    async def expect(self) -> AsyncIterator[None]:
-        """Around a call that starts a job: its result may arrive before the reply."""
-        self._expecting += 1
-        try:
-            yield
-        finally:
-            self._expecting -= 1
-
-    async def wait(self, job: str, timeout: float = JOB_TIMEOUT) -> str:
-        early = self._early.pop(job, None)
-        if early is not None and early[0] >= self.clock() - self.EARLY_WINDOW:
-            return early[1]
-        loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        self._waiters[job] = waiter
-        lost = loop.create_task(self.conn.wait_closed())
-        try:
-            done, _ = await asyncio.wait([waiter, lost], timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
-            if waiter in done:
-                return str(waiter.result())
-            if lost in done:
-                raise BusUnavailable(f"lost the {self.conn.manager} bus while following {job}")
-            raise TimeoutError
-        finally:
-            lost.cancel()
-            self._waiters.pop(job, None)
 
 
 @dataclass
@@ -166,7 +80,11 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step, *,
             return changes_of(reply.body)
         if step.verb is Verb.RELOAD:
             await _mutate(conn, "Reload", "", [], interactive)
-        else:
+        elif step.verb is Verb.CREATE:
+            await _create(conn, jobs, step, interactive)
+        elif step.verb is Verb.REMOVE:
+            await _remove(conn, jobs, step, interactive)
+        elif step.verb in (Verb.START, Verb.STOP):
             member = "StartUnit" if step.verb is Verb.START else "StopUnit"
             for unit in step.units:
                 async with jobs.expect():
@@ -186,25 +104,40 @@ async def run_step(conn: Connection, jobs: JobFollower, step: Step, *,
     return []
 
 
-async def start_transient(conn: Connection, jobs: JobFollower, step: Step,
-                          properties: list[tuple[str, Variant]],
-                          aux: list[tuple[str, list[tuple[str, Variant]]]]) -> str:
-    """Make and start the transient unit ``step`` names (with its auxiliary units, as
-    one call); returns its start job's result.  Raises StepFailed when systemd or
-    polkit refuses."""
-    [name] = step.units
-    try:
-        async with jobs.expect():
-            reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
-                                  [name, "fail", properties, aux])
-            job = reply.body[0] if reply.body else None
-            if not isinstance(job, str):
-                raise StepFailed(step, f"systemd returned no job for {name}")
-            return await jobs.wait(job)
-    except TimeoutError as exc:
-        raise StepFailed(step, "no answer in time (is polkitd or systemd hanging?)", exc) from exc
-    except SystemdError as exc:
-        raise StepFailed(step, exc.text or exc.name, exc) from exc
+async def _create(conn: Connection, jobs: JobFollower, step: Step, interactive: bool) -> None:
+    """One StartTransientUnit: the step's first unit, the others as its auxiliary
+    units.  A start that fails (a socket that cannot bind) removes them again."""
+    if step.transient is None or len(step.transient.properties) != len(step.units):
+        raise StepFailed(step, "trayapp does not know how to make it")
+    [first, *aux] = [[(n, Variant(sig, v)) for n, sig, v in props]
+                     for props in step.transient.properties]
+    name = step.units[0]
+    async with jobs.expect():
+        reply = await _mutate(conn, "StartTransientUnit", "ssa(sv)a(sa(sv))",
+                              [name, "fail", first, list(zip(step.units[1:], aux, strict=True))],
+                              interactive)
+        job = reply.body[0] if reply.body else None
+        if not isinstance(job, str):
+            raise StepFailed(step, f"systemd returned no job for {name}")
+        result = await jobs.wait(job)
+    if result != "done":
+        await _remove(conn, jobs, step, interactive)
+        hint = f": {step.transient.hint}" if step.transient.hint else ""
+        raise StepFailed(step, f"{name} did not start ('{result}'){hint}")
+
+
+async def _remove(conn: Connection, jobs: JobFollower, step: Step, interactive: bool) -> None:
+    """Stop each transient unit of the step that systemd has loaded; once inactive it
+    vanishes (a failed one only once reset)."""
+    for name in step.units:
+        info = await loaded(conn, name)
+        if info is None:
+            continue
+        if info.active_state != "inactive":
+            await run_step(conn, jobs, Step(Verb.STOP, (name,)), interactive=interactive)
+        info = await loaded(conn, name)
+        if info is not None and info.active_state == "failed":
+            await reset_failed(conn, name, interactive)
 
 
 async def run_plan(
@@ -225,9 +158,10 @@ async def run_plan(
     keeper = None
     if plan.goal is not None:
         keeper = Keeper(conn)
-        try:
+        try:  # not the transient units: they have no unit file to hold
             await keeper.read_before({*plan.goal.enable, *plan.goal.disable,
-                                      *(u for s in plan.steps for u in s.units)})
+                                      *(u for s in plan.steps for u in s.units
+                                        if s.verb not in (Verb.CREATE, Verb.REMOVE))})
         except SystemdError as exc:  # nothing was changed yet
             run.error = StepFailed(Step(Verb.CHECK), f"cannot read the units first: {exc}", exc)
             return run

@@ -1,16 +1,12 @@
-"""The proxy's units in systemd: made with StartTransientUnit, removed with StopUnit.
+"""What the proxy's plans are made from, read from systemd and the kernel.
 
-One call makes both: the socket unit (``Listen`` a(ss), the wire name of
-ListenStream=) and, as its auxiliary unit, the proxy service of the same
-name that the socket triggers.  Transient units live in /run/systemd/transient
-and vanish at reboot (or once stopped and inactive): trayapp re-creates them
-from the user's settings when it starts (usecases/proxy.py).  Every call here
-mutates and goes through the executor (jobs.py: start_transient, run_step),
-with ALLOW_INTERACTIVE_AUTHORIZATION.
-
-Also here, what the running daemon listens on: its MainPID from systemd, the
-owner of that process from /proc, that user's listening TCP sockets from the
-kernel's table.  Nothing connects to anything.
+The proxy's units themselves are made and removed by the executor
+(jobs.py: the CREATE and REMOVE steps core/proxy_plans.py plans).  Here:
+whether they exist, the programs they run (systemd-socket-proxyd, awk),
+the uid that must hold the daemon's back end, and what the running daemon
+listens on: its MainPID from systemd, the owner of that process from /proc,
+that user's listening TCP sockets from the kernel's table.  Nothing
+connects to anything, and nothing here changes systemd.
 """
 
 from __future__ import annotations
@@ -19,18 +15,13 @@ import os
 import pwd
 from pathlib import Path
 
-from dbus_fast import Variant
-
 from trayapp.adapters.socktables import tcp_table
 from trayapp.core import proxy as core
 from trayapp.core import proxy_address as addr
-from trayapp.core.model import UnitInfo
-from trayapp.core.plans import Step, Verb
 from trayapp.core.proxy_holder import AWK_PATHS
 
 from .bus import Connection
-from .jobs import JobFollower, StepFailed, reset_failed, run_step, start_transient
-from .units import read_properties, read_unit
+from .units import loaded, read_properties
 
 
 def find_proxyd() -> str | None:
@@ -75,66 +66,21 @@ async def holder_uid(conn: Connection, service: str, known: int = -1) -> int | N
         return None
 
 
-def _variants(props: list[core.Property]) -> list[tuple[str, Variant]]:
-    return [(name, Variant(sig, value)) for name, sig, value in props]
-
-
-async def create(conn: Connection, jobs: JobFollower, spec: core.ProxySpec, proxyd: str) -> int:
-    """Make and start the proxy's socket (its service comes with it, started by the
-    first client).  Returns the uid that must hold the back end (-1: a Unix one).
-    Raises StepFailed when systemd or polkit refuses."""
-    socket = core.socket_name(spec.service)
-    step = Step(Verb.START, (socket,))
-    holder = None
-    if not spec.backend.is_unix:  # who may listen there: checked at each start (issue 22)
-        uid, awk = await holder_uid(conn, spec.service, spec.holder_uid), find_awk()
-        if uid is None:
-            raise StepFailed(step, f"cannot tell which user {spec.service} runs as, so "
-                                   "the proxy could not check that its back end is the "
-                                   "daemon's: start it, then switch it to on-demand again")
-        if awk is None:
-            raise StepFailed(step, f"awk is missing (looked for {' and '.join(AWK_PATHS)}):"
-                                   " the proxy checks its back end with it")
-        holder = (awk, uid)
-    aux = [(core.proxy_service_name(spec.service),
-            _variants(core.service_properties(spec, proxyd, holder)))]
-    result = await start_transient(conn, jobs, step, _variants(core.socket_properties(spec)),
-                                   aux)
-    if result != "done":
-        # A socket that could not bind (the address is taken) fails: remove it.
-        await remove(conn, jobs, spec.service)
-        raise StepFailed(step, f"the proxy's socket {socket} did not start ('{result}'): is "
-                               "another program listening on the client address?")
-    return holder[1] if holder is not None else -1
-
-
-async def remove(conn: Connection, jobs: JobFollower, service: str) -> bool:
-    """Stop the proxy's socket and service; transient units then vanish.  Returns
-    whether there was one; a refused stop raises StepFailed."""
-    found = False
-    for name in (core.socket_name(service), core.proxy_service_name(service)):
-        info = await loaded(conn, name)
-        if info is None:
-            continue
-        found = True
-        if info.active_state != "inactive":
-            await run_step(conn, jobs, Step(Verb.STOP, (name,)))
-        info = await loaded(conn, name)
-        if info is not None and info.active_state == "failed":
-            # A failed unit stays loaded until reset; an inactive transient one goes.
-            await reset_failed(conn, name)
-    return found
-
-
-async def loaded(conn: Connection, name: str) -> UnitInfo | None:
-    """The unit if systemd has it loaded now.  Asked with ListUnitsByPatterns: a
-    GetAll on a missing unit would make systemd load a ``not-found`` stub of it."""
-    reply = await conn.call("ListUnitsByPatterns", "asas", [[], [name]])
-    listed = reply.body[0] if reply.body and isinstance(reply.body[0], list) else []
-    if not any(isinstance(e, (list, tuple)) and e and e[0] == name for e in listed):
+async def holder(conn: Connection, spec: core.ProxySpec) -> tuple[str, int] | None:
+    """(awk's path, the uid that must hold the back end) for the proxy's check at each
+    start (issue 22); None for a Unix back end.  Raises ProxyRefusal when the uid or
+    awk cannot be found."""
+    if spec.backend.is_unix:
         return None
-    info, _ = await read_unit(conn, name)
-    return info if info.load_state == "loaded" else None
+    uid, awk = await holder_uid(conn, spec.service, spec.holder_uid), find_awk()
+    if uid is None:
+        raise addr.ProxyRefusal(
+            f"cannot tell which user {spec.service} runs as, so the proxy could not check "
+            "that its back end is the daemon's: start it, then switch it to on-demand again")
+    if awk is None:
+        raise addr.ProxyRefusal(f"awk is missing (looked for {' and '.join(AWK_PATHS)}):"
+                                " the proxy checks its back end with it")
+    return awk, uid
 
 
 async def exists(conn: Connection, service: str) -> bool:

@@ -269,3 +269,14 @@ async def _read_many(conn: Connection, names: Iterable[str]) -> list[tuple[UnitI
         else:
             out.append(result)
     return out
+
+
+async def loaded(conn: Connection, name: str) -> UnitInfo | None:
+    """The unit if systemd has it loaded now.  Asked with ListUnitsByPatterns: a
+    GetAll on a missing unit would make systemd load a ``not-found`` stub of it."""
+    reply = await conn.call("ListUnitsByPatterns", "asas", [[], [name]])
+    listed = reply.body[0] if reply.body and isinstance(reply.body[0], list) else []
+    if not any(isinstance(e, (list, tuple)) and e and e[0] == name for e in listed):
+        return None
+    info, _ = await read_unit(conn, name)
+    return info if info.load_state == "loaded" else None
