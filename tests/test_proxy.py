@@ -260,7 +260,7 @@ def test_settings_keep_a_proxy_and_refuse_bad_ones() -> None:
     held = from_mapping({"daemon": {"postgresql@15-main.service": {
         **table, "proxy_backend_uid": 101}}}).daemon("postgresql@15-main.service")
     assert held.proxy_backend_uid == 101
-    from trayapp.usecases.proxy import saved_spec
+    from trayapp.usecases.proxy_book import saved_spec
 
     spec = saved_spec("postgresql@15-main.service", held)
     assert spec is not None and spec.holder_uid == 101
@@ -359,10 +359,11 @@ def test_loopback_only_and_both_loopbacks() -> None:
 async def test_the_other_loopback_is_held_and_remote_is_a_choice(
         monkeypatch: pytest.MonkeyPatch, request_: dict[str, Any], learnt: list[str],
         ipv6: bool, listen: list[str] | None, note: str | None, refused: str | None) -> None:
-    """Issue 22, the addresses chosen (usecases/proxy.py's _choose).  Mocked here: the
+    """Issue 22, the addresses chosen (usecases/proxy_choice.py's choose).  Mocked here: the
     kernel's table (where the daemon listens) and /proc/net/if_inet6; both are read
     for real in tests/test_proxy_testbed.py."""
-    from trayapp.usecases import proxy as usecase
+    from trayapp.usecases import proxy_book as book_
+    from trayapp.usecases import proxy_choice as usecase
 
     async def listening(_conn: object, _service: str) -> tuple[int, list[Address]]:
         return 110, [parse_address(x) for x in learnt]
@@ -371,13 +372,13 @@ async def test_the_other_loopback_is_held_and_remote_is_a_choice(
     monkeypatch.setattr(usecase, "has_ipv6_loopback", lambda: ipv6)
     service = UnitInfo(name="redis-server.service", active_state="active" if learnt else
                        "inactive", load_state="loaded")
-    request = usecase.ProxyRequest(**request_)
+    request = book_.ProxyRequest(**request_)
     if refused:
         with pytest.raises(ProxyRefusal, match=refused):
-            await usecase._choose(object(), service, request,  # type: ignore[arg-type]
+            await usecase.choose(object(), service, request,  # type: ignore[arg-type]
                                   DaemonSettings(), None)
         return
-    spec, _learnt, notes = await usecase._choose(
+    spec, _learnt, notes = await usecase.choose(
         object(), service, request, DaemonSettings(), None)  # type: ignore[arg-type]
     assert [str(a) for a in spec.listen] == listen
     if note is None:
@@ -392,7 +393,8 @@ async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
     proxy carries the uid saved with it (PostgreSQL asleep shows no user of its own,
     so without it the switch was refused); and the other loopback family is not added
     when it is the back end.  Mocked: the kernel's table and /proc/net/if_inet6."""
-    from trayapp.usecases import proxy as usecase
+    from trayapp.usecases import proxy_book as book_
+    from trayapp.usecases import proxy_choice as usecase
 
     async def listening(_conn: object, _service: str) -> tuple[None, list[Address]]:
         return None, []
@@ -403,23 +405,23 @@ async def test_a_saved_proxy_keeps_its_uid_and_the_back_end_is_never_a_client(
                       load_state="loaded")
     saved = DaemonSettings(proxy_listen=("127.0.0.1:5432", "[::1]:5432"),
                            proxy_backend="127.0.0.1:15432", proxy_backend_uid=106)
-    spec, _, _ = await usecase._choose(object(), asleep,  # type: ignore[arg-type]
-                                       usecase.ProxyRequest(), saved, None)
-    assert spec.holder_uid == 106 and spec == usecase.saved_spec(asleep.name, saved)
-    moved = usecase.ProxyRequest(listen=("127.0.0.1:5432",), backend="127.0.0.2:15432")
-    spec, _, _ = await usecase._choose(object(), asleep, moved,  # type: ignore[arg-type]
+    spec, _, _ = await usecase.choose(object(), asleep,  # type: ignore[arg-type]
+                                       book_.ProxyRequest(), saved, None)
+    assert spec.holder_uid == 106 and spec == book_.saved_spec(asleep.name, saved)
+    moved = book_.ProxyRequest(listen=("127.0.0.1:5432",), backend="127.0.0.2:15432")
+    spec, _, _ = await usecase.choose(object(), asleep, moved,  # type: ignore[arg-type]
                                        saved, None)
     assert spec.holder_uid == -1  # another back end: the saved uid says nothing of it
-    own = usecase.ProxyRequest(listen=("127.0.0.1:5432",), backend="[::1]:5432")
-    spec, _, notes = await usecase._choose(object(), asleep, own,  # type: ignore[arg-type]
+    own = book_.ProxyRequest(listen=("127.0.0.1:5432",), backend="[::1]:5432")
+    spec, _, notes = await usecase.choose(object(), asleep, own,  # type: ignore[arg-type]
                                            DaemonSettings(), None)
     assert [str(a) for a in spec.listen] == ["127.0.0.1:5432"] and notes == []
 
 
 def test_on_demand_refuses_a_back_end_it_cannot_see() -> None:
-    """usecases/proxy.py's checks before the proxy is made: the running daemon is seen on
+    """usecases/proxy_choice.py's checks before the proxy is made: the running daemon is seen on
     the back end and off the client addresses; asleep, only the saved proxy is made again."""
-    from trayapp.usecases import proxy as usecase
+    from trayapp.usecases import proxy_choice as usecase
 
     class Book:
         def __init__(self) -> None:
@@ -435,7 +437,7 @@ def test_on_demand_refuses_a_back_end_it_cannot_see() -> None:
 
     def check(learnt: list[Address], running: bool = True,
               saved: DaemonSettings | None = None) -> None:
-        usecase._check_backend_seen("postgresql", service, spec, learnt, running,
+        usecase.check_backend_seen("postgresql", service, spec, learnt, running,
                                     saved or DaemonSettings(), book,  # type: ignore[arg-type]
                                     "postgresql@15-main.service")
 

@@ -48,7 +48,7 @@ from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, Idl
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
 from trayapp.usecases.power import Power
-from trayapp.usecases.proxy import Proposals
+from trayapp.usecases.proxy_book import Proposals
 from trayapp.usecases.recorder import Recorder
 from trayapp.usecases.stats import MonitorStats
 from trayapp.usecases.workload import daemon_check

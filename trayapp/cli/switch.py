@@ -64,7 +64,7 @@ async def switch(args: argparse.Namespace) -> int:
                                     f"Bad daemon name: {exc}."))
     from trayapp.adapters import settings_file
     from trayapp.core.unitname import check_unit_name
-    from trayapp.usecases.proxy import ProxyRequest
+    from trayapp.usecases.proxy_book import ProxyRequest
 
     loaded = settings_file.load(validate_unit=check_unit_name)
     services = Services([which], loaded.settings)  # a proxy's addresses are kept there

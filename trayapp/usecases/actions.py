@@ -22,7 +22,7 @@ from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
 from trayapp.usecases import proxy as proxied
 from trayapp.usecases.daemons import describe, load_daemon, read_back
-from trayapp.usecases.proxy import ProxyBook, ProxyRequest
+from trayapp.usecases.proxy_book import NoBook, ProxyBook, ProxyRequest
 from trayapp.usecases.workload import check_busy
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ async def perform(
     if action in (Action.ON_DEMAND, Action.ALWAYS_ON) and (
             not sockets or proxied.uses_proxy(sockets)):
         return await proxied.switch(conn, jobs, daemon, service, sockets, action,
-                                    proxy or proxied.ProxyRequest(), book or proxied.NoBook(),
+                                    proxy or ProxyRequest(), book or NoBook(),
                                     force=force)
     warnings = list(daemon.warnings)
     if_done: list[str] = []  # what holds only once the change was made (issue 23)

@@ -26,7 +26,8 @@ from trayapp.core.runs import EndReason
 from trayapp.core.unitname import paired_service
 from trayapp.usecases.actions import perform
 from trayapp.usecases.monitor import Monitor
-from trayapp.usecases.proxy import ProxyBook, ProxyRequest, restore
+from trayapp.usecases.proxy import restore
+from trayapp.usecases.proxy_book import ProxyBook, ProxyRequest
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,7 @@ which setting in which file to change, and changes nothing.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
 from trayapp.adapters.dbus import proxy as units
@@ -22,7 +21,6 @@ from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.follower import JobFollower
 from trayapp.adapters.dbus.jobs import StepFailed, run_plan
 from trayapp.adapters.dbus.units import has_unit_file, loaded, read_unit, search_path
-from trayapp.adapters.socktables import has_ipv6_loopback
 from trayapp.core import proxy as core
 from trayapp.core import proxy_address as addr
 from trayapp.core import proxy_plans
@@ -32,78 +30,15 @@ from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Step, Verb
 from trayapp.core.proxy_address import ProxyRefusal
 from trayapp.core.proxy_risks import risks
-from trayapp.core.settings import DaemonSettings
 from trayapp.core.unitname import BadUnitName, check_unit_name
 from trayapp.usecases.daemons import describe, read_back
+from trayapp.usecases.proxy_book import ProxyBook, ProxyRequest, saved_spec
+from trayapp.usecases.proxy_choice import check_backend_seen, choose
 from trayapp.usecases.workload import check_busy
-
-
-@dataclass(frozen=True)
-class ProxyRequest:
-    """What the user asked for; empty fields take the saved or learnt values."""
-
-    listen: tuple[str, ...] = ()
-    backend: str = ""
-    idle_seconds: int | None = None
-    allow_remote: bool = False  # a client address other machines reach, on purpose
-
-
-class ProxyBook(Protocol):
-    """Where the proxies are kept across reboots (the user's settings)."""
-
-    def get(self, key: str) -> DaemonSettings: ...
-
-    def put(self, key: str, spec: core.ProxySpec | None) -> str | None:
-        """Keep (None: forget) one daemon's proxy; returns a problem for the user."""
-
-    def propose(self, key: str, spec: core.ProxySpec) -> None: ...
-
-    def proposal(self, key: str) -> core.ProxySpec | None: ...
-
-
-class Proposals:
-    """The addresses a refusal proposed, for this process's life (the last 32): the
-    tray's next click, once the user changed the daemon's configuration, uses them
-    (it listens on the back end by then, so they can no longer be learnt)."""
-
-    MAX = 32
-
-    def __init__(self) -> None:
-        self._proposed: OrderedDict[str, core.ProxySpec] = OrderedDict()
-
-    def propose(self, key: str, spec: core.ProxySpec) -> None:
-        self._proposed.pop(key, None)
-        self._proposed[key] = spec
-        while len(self._proposed) > self.MAX:
-            self._proposed.popitem(last=False)
-
-    def proposal(self, key: str) -> core.ProxySpec | None:
-        return self._proposed.get(key)
-
-
-class NoBook(Proposals):
-    """No settings to keep them in: the proxy lasts until the next reboot."""
-
-    def get(self, key: str) -> DaemonSettings:
-        return DaemonSettings()
-
-    def put(self, key: str, spec: core.ProxySpec | None) -> str | None:
-        return "trayapp has no settings file here, so the proxy lasts until the next reboot"
 
 
 def uses_proxy(sockets: list[UnitInfo]) -> bool:
     return any(core.proxied_service(s.name) is not None for s in sockets)
-
-
-def saved_spec(service: str, saved: DaemonSettings) -> core.ProxySpec | None:
-    if not saved.proxy_listen or not saved.proxy_backend:
-        return None
-    try:
-        return core.ProxySpec(service, tuple(addr.parse_address(a) for a in saved.proxy_listen),
-                              addr.parse_address(saved.proxy_backend), saved.proxy_idle_seconds,
-                              saved.proxy_backend_uid)
-    except ProxyRefusal:
-        return None
 
 
 async def switch(conn: Connection, jobs: JobFollower, daemon: Daemon, service: UnitInfo,
@@ -145,12 +80,12 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     if masked or proxyd is None:  # said first: nothing else matters until it is fixed
         core.check_spec(core.ProxySpec(service.name, (), addr.Address()), masked=masked,
                         proxyd=proxyd)
-    spec, learnt, warnings = await _choose(conn, service, request, saved, book.proposal(key))
+    spec, learnt, warnings = await choose(conn, service, request, saved, book.proposal(key))
     core.check_spec(spec, masked=masked, proxyd=proxyd)
     assert proxyd is not None
     running = service.active_state in ("active", "reloading")
     name = daemon.name
-    _check_backend_seen(name, service, spec, learnt, running, saved, book, key)
+    check_backend_seen(name, service, spec, learnt, running, saved, book, key)
     old = None
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
@@ -188,32 +123,6 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                steps_done=done, warnings=tuple(warnings))
 
 
-def _check_backend_seen(name: str, service: UnitInfo, spec: core.ProxySpec,
-                        learnt: list[addr.Address], running: bool,
-                        saved: DaemonSettings, book: ProxyBook, key: str) -> None:
-    """Refuse unless the running daemon is seen on the back end and off the client
-    addresses (or, asleep, the proxy asked for is the one saved)."""
-    if running:
-        again = (f"trayapp on-demand {name} "
-                 + " ".join(f"--listen {a}" for a in spec.listen) + f" --backend {spec.backend}")
-        if not addr.covers(learnt, spec.backend):
-            book.propose(key, spec)
-            now = ", ".join(map(str, learnt)) or "no TCP address trayapp can see"
-            raise ProxyRefusal(
-                f"{name} listens on {now}, not on the back end {spec.backend}. "
-                f"{core.config_hint(service.name, spec.backend)}; restart it "
-                f"(trayapp does not edit it); then run: {again}")
-        taken = [a for a in spec.listen if addr.covers(learnt, a)]
-        if taken:
-            raise ProxyRefusal(
-                f"{name} itself still listens on the client address {taken[0]}: "
-                f"{core.config_hint(service.name, spec.backend)}; restart it; then run: {again}")
-    elif saved_spec(service.name, saved) != spec:
-        raise ProxyRefusal(
-            f"{name} is not running, so trayapp cannot see that it listens on the back end "
-            f"{spec.backend}: start it (trayapp start {name}) and run this again")
-
-
 async def _create_step(conn: Connection, spec: core.ProxySpec | None,
                        proxyd: str | None) -> Step | None:
     """The CREATE of the saved proxy ``spec``, to make it again if a switch fails (None:
@@ -241,80 +150,6 @@ async def _idle_or_forced(conn: Connection, name: str, service: UnitInfo,
                         "running; the proxy stops it once it has been idle")
         return False
     return True
-
-
-async def _choose(conn: Connection, service: UnitInfo, request: ProxyRequest,
-                  saved: DaemonSettings, proposed: core.ProxySpec | None,
-                  ) -> tuple[core.ProxySpec, list[addr.Address], list[str]]:
-    """The proxy asked for: the request, else the saved one, else the one a refusal
-    proposed, else learnt from the kernel; and what the user should know about the
-    addresses chosen for them.  Only the request or the saved settings put a client
-    address beyond loopback (issue 22: remote clients stay remote)."""
-    running = service.active_state in ("active", "reloading")
-    uid, learnt = await units.listening(conn, service.name) if running else (None, [])
-    listen = [addr.parse_address(a) for a in request.listen or saved.proxy_listen]
-    backend_text = request.backend or (saved.proxy_backend if not request.listen else "")
-    backend = addr.parse_address(backend_text) if backend_text else None
-    notes: list[str] = []
-    if request.listen and addr.remote(listen) and not request.allow_remote:
-        beyond = ", ".join(map(str, addr.remote(listen)))
-        raise ProxyRefusal(
-            f"{beyond} is reachable from other machines, and through the proxy their "
-            f"clients would reach {service.name} as local ones, so its rules for local "
-            "clients (pg_hba.conf's 127.0.0.1 lines, Redis's protected mode) would apply "
-            "to them: listen on loopback (127.0.0.1, [::1]), or add --allow-remote if "
-            "that is what you want")
-    if not listen and backend is None and proposed is not None:
-        listen, backend = list(proposed.listen), proposed.backend
-    ipv6 = has_ipv6_loopback()
-    if not listen:
-        listen = _learnt_listen(service, running, uid, learnt, backend)
-        if not request.allow_remote:
-            dropped = addr.remote(listen)
-            listen = addr.both_loopbacks(addr.loopback_only(listen), ipv6)
-            if dropped:
-                notes.append(
-                    f"{service.name} listened on {', '.join(map(str, dropped))}; the proxy "
-                    f"listens on {', '.join(map(str, listen))} only, so other machines' "
-                    "clients no longer reach it (--allow-remote with --listen lets them "
-                    "in, seen as local clients)")
-    if request.listen or not saved.proxy_listen:  # saved addresses are kept as they are
-        paired = [a for a in addr.both_loopbacks(listen, ipv6)  # never the back end itself
-                  if a in listen or backend is None or not addr.covers([a], backend)]
-        if paired != listen:
-            notes.append(f"the proxy holds {', '.join(map(str, paired[len(listen):]))} too: "
-                         "'localhost' clients try both loopback addresses, and a free one "
-                         "would be anyone's")
-            listen = paired
-    if backend is None:
-        backend = addr.default_backend(listen[0])
-    idle = request.idle_seconds if request.idle_seconds is not None else saved.proxy_idle_seconds
-    # The daemon's uid seen when the saved proxy was made: the one that must hold the
-    # same back end while the daemon sleeps and shows no user (pg_ctlcluster's).
-    uid = saved.proxy_backend_uid if saved.proxy_backend == str(backend) else -1
-    return (core.ProxySpec(service.name, tuple(listen), backend, core.parse_idle(idle),
-                           holder_uid=uid), learnt, notes)
-
-
-def _learnt_listen(service: UnitInfo, running: bool, uid: int | None,
-                   learnt: list[addr.Address], backend: addr.Address | None,
-                   ) -> list[addr.Address]:
-    """The client addresses taken from where the running daemon listens now."""
-    if not running:
-        raise ProxyRefusal(
-            f"{service.name} has no socket unit and is not running, so no address can "
-            "be learnt from it: start it, or name the address clients use (--listen)")
-    if uid == 0:
-        raise ProxyRefusal(
-            f"{service.name} has no socket unit and runs as root: the kernel's table "
-            "cannot tell its listening sockets from other root processes', so name "
-            "the address its clients use (--listen) and the one it should listen on "
-            "instead (--backend)")
-    seen = [a for a in learnt if backend is None or not addr.covers([a], backend)]
-    if not seen:
-        raise ProxyRefusal(f"{service.name} listens on no TCP address trayapp can "
-                           "see: name the address clients use (--listen)")
-    return [a for a in seen if a.port == seen[0].port]
 
 
 async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, book: ProxyBook,
