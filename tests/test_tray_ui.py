@@ -20,6 +20,7 @@ import qasync
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
+from tests.fakes import Intents
 from tests.support import FakeNotifier, set_state, table_with, units, until_async
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
@@ -45,32 +46,6 @@ S = Manager.SYSTEM
 KEY = (S, "docker.service")
 
 # -- fakes and helpers ---------------------------------------------------------------
-
-
-class Intents:
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def request(self, manager: Manager, service: str, action: Action) -> None:
-        self.calls.append(("request", manager, service, action))
-
-    def set_watched(self, key: str, watched: bool) -> None:
-        self.calls.append(("watch", key, watched))
-
-    def show_window(self) -> None:
-        self.calls.append(("window",))
-
-    def show_history(self, manager: Manager, service: str) -> None:
-        self.calls.append(("history", manager, service))
-
-    def show_preferences(self) -> None:
-        self.calls.append(("preferences",))
-
-    def quit(self) -> None:
-        self.calls.append(("quit",))
-
-    def keep_running(self, manager: Manager, service: str) -> None:
-        self.calls.append(("keep", manager, service))
 
 
 class HeldController(Controller):
