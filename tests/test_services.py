@@ -46,7 +46,7 @@ def services(data_home: Path) -> Iterator[Services]:
     s = Services([S])
     s.monitor.table.replace(S, units("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND)
                             + units("y", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
-    s.stats = FakeStats(s.monitor.table)
+    s.stats = FakeStats(s.monitor.table)  # type: ignore[assignment]
     yield s
     if s.store is not None:  # a test that did not close it
         s.store.close()
@@ -140,7 +140,7 @@ async def test_without_a_store_there_is_no_recorder_and_the_idle_watcher_still_r
     data_home.write_text("not a directory")  # the store cannot be made under it
     services = Services([S])
     services.monitor.table.replace(S, units("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
-    services.stats = FakeStats(services.monitor.table)
+    services.stats = FakeStats(services.monitor.table)  # type: ignore[assignment]
     warning = services.open_history()
     assert warning is not None and "not recorded" in warning
     assert services.store is None and services.recorder is None
