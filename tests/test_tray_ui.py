@@ -595,18 +595,37 @@ def test_rows_that_arrive_in_a_shown_window_are_not_cut(qapp: QApplication) -> N
     win.close()
 
 
-def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
-    from trayapp.qt.window import NO_TRAY_HINT
+def test_window_drops_its_banner_when_a_tray_appears(
+        tray_app: TrayApp, caplog: pytest.LogCaptureFixture) -> None:
+    """Started without a tray, the window is the applet's only face: it says so, and
+    closing it quits.  When a tray embeds the icon, Qt shows its QSystemTrayIconSys
+    window; that Show, seen on the application (qt/window.py TrayAppears), drops
+    the banner, and closing the window only hides it."""
+    from PySide6.QtWidgets import QWidget
 
-    intents = Intents()
-    win = StatusWindow(lambda: Snapshot(), intents)
-    win.quit_on_close = True
-    win.show_banner(NO_TRAY_HINT)
-    win.present()
-    win.drop_banner()
+    class QSystemTrayIconSys(QWidget):  # the class name Qt's X11 tray icon window has
+        pass
+
+    app = tray_app
+    assert not app.has_tray  # offscreen: no tray
+    caplog.set_level("INFO", logger="trayapp.qt.app")
+    app._show_window_at_start()  # as start() does without a tray
+    win = app.window
+    assert win.banner.isVisible() and win.quit_on_close
+    other = QWidget()
+    other.show()  # any other window's Show is no news
+    assert win.banner.isVisible() and not app.has_tray
+    icon = QSystemTrayIconSys()
+    icon.show()
+    assert app.has_tray
     assert not win.banner.isVisible() and not win.quit_on_close
+    icon.hide()
+    icon.show()  # heard once: the watch is gone
+    assert [r.message for r in caplog.records].count("a system tray appeared") == 1
     win.close()
-    assert intents.calls == []
+    assert not app.quit_requested.is_set()
+    for widget in (icon, other):
+        widget.close()
 
 
 def test_no_tray_hint_in_window_and_closing_it_quits(qapp: QApplication) -> None:
