@@ -25,6 +25,7 @@ from trayapp.adapters.dbus.bus import (
     MANAGER_PATH,
     PROPS_IFACE,
     SYSTEMD,
+    BusUnavailable,
     NotAuthorised,
     SystemdError,
 )
@@ -351,8 +352,6 @@ class FakeConnection:
         self.log.append(Call(member, signature, list(body), interactive, path, interface,
                              destination))
         if not self.connected:
-            from trayapp.adapters.dbus.bus import BusUnavailable
-
             raise BusUnavailable(f"lost the connection to the {self.manager} bus")
         if destination == DBUS:
             return self._reply("", [])  # AddMatch, RemoveMatch
