@@ -7,10 +7,11 @@ or future systemd could send, built as dbus-fast objects.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from dbus_fast import Message, MessageType, Variant
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from trayapp.adapters.dbus import units
@@ -51,6 +52,30 @@ def test_fields_from_properties_unwraps_variants_and_drops_wrong_types() -> None
     assert units.fields_from_properties(["not", "a", "dict"]) == {}
 
 
+SOCKET = UnitInfo(name="t.socket", active_state="active", unit_file_state="enabled",
+                  triggers=("t.service",))
+SERVICE = UnitInfo(name="t.service", active_state="inactive")
+
+
+def _types_hold(unit: UnitInfo) -> bool:
+    """Every field has its declared type (an int, a str, a tuple of strs...)."""
+    blank = UnitInfo(name="")
+    for f in dataclasses.fields(UnitInfo):
+        value, default = getattr(unit, f.name), getattr(blank, f.name)
+        if value is None and f.name == "memory_bytes":
+            continue
+        if default is None:
+            default = 0
+        if type(value) is not type(default):
+            return False
+        if isinstance(value, tuple) and not all(
+                isinstance(x, str) or (isinstance(x, tuple) and all(isinstance(y, str)
+                                                                    for y in x))
+                for x in value):
+            return False
+    return True
+
+
 class _NoBus:
     """Stands in for a Connection: the paths under test never call the bus."""
 
@@ -62,11 +87,7 @@ class _NoBus:
 
 def _watcher() -> Watcher:
     table = DaemonTable()
-    table.replace(Manager.SYSTEM, [
-        UnitInfo(name="t.socket", active_state="active", unit_file_state="enabled",
-                 triggers=("t.service",)),
-        UnitInfo(name="t.service", active_state="inactive"),
-    ])
+    table.replace(Manager.SYSTEM, [SOCKET, SERVICE])
     w = Watcher(_NoBus(), table)  # type: ignore[arg-type]
     w._names_by_path[unit_path("t.service")] = "t.service"
     return w
@@ -74,6 +95,9 @@ def _watcher() -> Watcher:
 
 @given(st.lists(values, max_size=4), st.sampled_from(
     ["PropertiesChanged", "UnitNew", "UnitRemoved", "Reloading", "JobRemoved", "X"]))
+@example(["t.socket", unit_path("t.socket")], "UnitRemoved")  # not transient: it stays
+@example(["org.freedesktop.systemd1.Unit", {"ActiveState": 3, "Triggers": "t.service"}, []],
+         "PropertiesChanged")
 def test_watcher_survives_any_signal_body(body: list[Any], member: str) -> None:
     w = _watcher()
     iface = "org.freedesktop.DBus.Properties" if member == "PropertiesChanged" \
@@ -92,8 +116,16 @@ def test_watcher_survives_any_signal_body(body: list[Any], member: str) -> None:
         w.close()
 
     asyncio.run(deliver())
+    # Whatever came, the table holds what it held, changed only by what could be read
+    # as t.service's properties, each of its type: no signal names t.socket's path,
+    # and a socket that is not transient is not removed.
+    assert w.table.unit(Manager.SYSTEM, "t.socket") == SOCKET
+    service = w.table.unit(Manager.SYSTEM, "t.service")
+    assert service is not None and _types_hold(service), service
+    if member != "PropertiesChanged":
+        assert service == SERVICE
     d = w.table.daemon(Manager.SYSTEM, "t.service")
-    assert d is not None
+    assert d is not None and d.sockets == ("t.socket",)
 
 
 def test_watcher_applies_a_well_formed_change() -> None:

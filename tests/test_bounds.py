@@ -52,14 +52,25 @@ def test_the_longest_window_is_accepted_and_one_more_is_not(tmp_path: Path) -> N
 
 
 def test_the_longest_window_is_a_timer_qt_can_hold() -> None:
-    """What the idle watcher does with a window (loop.call_later), in the tray's loop."""
+    """What the idle watcher does with a window (loop.call_later), in the tray's loop:
+    the longest window any setting gives, on mains or on battery, is armed as a Qt
+    timer (int milliseconds) that waits, neither refused nor fired at once."""
     app = QApplication.instance() or QApplication([])  # later tests need widgets
-    window = Settings(daemons={"d.service": DaemonSettings(idle_stop_minutes=10**8)}
-                      ).idle_window("d.service")
-    assert window is not None
+    longest = MAX_IDLE_MINUTES * 60.0
+    assert longest * 1000 < 2**31  # what a QTimer's int interval holds
+    huge = Settings(daemons={"d.service": DaemonSettings(idle_stop_minutes=10**8,
+                                                         battery_idle_minutes=10**8)})
+    windows = [huge.idle_window("d.service"), huge.idle_window("d.service", on_battery=True)]
+    assert windows == [longest, longest]
+    fired: list[float] = []
 
     async def arm() -> None:
-        asyncio.get_running_loop().call_later(window, lambda: None).cancel()
+        loop = asyncio.get_running_loop()
+        handles = [loop.call_later(w, fired.append, w) for w in windows if w is not None]
+        await asyncio.sleep(0.05)  # the loop runs with the timers armed
+        assert fired == [] and not any(h.cancelled() for h in handles)
+        for h in handles:
+            h.cancel()
 
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         runner.run(arm())

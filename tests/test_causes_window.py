@@ -3,21 +3,15 @@ use case through the composition root (Services.cause_line), offscreen."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QApplication, QLabel
 
+from tests.fakes import Intents
 from tests.support import table_with
 from trayapp.core.causes import Cause, CauseKind, Client, Wakers
 from trayapp.core.model import Daemon, DaemonMode, DaemonState
 from trayapp.core.summary import Snapshot
 from trayapp.qt.window import StatusWindow
 from trayapp.services import Services
-
-
-class Intents:
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args: None
 
 
 def test_the_window_shows_the_last_cause_per_daemon(qapp: QApplication) -> None:

@@ -1,6 +1,6 @@
 """The recorder (trayapp/usecases/recorder.py) on a real DaemonTable and a real store.
 
-What systemd would answer to property reads comes from FakeManager; the
+What systemd would answer to property reads comes from tests/fakes.py's FakeStats; the
 table is fed the unit changes systemd's signals would carry, and its changes
 reach the recorder as named events through a real EventHub whose ``ours`` is
 a real Ledger of our actions (as trayapp/services.py wires them).
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import EPOCH, FakeStats
 from tests.support import Clock, set_state, table_with, units
 from trayapp.adapters.history_db import Store
 from trayapp.core.causes import Client, Wakers
 from trayapp.core.events import EventHub
-from trayapp.core.idle import ServiceStats
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.plans import Action
@@ -29,33 +29,7 @@ from trayapp.usecases.recorder import Recorder
 
 S = Manager.SYSTEM
 KEY = (S, "x.service")
-NOW = 1_700_000_000.0
-
-
-class FakeManager:
-    def __init__(self, table: DaemonTable) -> None:
-        self.table = table
-        self.runs = 0
-        self.state = "running"
-        self.started = NOW - 3600  # the manager's UserspaceTimestamp
-
-    def start_run(self) -> None:
-        self.runs += 1
-
-    async def service(self, manager: Manager, service: str) -> ServiceStats | None:
-        d = self.table.daemon(manager, service)
-        up = d is not None and d.state in (DaemonState.STARTING, DaemonState.RUNNING)
-        woke = int((NOW + self.runs * 100) * 1e6)
-        return ServiceStats(
-            active_state="active" if up else "inactive",
-            invocation=f"inv{self.runs}" if self.runs else "",
-            inactive_exit_usec=woke, active_enter_usec=woke + 250_000,
-            inactive_exit_mono=10_000_000, active_enter_mono=10_250_000,
-            memory_bytes=(self.runs * 10) * 2**20 if up else None,
-        )
-
-    async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
-        return (self.state, self.started)
+NOW = EPOCH  # when FakeStats' runs begin
 
 
 def wakers(listen: Sequence[tuple[str, str]]) -> Wakers | None:
@@ -70,7 +44,7 @@ def store(tmp_path: Path) -> Store:
 @dataclass
 class Rig:
     table: DaemonTable
-    system: FakeManager
+    system: FakeStats
     recorder: Recorder
     ledger: Ledger
     hub: EventHub
@@ -82,7 +56,7 @@ class Rig:
 
 def setup(store: Store, state: DaemonState = DaemonState.DORMANT) -> Rig:
     table = table_with(("x", state, DaemonMode.ON_DEMAND), clock=NOW)
-    system = FakeManager(table)
+    system = FakeStats(table, runs=0, started=NOW - 3600)  # no run before the test's
     clock = Clock()
     ledger = Ledger(clock=clock, grace=5.0)
     hub = EventHub(ours=lambda k: ledger.ours(k) is not None)
@@ -93,7 +67,7 @@ def setup(store: Store, state: DaemonState = DaemonState.DORMANT) -> Rig:
     return Rig(table, system, recorder, ledger, hub, clock)
 
 
-async def cycle(table: DaemonTable, system: FakeManager, recorder: Recorder,
+async def cycle(table: DaemonTable, system: FakeStats, recorder: Recorder,
                 end: DaemonState = DaemonState.DORMANT) -> None:
     system.start_run()
     for state in (DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING, end):

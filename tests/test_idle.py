@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.support import FakeNotifier, listening_in, set_state, table_with, until_async
+from tests.fakes import FakeStats
+from tests.support import FakeNotifier, set_state, table_with, until_async
 from trayapp.adapters.busy import BusyReport
 from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.idle import (
@@ -36,7 +37,7 @@ from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason
-from trayapp.core.table import Change, DaemonTable
+from trayapp.core.table import Change
 from trayapp.usecases.idlestop import Decision, IdleWatcher
 
 S = Manager.SYSTEM
@@ -129,31 +130,17 @@ WINDOW = 0.05
 
 
 @dataclass
-class FakeSystem:
-    """What systemd, busy.check and the stop action answer."""
+class FakeSystem(FakeStats):
+    """What systemd (the stats reader of tests/fakes.py), busy.check and the stop
+    action answer; a service counts as active only while it runs."""
 
-    table: DaemonTable
+    up: frozenset[DaemonState] = frozenset({DaemonState.RUNNING})
     ledger: Ledger = field(default_factory=Ledger)
-    cpu: int = 0
     busy: list[str] = field(default_factory=list)
-    reads: list[str] = field(default_factory=list)
     busy_checks: list[str] = field(default_factory=list)
     stops: list[str] = field(default_factory=list)
     stop_ok: bool = True
     woken_during_stop: bool = False  # a client wakes it again before the stop returns
-
-    async def service(self, manager: Manager, service: str) -> ServiceStats | None:
-        self.reads.append(service)
-        d = self.table.daemon(manager, service)
-        running = d is not None and d.state is DaemonState.RUNNING
-        return ServiceStats(active_state="active" if running else "inactive",
-                            invocation="inv", cpu_nsec=self.cpu)
-
-    async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
-        return ("running", 0.0)
-
-    async def listening(self, manager: Manager, sockets: list[str]) -> list[tuple[str, str]]:
-        return listening_in(self.table, manager, sockets)
 
     async def busy_check(self, d: Daemon, listen: list[tuple[str, str]],
                          stats: ServiceStats) -> BusyReport:
@@ -199,7 +186,7 @@ def make(answer: str | None = "stop", grace: float = 0.05, **kw: object) -> Rig:
     table.listen(hub.publish)
     events: list[Event] = []
     hub.subscribe(EventKind, events.append)
-    system = FakeSystem(table, ledger, **kw)  # type: ignore[arg-type]
+    system = FakeSystem(table, ledger=ledger, **kw)  # type: ignore[arg-type]
     notifier = FakeNotifier(answer)
     decisions: list[Decision] = []
     stats: list[tuple[Key, ServiceStats]] = []

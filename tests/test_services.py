@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from tests.support import FakeNotifier, listening_in, set_state, units, until_async
+from tests.fakes import FakeStats
+from tests.support import FakeNotifier, set_state, units, until_async
 from trayapp.adapters.history_db import Store
 from trayapp.core.events import Event, EventKind
-from trayapp.core.idle import ServiceStats
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Entry
 from trayapp.core.model import Daemon, DaemonMode, DaemonState, Manager
@@ -32,25 +32,6 @@ from trayapp.services import Services
 S = Manager.SYSTEM
 X: Key = (S, "x.service")
 WINDOW = 60.0
-
-
-class FakeStats:
-    """The StatsReader systemd would answer through the Monitor's connections."""
-
-    def __init__(self, services: Services) -> None:
-        self.table = services.monitor.table
-
-    async def service(self, manager: Manager, service: str) -> ServiceStats | None:
-        d = self.table.daemon(manager, service)
-        up = d is not None and d.state in (DaemonState.STARTING, DaemonState.RUNNING)
-        return ServiceStats(active_state="active" if up else "inactive",
-                            invocation="inv1" if up else "", cpu_nsec=0)
-
-    async def manager_state(self, manager: Manager) -> tuple[str, float | None] | None:
-        return ("running", 0.0)
-
-    async def listening(self, manager: Manager, sockets: list[str]) -> list[tuple[str, str]]:
-        return listening_in(self.table, manager, sockets)
 
 
 @pytest.fixture
@@ -65,7 +46,7 @@ def services(data_home: Path) -> Iterator[Services]:
     s = Services([S])
     s.monitor.table.replace(S, units("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND)
                             + units("y", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
-    s.stats = FakeStats(s)  # type: ignore[assignment]
+    s.stats = FakeStats(s.monitor.table)  # type: ignore[assignment]
     yield s
     if s.store is not None:  # a test that did not close it
         s.store.close()
@@ -178,7 +159,7 @@ async def test_without_a_store_there_is_no_recorder_and_the_idle_watcher_still_r
     data_home.write_text("not a directory")  # the store cannot be made under it
     services = Services([S])
     services.monitor.table.replace(S, units("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
-    services.stats = FakeStats(services)  # type: ignore[assignment]
+    services.stats = FakeStats(services.monitor.table)  # type: ignore[assignment]
     warning = services.open_history()
     assert warning is not None and "not recorded" in warning
     assert services.store is None and services.recorder is None

@@ -13,8 +13,9 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
+from tests.fakes import Intents
 from tests.support import Clock, set_state, units
-from tests.test_tray_ui import Intents, daemon_menu, open_menu
+from tests.test_tray_ui import daemon_menu, open_menu
 from trayapp.adapters import settings_file
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.settings import IconFollows, Settings

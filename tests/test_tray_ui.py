@@ -20,6 +20,7 @@ import qasync
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QPushButton
 
+from tests.fakes import Intents
 from tests.support import FakeNotifier, set_state, table_with, units, until_async
 from trayapp.adapters import resources
 from trayapp.adapters import settings_file as settings
@@ -45,32 +46,6 @@ S = Manager.SYSTEM
 KEY = (S, "docker.service")
 
 # -- fakes and helpers ---------------------------------------------------------------
-
-
-class Intents:
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-
-    def request(self, manager: Manager, service: str, action: Action) -> None:
-        self.calls.append(("request", manager, service, action))
-
-    def set_watched(self, key: str, watched: bool) -> None:
-        self.calls.append(("watch", key, watched))
-
-    def show_window(self) -> None:
-        self.calls.append(("window",))
-
-    def show_history(self, manager: Manager, service: str) -> None:
-        self.calls.append(("history", manager, service))
-
-    def show_preferences(self) -> None:
-        self.calls.append(("preferences",))
-
-    def quit(self) -> None:
-        self.calls.append(("quit",))
-
-    def keep_running(self, manager: Manager, service: str) -> None:
-        self.calls.append(("keep", manager, service))
 
 
 class HeldController(Controller):
@@ -620,18 +595,37 @@ def test_rows_that_arrive_in_a_shown_window_are_not_cut(qapp: QApplication) -> N
     win.close()
 
 
-def test_window_drops_its_banner_when_a_tray_appears(qapp: QApplication) -> None:
-    from trayapp.qt.window import no_tray_hint
+def test_window_drops_its_banner_when_a_tray_appears(
+        tray_app: TrayApp, caplog: pytest.LogCaptureFixture) -> None:
+    """Started without a tray, the window is the applet's only face: it says so, and
+    closing it quits.  When a tray embeds the icon, Qt shows its QSystemTrayIconSys
+    window; that Show, seen on the application (qt/window.py TrayAppears), drops
+    the banner, and closing the window only hides it."""
+    from PySide6.QtWidgets import QWidget
 
-    intents = Intents()
-    win = StatusWindow(lambda: Snapshot(), intents)
-    win.quit_on_close = True
-    win.show_banner(no_tray_hint())
-    win.present()
-    win.drop_banner()
+    class QSystemTrayIconSys(QWidget):  # the class name Qt's X11 tray icon window has
+        pass
+
+    app = tray_app
+    assert not app.has_tray  # offscreen: no tray
+    caplog.set_level("INFO", logger="trayapp.qt.app")
+    app._show_window_at_start()  # as start() does without a tray
+    win = app.window
+    assert win.banner.isVisible() and win.quit_on_close
+    other = QWidget()
+    other.show()  # any other window's Show is no news
+    assert win.banner.isVisible() and not app.has_tray
+    icon = QSystemTrayIconSys()
+    icon.show()
+    assert app.has_tray
     assert not win.banner.isVisible() and not win.quit_on_close
+    icon.hide()
+    icon.show()  # heard once: the watch is gone
+    assert [r.message for r in caplog.records].count("a system tray appeared") == 1
     win.close()
-    assert intents.calls == []
+    assert not app.quit_requested.is_set()
+    for widget in (icon, other):
+        widget.close()
 
 
 def test_no_tray_hint_in_window_and_closing_it_quits(qapp: QApplication) -> None:
