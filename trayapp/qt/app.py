@@ -281,7 +281,7 @@ class TrayApp:
         services.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
         services.causes.listen(lambda _key: self.refresher.mark())  # "woken by" learnt
         services.idle_warnings.listen(self.refresher.mark)  # a countdown begins or ends
-        announcer = Announcer(self.notifier, services.ledger, services.shows, self.request,
+        announcer = Announcer(self.notifier, services.shows, self.request,
                               causes=services.causes)
         announcer.start(services.events)
         services.controller.listen(announcer.on_outcome)
