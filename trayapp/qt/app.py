@@ -76,7 +76,7 @@ class TrayApp:
         self.notifier = Notifier(self.message, app_icon=_icon_path())
         self.quit_requested = asyncio.Event()
         self.refresher = Coalescer(self.refresh)
-        #: The composition root's stand-in until start() (or a test) wires one.
+        # The composition root's stand-in until start() (or a test) wires one.
         self.backend: NotStarted | Running = NotStarted(self._say)
         self.started = False  # until the managers have been read once
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()  # at start

@@ -36,7 +36,7 @@ class Say(Protocol):
     def __call__(self, title: str, body: str, critical: bool = False) -> None: ...
 
 
-#: Called with the task of a request once it is done.
+# Called with the task of a request once it is done.
 Done = Callable[["asyncio.Task[object]"], None]
 
 
