@@ -55,7 +55,7 @@ def make(state: DaemonState = D.DORMANT, mode: DaemonMode = DaemonMode.ON_DEMAND
     notifier = Desktop()
     shown = {"x.service"}
     pressed: list[tuple[Manager, str, Action]] = []
-    announcer = Announcer(notifier, ledger, lambda d: d.service in shown,
+    announcer = Announcer(notifier, lambda d: d.service in shown,
                           lambda m, s, a: pressed.append((m, s, a)), Notices(clock=clock))
     announcer.start(hub)
     return Rig(table, ledger, notifier, announcer, shown, pressed)

@@ -215,7 +215,7 @@ def wired(answer: Wakers | None) -> tuple[DaemonTable, Causes, Finder, FakeNotif
     causes = Causes(table, find=finder)
     causes.start(hub)
     notifier = FakeNotifier()
-    announcer = Announcer(notifier, ledger, lambda d: True, lambda m, s, a: None,
+    announcer = Announcer(notifier, lambda d: True, lambda m, s, a: None,
                           Notices(quiet=0), causes=causes)
     announcer.start(hub)
     return table, causes, finder, notifier, announcer

@@ -10,7 +10,10 @@ from __future__ import annotations
 import time
 
 from .model import Daemon, DaemonMode, DaemonState, Manager
-from .words import QT_TRANSLATE_NOOP, Labels, duration, join, memory, translate
+from .words import QT_TRANSLATE_NOOP, Labels, count, duration, join, memory, plural, translate
+
+#: ``5 sockets``: marked with a literal count, which pyside6-lupdate needs (core/words.py).
+SOCKETS = plural.translate("summary", "%n sockets", None, 2)
 
 #: The states and modes as words in a sentence (the enums' values are for JSON).
 STATE_WORDS: Labels[DaemonState] = Labels("summary", {
@@ -78,9 +81,7 @@ def socket_summary(sockets: tuple[str, ...] | list[str]) -> str:
     """``docker.socket``; ``5 sockets`` when there are more (the list goes in a tooltip)."""
     if len(sockets) == 1:
         return sockets[0]
-    # A count that is not a literal number: pyside6-lupdate does not extract it, so it
-    # stays English in every language, as it always has.
-    return translate("summary", "%n sockets", None, len(sockets))
+    return count(SOCKETS, len(sockets), "summary")
 
 
 def detail_line(d: Daemon, now: float) -> str:

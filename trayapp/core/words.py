@@ -47,6 +47,7 @@ WAKES = plural.translate("units", "%n wakes", None, 2)
 ENGLISH_ONE: dict[str, str] = {
     DAYS: "%n day",
     WAKES: "%n wake",
+    "%n sockets": "%n socket",  # core/daemon_words.py's SOCKETS
     "The %n steps already done were rolled back.": "The step already done was rolled back.",
     "Rolling back the %n steps already done was incomplete ({errors}).":
         "Rolling back the step already done was incomplete ({errors}).",

@@ -14,7 +14,7 @@
         <translation>Verlauf von {name} (Ihre Benutzerdienste) – trayapp</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+58"/>
         <source>Woke</source>
         <translation>Geweckt</translation>
     </message>
@@ -59,7 +59,7 @@
         <translation>Schließen</translation>
     </message>
     <message numerus="yes">
-        <location line="+57"/>
+        <location line="+51"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: der letzte Tag</numerusform>
@@ -100,7 +100,7 @@
 <context>
     <name>Menu</name>
     <message>
-        <location filename="../qt/menus.py" line="+44"/>
+        <location filename="../qt/menus.py" line="+41"/>
         <source>{manager} manager: {text}</source>
         <translation>Dienstverwalter {manager}: {text}</translation>
     </message>
@@ -506,9 +506,8 @@
 <context>
     <name>TrayApp</name>
     <message>
-        <location filename="../qt/app.py" line="+114"/>
+        <location filename="../qt/backend.py" line="+64"/>
         <source>trayapp is still starting</source>
-        <extracomment>Sizes and places kept in the state directory (set at start(): not in tests).</extracomment>
         <translation>trayapp startet noch</translation>
     </message>
     <message>
@@ -517,22 +516,22 @@
         <translation>Versuchen Sie es gleich noch einmal.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location filename="../qt/app.py" line="+129"/>
         <source>The action was cancelled before it finished.</source>
         <translation>Die Aktion wurde abgebrochen, bevor sie fertig war.</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location filename="../qt/backend.py" line="+18"/>
         <source>Not started yet.</source>
         <translation>Noch nicht gestartet.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location filename="../qt/app.py" line="+28"/>
         <source>No activation history</source>
         <translation>Kein Aktivierungsverlauf</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+58"/>
         <source>trayapp will crash</source>
         <translation>trayapp wird abstürzen</translation>
     </message>
@@ -542,7 +541,7 @@
         <translation>trayapp-Einstellungen</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+11"/>
         <source>trayapp history</source>
         <translation>trayapp-Verlauf</translation>
     </message>
@@ -550,7 +549,7 @@
 <context>
     <name>announce</name>
     <message>
-        <location filename="../usecases/announce.py" line="+178"/>
+        <location filename="../usecases/announce.py" line="+176"/>
         <source>{name} is idle</source>
         <translation>{name} ist untätig</translation>
     </message>
@@ -1170,9 +1169,18 @@
         <source>Starting</source>
         <translation>Wird gestartet</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../core/daemon_words.py" line="+16"/>
+        <source>%n sockets</source>
+        <translation>
+            <numerusform>%n Socket</numerusform>
+            <numerusform>%n Sockets</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../core/daemon_words.py" line="+17"/>
+        <location line="+4"/>
         <source>dormant</source>
+        <extracomment>The states and modes as words in a sentence (the enums&apos; values are for JSON).</extracomment>
         <translation>schläft</translation>
     </message>
     <message>
@@ -1382,7 +1390,7 @@
         </translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+86"/>
         <location line="+16"/>
         <source>{n} s</source>
         <translation>{n} s</translation>

@@ -4,7 +4,7 @@
 <context>
     <name>HistoryWindow</name>
     <message numerus="yes">
-        <location filename="../qt/history_window.py" line="+262"/>
+        <location filename="../qt/history_window.py" line="+274"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: the last day</numerusform>
@@ -47,6 +47,17 @@
         <translation>
             <numerusform>Rolling back the step already done was incomplete ({errors}).</numerusform>
             <numerusform>Rolling back the %n steps already done was incomplete ({errors}).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>summary</name>
+    <message numerus="yes">
+        <location filename="../core/daemon_words.py" line="+16"/>
+        <source>%n sockets</source>
+        <translation>
+            <numerusform>%n socket</numerusform>
+            <numerusform>%n sockets</numerusform>
         </translation>
     </message>
 </context>

@@ -6,6 +6,11 @@ user is decided by usecases/announce.py.  This module only shows: the tray
 icon and menu, the status window, History and Preferences, and a message
 box where neither a notification server nor a tray can show a message.
 
+Its parts: qt/backend.py passes reads and intents to the services (or
+answers for them until start() has made them), qt/wiring.py connects the
+repaints and the notifications, qt/openers.py makes the windows, and
+qt/startup.py runs the applet and stands in for a missing tray.
+
 Nothing polls: the views repaint once per burst of changes (Coalescer), and
 the process sleeps in the Qt event loop otherwise.
 """
@@ -14,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import linecache
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +31,7 @@ from typing import TYPE_CHECKING
 # 0.27.1 depends on python3-pyqt6, so it is installed there (issue 14).
 import PySide6  # noqa: F401
 import qasync  # type: ignore[import-untyped]
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from trayapp import APP_ID
 from trayapp.adapters import settings_file
@@ -42,10 +45,15 @@ from trayapp.core.status_notes import StatusNote
 from trayapp.core.summary import Snapshot
 from trayapp.core.unitname import check_unit_name
 from trayapp.core.words import translate
+from trayapp.qt import wiring
+from trayapp.qt.backend import NotStarted, Running
 from trayapp.qt.icons import app_icon
+from trayapp.qt.openers import PREFERENCES as PREFERENCES  # the tests find it here
+from trayapp.qt.openers import Openers
 from trayapp.qt.refresh import Coalescer
 from trayapp.qt.selfcheck import binding_problem
-from trayapp.qt.single import InstanceServer, hand_off, server_name
+from trayapp.qt.single import hand_off, server_name
+from trayapp.qt.startup import NoTray, serve
 from trayapp.qt.tray import Tray
 from trayapp.qt.windows import OpenWindows, message_box
 from trayapp.services import Services
@@ -56,67 +64,62 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREFERENCES = "preferences"  # the key of the Preferences dialog among the open windows
-
 
 class TrayApp:
     """One running applet.  Public methods are the views' Intents."""
 
     def __init__(self, qapp: QApplication, args: argparse.Namespace,
-                 services: Services | None = None, settings_path: Path | None = None) -> None:
+                 settings_path: Path | None = None) -> None:
         self.qapp = qapp
         self.args = args
-        self.services = services  # made at start unless given (tests)
         self.settings_path = settings_path  # None: settings_file.default_path()
         self.notifier = Notifier(self.message, app_icon=_icon_path())
         self.quit_requested = asyncio.Event()
         self.refresher = Coalescer(self.refresh)
+        # The composition root's stand-in until start() (or a test) wires one.
+        self.backend: NotStarted | Running = NotStarted(self._say)
         self.started = False  # until the managers have been read once
-        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()  # at start
         self.tray: Tray | None = None
-        self._window: StatusWindow | None = None  # made when first shown (about 1 MiB)
-        self.windows = OpenWindows()  # History (one per daemon) and Preferences
-        #: Sizes and places kept in the state directory (set at start(): not in tests).
-        self.remember_geometry = False
+        self.openers = Openers()
+
+    @property
+    def services(self) -> Services | None:
+        """The composition root once wired (tests read it); the applet asks ``backend``."""
+        return self.backend.services
+
+    @property
+    def windows(self) -> OpenWindows:
+        return self.openers.windows
 
     # -- what the views show -----------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        if self.services is None:
-            return Snapshot(starting=True)
-        return self.services.snapshot(starting=not self.started)
+        return self.backend.snapshot(starting=not self.started)
 
     def cause_line(self, d: Daemon) -> str | None:
         """The daemon's last cause, read through the composition root."""
-        return self.services.cause_line(d) if self.services is not None else None
+        return self.backend.cause_line(d)
 
     def status_notes(self) -> list[StatusNote]:
         """History, power and kept-running notes for the windows (issue 16)."""
-        return self.services.status_notes() if self.services is not None else []
+        return self.backend.status_notes()
 
     def idle_warnings(self) -> dict[tuple[Manager, str], float]:
         """Seconds left of each idle warning out now (the menu's and window's countdown)."""
-        if self.services is None:
-            return {}
-        now = self.services.clock()
-        return {key: at - now for key, at in self.services.idle_deadlines().items()}
+        return self.backend.idle_warnings()
 
     def refresh(self) -> None:
         if self.tray is not None:
             self.tray.refresh()
-        if self._window is not None:
-            self._window.refresh()
+        if self.openers.status is not None:
+            self.openers.status.refresh()
 
     # -- intents -------------------------------------------------------------------
 
     def request(self, manager: Manager, service: str, action: Action) -> None:
-        if self.services is None:
-            self.message(translate("TrayApp", "trayapp is still starting"),
-                         translate("TrayApp", "Try again in a moment."), critical=True)
-            return
-        task = self.services.controller.request(manager, service, action)
-        task.add_done_callback(lambda t: self._request_done(t, service, action))
-        self.refresher.mark()
+        self.backend.request(manager, service, action,
+                             lambda t: self._request_done(t, service, action))
 
     def _request_done(self, task: asyncio.Task[object], service: str, action: Action) -> None:
         # The Outcome itself reaches the announcer through controller.listen();
@@ -134,77 +137,36 @@ class TrayApp:
 
     def keep_running(self, manager: Manager, service: str) -> None:
         """The menu's or window's "Keep running" during an idle warning."""
-        if self.services is not None and not self.services.keep_running((manager, service)):
-            log.info("no idle warning out for %s any more", service)
+        self.backend.keep_running((manager, service))
         self.refresher.mark()
 
     def set_watched(self, key: str, watched: bool) -> None:
-        if self.services is None:
-            return
-        old = self.services.watchlist
-        new = old.watch(key) if watched else old.unwatch(key)
-        if new != old:
-            self.apply_settings(dataclasses.replace(
-                self.services.settings, watched=new.watched, hidden=new.hidden), login=False)
+        self.backend.set_watched(key, watched)
 
     @property
     def window(self) -> StatusWindow:
-        if self._window is None:
-            from trayapp.qt.window import StatusWindow
-
-            self._windows_made()
-
-            self._window = StatusWindow(self.snapshot, self, causes=self.cause_line,
-                                        warnings=self.idle_warnings, notes=self.status_notes)
-        return self._window
+        return self.openers.status_window(self.snapshot, self, causes=self.cause_line,
+                                          warnings=self.idle_warnings, notes=self.status_notes)
 
     def show_window(self) -> None:
         self.window.present()
 
-    def _windows_made(self) -> None:
-        """The first window: from now on sizes and places are kept (imported only now)."""
-        if self.remember_geometry:
-            from trayapp.qt import geometry
-
-            geometry.use(geometry.default_path())
-
     def show_history(self, manager: Manager, service: str) -> None:
-        from trayapp.qt.history_window import HistoryWindow  # lazily: QPainter code, ~1 MiB
-
-        store = self.services.store if self.services is not None else None
+        store = self.backend.history_store()
         if store is None:
-            problem = self.services.history_problem if self.services else translate(
-                "TrayApp", "Not started yet.")
-            self.message(translate("TrayApp", "No activation history"), problem, critical=True)
+            self.message(translate("TrayApp", "No activation history"),
+                         self.backend.history_problem(), critical=True)
             return
-        self._windows_made()
-        self.windows.show((manager, service), lambda: HistoryWindow(store.path, manager, service))
+        self.openers.history(store.path, manager, service)
 
     def show_preferences(self) -> None:
-        if self.services is not None:
-            self._windows_made()
-            self.windows.show(PREFERENCES, self._make_preferences)
-
-    def _make_preferences(self) -> QWidget:
-        from trayapp.adapters import autostart
-        from trayapp.qt.preferences import PreferencesDialog
-
-        assert self.services is not None
-        known = [key_of(d) for d in self.snapshot().daemons]
-        # What the desktop will do at login, not what the file last said: an
-        # administrator's entry or the user's desktop settings may differ.
-        current = dataclasses.replace(self.services.settings, start_at_login=autostart.is_enabled())
-        dialog = PreferencesDialog(current, known, validate_unit=check_unit_name,
-                                   notes=self.status_notes())
-        dialog.settings_chosen.connect(self.apply_settings)
-        dialog.finished.connect(lambda _=0: self.windows.forget(PREFERENCES))
-        return dialog
+        self.backend.settings(lambda settings: self.openers.preferences(
+            settings, lambda: [key_of(d) for d in self.snapshot().daemons],
+            self.status_notes, self.apply_settings))
 
     def apply_settings(self, new: Settings, login: bool = True) -> None:
         """Save ``new`` and use it; ``login`` False: leave the autostart entry be."""
-        if self.services is not None:
-            for title, text in self.services.change_settings(new, self.settings_path, login=login):
-                self.message(title, text, critical=True)
+        self.backend.apply_settings(new, login)
         self.refresher.mark()
 
     def quit(self) -> None:
@@ -218,6 +180,9 @@ class TrayApp:
         if self.tray is None or not self.tray.message(title, body, critical):
             message_box(title, body, critical)
 
+    def _say(self, title: str, body: str, critical: bool = False) -> None:
+        self.message(title, body, critical)  # looked up when said: tests replace message
+
     def on_other_instance(self, text: str) -> None:
         log.info("another trayapp asked: %s", text)
         if text == "show" and self.tray is not None and not self.tray.click_opens_window \
@@ -229,16 +194,15 @@ class TrayApp:
     # -- life cycle --------------------------------------------------------------------
 
     async def close(self) -> None:
-        for view in (self.tray, self._window):
+        for view in (self.tray, self.openers.status):
             if view is not None:
                 view.hide()
         self.notifier.close()
-        if self.services is not None:
-            await self.services.close()
+        await self.backend.close()
 
     async def start(self) -> None:
         loaded = settings_file.load(self.settings_path, check_unit_name)
-        self.remember_geometry = True  # windows open where the user left them
+        self.openers.remember_geometry = True  # windows open where the user left them
         # The icon is made even without a tray: on X11, Qt embeds it as soon
         # as a tray appears (a panel that starts after us at login).
         self.tray = Tray(self.snapshot, self, click_opens_window=self.args.window,
@@ -247,11 +211,9 @@ class TrayApp:
         if self.args.window or not self.has_tray:
             self._show_window_at_start()
         await self.notifier.start()
-        for title, problem in ((translate("TrayApp", "trayapp will crash"), binding_problem()),
-                               (translate("TrayApp", "trayapp settings"), loaded.warning)):
-            if problem:
-                log.error("%s", problem)
-                self.notifier.show(title, problem, critical=True)
+        wiring.tell(self.notifier, [
+            (translate("TrayApp", "trayapp will crash"), binding_problem()),
+            (translate("TrayApp", "trayapp settings"), loaded.warning)])
 
         from trayapp.usecases.monitor import default_managers
 
@@ -274,69 +236,16 @@ class TrayApp:
 
     def wire(self, services: Services) -> Announcer:
         """Connect the views and the notification policy to ``services`` (before it starts)."""
-        self.services = services
-        services.monitor.table.listen(lambda _changes: self.refresher.mark())
-        services.ledger.listen(lambda _key, _entry: self.refresher.mark())  # busy marks
-        # A lost bus shows the disconnected icon until the monitor is back.
-        services.monitor.on_connection(lambda _manager, _up: self.refresher.mark())
-        services.causes.listen(lambda _key: self.refresher.mark())  # "woken by" learnt
-        services.idle_warnings.listen(self.refresher.mark)  # a countdown begins or ends
-        announcer = Announcer(self.notifier, services.ledger, services.shows, self.request,
-                              causes=services.causes)
-        announcer.start(services.events)
-        services.controller.listen(announcer.on_outcome)
-        return announcer
+        self.backend = Running(services, self._say, self.refresher.mark, self.settings_path)
+        wiring.listen(services, self.refresher.mark)
+        return wiring.announce(services, self.notifier, self.request)
 
     def _show_window_at_start(self) -> None:
         # Closing the window must not leave an invisible process behind.
         self.window.quit_on_close = not self.has_tray
         if not self.has_tray:
-            from trayapp.qt.window import no_tray_hint
-
-            log.warning("no system tray here: %s", no_tray_hint(translated=False))
-            self.window.show_banner(no_tray_hint())
-            self._await_tray()
+            self._no_tray = NoTray(self.qapp, self.window)
         self.show_window()
-
-    def _await_tray(self) -> None:
-        from trayapp.qt.window import TrayAppears
-
-        self._tray_watch = TrayAppears(self._tray_appeared)
-        self.qapp.installEventFilter(self._tray_watch)
-
-    def _tray_appeared(self) -> None:
-        log.info("a system tray appeared")
-        self.qapp.removeEventFilter(self._tray_watch)
-        self.has_tray = True
-        if self._window is not None:
-            self._window.drop_banner()
-
-
-async def serve(app: TrayApp) -> int:
-    """Start ``app`` and run it until SIGINT, SIGTERM or Quit; another copy hands over."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, app.quit_requested.set)
-    instance = InstanceServer(server_name(), app.on_other_instance)
-    instance.listen()
-    try:
-        # A quit request is honoured during start-up too (a bus or a
-        # notification server that never answers must not make the
-        # applet deaf to SIGTERM).
-        starting = loop.create_task(app.start())
-        quitting = loop.create_task(app.quit_requested.wait())
-        await asyncio.wait([starting, quitting], return_when=asyncio.FIRST_COMPLETED)
-        if not quitting.done():
-            starting.result()  # a start-up error ends the applet, with its traceback
-            await quitting
-        starting.cancel()
-        log.debug("quitting")
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        instance.close()
-        await app.close()
-    return 0
 
 
 def _icon_path() -> str:

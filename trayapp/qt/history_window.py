@@ -172,6 +172,25 @@ class HistoryWindow(QWidget):
         self.heading.setWordWrap(True)
         outer.addWidget(self.heading)
         self.tiles: dict[str, QLabel] = {}
+        outer.addLayout(self._tiles())
+        self.timeline = Timeline()
+        outer.addWidget(self.timeline)
+        outer.addLayout(self._legend())
+        self.runs = self._runs_list()
+        outer.addWidget(self.runs, 1)
+        self.note = QLabel(self.tr(MEMORY_NOTE))
+        self.note.setWordWrap(True)
+        outer.addWidget(self.note)
+        window.addLayout(self._buttons())
+        # Up and down only: the content is never narrower than it needs.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(content.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        self.reload()
+        self._placed = False
+
+    def _tiles(self) -> QGridLayout:
+        """The totals, big figures over their captions (filled into ``self.tiles``)."""
         tiles = QGridLayout()
         for column, key in enumerate(("dormant", "wakes", "wakeup", "saved")):
             value, caption = QLabel("-"), QLabel()
@@ -183,20 +202,19 @@ class HistoryWindow(QWidget):
             tiles.addWidget(caption, 1, column)
             self.tiles[key] = value
             self.tiles[key + ":caption"] = caption
-        outer.addLayout(tiles)
-        self.timeline = Timeline()
-        outer.addWidget(self.timeline)
-        outer.addLayout(self._legend())
-        self.runs = QTreeWidget()
-        self.runs.setRootIsDecorated(False)
-        self.runs.setHeaderLabels([self.tr("Woke"), self.tr("Wake-up"), self.tr("Ran"),
-                                   self.tr("Peak memory"), self.tr("Ended"), self.tr("Woken by")])
-        self.runs.setAccessibleName(self.tr("Recent runs"))
-        self.runs.setMinimumHeight(self.fontMetrics().height() * 8)  # a few runs at least
-        outer.addWidget(self.runs, 1)
-        self.note = QLabel(self.tr(MEMORY_NOTE))
-        self.note.setWordWrap(True)
-        outer.addWidget(self.note)
+        return tiles
+
+    def _runs_list(self) -> QTreeWidget:
+        runs = QTreeWidget()
+        runs.setRootIsDecorated(False)
+        runs.setHeaderLabels([self.tr("Woke"), self.tr("Wake-up"), self.tr("Ran"),
+                              self.tr("Peak memory"), self.tr("Ended"), self.tr("Woken by")])
+        runs.setAccessibleName(self.tr("Recent runs"))
+        runs.setMinimumHeight(self.fontMetrics().height() * 8)  # a few runs at least
+        return runs
+
+    def _buttons(self) -> QHBoxLayout:
+        """Refresh and Close (the default button: Enter presses it)."""
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         refresh = QPushButton(self.tr("Refresh"))
@@ -210,13 +228,7 @@ class HistoryWindow(QWidget):
         close.clicked.connect(self.close)
         buttons.addWidget(refresh)
         buttons.addWidget(close)
-        window.addLayout(buttons)
-        # Up and down only: the content is never narrower than it needs.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(content.minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width())
-        self.reload()
-        self._placed = False
+        return buttons
 
     def showEvent(self, event: QShowEvent) -> None:
         if not self._placed:

@@ -8,7 +8,7 @@ offers "Keep running" first, where the keyboard lands.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup, QIcon
@@ -31,9 +31,6 @@ translate = QCoreApplication.translate
 # its "Keep running": "keep:<manager>/<service>"; its countdown: "countdown:<manager>/<service>";
 # the main menu's Preferences entry: "preferences"; the line naming the daemons the
 # icon follows (it opens Preferences, where that is chosen): "icon-follows".
-
-#: Seconds left of each idle warning out now, by daemon.
-Warnings = Callable[[], Mapping[Key, float]]
 
 
 def action_id(row: Row, action: str) -> str:

@@ -26,7 +26,6 @@ from trayapp.adapters import resources
 from trayapp.core import outcome_words
 from trayapp.core.events import Event, EventHub
 from trayapp.core.keys import Key, daemon_key, key_of
-from trayapp.core.ledger import Ledger
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
 from trayapp.core.outcome import Outcome
@@ -70,11 +69,10 @@ def outcome_status(o: Outcome) -> TrayStatus:
 
 
 class Announcer:
-    def __init__(self, notifier: Notify, ledger: Ledger, wants: Callable[[Daemon], bool],
+    def __init__(self, notifier: Notify, wants: Callable[[Daemon], bool],
                  press: Press, notices: Notices | None = None,
                  causes: Causes | None = None) -> None:
         self.notifier = notifier
-        self.ledger = ledger
         self.wants = wants  # shown in the tray, and notifications not turned off for it
         self.press = press  # a notification's button: the intent it stands for
         self.notices = notices or Notices()
