@@ -220,6 +220,44 @@ async def test_a_run_still_going_is_adopted_and_recorded_to_its_end(store: Store
     assert run.end is EndReason.ELSEWHERE and run.waker is None
 
 
+async def test_a_daemon_that_vanishes_while_running_ends_its_run(store: Store) -> None:
+    r = setup(store)
+    r.start()
+    r.system.start_run()
+    set_state(r.table, S, "x", DaemonState.RUNNING)
+    await r.recorder.settle()
+    r.table.remove(S, "x.socket")
+    r.table.remove(S, "x.service")
+    await r.recorder.settle()
+    [run] = store.runs()
+    assert run.invocation == "inv1" and run.end is EndReason.ELSEWHERE
+
+
+async def test_a_daemon_that_vanishes_while_dormant_has_no_run_to_end(store: Store) -> None:
+    r = setup(store)
+    r.start()
+    await r.recorder.settle()
+    r.table.remove(S, "x.socket")
+    r.table.remove(S, "x.service")
+    assert not r.recorder._tasks  # nothing to read or write: nothing spawned
+    assert store.runs() == []
+
+
+async def test_a_restart_from_stopping_goes_on_with_the_run_it_had(store: Store) -> None:
+    # STARTED from stopping (stopping -> running) begins no run of its own;
+    # from off or failed it does (test_how_runs_end's cycles, and the next line).
+    r = setup(store)
+    r.start()
+    r.system.start_run()
+    set_state(r.table, S, "x", DaemonState.RUNNING)
+    set_state(r.table, S, "x", DaemonState.STOPPING)
+    await r.recorder.settle()
+    r.system.start_run()
+    set_state(r.table, S, "x", DaemonState.RUNNING)
+    await r.recorder.settle()
+    assert [(run.invocation, run.end) for run in store.runs()] == [("inv1", None)]
+
+
 async def test_idle_checks_reads_keep_the_memory_peak(store: Store) -> None:
     r = setup(store)
     r.start()

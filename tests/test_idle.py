@@ -12,6 +12,7 @@ itself on the ledger as the idle watcher's stop (why=IDLE), as
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,8 +20,9 @@ import pytest
 from tests.fakes import FakeStats
 from tests.support import FakeNotifier, set_state, table_with, until_async
 from trayapp.adapters.busy import BusyReport
-from trayapp.core.events import Event, EventHub, EventKind
+from trayapp.core.events import Event, EventHub, EventKind, events_of
 from trayapp.core.idle import (
+    TIMER_EVENTS,
     IdleRules,
     Sample,
     ServiceStats,
@@ -110,18 +112,55 @@ def test_cpu_stat_parsing() -> None:
 
 def test_timer_steps_follow_running() -> None:
     table = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    hub = EventHub()
+    table.listen(hub.publish)
     steps: list[TimerStep | None] = []
-    table.listen(lambda changes: steps.extend(timer_step(c.old, c.new) for c in changes))
+    hub.subscribe(EventKind, lambda event: steps.append(timer_step(event)))
     for state in (DaemonState.STARTING, DaemonState.RUNNING, DaemonState.STOPPING,
                   DaemonState.DORMANT, DaemonState.RUNNING, DaemonState.FAILED):
         set_state(table, S, "x", state)
     assert steps == [None, TimerStep.ARM, TimerStep.CANCEL, None, TimerStep.ARM,
                      TimerStep.CANCEL]
     [d] = table.daemons()
-    assert timer_step(d, None) is None  # gone while failed: no timer either way
+    # gone while failed: no timer either way
+    assert timer_step(Event(EventKind.VANISHED, d, d, 0.0)) is None
     running = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
-    assert timer_step(None, running) is TimerStep.ARM  # appeared running
-    assert timer_step(running, None) is TimerStep.CANCEL  # vanished while running
+    appeared = Event(EventKind.APPEARED, running, None, 0.0)
+    assert timer_step(appeared) is TimerStep.ARM  # appeared running
+    vanished = Event(EventKind.VANISHED, running, running, 0.0)
+    assert timer_step(vanished) is TimerStep.CANCEL  # vanished while running
+
+
+def _running(d: Daemon | None) -> bool:
+    return d is not None and d.state is DaemonState.RUNNING
+
+
+_STATES = [None, *DaemonState]
+
+
+@pytest.mark.parametrize("result", ["", "success", "signal"])
+@pytest.mark.parametrize("job", [False, True])
+@pytest.mark.parametrize("old", _STATES, ids=str)
+def test_timer_steps_by_kind_do_what_old_and_new_running_did(
+        old: DaemonState | None, job: bool, result: str) -> None:
+    # Every change, named by the hub as the watcher hears it: the step by the
+    # event's kind is the step that comparing running before and after gave.
+    [x] = table_with(("x", DaemonState.DORMANT, DaemonMode.ON_DEMAND)).daemons()
+    for new in _STATES:
+        for mode in (DaemonMode.ON_DEMAND, DaemonMode.ALWAYS_ON):
+            before = None if old is None else dataclasses.replace(x, state=old, job=job)
+            after = None if new is None else dataclasses.replace(x, state=new, mode=mode,
+                                                                 result=result)
+            if before is None and after is None:
+                continue
+            heard = [e for e in events_of(Change(before, after, 1.0), ours=job)
+                     if e.kind in TIMER_EVENTS]
+            wanted = (TimerStep.ARM if _running(after) and not _running(before) else
+                      TimerStep.CANCEL if _running(before) and not _running(after) else None)
+            steps = {timer_step(e) for e in heard} - {None}
+            # running -> starting (a reload) names no event: heard as nothing, as before
+            assert steps == ({wanted} - {None} if heard else set()), (old, new, heard)
+            assert len(heard) <= 1
 
 
 # -- the watcher: one one-shot timer per running daemon ------------------------------------

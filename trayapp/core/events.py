@@ -63,13 +63,22 @@ class EventKind(StrEnum):
     MODE_CHANGED = "mode-changed"
 
 
+#: A process that was there ended (named only for a daemon that was awake:
+#: starting, running or stopping): the end of a run.
+PROCESS_ENDED = frozenset({
+    EventKind.STOPPED_BY_US, EventKind.STOPPED_ELSEWHERE, EventKind.EXITED, EventKind.CRASHED,
+})
+#: After these a daemon does not run: it is stopping, its process ended, or it is gone.
+NOT_RUNNING_AFTER = PROCESS_ENDED | {EventKind.STOPPING, EventKind.VANISHED}
+#: After these a daemon may run: it does when its state is RUNNING.  BECAME_ACTIVE
+#: always leaves it running; WOKE and STARTED may leave it starting (BECAME_ACTIVE
+#: follows), and APPEARED finds it in any state.
+MAY_RUN_AFTER = frozenset({
+    EventKind.APPEARED, EventKind.WOKE, EventKind.STARTED, EventKind.BECAME_ACTIVE,
+})
 #: The events in which a daemon's process begins or ends, or it comes or goes:
 #: what the history recorder and the idle watcher follow.
-LIFE_EVENTS = frozenset({
-    EventKind.APPEARED, EventKind.VANISHED, EventKind.WOKE, EventKind.STARTED,
-    EventKind.BECAME_ACTIVE, EventKind.STOPPING, EventKind.STOPPED_BY_US,
-    EventKind.STOPPED_ELSEWHERE, EventKind.EXITED, EventKind.CRASHED,
-})
+LIFE_EVENTS = MAY_RUN_AFTER | NOT_RUNNING_AFTER
 
 
 @dataclass(frozen=True)

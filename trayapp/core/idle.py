@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import words
+from .events import MAY_RUN_AFTER, NOT_RUNNING_AFTER, Event
 from .model import Daemon, DaemonState
 
 DEFAULT_CPU_THRESHOLD = 0.01  # 1 % of one CPU, averaged over the window
@@ -183,14 +184,24 @@ class TimerStep(StrEnum):
     CANCEL = "cancel"  # it stopped running (or is gone): no timer
 
 
-def timer_step(old: Daemon | None, new: Daemon | None) -> TimerStep | None:
-    """What one change of a daemon (``None``: absent) means for its idle timer."""
-    running_now = new is not None and new.state is DaemonState.RUNNING
-    running_before = old is not None and old.state is DaemonState.RUNNING
-    if running_now and not running_before:
-        return TimerStep.ARM
-    if running_before and not running_now:
-        return TimerStep.CANCEL
+#: The named events the idle watcher's timers follow.
+TIMER_EVENTS = MAY_RUN_AFTER | NOT_RUNNING_AFTER
+
+
+def timer_step(event: Event) -> TimerStep | None:
+    """What one named event (core/events.py) means for the daemon's idle timer."""
+    if event.kind in MAY_RUN_AFTER:
+        # The kind says it may run now; its state says whether it does.  None
+        # of these kinds follows a running daemon, so running now means it began.
+        return TimerStep.ARM if event.daemon.state is DaemonState.RUNNING else None
+    if event.kind in NOT_RUNNING_AFTER:
+        # The kind says it no longer runs; the timer is cancelled when it was
+        # running before, as always.  (Only a running daemon is armed; one that
+        # was starting keeps a timer only from before a reload, running ->
+        # starting, which names no event, and that timer is left as it was.)
+        before = event.previous
+        running = before is not None and before.state is DaemonState.RUNNING
+        return TimerStep.CANCEL if running else None
     return None
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from .events import EventKind
 from .model import DaemonState
 from .words import QT_TRANSLATE_NOOP, Labels
 
@@ -29,6 +30,11 @@ class EndReason(StrEnum):
     EXITED = "exited"  # it exited on its own, cleanly: no stop job (went back to sleep)
     ELSEWHERE = "elsewhere"  # stopped by something else (systemctl, another unit), or unknown
 
+
+#: What a run's last event says of its end, before intents and shutdowns
+#: (``end_reason``'s ``seen``); beside core/notices.py's NEWS and
+#: core/causes.py's EVENT_CAUSES, the other tables keyed by the event's kind.
+EVENT_ENDS = {EventKind.EXITED: EndReason.EXITED, EventKind.CRASHED: EndReason.CRASH}
 
 END_LABELS: Labels[EndReason] = Labels("runs", {  # translated when looked up (core/words.py)
     EndReason.IDLE: QT_TRANSLATE_NOOP("runs", "idle stop"),

@@ -36,12 +36,12 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from trayapp.core.causes import Wakers
-from trayapp.core.events import LIFE_EVENTS, Event, EventHub, EventKind
+from trayapp.core.events import LIFE_EVENTS, PROCESS_ENDED, Event, EventHub, EventKind
 from trayapp.core.idle import ServiceStats
 from trayapp.core.keys import Key
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import AWAKE, Daemon, DaemonState
-from trayapp.core.runs import EndReason, Run, end_reason
+from trayapp.core.runs import EVENT_ENDS, EndReason, Run, end_reason
 from trayapp.core.table import DaemonTable
 from trayapp.usecases.causes import Causes
 from trayapp.usecases.stats import StatsReader
@@ -52,13 +52,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-
-
-#: What a run's last event says of its end, before intents and shutdowns.
-_SEEN = {EventKind.EXITED: EndReason.EXITED, EventKind.CRASHED: EndReason.CRASH}
-
 
 class Recorder:
     def __init__(
@@ -120,6 +113,9 @@ class Recorder:
         d, kind = event.daemon, event.kind
         if d.service.endswith("@.service"):
             return  # Accept=yes templates: one instance per connection, not a run
+        # The kind does not say whether a run went on before, the previous state
+        # does: STARTED from stopping (a restart) goes on with the run it had, and
+        # a daemon that VANISHED while dormant, off or failed had none.
         was_awake = event.previous is not None and event.previous.state in AWAKE
         if kind is EventKind.APPEARED:
             self._spawn(d.key, self._take_up(d, event.at))
@@ -130,10 +126,10 @@ class Recorder:
             self._spawn(d.key, self._began(d, event.at, None))
         elif kind is EventKind.STOPPING:
             self._spawn(d.key, self._stopping(d))
-        elif kind is not EventKind.STARTED and was_awake:  # stopped, crashed, vanished
-            now = None if kind is EventKind.VANISHED else d.state
-            seen = _SEEN.get(kind)
-            self._spawn(d.key, self._ended(d, now, event.at, seen))
+        elif kind in PROCESS_ENDED:  # stopped, exited, crashed: always from awake
+            self._spawn(d.key, self._ended(d, d.state, event.at, EVENT_ENDS.get(kind)))
+        elif kind is EventKind.VANISHED and was_awake:
+            self._spawn(d.key, self._ended(d, None, event.at, None))
 
     async def _began(self, d: Daemon, at: float,
                      finding: asyncio.Future[Wakers | None] | None) -> None:
