@@ -11,7 +11,8 @@ import asyncio
 
 from tests.fakes import ACCESS_DENIED, FakeConnection, FakeUnit
 from trayapp.adapters.dbus.bus import Connection
-from trayapp.adapters.dbus.jobs import JobFollower, Run, run_plan
+from trayapp.adapters.dbus.follower import JobFollower
+from trayapp.adapters.dbus.jobs import Run, run_plan
 from trayapp.core.enablement import Goal
 from trayapp.core.plans import Action, Plan, Step, Verb
 

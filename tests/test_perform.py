@@ -16,7 +16,7 @@ import pytest
 
 from tests.fakes import ACCESS_DENIED, NO_AGENT, FakeConnection, FakeUnit
 from trayapp.adapters.busy import BusyReport
-from trayapp.adapters.dbus.jobs import JobFollower
+from trayapp.adapters.dbus.follower import JobFollower
 from trayapp.core import outcome_words as words
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action

@@ -608,7 +608,7 @@ def test_window_drops_its_banner_when_a_tray_appears(
 
     app = tray_app
     assert not app.has_tray  # offscreen: no tray
-    caplog.set_level("INFO", logger="trayapp.qt.app")
+    caplog.set_level("INFO", logger="trayapp.qt.startup")
     app._show_window_at_start()  # as start() does without a tray
     win = app.window
     assert win.banner.isVisible() and win.quit_on_close

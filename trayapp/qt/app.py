@@ -240,11 +240,14 @@ class TrayApp:
         wiring.listen(services, self.refresher.mark)
         return wiring.announce(services, self.notifier, self.request)
 
+    def _tray_appeared(self) -> None:
+        self.has_tray = True
+
     def _show_window_at_start(self) -> None:
         # Closing the window must not leave an invisible process behind.
         self.window.quit_on_close = not self.has_tray
         if not self.has_tray:
-            self._no_tray = NoTray(self.qapp, self.window)
+            self._no_tray = NoTray(self.qapp, self.window, self._tray_appeared)
         self.show_window()
 
 

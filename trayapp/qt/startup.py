@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QApplication
 from trayapp.qt.single import InstanceServer, server_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from trayapp.qt.app import TrayApp
     from trayapp.qt.window import StatusWindow
 
@@ -55,13 +57,15 @@ class NoTray:
     """No tray at start: the banner in ``window`` says why, and goes when a tray appears
     (on X11 Qt embeds the icon as soon as one does: a panel that starts after us)."""
 
-    def __init__(self, qapp: QApplication, window: StatusWindow) -> None:
+    def __init__(self, qapp: QApplication, window: StatusWindow,
+                 then: Callable[[], None]) -> None:
         from trayapp.qt.window import TrayAppears, no_tray_hint
 
         log.warning("no system tray here: %s", no_tray_hint(translated=False))
         window.show_banner(no_tray_hint())
         self._qapp = qapp
         self._window = window
+        self._then = then
         self._tray_watch = TrayAppears(self._tray_appeared)
         self._qapp.installEventFilter(self._tray_watch)
 
@@ -69,3 +73,4 @@ class NoTray:
         log.info("a system tray appeared")
         self._qapp.removeEventFilter(self._tray_watch)
         self._window.drop_banner()
+        self._then()
