@@ -35,12 +35,10 @@ from trayapp.core.ledger import Entry, Ledger
 from trayapp.core.model import Daemon, Manager
 from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
-from trayapp.core.proxy import DEFAULT_IDLE_SECONDS, ProxySpec
 from trayapp.core.runs import EndReason
-from trayapp.core.settings import DaemonSettings, Settings
+from trayapp.core.settings import Settings
 from trayapp.core.status_notes import NoteKind, StatusNote
 from trayapp.core.summary import Snapshot
-from trayapp.core.unitname import check_unit_name
 from trayapp.core.watchlist import Watchlist
 from trayapp.usecases.causes import Causes
 from trayapp.usecases.controller import Controller
@@ -48,8 +46,8 @@ from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, Idl
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
 from trayapp.usecases.power import Power
-from trayapp.usecases.proxy_book import Proposals
 from trayapp.usecases.recorder import Recorder
+from trayapp.usecases.settings_change import SettingsBook, save_settings
 from trayapp.usecases.stats import MonitorStats
 from trayapp.usecases.workload import daemon_check
 
@@ -200,32 +198,14 @@ class Services:
 
     def change_settings(self, new: Settings, path: Path | None = None, *,
                         login: bool = True, proxies: bool = False) -> list[tuple[str, str]]:
-        """Save ``new`` and use it; with ``login``, make start at login follow it.
-
-        The proxies are the file's (the CLI may have set one up since it was
-        read), unless ``proxies``: this change is a proxy's own.  Returns the
-        problems, (title, text) for the user: unsaved settings are not used, so
-        what the applet does always matches the file.
-        """
-        from trayapp.adapters import autostart, settings_file
-
-        if not proxies:
-            on_disk = settings_file.load(path, check_unit_name)
-            if on_disk.warning is None:
-                new = new.with_proxies_of(on_disk.settings)
-        try:
-            settings_file.save(new, path, check_unit_name)
-        except (OSError, ValueError) as exc:
-            return [("Cannot save your settings", str(exc))]
-        problems = []
-        if login and new.start_at_login != autostart.is_enabled():  # else leave it be
-            try:
-                autostart.enable(new.start_at_login)
-            except OSError as exc:
-                problems.append(("Cannot change start at login", str(exc)))
-        self.settings = new
-        if self.idle is not None:
-            self.idle.reconfigure()
+        """Save ``new`` and use it (usecases/settings_change.py); returns the problems,
+        (title, text) for the user: unsaved settings are not used, so what the applet
+        does always matches the file."""
+        saved, problems = save_settings(new, path, login=login, proxies=proxies)
+        if saved is not None:
+            self.settings = saved
+            if self.idle is not None:
+                self.idle.reconfigure()
         return problems
 
     # -- proxies (issue 15) -------------------------------------------------------------
@@ -233,7 +213,9 @@ class Services:
     def keep_proxies(self, path: Path | None = None) -> None:
         """Keep on-demand proxies in the settings file at ``path`` (only once the settings
         in use were loaded from it: saving would otherwise write defaults over it)."""
-        self.controller.proxies = _SettingsBook(self, path)
+        self.controller.proxies = SettingsBook(
+            lambda: self.settings,
+            lambda new: self.change_settings(new, path, login=False, proxies=True))
 
     async def restore_proxies(self) -> list[Outcome]:
         """Once at start, after watch()/connect(): make again the proxies a reboot took
@@ -276,26 +258,3 @@ class Services:
                 self.store.settle_intent(manager, service, entry.why)
         except sqlite3.Error as exc:  # the action matters more than its history
             log.info("cannot note the stop in the history: %s", exc)
-
-
-class _SettingsBook(Proposals):
-    """The proxies, kept in the user's settings file (core/settings: proxy_*)."""
-
-    def __init__(self, services: Services, path: Path | None) -> None:
-        super().__init__()
-        self._services = services
-        self._path = path
-
-    def get(self, key: str) -> DaemonSettings:
-        return self._services.settings.daemon(key)
-
-    def put(self, key: str, spec: ProxySpec | None) -> str | None:
-        changes = {"proxy_listen": (), "proxy_backend": "",
-                   "proxy_idle_seconds": DEFAULT_IDLE_SECONDS,
-                   "proxy_backend_uid": -1} if spec is None else {
-            "proxy_listen": tuple(str(a) for a in spec.listen),
-            "proxy_backend": str(spec.backend), "proxy_idle_seconds": spec.idle_seconds,
-            "proxy_backend_uid": spec.holder_uid}
-        new = self._services.settings.with_daemon(key, **changes)
-        problems = self._services.change_settings(new, self._path, login=False, proxies=True)
-        return "; ".join(text for _title, text in problems) or None

@@ -9,14 +9,14 @@ holds and describe that in the message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from trayapp.adapters.dbus.bus import Connection, NotAuthorised
 from trayapp.adapters.dbus.follower import JobFollower
 from trayapp.adapters.dbus.jobs import Run, run_plan
 from trayapp.core import outcome_words as words
-from trayapp.core.model import Manager
+from trayapp.core.model import Manager, UnitInfo
 from trayapp.core.outcome import Outcome, Status
 from trayapp.core.plans import Action, Plan, Refusal, make_plan
 from trayapp.core.unitname import BadUnitName, daemon_service_name
@@ -68,23 +68,14 @@ async def perform(
     if_done: list[str] = []  # what holds only once the change was made (issue 23)
     stop_if_running = True
     if action in (Action.STOP, Action.ON_DEMAND) and service.active_state == "active":
-        listen = [a for s in sockets for a in s.listen]
-        # With what it carries (guests, containers, jobs) and libvirt-guests' rule.
-        report = await check_busy(manager, service.name, listen,
-                                  connections or {manager: conn})
-        warnings += report.warnings
-        if report.busy and action is Action.STOP and not force:
-            return outcome(
-                Status.FAILED,
-                words.failed(action, daemon.name, (
-                    words.unsure_refusal if report.unsure else words.busy_refusal)(
-                    "; ".join(report.reasons))),
-                service.name, warnings=tuple(warnings),
-            )
-        if report.busy and action is Action.ON_DEMAND and not force:
-            stop_if_running = False
-            if_done.append((words.unsure_left_running if report.unsure else
-                            words.busy_left_running)(daemon.name, "; ".join(report.reasons)))
+        verdict = await _busy_verdict(action, daemon.name, service.name, sockets, force,
+                                      manager, connections or {manager: conn})
+        warnings += verdict.warnings
+        if verdict.refusal is not None:
+            return outcome(Status.FAILED, verdict.refusal, service.name,
+                           warnings=tuple(warnings))
+        stop_if_running = verdict.stop_if_running
+        if_done += verdict.if_done
     try:
         plan = replace(make_plan(action, daemon, service, sockets,
                                  stop_if_running=stop_if_running, paths=paths),
@@ -102,6 +93,33 @@ async def perform(
         warnings.append(words.lost_aliases(daemon.name, list(run.lost_aliases)))
     units = await read_back(conn, [service.name, *(u.name for u in (*sockets, *paths))])
     return _conclude(action, manager, plan, run, units, tuple(warnings))
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    warnings: tuple[str, ...] = ()
+    refusal: str | None = None  # the message, when the change is refused
+    stop_if_running: bool = True
+    if_done: tuple[str, ...] = ()
+
+
+async def _busy_verdict(action: Action, daemon: str, service: str, sockets: Sequence[UnitInfo],
+                        force: bool, manager: Manager,
+                        connections: Mapping[Manager, Connection]) -> _Verdict:
+    """What the one busy check (usecases/workload.py, with what the daemon carries and
+    libvirt-guests' rule) means for stopping ``service``: a stop is refused, an
+    on-demand switch leaves it running; ``force`` overrides both."""
+    listen = [a for s in sockets for a in s.listen]
+    report = await check_busy(manager, service, listen, connections)
+    warnings = tuple(report.warnings)
+    if not report.busy or force:
+        return _Verdict(warnings)
+    reasons = "; ".join(report.reasons)
+    if action is Action.STOP:
+        refusal = (words.unsure_refusal if report.unsure else words.busy_refusal)(reasons)
+        return _Verdict(warnings, words.failed(action, daemon, refusal))
+    left = (words.unsure_left_running if report.unsure else words.busy_left_running)
+    return _Verdict(warnings, stop_if_running=False, if_done=(left(daemon, reasons),))
 
 
 def _conclude(

@@ -189,19 +189,25 @@ async def run_plan(
             run.error = StepFailed(step, exc.text or exc.name, exc)
             break
     if run.error is None and plan.goal is not None and keeper is not None:
-        try:
-            run.unmet = await keeper.hold(plan.goal, step_of, run.repaired)
-            run.lost_aliases = await keeper.lost_aliases()
-        except StepFailed as exc:
-            run.error = exc
-        except SystemdError as exc:
-            run.error = StepFailed(Step(Verb.CHECK), f"cannot read what holds: {exc}", exc)
-        if run.unmet:
-            check = Step(Verb.CHECK, tuple(d.unit for d in run.unmet))
-            run.error = StepFailed(check, "; ".join(str(d) for d in run.unmet))
+        await _hold_goal(keeper, plan.goal, step_of, run)
     if run.error is not None:
         await _roll_back(conn, jobs, run, was_active, keeper, step_of, asks)
     return run
+
+
+async def _hold_goal(keeper: Keeper, goal: Goal, step_of: RunStep, run: Run) -> None:
+    """After the steps: put back what they changed beyond ``goal``; a goal that
+    still does not hold is the run's error."""
+    try:
+        run.unmet = await keeper.hold(goal, step_of, run.repaired)
+        run.lost_aliases = await keeper.lost_aliases()
+    except StepFailed as exc:
+        run.error = exc
+    except SystemdError as exc:
+        run.error = StepFailed(Step(Verb.CHECK), f"cannot read what holds: {exc}", exc)
+    if run.unmet:
+        check = Step(Verb.CHECK, tuple(d.unit for d in run.unmet))
+        run.error = StepFailed(check, "; ".join(str(d) for d in run.unmet))
 
 
 async def _roll_back(conn: Connection, jobs: JobFollower, run: Run, was_active: frozenset[str],
