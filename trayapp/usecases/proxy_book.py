@@ -1,9 +1,8 @@
 """Where proxies are kept and what the user asked for (issue 15).
 
 ``ProxyBook`` keeps each daemon's proxy across reboots (the user's settings,
-usecases/settings_change.py's SettingsBook), ``Proposals`` the addresses a refusal
-proposed
-for this process's life, ``NoBook`` stands for no settings file at all.
+usecases/settings_change.py's SettingsBook), ``Proposals`` the addresses a
+refusal proposed for this process's life, ``NoBook`` stands for no settings file at all.
 ``saved_spec`` reads a kept proxy back, refusing what does not parse.
 """
 
