@@ -46,7 +46,7 @@ class PrintNotifier:
 
 async def main(service: str) -> None:
     services = Services([Manager.SYSTEM])
-    announcer = Announcer(PrintNotifier(), services.ledger, lambda d: d.service == service,
+    announcer = Announcer(PrintNotifier(), lambda d: d.service == service,
                           lambda manager, name, action: None, Notices(quiet=0),
                           causes=services.causes)
     announcer.start(services.events)
