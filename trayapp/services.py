@@ -80,7 +80,7 @@ class Services:
         self.history_problem = "trayapp has not opened it yet."  # why store is None
         self.recorder: Recorder | None = None
         self.idle: IdleWatcher | None = None
-        self.power = Power(self)  # battery windows and the stop before sleep (issue 16)
+        self.power = Power(lambda: self.idle)  # battery windows, the stop before sleep
         self.idle_warnings = IdleWarnings(clock=self.clock)  # for a countdown, Keep running
 
     # -- what the front ends read -----------------------------------------------------

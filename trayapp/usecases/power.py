@@ -15,20 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection
 from trayapp.adapters.dbus.power import PowerWatch, SleepGuard, open_system
 from trayapp.usecases.idlestop import Decision, IdleWatcher
 
 log = logging.getLogger(__name__)
-
-
-class Host(Protocol):
-    """What Power needs of the composition root (services.Services)."""
-
-    @property
-    def idle(self) -> IdleWatcher | None: ...
 
 
 @dataclass(frozen=True)
@@ -41,8 +33,9 @@ class PowerFeature:
 
 
 class Power:
-    def __init__(self, host: Host) -> None:
-        self.host = host
+    def __init__(self, idle: Callable[[], IdleWatcher | None]) -> None:
+        """``idle`` gives the idle watcher in use (None: none now)."""
+        self._idle = idle
         self.conn: Connection | None = None
         self.battery: PowerWatch | None = None
         self.sleep: SleepGuard | None = None
@@ -94,12 +87,12 @@ class Power:
         state = "on battery" if self.on_battery else "on mains power"
         self._note("power", f"now {state}: idle windows "
                             f"{'shortened' if self.on_battery else 'as set'}")
-        idle = self.host.idle
+        idle = self._idle()
         if idle is not None:
             idle.reconfigure()
 
     async def _before_sleep(self) -> None:
-        idle = self.host.idle
+        idle = self._idle()
         if idle is not None:
             await idle.before_sleep()
 
