@@ -37,7 +37,7 @@ from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
 from trayapp.core.runs import EndReason
 from trayapp.core.settings import Settings
-from trayapp.core.status_notes import NoteKind, StatusNote
+from trayapp.core.status_notes import StatusNote, notes_of
 from trayapp.core.summary import Snapshot
 from trayapp.core.watchlist import Watchlist
 from trayapp.usecases.causes import Causes
@@ -73,7 +73,9 @@ class Services:
         self.causes.start(self.events)
         self.controller = Controller(self.monitor, self.ledger)
         if settings is not None:  # loaded from the file: proxies are kept there (issue 15)
-            self.keep_proxies()
+            self.controller.proxies = SettingsBook(  # (saving defaults would overwrite it)
+                lambda: self.settings,
+                lambda new: self.change_settings(new, login=False, proxies=True))
         self.ledger.listen(self._note_intent)  # once the store is open
         self.stats = MonitorStats(self.monitor)
         self.store: Store | None = None
@@ -117,20 +119,12 @@ class Services:
         """What Preferences and the status window show beside the daemons (issue 16):
         the history recorder's problem, the power features that are off and why, and
         why each idle-watched daemon was left running."""
-        notes = []
         recorder = self.recorder
-        if recorder is not None and recorder.problem:
-            notes.append(StatusNote(NoteKind.HISTORY, recorder.problem))
-        elif self.store is None:
-            notes.append(StatusNote(NoteKind.HISTORY, self.history_problem))
-        for feature in self.power.status():
-            notes.append(StatusNote(NoteKind.POWER, feature.text, feature.name,
-                                    problem=not feature.available))
+        history = (recorder.problem if recorder is not None and recorder.problem else
+                   self.history_problem if self.store is None else None)
         idle = self.idle
-        for key, reason in sorted(idle.last_busy.items() if idle is not None else ()):
-            notes.append(StatusNote(NoteKind.BUSY, reason, key[1].removesuffix(".service"),
-                                    problem=False))
-        return notes
+        return notes_of(history, [(f.name, f.available, f.text) for f in self.power.status()],
+                        idle.last_busy if idle is not None else {})
 
     def idle_window(self, d: Daemon) -> float | None:
         return self.settings.idle_window(key_of(d), on_battery=self.power.on_battery)
@@ -141,7 +135,10 @@ class Services:
         """Follow every manager's signals (returns once each was tried once); then make
         again the proxies the settings keep that a reboot took away (issue 15)."""
         await self.monitor.watch()
-        await self.restore_proxies()
+        # Transient units live in /run: each one made again, or failed, is an Outcome.
+        keys = [k for k, d in self.settings.daemons.items() if d.proxy_listen]
+        if keys and self.controller.proxies is not None:
+            await self.controller.restore_proxies(keys)
 
     async def connect(self) -> None:
         """Only connect, reading nothing: for one action from the command line."""
@@ -184,6 +181,23 @@ class Services:
         self.idle.start(self.events)
         return self.idle
 
+    async def start(self, notifier: IdleNotifier, window_for: WindowFor | None = None, *,
+                    history: bool = True, power: bool = True,
+                    grace: float = DEFAULT_GRACE, cpu_threshold: float = DEFAULT_CPU_THRESHOLD,
+                    on_decision: Callable[[Decision], None] = lambda decision: None,
+                    ) -> str | None:
+        """The whole start, in its one order, for the tray and ``idle-watch`` alike:
+        watch the managers, open the history (unless not ``history``), start the idle
+        watcher (with ``grace`` and ``cpu_threshold``) and, unless not ``power``, the
+        battery windows and the stop before sleep.  Returns the history's warning."""
+        await self.watch()
+        warning = self.open_history() if history else None
+        self.start_idle(notifier, window_for, grace=grace, cpu_threshold=cpu_threshold,
+                        on_decision=on_decision)
+        if power:
+            await self.power.start(on_decision)
+        return warning
+
     def stop_idle(self, manager: Manager, service: str) -> asyncio.Task[Outcome]:
         """The idle watcher's stop: the stop action, on the ledger as IDLE."""
         return self.controller.request(manager, service, Action.STOP, why=EndReason.IDLE)
@@ -207,23 +221,6 @@ class Services:
             if self.idle is not None:
                 self.idle.reconfigure()
         return problems
-
-    # -- proxies (issue 15) -------------------------------------------------------------
-
-    def keep_proxies(self, path: Path | None = None) -> None:
-        """Keep on-demand proxies in the settings file at ``path`` (only once the settings
-        in use were loaded from it: saving would otherwise write defaults over it)."""
-        self.controller.proxies = SettingsBook(
-            lambda: self.settings,
-            lambda new: self.change_settings(new, path, login=False, proxies=True))
-
-    async def restore_proxies(self) -> list[Outcome]:
-        """Once at start, after watch()/connect(): make again the proxies a reboot took
-        away (transient units live in /run).  Each one made or failed is an Outcome."""
-        keys = [k for k, d in self.settings.daemons.items() if d.proxy_listen]
-        if not keys or self.controller.proxies is None:
-            return []
-        return await self.controller.restore_proxies(keys)
 
     # -- close ------------------------------------------------------------------------
 

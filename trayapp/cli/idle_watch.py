@@ -76,20 +76,17 @@ async def idle_watch(args: argparse.Namespace) -> int:
     window_for = windows(names, args.after, loaded.settings,
                          lambda: services.power.on_battery, args.after_on_battery)
     try:
-        await services.watch()
+        cpu = args.cpu_threshold if args.cpu_threshold is not None else DEFAULT_CPU_THRESHOLD
+        warning = await services.start(
+            PlainNotifier(emit, await stdin_reader()), window_for,
+            history=not args.no_history, power=not args.no_power, grace=args.grace,
+            cpu_threshold=cpu, on_decision=lambda decision: emit(decision.as_dict()))
         common.report_problems(services.monitor.problems)
         if not services.monitor.watchers:
             return common.EXIT_FAILED
-        if not args.no_history:
-            warning = services.open_history()
-            if warning:
-                print(f"trayapp: {warning}", file=sys.stderr)
-        cpu = args.cpu_threshold if args.cpu_threshold is not None else DEFAULT_CPU_THRESHOLD
-        services.start_idle(PlainNotifier(emit, await stdin_reader()), window_for,
-                            grace=args.grace, cpu_threshold=cpu,
-                            on_decision=lambda decision: emit(decision.as_dict()))
+        if warning:
+            print(f"trayapp: {warning}", file=sys.stderr)
         if not args.no_power:
-            await services.power.start(lambda decision: emit(decision.as_dict()))
             for feature in services.power.status():
                 emit({"event": "power-feature", "feature": feature.name,
                       "available": feature.available, "text": feature.text})

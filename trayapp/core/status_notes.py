@@ -4,13 +4,16 @@ One ``StatusNote`` per line: the history recorder's last failed write (or why
 there is no history), a power feature that is missing and why (UPower for
 battery windows, logind for the stop before sleep), and why an idle-watched
 daemon was not stopped (its busy reason).  ``Services.status_notes()`` makes
-them; a view renders them (qt/status_notes.py) and keeps nothing.
+them with ``notes_of``; a view renders them (qt/status_notes.py) and keeps nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+
+from .keys import Key
 
 
 class NoteKind(StrEnum):
@@ -25,3 +28,16 @@ class StatusNote:
     text: str
     subject: str = ""  # the daemon's name for BUSY, the feature for POWER
     problem: bool = True  # False: a fact worth showing, not a fault
+
+
+def notes_of(history_problem: str | None, features: Iterable[tuple[str, bool, str]],
+             left_running: Mapping[Key, str]) -> list[StatusNote]:
+    """The notes, in the order shown: the history's problem (None: none), each power
+    feature as (name, available, text), and why each idle-watched daemon, keyed by
+    (manager, service), was left running."""
+    notes = [StatusNote(NoteKind.HISTORY, history_problem)] if history_problem else []
+    notes += [StatusNote(NoteKind.POWER, text, name, problem=not available)
+              for name, available, text in features]
+    notes += [StatusNote(NoteKind.BUSY, reason, key[1].removesuffix(".service"), problem=False)
+              for key, reason in sorted(left_running.items())]
+    return notes

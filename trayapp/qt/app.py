@@ -219,17 +219,14 @@ class TrayApp:
 
         services = Services(default_managers(), loaded.settings)
         self.wire(services)
-        await services.watch()
+        # Battery windows and the stop before sleep (issue 16) too, as idle-watch has them;
+        # what is missing shows in the windows' status notes.
+        warning = await services.start(DesktopIdleNotifier(self.notifier))
         for manager, text in services.monitor.problems.items():
             log.warning("%s manager: %s", manager, text)
-        warning = services.open_history()
         if warning:
             self.notifier.show(translate("TrayApp", "trayapp history"), warning,
                                critical=services.store is None)
-        services.start_idle(DesktopIdleNotifier(self.notifier))
-        # Battery windows and the stop before sleep (issue 16), as idle-watch has them;
-        # what is missing shows in the windows' status notes.
-        await services.power.start()
         self.started = True
         self.refresh()
         log.debug("first state shown: %s", self.tray.status)
