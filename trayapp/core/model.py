@@ -163,6 +163,9 @@ class Daemon:
     since_usec: int | None = None
     memory_bytes: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    # The sockets with BindsTo= the service: they stop with it, so it cannot lie
+    # dormant (a fact the planner decides on; its words are among the warnings).
+    bound_by: tuple[str, ...] = ()
     # Why a run ends, not shown (same_as ignores them): a job on the service
     # (someone's stop) and the service's Result (success: a clean exit).
     job: bool = False
@@ -219,16 +222,19 @@ def classify_mode(service: UnitInfo, sockets: list[UnitInfo]) -> DaemonMode:
     return DaemonMode.MANUAL
 
 
+def bound_by(service: UnitInfo, sockets: list[UnitInfo]) -> tuple[str, ...]:
+    """The sockets that stop with ``service`` (openSUSE's docker.socket has
+    BindsTo=docker.service): socket activation can never keep it dormant."""
+    return tuple(s.name for s in sockets if service.name in s.binds_to)
+
+
+def binding_warning(socket: str, service: str) -> str:
+    return (f"{socket} has BindsTo={service}: the socket stops with the service, "
+            "so socket activation cannot keep it dormant")
+
+
 def warnings_for(service: UnitInfo, sockets: list[UnitInfo]) -> tuple[str, ...]:
-    found: list[str] = []
-    for s in sockets:
-        if service.name in s.binds_to:
-            # openSUSE's docker.socket: stopping the service takes the socket
-            # down with it, so the daemon can never lie dormant.
-            found.append(
-                f"{s.name} has BindsTo={service.name}: the socket stops with the "
-                "service, so socket activation cannot keep it dormant"
-            )
+    found = [binding_warning(s, service.name) for s in bound_by(service, sockets)]
     if service.load_state == "not-found":
         found.append(f"{service.name} is not installed: its sockets cannot start it")
     elif service.load_state in ("error", "bad-setting"):
@@ -256,6 +262,7 @@ def classify(manager: Manager, service: UnitInfo, sockets: list[UnitInfo]) -> Da
         since_usec=max(stamps) if stamps else None,
         memory_bytes=service.memory_bytes if running else None,
         warnings=warnings_for(service, sockets),
+        bound_by=bound_by(service, sockets),
         # Behind trayapp's proxy, systemd itself stops the daemon when the proxy exits
         # idle (PropagatesStopTo=): that stop job means it went back to sleep, as a
         # socket-activated daemon's own exit does (issue 15).

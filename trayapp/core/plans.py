@@ -36,7 +36,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .enablement import Goal
-from .model import Daemon, DaemonMode, DaemonState, UnitInfo, client_sockets, is_network_socket
+from .model import (
+    Daemon,
+    DaemonMode,
+    DaemonState,
+    UnitInfo,
+    binding_warning,
+    client_sockets,
+    is_network_socket,
+)
 from .words import QT_TRANSLATE_NOOP, Labels, join, translate
 
 
@@ -140,7 +148,7 @@ def allowed_actions(d: Daemon) -> frozenset[Action]:
     if d.mode is DaemonMode.MASKED:
         return frozenset()
     allowed = set()
-    if not d.mode.on_demand and not _defeats_activation(d):
+    if not d.mode.on_demand and not d.bound_by:
         allowed.add(Action.ON_DEMAND)
     if d.mode is not DaemonMode.ALWAYS_ON:
         allowed.add(Action.ALWAYS_ON)
@@ -149,10 +157,6 @@ def allowed_actions(d: Daemon) -> frozenset[Action]:
     if d.state in (DaemonState.DORMANT, DaemonState.OFF, DaemonState.FAILED):
         allowed.add(Action.START)
     return frozenset(allowed)
-
-
-def _defeats_activation(d: Daemon) -> bool:
-    return any("BindsTo=" in w for w in d.warnings)
 
 
 def make_plan(
@@ -187,10 +191,9 @@ def make_plan(
 
 def _on_demand(d: Daemon, service: UnitInfo, sockets: list[UnitInfo], stop: bool,
                paths: list[UnitInfo]) -> Plan:
-    if _defeats_activation(d):
-        binding = next(w for w in d.warnings if "BindsTo=" in w)
+    if d.bound_by:
         raise Refusal(translate("plans", "cannot make {service} on-demand: {why}").format(
-            service=d.service, why=binding))
+            service=d.service, why=binding_warning(d.bound_by[0], d.service)))
     clients = client_sockets(sockets)
     to_enable = tuple(s.name for s in clients
                       if s.unit_file_state in _ENABLEABLE and not is_network_socket(s))
