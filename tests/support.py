@@ -432,7 +432,7 @@ def model_from(events: list[Event]) -> dict[tuple[str, str], tuple[str, str]]:
     states: dict[tuple[str, str], tuple[str, str]] = {}
     for e in events:
         key = (e["manager"], e["service"])
-        if e["event"] == "removed":
+        if e["event"] == "vanished":
             states.pop(key, None)
         else:
             states[key] = (e["state"], e["mode"])

@@ -98,7 +98,7 @@ def test_reload_storm_with_hundreds_of_units_ends_equal(testbed: Testbed) -> Non
             tb.run("systemctl daemon-reload", timeout=60)
         tb.run("systemctl stop 'storm-*.socket'; rm /run/systemd/system/storm-*; "
                "systemctl daemon-reload", timeout=120)
-        watch.wait_for(where("storm-199.service", event="removed"), timeout=30)
+        watch.wait_for(where("storm-199.service", event="vanished"), timeout=30)
         events = settle(watch, 2)
     finally:
         watch.stop()

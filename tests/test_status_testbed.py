@@ -140,6 +140,8 @@ def test_watch_reports_wake_and_enablement_as_systemd_signals_them(testbed: Any)
     assert any(s["unit"] == TESTD and s.get("ActiveState") in ("activating", "active")
                for s in signals), signals
     assert woke["previous_state"] in ("dormant", "starting")
+    # In the core's words (core/events.py), as the tray and the history hear them.
+    assert woke["event"] in ("woke", "became-active") and enabled["event"] == "mode-changed"
     assert woke["mode"] == "on-demand"  # waking changes the state, never the mode
     # Enablement is never signalled as a property (UnitFilesChanged and Reloading
     # are): the mode follows anyway, and the state stays.
@@ -147,9 +149,9 @@ def test_watch_reports_wake_and_enablement_as_systemd_signals_them(testbed: Any)
     assert disabled["previous_mode"] == "always-on"
     # The whole story, in order: each line's "previous" is the line before it.
     told = [e for e in events if where(TESTD)(e)]
-    assert told[0]["event"] == "added" and told[0]["state"] == "dormant"
+    assert told[0]["event"] == "appeared" and told[0]["state"] == "dormant"
     for before, after in pairwise(told):
-        assert after["event"] == "changed", told
+        assert after["event"] not in ("appeared", "vanished"), told
         assert (after["previous_state"], after["previous_mode"]) == (
             before["state"], before["mode"]), told
     assert [e["mode"] for e in told if e["state"] == "running"][-2:] == ["always-on",
@@ -202,7 +204,7 @@ def test_daemon_reload_and_removed_unit_file_leave_the_model_correct(testbed: An
         watch.wait_for(where("trayapp-extra.service", state="dormant"))
         tb.run(f"systemctl stop trayapp-extra.socket; rm {unit}.socket {unit}.service; "
                "systemctl daemon-reload")
-        watch.wait_for(where("trayapp-extra.service", event="removed"))
+        watch.wait_for(where("trayapp-extra.service", event="vanished"))
         # The live model now equals a fresh one-shot read.
         time.sleep(0.5)
         live = model_from(watch.drain())
@@ -211,13 +213,13 @@ def test_daemon_reload_and_removed_unit_file_leave_the_model_correct(testbed: An
     fresh = {(d["manager"], d["service"]): (d["state"], d["mode"])
              for d in status(tb, "--system")}
     assert live == fresh
-    # The extra daemon came and went once: added, dormant while its socket
-    # listened, removed last.
+    # The extra daemon came and went once: appeared, dormant while its socket
+    # listened, vanished last.
     extra = history_of(events, "trayapp-extra.service")
     kinds = [x[0] for x in extra]
-    assert kinds[0] == "added" and kinds.count("added") == 1, extra
-    assert ("changed", "dormant") in [x[:2] for x in extra] or extra[0][1] == "dormant", extra
-    assert kinds[-1] == "removed" and kinds.count("removed") == 1, extra
+    assert kinds[0] == "appeared" and kinds.count("appeared") == 1, extra
+    assert "dormant" in [x[1] for x in extra], extra
+    assert kinds[-1] == "vanished" and kinds.count("vanished") == 1, extra
     assert ("system", "trayapp-extra.service") not in live
 
 

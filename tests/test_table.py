@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from tests.support import daemon_units
+from trayapp.core.events import events_of
 from trayapp.core.model import DaemonMode, DaemonState, Manager, UnitInfo
+from trayapp.core.report import change_word
 from trayapp.core.table import Change, DaemonTable
 
 S, U = Manager.SYSTEM, Manager.USER
@@ -28,7 +30,7 @@ def test_snapshot_groups_and_reports_added() -> None:
     [d] = table.daemons()
     assert (d.service, d.state, d.mode) == ("docker.service", DaemonState.DORMANT,
                                             DaemonMode.ON_DEMAND)
-    assert [c.kind for c in seen] == ["added"]
+    assert [change_word(c) for c in seen] == ["appeared"]
     assert seen[0].at == 1000.0
 
 
@@ -69,14 +71,14 @@ def test_socket_removed_removes_daemon() -> None:
     table.replace(S, units())
     table.remove(S, "docker.socket")
     assert table.daemons() == []
-    assert seen[-1].kind == "removed"
+    assert change_word(seen[-1]) == "vanished"
 
 
 def test_resnapshot_without_a_socket_reports_removed() -> None:
     table, seen = make()
     table.replace(S, units())
     table.replace(S, units()[1:])
-    assert seen[-1].kind == "removed" and table.daemons() == []
+    assert change_word(seen[-1]) == "vanished" and table.daemons() == []
 
 
 def test_new_socket_joins_existing_daemon() -> None:
@@ -86,7 +88,8 @@ def test_new_socket_joins_existing_daemon() -> None:
                           triggers=("docker.service",)))
     [d] = table.daemons()
     assert d.sockets == ("docker-ro.socket", "docker.socket")
-    assert seen[-1].kind == "changed"
+    # What is shown changed (its sockets), with no event to name: "changed".
+    assert change_word(seen[-1]) == "changed" and events_of(seen[-1]) == []
 
 
 def test_managers_are_separate() -> None:

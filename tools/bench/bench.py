@@ -120,7 +120,8 @@ def bench_latency(tb: Testbed, changes: int = 200) -> None:
     siglog.terminate()
     lines = [json.loads(x) for x in watch.stdout.read().splitlines() if x.strip()]
     signals = [json.loads(x) for x in siglog.stdout.read().splitlines() if x.strip()]
-    seen = [e for e in lines if e["service"] == TESTD and e["event"] == "changed"]
+    seen = [e for e in lines
+            if e["service"] == TESTD and e["event"] not in ("appeared", "vanished")]
     # systemd repeats ActiveState in every PropertiesChanged (SubState, Job...
     # change too): keep the signals where it actually changed.
     transitions, last = [], None

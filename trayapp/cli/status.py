@@ -21,7 +21,7 @@ from trayapp.cli.common import (
     until_signalled,
 )
 from trayapp.core.model import Manager
-from trayapp.core.report import change_dict, daemon_dict, table_lines
+from trayapp.core.report import change_dict, change_word, daemon_dict, table_lines
 from trayapp.core.table import Change
 from trayapp.usecases.monitor import Monitor
 
@@ -88,7 +88,8 @@ async def _watch(monitor: Monitor, args: argparse.Namespace, started: float) -> 
                 d = c.daemon
                 at = time.strftime("%H:%M:%S", time.localtime(c.at))
                 was = f"{c.old.state} -> " if c.old and c.old.state != d.state else ""
-                out.write(f"{at} {d.manager} {d.name}: {was}{d.state} ({d.mode}) [{c.kind}]\n")
+                word = change_word(c)
+                out.write(f"{at} {d.manager} {d.name}: {was}{d.state} ({d.mode}) [{word}]\n")
         out.flush()
 
     def connection(manager: Manager, connected: bool) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from .events import events_of
 from .model import Daemon
 from .runs import Totals
 from .table import Change
 from .words import WAKES, count, duration, memory, translate
 
-__all__ = ["change_dict", "daemon_dict", "duration", "iso_time", "memory", "memory_freed",
-           "table_lines", "totals_line"]
+__all__ = ["change_dict", "change_word", "daemon_dict", "duration", "iso_time", "memory",
+           "memory_freed", "table_lines", "totals_line"]
 
 
 def iso_time(seconds: float | None, *, micro: bool = False) -> str | None:
@@ -34,9 +35,22 @@ def daemon_dict(d: Daemon) -> dict[str, Any]:
     }
 
 
+#: A change in what a user sees that names no event (its sockets, warnings, since).
+CHANGED = "changed"
+
+
+def change_word(c: Change) -> str:
+    """The change in the core's words (core/events.py: appeared, woke, exited, ...), as
+    the tray and the history hear it; a change that names no event is ``changed``.
+    This process has no action on record, so a stop job is stopped-elsewhere."""
+    events = events_of(c)
+    return str(events[-1].kind) if events else CHANGED
+
+
 def change_dict(c: Change) -> dict[str, Any]:
     out = daemon_dict(c.daemon)
-    out["event"] = c.kind
+    out["event"] = change_word(c)
+    out["events"] = [str(e.kind) for e in events_of(c)]
     out["previous_state"] = str(c.old.state) if c.old else None
     out["previous_mode"] = str(c.old.mode) if c.old else None
     out["at"] = iso_time(c.at, micro=True)

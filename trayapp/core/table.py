@@ -28,14 +28,6 @@ class Change:
     at: float
 
     @property
-    def kind(self) -> str:
-        if self.old is None:
-            return "added"
-        if self.new is None:
-            return "removed"
-        return "changed"
-
-    @property
     def daemon(self) -> Daemon:
         found = self.new or self.old
         assert found is not None
