@@ -20,7 +20,7 @@ import pytest
 
 from tests.support import Clock, FakeNotifier, table_with
 from trayapp.adapters.dbus.units import fields_from_properties
-from trayapp.core.causes import Cause, CauseKind, Client, Wakers
+from trayapp.core.causes import Cause, Client, Wakers
 from trayapp.core.events import Event, EventHub, EventKind, state_event
 from trayapp.core.ledger import Ledger
 from trayapp.core.model import DaemonMode, DaemonState, Manager
@@ -139,11 +139,12 @@ def test_wakers_words() -> None:
 def test_cause_lines() -> None:
     at = 1_700_000_000.0
     hm = time.strftime("%H:%M", time.localtime(at))
-    assert Cause(CauseKind.WOKEN, at, ALICE).line() == f"woken by docker (PID 4242, alice) at {hm}"
-    assert Cause(CauseKind.STARTED, at, Wakers()).line() == f"started at {hm}"
-    assert Cause(CauseKind.SLEPT, at).line() == f"went back to sleep at {hm}"
-    assert Cause(CauseKind.CRASHED, at, result="core-dump").line() == f"crashed (core-dump) at {hm}"
-    assert Cause(CauseKind.CRASHED, at).line() == f"failed at {hm}"
+    assert Cause(EventKind.WOKE, at, ALICE).line() == f"woken by docker (PID 4242, alice) at {hm}"
+    assert Cause(EventKind.WOKE, at, Wakers()).line() == f"started at {hm}"
+    assert Cause(EventKind.WOKE, at).line() == f"woke at {hm}"  # the lookup not back yet
+    assert Cause(EventKind.EXITED, at).line() == f"went back to sleep at {hm}"
+    assert Cause(EventKind.CRASHED, at, result="core-dump").line() == f"crashed (core-dump) at {hm}"
+    assert Cause(EventKind.CRASHED, at).line() == f"failed at {hm}"
 
 
 class Told:
@@ -221,7 +222,7 @@ def wired(answer: Wakers | None) -> tuple[DaemonTable, Causes, Finder, FakeNotif
     return table, causes, finder, notifier, announcer
 
 
-def kind_of(causes: Causes) -> CauseKind | None:
+def kind_of(causes: Causes) -> EventKind | None:
     last = causes.last(X)
     return last.kind if last is not None else None
 
@@ -261,7 +262,9 @@ async def test_a_start_without_a_client_is_told_as_started() -> None:
     table.update(S, "x.service", {"active_state": "active"})
     await announcer.settle()
     assert [n["title"] for n in notifier.shown] == ["x started"]
-    assert kind_of(causes) is CauseKind.STARTED
+    assert kind_of(causes) is EventKind.WOKE
+    last = causes.last(X)
+    assert last is not None and last.started and not last.woken
 
 
 async def test_the_last_cause_follows_the_events() -> None:
@@ -270,5 +273,5 @@ async def test_the_last_cause_follows_the_events() -> None:
     table.update(S, "x.service", {"active_state": "active", "result": "success"})
     await announcer.settle()
     table.update(S, "x.service", {"active_state": "inactive"})
-    assert kind_of(causes) is CauseKind.SLEPT
+    assert kind_of(causes) is EventKind.EXITED
     assert notifier.shown[-1]["title"] == "x went back to sleep"

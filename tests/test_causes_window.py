@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.fakes import Intents
 from tests.support import table_with
-from trayapp.core.causes import Cause, CauseKind, Client, Wakers
+from trayapp.core.causes import Cause, Client, Wakers
+from trayapp.core.events import EventKind
 from trayapp.core.model import Daemon, DaemonMode, DaemonState
 from trayapp.core.summary import Snapshot
 from trayapp.qt.window import StatusWindow
@@ -20,7 +21,7 @@ def test_the_window_shows_the_last_cause_per_daemon(qapp: QApplication) -> None:
     services = Services([])
     docker, podman = table.daemons()
     services.causes._last[docker.key] = Cause(  # what on_event would have kept
-        CauseKind.WOKEN, 1_700_000_000.0, Wakers(1, (Client(4242, "docker", "alice"),)))
+        EventKind.WOKE, 1_700_000_000.0, Wakers(1, (Client(4242, "docker", "alice"),)))
     causes_seen: list[Daemon] = []
 
     def cause_line(d: Daemon) -> str | None:

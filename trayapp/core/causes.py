@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from enum import StrEnum
 
 from .events import EventKind
 from .words import QT_TRANSLATE_NOOP, Labels, translate
@@ -68,68 +67,53 @@ class Wakers:
         return ", ".join(f"{c.command} (pid {c.pid})" for c in self.clients)
 
 
-class CauseKind(StrEnum):
-    WOKEN = "woken"  # a client connected to a socket
-    STARTED = "started"  # the service started with no client waiting
-    WOKE = "woke"  # dormant -> running, who did it not known (yet)
-    SLEPT = "went back to sleep"  # exited on its own, cleanly
-    STOPPED_BY_US = "stopped by trayapp"
-    STOPPED_ELSEWHERE = "stopped by someone else"
-    CRASHED = "crashed"
-    FAILED = "failed"
-
-
-#: The events that name a cause, and which.
-EVENT_CAUSES = {
-    EventKind.WOKE: CauseKind.WOKE,
-    EventKind.EXITED: CauseKind.SLEPT,
-    EventKind.STOPPED_BY_US: CauseKind.STOPPED_BY_US,
-    EventKind.STOPPED_ELSEWHERE: CauseKind.STOPPED_ELSEWHERE,
-    EventKind.CRASHED: CauseKind.CRASHED,
-    EventKind.FAILED: CauseKind.FAILED,
-}
-
-
-def wake_cause(wakers: Wakers | None) -> CauseKind:
-    """What a wake was, once the lookup answered (None: it could not tell)."""
-    if wakers is None:
-        return CauseKind.WOKE
-    return CauseKind.WOKEN if wakers.woken else CauseKind.STARTED
-
-
-#: The causes as words in a sentence (the values are for the history and logs).
-CAUSE_WORDS: Labels[CauseKind] = Labels("causes", {
-    CauseKind.WOKEN: QT_TRANSLATE_NOOP("causes", "woken"),
-    CauseKind.STARTED: QT_TRANSLATE_NOOP("causes", "started"),
-    CauseKind.WOKE: QT_TRANSLATE_NOOP("causes", "woke"),
-    CauseKind.SLEPT: QT_TRANSLATE_NOOP("causes", "went back to sleep"),
-    CauseKind.STOPPED_BY_US: QT_TRANSLATE_NOOP("causes", "stopped by trayapp"),
-    CauseKind.STOPPED_ELSEWHERE: QT_TRANSLATE_NOOP("causes", "stopped by someone else"),
-    CauseKind.CRASHED: QT_TRANSLATE_NOOP("causes", "crashed"),
-    CauseKind.FAILED: QT_TRANSLATE_NOOP("causes", "failed"),
+#: The events that name a cause, in a sentence.  A wake (WOKE) is told
+#: more exactly once the lookup answers (``Cause.wakers``): woken by a client,
+#: or started with none waiting.
+CAUSE_WORDS: Labels[EventKind] = Labels("causes", {
+    EventKind.WOKE: QT_TRANSLATE_NOOP("causes", "woke"),
+    EventKind.EXITED: QT_TRANSLATE_NOOP("causes", "went back to sleep"),
+    EventKind.STOPPED_BY_US: QT_TRANSLATE_NOOP("causes", "stopped by trayapp"),
+    EventKind.STOPPED_ELSEWHERE: QT_TRANSLATE_NOOP("causes", "stopped by someone else"),
+    EventKind.CRASHED: QT_TRANSLATE_NOOP("causes", "crashed"),
+    EventKind.FAILED: QT_TRANSLATE_NOOP("causes", "failed"),
 })
+CAUSE_EVENTS = frozenset(CAUSE_WORDS.keys())
 
 
 def crash_words(result: str) -> str:
     """"crashed (signal)" for a failure result, else plain "failed"."""
     if result in FAILURE_RESULTS:
         return translate("causes", "crashed ({result})").format(result=result)
-    return CAUSE_WORDS[CauseKind.FAILED]
+    return CAUSE_WORDS[EventKind.FAILED]
 
 
 @dataclass(frozen=True)
 class Cause:
     """The last thing that happened to a daemon, and why."""
 
-    kind: CauseKind
+    kind: EventKind  # one of CAUSE_EVENTS
     at: float  # Unix time it was learnt
-    wakers: Wakers | None = None  # for WOKEN/STARTED
+    wakers: Wakers | None = None  # for WOKE, once the lookup answered
     result: str = ""  # the service's Result, for CRASHED
 
+    @property
+    def woken(self) -> bool:
+        """A wake by a client the lookup found connected."""
+        return self.kind is EventKind.WOKE and self.wakers is not None and self.wakers.woken
+
+    @property
+    def started(self) -> bool:
+        """A wake with no client waiting: a command or another service started it."""
+        return self.kind is EventKind.WOKE and self.wakers is not None and not self.wakers.woken
+
     def words(self) -> str:
-        if self.kind is CauseKind.WOKEN and self.wakers is not None:
+        if self.woken:
+            assert self.wakers is not None
             return translate("causes", "woken by {who}").format(who=self.wakers.text())
-        if self.kind is CauseKind.CRASHED:
+        if self.started:
+            return translate("causes", "started")
+        if self.kind is EventKind.CRASHED:
             return crash_words(self.result)
         return CAUSE_WORDS[self.kind]
 

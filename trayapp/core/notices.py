@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from .causes import FAILURE_RESULTS, CauseKind, Wakers, wake_cause
+from .causes import FAILURE_RESULTS, Wakers
 from .events import Event, EventKind
 from .keys import Key
 from .model import Daemon, DaemonState
@@ -84,11 +84,10 @@ class Notice:
         """
         d, name = self.daemon, self.daemon.name
         if self.kind is NoticeKind.WOKEN:
-            cause = wake_cause(self.wakers)
-            if cause is CauseKind.WOKEN and self.wakers is not None:
+            if self.wakers is not None and self.wakers.woken:
                 return (translate("notices", "{name} woke up").format(name=name),
                         translate("notices", "Woken by {who}.").format(who=self.wakers.text()))
-            if cause is CauseKind.STARTED:
+            if self.wakers is not None:
                 return (translate("notices", "{name} started").format(name=name),
                         translate("notices", "No client was waiting: a command or another "
                                   "service started it."))

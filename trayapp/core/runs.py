@@ -33,7 +33,7 @@ class EndReason(StrEnum):
 
 #: What a run's last event says of its end, before intents and shutdowns
 #: (``end_reason``'s ``seen``); beside core/notices.py's NEWS and
-#: core/causes.py's EVENT_CAUSES, the other tables keyed by the event's kind.
+#: core/causes.py's CAUSE_WORDS, the other tables keyed by the event's kind.
 EVENT_ENDS = {EventKind.EXITED: EndReason.EXITED, EventKind.CRASHED: EndReason.CRASH}
 
 END_LABELS: Labels[EndReason] = Labels("runs", {  # translated when looked up (core/words.py)

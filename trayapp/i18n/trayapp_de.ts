@@ -4,7 +4,7 @@
 <context>
     <name>HistoryWindow</name>
     <message>
-        <location filename="../qt/history_window.py" line="+151"/>
+        <location filename="../qt/history_window.py" line="+71"/>
         <source>History of {name} - trayapp</source>
         <translation>Verlauf von {name} – trayapp</translation>
     </message>
@@ -541,7 +541,7 @@
         <translation>trayapp-Einstellungen</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>trayapp history</source>
         <translation>trayapp-Verlauf</translation>
     </message>
@@ -577,7 +577,7 @@
 <context>
     <name>causes</name>
     <message>
-        <location filename="../core/causes.py" line="+61"/>
+        <location filename="../core/causes.py" line="+60"/>
         <source>a process of another user</source>
         <translation>einem Prozess eines anderen Benutzers</translation>
     </message>
@@ -587,19 +587,14 @@
         <translation>keinem Client</translation>
     </message>
     <message>
-        <location line="+40"/>
-        <source>woken</source>
-        <extracomment>The events that name a cause, and which. The causes as words in a sentence (the values are for the history and logs).</extracomment>
-        <translation>geweckt</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+54"/>
         <source>started</source>
         <translation>gestartet</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-41"/>
         <source>woke</source>
+        <extracomment>The events that name a cause, in a sentence. A wake (WOKE) is told more exactly once the lookup answers (``Cause.wakers``): woken by a client, or started with none waiting.</extracomment>
         <translation>aufgewacht</translation>
     </message>
     <message>
@@ -628,17 +623,17 @@
         <translation>fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>crashed ({result})</source>
         <translation>abgestürzt ({result})</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+26"/>
         <source>woken by {who}</source>
         <translation>geweckt von {who}</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>{what} at {time}</source>
         <translation>{what} um {time}</translation>
     </message>
@@ -646,18 +641,18 @@
 <context>
     <name>idle</name>
     <message>
-        <location filename="../core/idle.py" line="+203"/>
+        <location filename="../core/idle.py" line="+214"/>
         <source>{name} has been idle for {window}: it stops in {grace} unless you keep it running. Its socket keeps listening, so the next client wakes it again.</source>
+        <extracomment>The named events the idle watcher&apos;s timers follow.</extracomment>
         <translation>{name} ist seit {window} untätig: er hält in {grace} an, wenn Sie ihn nicht weiterlaufen lassen. Sein Socket lauscht weiter, also weckt ihn der nächste Client wieder.</translation>
     </message>
     <message>
-        <location filename="../usecases/idlestop.py" line="+290"/>
+        <location filename="../usecases/idlecheck.py" line="+83"/>
         <source>{name} keeps running; trayapp asks again after {window} more without use.</source>
-        <extracomment>busy_check(daemon, its sockets&apos; Listen=, its service&apos;s properties read now)</extracomment>
         <translation>{name} läuft weiter; trayapp fragt nach weiteren {window} ohne Nutzung erneut.</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>Stopped {name} after {window} without use. Its socket still listens: the next client wakes it again.</source>
         <translation>{name} wurde nach {window} ohne Nutzung angehalten. Sein Socket lauscht weiter: der nächste Client weckt ihn wieder.</translation>
     </message>
@@ -670,7 +665,7 @@
 <context>
     <name>notices</name>
     <message>
-        <location filename="../core/notices.py" line="+89"/>
+        <location filename="../core/notices.py" line="+88"/>
         <location line="+6"/>
         <source>{name} woke up</source>
         <translation>{name} ist aufgewacht</translation>
@@ -1011,7 +1006,7 @@
 <context>
     <name>plans</name>
     <message>
-        <location filename="../core/plans.py" line="+129"/>
+        <location filename="../core/plans.py" line="+137"/>
         <source>its unit file only names other units to enable (Also=), and they start it</source>
         <translation>seine Unit-Datei nennt nur andere Units zum Aktivieren (Also=), und diese starten ihn</translation>
     </message>
@@ -1031,7 +1026,7 @@
         <translation>er ist eine flüchtige Unit</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+31"/>
         <source>{service} is masked; unmask it first (systemctl unmask)</source>
         <translation>{service} ist maskiert; heben Sie die Maskierung zuerst auf (systemctl unmask)</translation>
     </message>
@@ -1041,7 +1036,7 @@
         <translation>{service} hat keine Socket-Unit und kann daher nicht bei Bedarf gestartet werden</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+19"/>
         <source>cannot make {service} on-demand: {why}</source>
         <translation>{service} kann nicht auf „bei Bedarf“ gestellt werden: {why}</translation>
     </message>
@@ -1074,8 +1069,9 @@
 <context>
     <name>report</name>
     <message>
-        <location filename="../core/report.py" line="+79"/>
+        <location filename="../core/report.py" line="+93"/>
         <source>{wakes} in {time}</source>
+        <extracomment>A change in what a user sees that names no event (its sockets, warnings, since).</extracomment>
         <translation>{wakes} in {time}</translation>
     </message>
     <message>
@@ -1097,8 +1093,9 @@
 <context>
     <name>runs</name>
     <message>
-        <location filename="../core/runs.py" line="+34"/>
+        <location filename="../core/runs.py" line="+40"/>
         <source>idle stop</source>
+        <extracomment>What a run&apos;s last event says of its end, before intents and shutdowns (``end_reason``&apos;s ``seen``); beside core/notices.py&apos;s NEWS and core/causes.py&apos;s CAUSE_WORDS, the other tables keyed by the event&apos;s kind.</extracomment>
         <translation>im Leerlauf angehalten</translation>
     </message>
     <message>

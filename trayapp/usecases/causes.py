@@ -10,7 +10,7 @@ while the client is still connected) starts at once, and only once:
   docker (PID 4242, alice)", or "started" when no client was waiting;
 * the status window shows each daemon's last cause (``line``).
 
-Every other event that names a cause (core.causes.EVENT_CAUSES: went back
+Every other event that names a cause (core.causes.CAUSE_EVENTS: went back
 to sleep, stopped by us or by someone else, crashed, failed) replaces the
 daemon's last cause as it comes.
 """
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from trayapp.adapters import wakers
-from trayapp.core.causes import EVENT_CAUSES, Cause, CauseKind, Wakers, wake_cause
+from trayapp.core.causes import CAUSE_EVENTS, Cause, Wakers
 from trayapp.core.events import Event, EventHub, EventKind
 from trayapp.core.keys import Key
 from trayapp.core.model import Daemon
@@ -45,7 +45,7 @@ class Causes:
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self, events: EventHub) -> None:
-        self._unsubscribe = events.subscribe(EVENT_CAUSES, self.on_event)
+        self._unsubscribe = events.subscribe(CAUSE_EVENTS, self.on_event)
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -87,9 +87,9 @@ class Causes:
     def on_event(self, event: Event) -> None:
         key, d = event.key, event.daemon
         if event.kind is not EventKind.WOKE:
-            self._set(key, Cause(EVENT_CAUSES[event.kind], event.at, result=d.result))
+            self._set(key, Cause(event.kind, event.at, result=d.result))
             return
-        self._set(key, Cause(CauseKind.WOKE, event.at))
+        self._set(key, Cause(EventKind.WOKE, event.at))
         lookup = self._start_lookup(d)
         if lookup is not None:
             self._lookups[key] = lookup
@@ -107,9 +107,8 @@ class Causes:
         if done.cancelled() or done.exception() is not None or self._lookups.get(key) is not done:
             return  # failed (readers log it), or a newer wake has its own lookup
         last = self._last.get(key)
-        if last is not None and (last.kind, last.at) == (CauseKind.WOKE, at):
-            found = done.result()
-            self._set(key, Cause(wake_cause(found), at, found))
+        if last is not None and (last.kind, last.at, last.wakers) == (EventKind.WOKE, at, None):
+            self._set(key, Cause(EventKind.WOKE, at, done.result()))
 
     def _set(self, key: Key, cause: Cause) -> None:
         self._last[key] = cause
