@@ -99,3 +99,8 @@ def module_testbed() -> Iterator[Testbed]:
     _boot(tb, "a testbed")
     yield tb
     tb.stop()
+
+
+# The tray's fixtures (tests/tray_rig.py): ``loop`` (qasync over the test's
+# QApplication) and ``tray_app`` (the applet wired to a Services fed by hand).
+from tests.tray_rig import loop, tray_app  # noqa: E402, F401

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from tests.fakes import Intents
 from tests.support import Clock, set_state, units
-from tests.test_tray_ui import daemon_menu, open_menu
+from tests.tray_rig import daemon_menu, open_menu
 from trayapp.adapters import settings_file
 from trayapp.core.model import DaemonMode, DaemonState, Manager
 from trayapp.core.settings import IconFollows, Settings
