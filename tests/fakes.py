@@ -1,4 +1,5 @@
-"""The fakes the fast tests share: a stats reader, the views' Intents, and systemd's bus.
+"""The fakes the fast tests share: a stats reader, the views' Intents, systemd's bus,
+and a loop on a hand-stepped clock.
 
 Each stands in for one port of the code under test and answers only what that
 code asks.  Helpers that are not fakes (tables, units, waiting) are in
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import functools
 import re
-from collections.abc import Iterable, Sequence
+import selectors
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -538,3 +541,59 @@ class FakeConnection:
         if member == "GetNameOwner":
             return self._reply("s", [SYSTEMD_OWNER if body == [SYSTEMD] else ""])
         return self._reply("", [])
+
+
+# -- time: a loop whose clock the test's own waiting moves ----------------------------------
+
+
+class _VirtualSelector(selectors.DefaultSelector):
+    """Waits no real time for a timer: the loop's clock jumps to it.  Ready file
+    descriptors (the loop's own wake-up pipe) are still seen."""
+
+    def __init__(self, loop: VirtualTimeLoop) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        ready = super().select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None:  # no timer at all: only a thread or real I/O can wake it
+            ready = super().select(REAL_WAIT)
+            if not ready:
+                raise AssertionError(f"nothing scheduled and nothing came in {REAL_WAIT} s")
+            return ready
+        self._loop.now += timeout
+        return []
+
+
+REAL_WAIT = 10.0  # seconds a virtual-time test may wait for something real
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop on a hand-stepped clock: ``call_later``, ``asyncio.sleep`` and
+    ``wait_for`` deadlines come in order, at once, with ``time()`` moved to each.
+    For code whose only clock is the loop's (the idle watcher's timers and grace):
+    a 50 ms window is exactly 50 ms, however loaded the machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        super().__init__(selector=_VirtualSelector(self))
+
+    def time(self) -> float:
+        return self.now
+
+
+def virtual_time(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run the async ``test`` on a fresh VirtualTimeLoop (a plain test to pytest)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        loop = VirtualTimeLoop()
+        try:
+            loop.run_until_complete(test(*args, **kwargs))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    return run
