@@ -46,7 +46,7 @@ from trayapp.usecases.history_query import Found, query
 from . import geometry
 from .icons import app_icon
 from .timeline import COLOURS, DAY, Timeline
-from .windows import fit_to_screen
+from .windows import place_once
 
 GEOMETRY = "history"
 
@@ -107,7 +107,6 @@ class HistoryWindow(QWidget):
         scroll.setMinimumWidth(content.minimumSizeHint().width()
                                + scroll.verticalScrollBar().sizeHint().width())
         self.reload()
-        self._placed = False
 
     def _tiles(self) -> QGridLayout:
         """The totals, big figures over their captions (filled into ``self.tiles``)."""
@@ -151,10 +150,7 @@ class HistoryWindow(QWidget):
         return buttons
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._placed:
-            self._placed = True
-            if not geometry.restore(self, GEOMETRY):
-                fit_to_screen(self)
+        place_once(self, GEOMETRY)
         super().showEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

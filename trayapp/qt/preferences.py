@@ -49,7 +49,7 @@ from . import cutcheck, geometry
 from .daemon_rows import DaemonRow
 from .icons import app_icon
 from .preferences_pages import DaemonsPage, GeneralPage
-from .windows import fit_to_screen
+from .windows import place_once
 
 GEOMETRY = "preferences"
 translate = QCoreApplication.translate
@@ -110,7 +110,6 @@ class PreferencesDialog(QDialog):
         for key in sorted(keys, key=_order):
             self._add_row(key, watchlist.shows_key(key))
         self._filter()
-        self._placed = False
 
     def _hold_daemons_page(self, page: DaemonsPage) -> None:
         """The daemons page's controls as the dialog's own, wired to its filter and Add."""
@@ -216,10 +215,7 @@ class PreferencesDialog(QDialog):
                            if shown < total else self.tr("%n daemons", "", shown))
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._placed:
-            self._placed = True
-            if not geometry.restore(self, GEOMETRY):
-                fit_to_screen(self)
+        place_once(self, GEOMETRY)
         super().showEvent(event)
 
     def done(self, result: int) -> None:

@@ -46,6 +46,7 @@ from .menus import clear, fill_watch_menu, problem_line
 from .status_notes import StatusNotes
 from .view import Intents, Source
 from .window_rows import StatusRows
+from .windows import place_once
 
 GEOMETRY = "status"
 
@@ -77,7 +78,6 @@ class StatusWindow(QWidget):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
-        self._placed = False
         #: Closing the window quits, unless a tray icon has appeared since
         #: (then it only hides, and the icon brings it back).
         self.quit_on_close = False
@@ -151,13 +151,7 @@ class StatusWindow(QWidget):
         self.activateWindow()
 
     def showEvent(self, event: QShowEvent) -> None:
-        if not self._placed:
-            self._placed = True
-            if not geometry.restore(self, GEOMETRY):
-                self.adjustSize()
-                # Wrapped lines read best at some 60 characters, not at Qt's guess.
-                self.resize(max(self.width(), self.fontMetrics().averageCharWidth() * 60),
-                            self.height())
+        place_once(self, GEOMETRY, _sixty_characters_wide)
         super().showEvent(event)
         self._grow_to_fit()
         if self._warnings():
@@ -268,3 +262,10 @@ class TrayAppears(QObject):
                 and watched.metaObject().className() == "QSystemTrayIconSys"):
             self._then()
         return False
+
+
+def _sixty_characters_wide(window: QWidget) -> None:
+    """Wrapped lines read best at some 60 characters, not at Qt's guess."""
+    window.adjustSize()
+    window.resize(max(window.width(), window.fontMetrics().averageCharWidth() * 60),
+                  window.height())

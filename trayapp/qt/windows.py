@@ -11,6 +11,8 @@ from collections.abc import Callable, Hashable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from . import geometry
+
 
 def fit_to_screen(window: QWidget, share: float = 0.85) -> None:
     """Open at the size the layout asks for, but never larger than ``share`` of the screen
@@ -21,6 +23,17 @@ def fit_to_screen(window: QWidget, share: float = 0.85) -> None:
         room = screen.availableGeometry().size() * share
         hint = hint.boundedTo(room).expandedTo(window.minimumSizeHint())
     window.resize(hint)
+
+
+def place_once(window: QWidget, name: str,
+               fit: Callable[[QWidget], None] = fit_to_screen) -> None:
+    """On the window's first show: where the user left it (qt/geometry.py, under
+    ``name``), else as ``fit`` sizes it.  Later shows leave it where it is."""
+    if window.property("trayapp-placed"):
+        return
+    window.setProperty("trayapp-placed", True)
+    if not geometry.restore(window, name):
+        fit(window)
 
 
 def present(window: QWidget) -> None:
