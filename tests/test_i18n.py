@@ -8,6 +8,7 @@ in git) by packaging/i18n.py, the same code the wheel's build hook runs.
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import string
@@ -81,6 +82,42 @@ def test_the_catalogue_holds_every_string_of_the_tree(lang: str, tmp_path: Path)
     before = {(c, m.findtext("source")) for c, m in messages(TS_DIR / fresh.name)}
     after = {(c, m.findtext("source")) for c, m in messages(fresh)}
     assert after == before, "stale catalogue: python packaging/i18n.py update"
+
+
+def unmarked_constants(source: str) -> list[str]:
+    """The module constants handed to ``tr()`` or ``translate()`` that are not marked
+    with QT_TRANSLATE_NOOP: pyside6-lupdate reads only literals and marks, so their
+    text would stay English in every language."""
+    tree = ast.parse(source)
+    marked = {t.id for node in tree.body if isinstance(node, ast.Assign)
+              and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+              and node.value.func.id == "QT_TRANSLATE_NOOP"
+              for t in node.targets if isinstance(t, ast.Name)}
+    constants = {t.id for node in tree.body if isinstance(node, ast.Assign)
+                 for t in node.targets if isinstance(t, ast.Name)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+        text = (node.args[0] if name == "tr" and node.args else
+                node.args[1] if name == "translate" and len(node.args) > 1 else None)
+        if isinstance(text, ast.Name) and text.id in constants and text.id not in marked:
+            found.append(f"line {node.lineno}: {text.id}")
+    return found
+
+
+def test_unmarked_constants_are_seen() -> None:
+    assert unmarked_constants('A = "x"\nself.tr(A)\n') == ["line 2: A"]
+    assert unmarked_constants('A = QT_TRANSLATE_NOOP("C", "x")\nself.tr(A)\n') == []
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "trayapp").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_every_constant_shown_translated_is_marked(path: Path) -> None:
+    """The History window's legend once said "running / not seen ending" in German."""
+    assert unmarked_constants(path.read_text(encoding="utf-8")) == []
 
 
 def test_german_covers_the_core_words_and_the_windows() -> None:

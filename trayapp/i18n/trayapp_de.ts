@@ -4,7 +4,17 @@
 <context>
     <name>HistoryWindow</name>
     <message>
-        <location filename="../qt/history_window.py" line="+71"/>
+        <location filename="../qt/history_window.py" line="+55"/>
+        <source>running / not seen ending</source>
+        <translation>läuft / Ende nicht gesehen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Peak memory is the largest MemoryCurrent trayapp read (when the daemon woke, at idle checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = time not running x the median peak: what always-on would have held.</source>
+        <translation>Spitzenspeicher ist der größte MemoryCurrent-Wert, den trayapp gelesen hat (beim Aufwachen, bei Leerlaufprüfungen, zu Beginn des Anhaltens): systemd 252 kennt kein MemoryPeak. Gesparte Speicherstunden = Zeit ohne Lauf × mittlerer Spitzenwert: was „immer an“ belegt hätte.</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>History of {name} - trayapp</source>
         <translation>Verlauf von {name} – trayapp</translation>
     </message>
@@ -14,7 +24,7 @@
         <translation>Verlauf von {name} (Ihre Benutzerdienste) – trayapp</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+57"/>
         <source>Woke</source>
         <translation>Geweckt</translation>
     </message>
@@ -59,7 +69,7 @@
         <translation>Schließen</translation>
     </message>
     <message numerus="yes">
-        <location line="+51"/>
+        <location line="+48"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: der letzte Tag</numerusform>
@@ -382,7 +392,7 @@
         <translation>Allgemein</translation>
     </message>
     <message>
-        <location line="+160"/>
+        <location line="+156"/>
         <source>type the name of a service, such as podman</source>
         <translation>geben Sie den Namen eines Dienstes ein, etwa podman</translation>
     </message>
@@ -392,7 +402,7 @@
         <translation>nennen Sie den Dienst, den {unit} startet, etwa {guess}</translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-67"/>
         <source>Cannot add {name!r}: {why}</source>
         <translation>{name!r} kann nicht hinzugefügt werden: {why}</translation>
     </message>
@@ -416,7 +426,7 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+55"/>
+        <location filename="../qt/window.py" line="+56"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
@@ -466,19 +476,19 @@
         <translation>Betriebsart von {name}</translation>
     </message>
     <message>
-        <location filename="../qt/window.py" line="+29"/>
+        <location filename="../qt/window.py" line="+28"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
     </message>
     <message>
         <location line="+11"/>
-        <location line="+84"/>
+        <location line="+78"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
     </message>
     <message>
-        <location line="-70"/>
+        <location line="-64"/>
         <source>Show in menu</source>
         <translation>Im Menü zeigen</translation>
     </message>
@@ -493,7 +503,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+58"/>
+        <location line="+52"/>
         <source>Reading the daemons…</source>
         <translation>Dienste werden gelesen …</translation>
     </message>

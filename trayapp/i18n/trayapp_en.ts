@@ -4,7 +4,7 @@
 <context>
     <name>HistoryWindow</name>
     <message numerus="yes">
-        <location filename="../qt/history_window.py" line="+194"/>
+        <location filename="../qt/history_window.py" line="+192"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: the last day</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>PreferencesDialog</name>
     <message numerus="yes">
-        <location filename="../qt/preferences.py" line="+215"/>
+        <location filename="../qt/preferences.py" line="+214"/>
         <source>%n of {total} daemons shown</source>
         <translation>
             <numerusform>%n of {total} daemons shown</numerusform>

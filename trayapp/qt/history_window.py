@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from trayapp.core.model import Manager
 from trayapp.core.report import duration, memory
 from trayapp.core.runs import END_LABELS, Run, day_rows
+from trayapp.core.words import QT_TRANSLATE_NOOP
 from trayapp.usecases.history_query import Found, query
 
 from . import geometry
@@ -50,12 +51,13 @@ from .windows import place_once
 
 GEOMETRY = "history"
 
-RUNNING_LABEL = "running / not seen ending"
-MEMORY_NOTE = (
+# Marked for pyside6-lupdate (it reads no self.tr() of a name); translated where shown.
+RUNNING_LABEL = QT_TRANSLATE_NOOP("HistoryWindow", "running / not seen ending")
+MEMORY_NOTE = QT_TRANSLATE_NOOP(
+    "HistoryWindow",
     "Peak memory is the largest MemoryCurrent trayapp read (when the daemon woke, at idle "
     "checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = "
-    "time not running x the median peak: what always-on would have held."
-)
+    "time not running x the median peak: what always-on would have held.")
 
 
 class HistoryWindow(QWidget):
@@ -218,7 +220,7 @@ class HistoryWindow(QWidget):
                 f"{r.startup:.2f} s" if r.startup is not None else "-",
                 duration(r.ran_for(now)),
                 memory(r.peak_memory),
-                END_LABELS[r.end] if r.end else RUNNING_LABEL,
+                END_LABELS[r.end] if r.end else self.tr(RUNNING_LABEL),
                 r.waker or "unknown",
             ])
         for column in range(self.runs.columnCount()):
