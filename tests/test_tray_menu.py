@@ -185,6 +185,30 @@ def test_menu_rebuilds_leave_no_submenus_behind(qapp: QApplication) -> None:
     assert len(tray.menu.findChildren(QMenu)) == 2  # docker's and "All daemons"
 
 
+@pytest.mark.parametrize("mode", [DaemonMode.ON_DEMAND, DaemonMode.ALWAYS_ON])
+def test_the_keyboard_lands_on_the_current_mode(qapp: QApplication, qtbot: Any,
+                                                mode: DaemonMode) -> None:
+    """A daemon's submenu opened with the Right key highlights the mode it is in, not
+    the other one, which Qt would pick as the first enabled item (one stray Enter
+    switched the daemon: issue 23)."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    table = table_with(("docker", DaemonState.RUNNING, mode))
+    tray = Tray(lambda: snap_of(table), Intents())
+    tray.menu.popup(QPoint(100, 100))  # its aboutToShow builds the daemons' submenus
+    qtbot.waitExposed(tray.menu)
+    sub = daemon_menu(tray.menu, "docker.service")
+    tray.menu.setActiveAction(sub.menuAction())
+    QTest.keyClick(tray.menu, Qt.Key.Key_Right)
+    qtbot.waitUntil(sub.isVisible)
+    current = [a for a in sub.actions() if a.isCheckable() and a.isChecked()]
+    assert len(current) == 1
+    qtbot.waitUntil(lambda: sub.activeAction() is current[0])
+    sub.hide()
+    tray.menu.hide()
+
+
 def test_click_opens_menu_or_window(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QSystemTrayIcon
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu
 
@@ -99,6 +99,7 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
         other.setChecked(True)
         other.setActionGroup(group)
         other.setData(f"mode:{ref}")
+    _land_on(menu, group.checkedAction())
     menu.addSeparator()
     one_off = Action.STOP if d.state in AWAKE else Action.START
     act = menu.addAction(translate("Menu", "Stop") if one_off is Action.STOP
@@ -186,3 +187,13 @@ def fill_tray_menu(menu: QMenu, snap: Snapshot, intents: Intents,
     quit_.setData("quit")
     quit_.triggered.connect(lambda _=False: intents.quit())
     return ticking
+
+
+def _land_on(menu: QMenu, current: QAction | None) -> None:
+    """Opened by the keyboard, Qt highlights the first enabled item, which is the
+    mode the daemon is *not* in: one stray Enter would switch it.  Once Qt has
+    picked (a zero timer, after the show), the current mode is highlighted."""
+    if current is None:
+        return
+    menu.aboutToShow.connect(
+        lambda: QTimer.singleShot(0, menu, lambda: menu.setActiveAction(current)))
