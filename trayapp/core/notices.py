@@ -47,14 +47,18 @@ class NoticeKind(IntEnum):
 
 @dataclass(frozen=True)
 class Notice:
-    kind: NoticeKind
+    event: EventKind  # the event it tells of, one of NEWS
     daemon: Daemon
     previous: DaemonState
     # Buttons to offer, in order: (action, label).
     actions: tuple[tuple[Action, str], ...] = ()
-    event: EventKind | None = None  # the event it tells of
     # Who was connected when it woke (usecases/causes.py); None: not known.
     wakers: Wakers | None = None
+
+    @property
+    def kind(self) -> NoticeKind:
+        """How severe the news is (NEWS): what a burst escalates by."""
+        return NEWS[self.event]
 
     def with_wakers(self, wakers: Wakers | None) -> Notice:
         return dataclasses.replace(self, wakers=wakers)
@@ -201,4 +205,4 @@ class Notices:
     def _notice(kind: NoticeKind, event: Event) -> Notice:
         assert event.previous is not None
         d = event.daemon
-        return Notice(kind, d, event.previous.state, _buttons(kind, d), event.kind)
+        return Notice(event.kind, d, event.previous.state, _buttons(kind, d))
