@@ -39,18 +39,24 @@ def daemon_dict(d: Daemon) -> dict[str, Any]:
 CHANGED = "changed"
 
 
+def change_words(c: Change) -> list[str]:
+    """The change's events in the core's words (core/events.py: appeared, woke, exited,
+    ...), as the tray and the history hear them.  This process has no action on
+    record, so a stop job is stopped-elsewhere."""
+    return [str(e.kind) for e in events_of(c)]
+
+
 def change_word(c: Change) -> str:
-    """The change in the core's words (core/events.py: appeared, woke, exited, ...), as
-    the tray and the history hear it; a change that names no event is ``changed``.
-    This process has no action on record, so a stop job is stopped-elsewhere."""
-    events = events_of(c)
-    return str(events[-1].kind) if events else CHANGED
+    """The change's last event; a change that names no event is ``changed``."""
+    words = change_words(c)
+    return words[-1] if words else CHANGED
 
 
 def change_dict(c: Change) -> dict[str, Any]:
     out = daemon_dict(c.daemon)
-    out["event"] = change_word(c)
-    out["events"] = [str(e.kind) for e in events_of(c)]
+    words = change_words(c)
+    out["event"] = words[-1] if words else CHANGED
+    out["events"] = words
     out["previous_state"] = str(c.old.state) if c.old else None
     out["previous_mode"] = str(c.old.mode) if c.old else None
     out["at"] = iso_time(c.at, micro=True)
