@@ -89,7 +89,7 @@ def _watcher() -> Watcher:
     table = DaemonTable()
     table.replace(Manager.SYSTEM, [SOCKET, SERVICE])
     w = Watcher(_NoBus(), table)  # type: ignore[arg-type]
-    w._names_by_path[unit_path("t.service")] = "t.service"
+    w._paths.names[unit_path("t.service")] = "t.service"
     return w
 
 

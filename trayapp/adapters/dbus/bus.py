@@ -1,4 +1,4 @@
-"""The one place that opens D-Bus connections and sends calls to systemd.
+"""The one place that opens D-Bus connections (open_bus) and sends calls to systemd.
 
 Everything the rest of the adapter sends goes through ``Connection.call``:
 it caps the calls in flight (dbus-fast drops the connection when a burst of
@@ -104,6 +104,22 @@ def session_bus_address() -> str:
     return f"unix:path={runtime}/bus"
 
 
+async def open_bus(address: str | None, where: str, *, fds: bool = False) -> MessageBus:
+    """The one way a D-Bus connection is opened: to the system bus (``address``
+    None) or to the bus at ``address``.  Descriptor passing is negotiated only
+    with ``fds`` (logind's sleep lock): on any other connection the bus never
+    hands us a descriptor, whoever sends it.  BusUnavailable names ``where``."""
+    try:
+        # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already,
+        # 4.0 and later in connect(): both fail here, as one clear error.
+        bus = (MessageBus(bus_type=BusType.SYSTEM, negotiate_unix_fd=fds) if address is None
+               else MessageBus(bus_address=address, negotiate_unix_fd=fds))
+        await bus.connect()
+    except Exception as exc:  # OSError, EOFError, ValueError, dbus-fast's AuthError...
+        raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
+    return bus
+
+
 class Connection:
     """A connection to one systemd manager (system or the caller's user one).
 
@@ -128,16 +144,7 @@ class Connection:
         else:
             address = session_bus_address()
             where = f"your session bus ({address}), where your user manager lives"
-        try:
-            # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already,
-            # 4.0 and later in connect(): both fail here, as one clear error.
-            bus = (MessageBus(bus_type=BusType.SYSTEM) if address is None
-                   else MessageBus(bus_address=address))
-            await bus.connect()
-        except (OSError, EOFError, ValueError) as exc:
-            raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
-        except Exception as exc:  # dbus-fast raises its own AuthError etc.
-            raise BusUnavailable(f"cannot connect to {where}: {exc}") from exc
+        bus = await open_bus(address, where)
         conn = cls(bus, manager)
         if follow:
             try:

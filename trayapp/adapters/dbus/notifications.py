@@ -25,7 +25,7 @@ from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from trayapp import APP_ID
-from trayapp.adapters.dbus.bus import session_bus_address
+from trayapp.adapters.dbus.bus import open_bus, session_bus_address
 from trayapp.adapters.dbus.trust import SignalGate
 
 log = logging.getLogger(__name__)
@@ -80,25 +80,10 @@ class Notifier:
         """Connect and ask the server what it can do; False when no server answers."""
         if not self.connected:
             self._forget_bus()
-            bus: MessageBus | None = None
             try:
-                # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already.
-                bus = MessageBus(bus_address=self.address or session_bus_address())
-                await bus.connect()
-                # Anyone on the session bus may send us an ActionInvoked: only
-                # the notification server's own are heard (trust.SignalGate).
-                gate = SignalGate(bus, lambda member, body: _call_bus_driver(bus, member, body))
-                gate.on_signal(NAME, self._on_message)
-                # A new server numbers its notifications from 1 again: the
-                # buttons of the old one's bubbles must not answer for them.
-                gate.on_owner(NAME, lambda _owner: self._forget_notifications())
-                if await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE]) is None:
-                    raise OSError("AddMatch failed")
-                await gate.follow(NAME)  # none yet: it may be activated by our first call
-            except Exception as exc:  # dbus-fast raises OSError, EOFError, AuthError...
+                bus = await _open(self.address, self._on_message, self._forget_notifications)
+            except Exception as exc:  # BusUnavailable, dbus-fast's errors, EOFError...
                 log.info("no session bus for notifications: %s", exc)
-                if bus is not None and bus.connected:
-                    bus.disconnect()
                 return False
             self._bus = bus
         await self._ask_capabilities()
@@ -261,6 +246,28 @@ def notify_body(app_name: str, replaces: int, icon: str, title: str, body: str,
     }
     text = html.escape(body, quote=False) if markup else body
     return [app_name, replaces, icon, title, text, actions, hints, -1]
+
+
+async def _open(address: str | None, on_message: Callable[[Message], None],
+                on_new_owner: Callable[[], None]) -> MessageBus:
+    """The session bus, with the server's signals followed through the gate."""
+    bus = await open_bus(address or session_bus_address(), "the session bus")
+    try:
+        # Anyone on the session bus may send us an ActionInvoked: only the
+        # notification server's own are heard (trust.SignalGate).
+        gate = SignalGate(bus, lambda member, body: _call_bus_driver(bus, member, body))
+        gate.on_signal(NAME, on_message)
+        # A new server numbers its notifications from 1 again: the buttons of
+        # the old one's bubbles must not answer for them.
+        gate.on_owner(NAME, lambda _owner: on_new_owner())
+        if await _call_bus_driver(bus, "AddMatch", [_SIGNALS_RULE]) is None:
+            raise OSError("AddMatch failed")
+        await gate.follow(NAME)  # none yet: it may be activated by our first call
+    except BaseException:
+        if bus.connected:
+            bus.disconnect()
+        raise
+    return bus
 
 
 async def _call_bus_driver(bus: MessageBus, member: str, body: list[object]) -> Message | None:

@@ -22,12 +22,11 @@ import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from dbus_fast import BusType, Message, Variant
-from dbus_fast.aio import MessageBus
+from dbus_fast import Message, Variant
 
 from trayapp.core.model import Manager
 
-from .bus import PROPS_IFACE, BusUnavailable, Connection, SystemdError
+from .bus import PROPS_IFACE, Connection, SystemdError, open_bus
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +41,7 @@ DEFAULT_DELAY = 5.0  # logind's InhibitDelayMaxSec default
 
 async def open_system() -> Connection:
     """A system bus connection that can receive file descriptors (logind's lock)."""
-    try:
-        # dbus-fast 2.44 (Debian 13) opens the socket in MessageBus() already.
-        bus = MessageBus(bus_type=BusType.SYSTEM, negotiate_unix_fd=True)
-        await bus.connect()
-    except Exception as exc:  # OSError, dbus-fast's AuthError...
-        raise BusUnavailable(f"cannot connect to the system bus: {exc}") from exc
-    return Connection(bus, Manager.SYSTEM)
+    return Connection(await open_bus(None, "the system bus", fds=True), Manager.SYSTEM)
 
 
 def _props_rule(sender: str, path: str) -> str:

@@ -4,7 +4,7 @@ Signals used (org.freedesktop.systemd1(5)):
 
 * ``Subscribe()`` first: without it PID 1 emits no unit signals at all.
 * ``PropertiesChanged`` on each watched unit's object path (one match rule
-  per path, so other units' chatter never reaches us).
+  per path, so other units' chatter never reaches us; paths.WatchedPaths).
 * ``UnitNew`` for socket units that appear while we watch, read only when a
   unit file of that name is in the manager's search path (transient and
   generated units have one too): anyone can make PID 1 load a name, and
@@ -30,7 +30,7 @@ compares serials only within the current owner.
 Work is bounded whatever arrives: full resyncs (Reloading(false), a new
 owner), enablement re-reads (UnitFilesChanged) and unit reads (UnitNew,
 invalidated properties) each run at most once in flight and once queued
-(coalesce.Coalescer); at most MAX_UNITS units are watched.
+(coalesce.Coalescer); at most paths.MAX_UNITS units are watched.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from dbus_fast import Message
@@ -47,32 +46,20 @@ from trayapp.core.model import UnitInfo, service_of
 from trayapp.core.table import DaemonTable
 
 from . import units
-from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, SYSTEMD, Connection, unit_path
+from .bus import MANAGER_IFACE, MANAGER_PATH, PROPS_IFACE, SYSTEMD, Connection
 from .coalesce import Coalescer
+from .paths import MAX_UNITS, WatchedPaths
 from .serials import SerialClock
 from .units import Stamp
 
 log = logging.getLogger(__name__)
 
-# Units watched per manager (one match rule each, table entries, serials): far
-# above any real machine's socket units and their services, and within the
-# system bus's 512 match rules per connection (max_match_rules_per_connection),
-# leaving room for the manager's and the owners' rules.  Only real units are
-# watched (stubs are never read), so no other user can fill it.
-MAX_UNITS = 480
 # Units waiting to be read one by one; more than this at once is cheaper as a resync.
 MAX_PENDING = 256
 
 _MANAGER_RULE = (
     f"type='signal',sender='{SYSTEMD}',path='{MANAGER_PATH}',interface='{MANAGER_IFACE}'"
 )
-
-
-def _props_rule(path: str) -> str:
-    return (
-        f"type='signal',sender='{SYSTEMD}',path='{path}',"
-        f"interface='{PROPS_IFACE}',member='PropertiesChanged'"
-    )
 
 
 def _fields(info: UnitInfo) -> dict[str, Any]:
@@ -87,7 +74,7 @@ class Watcher:
         self.table = table
         self.manager = conn.manager
         self._clock = SerialClock(conn.owner(SYSTEMD))
-        self._names_by_path: dict[str, str] = {}
+        self._paths = WatchedPaths(conn)
         # During a resync: the newest value per (unit, field) that signals brought.
         self._buffer: dict[tuple[str, str], tuple[Any, Stamp]] | None = None
         self._reloading = False
@@ -133,7 +120,7 @@ class Watcher:
             self._resyncs.request()
 
     def _on_properties(self, msg: Message) -> None:
-        name = self._names_by_path.get(msg.path or "")
+        name = self._paths.name_at(msg.path or "")
         if name is None or len(msg.body) < 2:
             return
         fields = units.fields_from_properties(msg.body[1])
@@ -197,7 +184,7 @@ class Watcher:
             await self.conn.call("Subscribe")
         self._buffer = {}
         try:
-            results = await units.read_all(self.conn, prepare=self._watch_paths)
+            results = await units.read_all(self.conn, prepare=self._paths.add)
             self._clock.reset(self.conn.owner(SYSTEMD))
             infos: dict[str, UnitInfo] = {}
             for info, stamp in results[:MAX_UNITS]:
@@ -210,7 +197,9 @@ class Watcher:
         finally:
             self._buffer = None
         self.table.replace(self.manager, infos.values())
-        await self._unwatch_paths_except(self.table.unit_names(self.manager))
+        keep = self.table.unit_names(self.manager)
+        self._clock.forget(keep)
+        await self._paths.keep_only(keep)
         self.synced.set()
 
     def _read_later(self, name: str) -> None:
@@ -239,7 +228,7 @@ class Watcher:
 
     async def _read_one(self, name: str) -> None:
         """Read a unit that appeared, or whose properties were invalidated."""
-        if not await self._watch_paths([name]):
+        if not await self._paths.add([name]):
             return
         info, stamp = await units.read_unit(self.conn, name)
         fresh = self._clock.fresh(name, _fields(info), stamp)
@@ -264,33 +253,6 @@ class Watcher:
         for name, state in states.items():
             if name in names:
                 self.table.update(self.manager, name, {"unit_file_state": state})
-
-    # -- match rules ---------------------------------------------------------
-
-    async def _watch_paths(self, names: Iterable[str]) -> bool:
-        """Add a PropertiesChanged match for each unit before it is read; False
-        when the limit of watched units leaves no room for them."""
-        new = []
-        for name in names:
-            path = unit_path(name)
-            if path in self._names_by_path:
-                continue
-            if len(self._names_by_path) >= MAX_UNITS:
-                log.warning("%s manager: more than %d units; not watching %s",
-                            self.manager, MAX_UNITS, name)
-                return False
-            self._names_by_path[path] = name
-            new.append(path)
-        await asyncio.gather(*(self.conn.add_match(_props_rule(p)) for p in new))
-        return True
-
-    async def _unwatch_paths_except(self, keep: set[str]) -> None:
-        keep_paths = {unit_path(n) for n in keep}
-        gone = [p for p in self._names_by_path if p not in keep_paths]
-        for path in gone:
-            self._names_by_path.pop(path, None)
-        self._clock.forget(keep)
-        await asyncio.gather(*(self.conn.remove_match(_props_rule(p)) for p in gone))
 
     def close(self) -> None:
         for work in (self._resyncs, self._files, self._reads):
