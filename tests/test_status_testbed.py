@@ -103,6 +103,35 @@ def test_user_sockets_appear_under_the_user_manager(testbed: Any) -> None:
     assert {d["manager"] for d in both} == {"system", "user"}
 
 
+def test_a_daemon_added_by_hand_is_shown_without_a_socket(testbed: Any) -> None:
+    """Issue 23 finding 1: a daemon with no socket unit that the user added (here
+    polkit, as PostgreSQL in the tray) is shown with its state, in a snapshot and
+    live; a name systemd does not know is not, and costs no loop of reads."""
+    tb = testbed
+    conf = "/home/alice/.config/trayapp/settings.toml"
+    tb.run(f"cp -a {conf} {conf}.kept 2>/dev/null || true; mkdir -p $(dirname {conf}) && "
+           f"printf 'watched = [\"polkit.service\", \"nosuch-daemon.service\"]\\n' "
+           f"> {conf}", user="alice")
+    tb.run("systemctl start polkit")
+    watch = None
+    try:
+        data = status(tb, "--system")
+        polkit = entry(data, "polkit.service")
+        assert (polkit["state"], polkit["sockets"]) == ("running", []), polkit
+        assert not [d for d in data if d["service"] == "nosuch-daemon.service"]
+        watch = WatchProc(tb, "--system")
+        watch.wait_for(where("polkit.service", state="running"), timeout=20)
+        tb.run("systemctl stop polkit")
+        watch.wait_for(where("polkit.service", state="off"), timeout=20)
+        tb.run("systemctl start polkit")
+        watch.wait_for(where("polkit.service", state="running"), timeout=20)
+    finally:
+        if watch is not None:
+            watch.stop()
+        tb.run(f"rm -f {conf}; mv {conf}.kept {conf} 2>/dev/null || true", user="alice")
+        tb.run("systemctl start polkit")
+
+
 def test_missing_user_manager_is_a_clear_error(testbed: Any) -> None:
     res = testbed.run(testbed.trayapp_argv("status", "--user"), user="alice", check=False,
                       env={"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/bus"})

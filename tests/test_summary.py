@@ -92,7 +92,9 @@ def test_pending_action_disables_everything_and_says_what_it_does() -> None:
 
 
 def test_tooltip_lists_each_daemon_with_state_and_duration() -> None:
-    now = time.time()
+    # Noon, local time: "since" stays on the same day a minute later (at 23:59 the
+    # clock's own time made it "since Dec 07 23:54" once, a failure of the test).
+    now = time.mktime((2026, 6, 15, 12, 0, 0, 0, 0, -1))
     since = int((now - 300) * 1e6)  # five minutes ago
     table = DaemonTable()
     table.replace(S, units("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND, since))

@@ -126,3 +126,55 @@ def test_socket_without_a_unit_file_is_no_daemon() -> None:
     table, _ = make()
     table.replace(S, [*units(), UnitInfo(name="ghost.socket", load_state="not-found")])
     assert [d.service for d in table.daemons()] == ["docker.service"]
+
+
+def test_a_followed_service_without_a_socket_is_a_daemon() -> None:
+    """Issue 23 finding 1: a daemon the user added (PostgreSQL, no socket unit) is
+    shown while systemd has it loaded, never "not found"; once a name is followed
+    no more, it leaves the table."""
+    table, seen = make()
+    table.replace(S, [*units()[:-1], UnitInfo(name="lonely.service", active_state="active",
+                                              load_state="loaded")])
+    assert [d.service for d in table.daemons()] == ["docker.service"]  # not followed yet
+    seen.clear()
+    table.follow(S, ["lonely.service"])
+    assert [change_word(c) for c in seen] == ["appeared"]
+    lonely = table.daemon(S, "lonely.service")
+    assert lonely is not None and lonely.sockets == ()
+    assert (lonely.state, lonely.mode) == (DaemonState.RUNNING, DaemonMode.MANUAL)
+    assert "lonely.service" in table.unit_names(S)
+    table.update(S, "lonely.service", {"unit_file_state": "enabled"})
+    assert table.daemon(S, "lonely.service").mode is DaemonMode.ALWAYS_ON  # type: ignore[union-attr]
+    table.replace(S, [*units()[:-1], UnitInfo(name="lonely.service", active_state="active",
+                                              load_state="loaded")])  # a resync keeps it
+    assert table.daemon(S, "lonely.service") is not None
+    seen.clear()
+    table.follow(S, [])
+    assert [change_word(c) for c in seen] == ["vanished"]
+    assert table.daemon(S, "lonely.service") is None
+    assert "lonely.service" not in table.unit_names(S)
+
+
+def test_a_followed_name_systemd_does_not_know_is_not_a_daemon() -> None:
+    table, _ = make()
+    table.follow(S, ["gone.service", "tmpl@.service", "x.socket"])
+    assert table.followed(S) == frozenset({"gone.service"})
+    table.replace(S, [UnitInfo(name="gone.service", load_state="not-found")])
+    assert table.daemons() == []  # the views call it not found
+
+
+def test_a_proxied_daemon_keeps_its_row_when_the_proxy_goes() -> None:
+    """'Always on' of a daemon behind trayapp's proxy removes the proxy's socket: the
+    daemon stays, now always on, instead of turning "not found" (issue 23)."""
+    table, _ = make()
+    service = UnitInfo(name="postgresql@15-main.service", active_state="active",
+                       load_state="loaded", unit_file_state="enabled-runtime")
+    proxy = UnitInfo(name="trayapp-proxy-postgresql@15-main.socket", active_state="active",
+                     load_state="loaded", unit_file_state="transient")
+    table.follow(S, ["postgresql@15-main.service"])
+    table.replace(S, [service, proxy])
+    d = table.daemon(S, "postgresql@15-main.service")
+    assert d is not None and d.mode is DaemonMode.ON_DEMAND_PROXY
+    table.remove(S, proxy.name)
+    d = table.daemon(S, "postgresql@15-main.service")
+    assert d is not None and d.sockets == () and d.state is DaemonState.RUNNING

@@ -107,7 +107,7 @@ async def test_a_resync_asked_for_while_the_first_read_runs_waits_for_it(
     release = asyncio.Event()
     reads = 0
 
-    async def read_all(conn: Any, prepare: Any = None) -> list[Any]:
+    async def read_all(conn: Any, prepare: Any = None, services: Any = ()) -> list[Any]:
         nonlocal reads
         reads += 1
         if reads == 1:
@@ -120,7 +120,12 @@ async def test_a_resync_asked_for_while_the_first_read_runs_waits_for_it(
     table = DaemonTable()
     watcher = Watcher(_QuietConn(), table)  # type: ignore[arg-type]
     starting = asyncio.get_running_loop().create_task(watcher.start())
-    await first_read.wait()
+    # A start() that fails before its read must fail the test, not hang it.
+    await asyncio.wait({starting, asyncio.ensure_future(first_read.wait())},
+                       return_when=asyncio.FIRST_COMPLETED)
+    if starting.done():
+        starting.result()
+    assert first_read.is_set()
     watcher.request_resync()  # what Reloading(false) does
     await asyncio.sleep(0.01)
     assert reads == 1  # the second waits for the first

@@ -66,6 +66,7 @@ class Services:
         self.clock = clock  # the views' "now": durations are computed when shown
         self.ledger = Ledger()
         self.monitor = Monitor(managers)
+        self.monitor.follow(self.settings.followed())
         self.events = EventHub(ours=lambda key: self.ledger.ours(key) is not None)
         self.monitor.table.listen(self.events.publish)
         # First to hear each event: who woke a daemon is looked up once, for all.
@@ -218,6 +219,7 @@ class Services:
         saved, problems = save_settings(new, path, login=login, proxies=proxies)
         if saved is not None:
             self.settings = saved
+            self.monitor.follow(saved.followed())
             if self.idle is not None:
                 self.idle.reconfigure()
         return problems

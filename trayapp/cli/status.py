@@ -39,6 +39,7 @@ def add_parser(sub: Any) -> None:
 async def status(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     monitor = Monitor(managers(args))
+    monitor.follow(_followed())
     try:
         if args.watch:
             return await _watch(monitor, args, started)
@@ -56,6 +57,18 @@ async def status(args: argparse.Namespace) -> int:
         return EXIT_FAILED if monitor.problems else EXIT_OK
     finally:
         monitor.close()
+
+
+def _followed() -> tuple[str, ...]:
+    """The daemons without a socket unit the user added (settings.toml's ``watched``,
+    and those behind trayapp's proxy): shown here as in the tray."""
+    from trayapp.adapters import settings_file
+    from trayapp.core.unitname import check_unit_name
+
+    loaded = settings_file.load(validate_unit=check_unit_name)
+    if loaded.warning:
+        print(f"trayapp: {loaded.warning}", file=sys.stderr)
+    return loaded.settings.followed()
 
 
 def _print_stats(monitor: Monitor, started: float) -> None:

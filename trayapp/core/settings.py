@@ -103,6 +103,12 @@ class Settings:
         """The settings for one daemon, the defaults when it has no table."""
         return self.daemons.get(key, DEFAULT_DAEMON)
 
+    def followed(self) -> tuple[str, ...]:
+        """The daemon keys shown even without a socket unit: the ones added by hand,
+        and those behind trayapp's proxy (they keep their row when it goes)."""
+        proxied = (k for k, d in self.daemons.items() if d.proxy_listen)
+        return tuple(dict.fromkeys((*self.watched, *proxied)))
+
     def idle_window(self, key: str | Key, on_battery: bool = False) -> float | None:
         """Seconds of idleness after which the daemon is stopped; None: never.
 

@@ -45,6 +45,9 @@ class DaemonTable:
         # service -> the names of the socket units that trigger it, kept with
         # _units, so a signal regroups one daemon without scanning every unit.
         self._sockets: dict[Manager, dict[str, set[str]]] = {m: {} for m in Manager}
+        # Services without a socket unit that count as daemons all the same: the
+        # ones the user added, and those behind trayapp's proxy (issue 23).
+        self._followed: dict[Manager, frozenset[str]] = {m: frozenset() for m in Manager}
         self._daemons: dict[Key, Daemon] = {}
         self._listeners: list[Listener] = []
 
@@ -61,11 +64,16 @@ class DaemonTable:
         return self._units[manager].get(name)
 
     def unit_names(self, manager: Manager) -> set[str]:
-        """Every unit the table follows: the sockets and the services they trigger."""
+        """Every unit the table follows: the sockets, the services they trigger, and
+        the followed services it has read."""
         units = self._units[manager]
         names = {n for n in units if n.endswith(".socket")}
         names |= {service_of(units[n]) for n in list(names)}
-        return names
+        return names | (self._followed[manager] & units.keys())
+
+    def followed(self, manager: Manager) -> frozenset[str]:
+        """The services shown as daemons though no socket unit triggers them."""
+        return self._followed[manager]
 
     def socket_names(self, manager: Manager) -> list[str]:
         return sorted(n for n in self._units[manager] if n.endswith(".socket"))
@@ -87,7 +95,16 @@ class DaemonTable:
             self._index(manager, unit, add=True)
         keys = {k for k in self._daemons if k[0] == manager}
         keys |= {(manager, service) for service in self._sockets[manager]}
+        keys |= {(manager, service) for service in self._followed[manager]}
         return self._regroup(manager, keys)
+
+    def follow(self, manager: Manager, services: Iterable[str]) -> list[Change]:
+        """Show ``services`` as daemons even without a socket unit, once read (a name
+        systemd does not know stays out: the views say it is not found)."""
+        old = self._followed[manager]
+        self._followed[manager] = frozenset(
+            s for s in services if s.endswith(".service") and not s.endswith("@.service"))
+        return self._regroup(manager, {(manager, s) for s in old ^ self._followed[manager]})
 
     def put(self, manager: Manager, unit: UnitInfo) -> list[Change]:
         """Add or replace one unit with all its properties."""
@@ -156,13 +173,16 @@ class DaemonTable:
         for key in sorted(keys, key=lambda k: k[1]):
             service = key[1]
             old = self._daemons.get(key)
-            sockets = sockets_by_service.get(service)
-            if not sockets:
+            sockets = sockets_by_service.get(service, [])
+            unit = units.get(service)
+            # A followed service is a daemon once read, unless systemd has no such unit.
+            if not sockets and not (service in self._followed[manager] and unit is not None
+                                    and unit.load_state not in ("", "not-found")):
                 if old is not None:
                     del self._daemons[key]
                     changes.append(Change(old, None, now))
                 continue
-            new = classify(manager, units.get(service) or UnitInfo(name=service), sockets)
+            new = classify(manager, unit or UnitInfo(name=service), sockets)
             if old is not None and old.state is new.state and old.since_usec:
                 # "since" is when the state a user sees last changed: a socket
                 # going from listening to running under a running service is

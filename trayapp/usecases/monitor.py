@@ -11,12 +11,13 @@ import asyncio
 import logging
 import os
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from trayapp.adapters.dbus import units
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection, SystemdError
 from trayapp.adapters.dbus.watcher import Watcher
+from trayapp.core.keys import parse_key
 from trayapp.core.model import Manager
 from trayapp.core.table import DaemonTable
 
@@ -96,10 +97,25 @@ class Monitor:
         """Read every manager once; unreachable ones end up in ``problems``."""
 
         async def read(manager: Manager) -> None:
-            results = await units.read_all(await self._open(manager, follow=False))
+            results = await units.read_all(await self._open(manager, follow=False),
+                                           services=self.table.followed(manager))
             self.table.replace(manager, [info for info, _ in results])
 
         await self._each(read)
+
+    def follow(self, keys: Iterable[str]) -> None:
+        """Show the services of ``keys`` as daemons though no socket unit triggers
+        them (core/table.py); those new to a watched manager are read at once."""
+        by_manager: dict[Manager, set[str]] = {m: set() for m in Manager}
+        for key in keys:
+            manager, unit = parse_key(key)
+            by_manager[manager].add(unit)
+        for manager, names in by_manager.items():
+            added = names - self.table.followed(manager)
+            self.table.follow(manager, names)
+            watcher = self.watchers.get(manager)
+            if added and watcher is not None:
+                watcher.request_resync()
 
     async def watch(self) -> None:
         """Follow every manager from signals; returns once each has been tried once.

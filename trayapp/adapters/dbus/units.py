@@ -236,9 +236,12 @@ async def unit_file_states(conn: Connection, names: Iterable[str]) -> dict[str, 
 
 
 async def read_all(
-    conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[object]] | None = None
+    conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[object]] | None = None,
+    services: Iterable[str] = (),
 ) -> list[tuple[UnitInfo, Stamp]]:
-    """Every socket unit and every service one triggers, with reply serials.
+    """Every socket unit, every service one triggers and ``services`` (followed without
+    a socket: names the user gave, so reading them, which loads them, is asked for),
+    with reply serials.
 
     ``prepare`` is awaited with each batch of names before they are read: the
     watcher adds its match rules there, so no change between the read and the
@@ -248,12 +251,12 @@ async def read_all(
     if prepare:
         await prepare(sockets)
     socket_infos = await _read_many(conn, sockets)
-    services = {service_of(info) for info, _ in socket_infos}
+    names = {service_of(info) for info, _ in socket_infos} | set(services)
     # A template service (Accept=yes sockets) has no object of its own.
-    services = {s for s in services if not s.endswith("@.service")}
+    names = {s for s in names if not s.endswith("@.service")}
     if prepare:
-        await prepare(services)
-    return socket_infos + await _read_many(conn, services)
+        await prepare(names)
+    return socket_infos + await _read_many(conn, names)
 
 
 async def _read_many(conn: Connection, names: Iterable[str]) -> list[tuple[UnitInfo, Stamp]]:

@@ -184,7 +184,8 @@ class Watcher:
             await self.conn.call("Subscribe")
         self._buffer = {}
         try:
-            results = await units.read_all(self.conn, prepare=self._paths.add)
+            results = await units.read_all(self.conn, prepare=self._paths.add,
+                                           services=self.table.followed(self.manager))
             self._clock.reset(self.conn.owner(SYSTEMD))
             infos: dict[str, UnitInfo] = {}
             for info, stamp in results[:MAX_UNITS]:
