@@ -283,6 +283,7 @@ class FakeConnection:
         self.failures: list[Failure] = []
         self.jobs_before_reply = False  # JobRemoved handed over before the StartUnit reply
         self.forger: str | None = None  # a sender that announces every job as done, first
+        self.unit_path: list[str] = []  # the manager's UnitPath: the unit directories
         self._bus = _Bus()
         self._job = 0
         self._serial = 0
@@ -414,7 +415,7 @@ class FakeConnection:
 
     def _Get(self, path: str, interface: str, body: list[Any], _f: object) -> Message:
         if path == MANAGER_PATH and body == [MANAGER_IFACE, "UnitPath"]:
-            return self._reply("v", [Variant("as", [])])  # no unit directories to scan
+            return self._reply("v", [Variant("as", list(self.unit_path))])
         props = self._unit_of_path(path).properties()
         if body[1] not in props:
             self._error("org.freedesktop.DBus.Error.UnknownProperty",

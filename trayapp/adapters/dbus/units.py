@@ -239,9 +239,8 @@ async def read_all(
     conn: Connection, prepare: Callable[[Iterable[str]], Awaitable[object]] | None = None,
     services: Iterable[str] = (),
 ) -> list[tuple[UnitInfo, Stamp]]:
-    """Every socket unit, every service one triggers and ``services`` (followed without
-    a socket: names the user gave, so reading them, which loads them, is asked for),
-    with reply serials.
+    """Every socket unit, every service one triggers and those of ``services`` (followed
+    without a socket) that have a unit file, with reply serials.
 
     ``prepare`` is awaited with each batch of names before they are read: the
     watcher adds its match rules there, so no change between the read and the
@@ -251,7 +250,11 @@ async def read_all(
     if prepare:
         await prepare(sockets)
     socket_infos = await _read_many(conn, sockets)
-    names = {service_of(info) for info, _ in socket_infos} | set(services)
+    followed = set(services)
+    if followed:  # a name with no unit file is not read: that would load a stub of it
+        where = await search_path(conn)
+        followed = {s for s in followed if has_unit_file(where, s, instances=True)}
+    names = {service_of(info) for info, _ in socket_infos} | followed
     # A template service (Accept=yes sockets) has no object of its own.
     names = {s for s in names if not s.endswith("@.service")}
     if prepare:
