@@ -317,3 +317,32 @@ def test_a_user_unit_logs_to_the_journal_with_priorities(testbed: Any) -> None:
     entries = until("both lines in the journal", logged, 10, 0.2)
     found = [(e["PRIORITY"], e["MESSAGE"]) for e in entries]
     assert found == [("4", "trayapp.test: woke up"), ("3", "trayapp.test: failed")], entries
+
+
+def _memory_limits() -> dict[str, str]:
+    unit = (REPO / "packaging" / "systemd" / "trayapp.service").read_text()
+    return dict(line.split("=", 1) for line in unit.splitlines()
+                if line.startswith(("MemoryHigh=", "MemoryMax=")))
+
+
+@pytest.mark.testbed
+def test_the_user_units_memory_limits_are_enforced_by_a_user_manager(testbed: Any) -> None:
+    """The packaged user unit's MemoryHigh=/MemoryMax= (issue 22: a bound on what
+    huge messages from another user can cost) reach the kernel: a user manager has
+    the memory controller delegated, so the limits land in the unit's cgroup."""
+    tb = testbed
+    limits = _memory_limits()
+    assert set(limits) == {"MemoryHigh", "MemoryMax"}, limits
+    unit = f"trayapp-memtest-{os.getpid()}.service"
+    tb.run(["systemd-run", "--user", "--quiet", f"--unit={unit}",
+            *(f"--property={k}={v}" for k, v in limits.items()), "sleep", "60"], user="alice")
+    try:
+        group = tb.run(["systemctl", "--user", "show", "-P", "ControlGroup", unit],
+                       user="alice").stdout.strip()
+        assert group, "no cgroup for the unit"
+        for key, file in (("MemoryHigh", "memory.high"), ("MemoryMax", "memory.max")):
+            want = int(limits[key].removesuffix("M")) * 1024 * 1024
+            got = tb.run(["cat", f"/sys/fs/cgroup{group}/{file}"]).stdout.strip()
+            assert got == str(want), (key, got)
+    finally:
+        tb.run(["systemctl", "--user", "stop", unit], user="alice", check=False)

@@ -311,3 +311,36 @@ def test_many_daemons_scroll_inside_the_window_and_nothing_is_cut(qapp: QApplica
     assert qapp.focusWidget() is last
     qtbot.waitUntil(lambda: not last.visibleRegion().isEmpty())
     win.close()
+
+
+def test_durations_are_redrawn_when_they_read_differently(qapp: QApplication) -> None:
+    """Issue 23 finding 7: 20 s after a wake the window still said "running for
+    0 s".  While shown, it redraws when a duration's words change (each second
+    under a minute, each minute after), and not while hidden."""
+    from PySide6.QtWidgets import QLabel
+
+    from tests.support import units as daemon_units
+
+    table = DaemonTable(clock=lambda: 1000.0)
+    table.replace(S, daemon_units("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON,
+                                  since_usec=int(1000.0 * 1e6)))
+    now = [1005.25]
+    win = StatusWindow(lambda: Snapshot(daemons=tuple(table.daemons()), now=now[0]), Intents())
+    win.present()
+
+    def shown() -> str:
+        return "\n".join(label.text() for label in win.findChildren(QLabel))
+
+    assert "running for 5 s" in shown(), shown()
+    win.refresh()  # visible now: the clock is set for the next second's words
+    assert win._clock.isActive()
+    assert 700 <= win._clock.interval() <= 800, win._clock.interval()  # 0.75 s, and a margin
+    now[0] = 1006.25
+    win._clock.timeout.emit()  # what the timer does when it fires
+    assert "running for 6 s" in shown(), shown()
+    now[0] = 1090.0  # 1 min 30 s: next words at 2 min
+    win.refresh()
+    assert 30_000 <= win._clock.interval() <= 30_100, win._clock.interval()
+    win.hide()
+    assert not win._clock.isActive()
+    win.close()

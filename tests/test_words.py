@@ -134,3 +134,14 @@ def test_a_failure_counts_its_steps_in_words() -> None:
     assert ow.rollback_incomplete(2, "boom") == (
         "Rolling back the 2 steps already done was incomplete (boom).")
     assert "(s)" not in ow.rolled_back(1) + ow.rollback_incomplete(1, "x")
+
+
+def test_a_duration_changes_its_words_at_the_next_unit() -> None:
+    from trayapp.core.words import duration, duration_changes_in
+
+    for seconds in (0, 0.4, 59.9, 60, 61.5, 3599, 3600, 47 * 3600 + 59 * 60, 48 * 3600,
+                    3 * 86400 + 5):
+        wait = duration_changes_in(seconds)
+        assert wait > 0
+        assert duration(seconds + wait) != duration(seconds), seconds
+        assert duration(seconds + wait - 0.01) == duration(seconds), seconds

@@ -8,9 +8,20 @@ applet); the tooltip, the menu rows and the status window only lay them out.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from .model import Daemon, DaemonMode, DaemonState, Manager
-from .words import QT_TRANSLATE_NOOP, Labels, count, duration, join, memory, plural, translate
+from .words import (
+    QT_TRANSLATE_NOOP,
+    Labels,
+    count,
+    duration,
+    duration_changes_in,
+    join,
+    memory,
+    plural,
+    translate,
+)
 
 #: ``5 sockets``: marked with a literal count, which pyside6-lupdate needs (core/words.py).
 SOCKETS = plural.translate("summary", "%n sockets", None, 2)
@@ -67,6 +78,13 @@ def state_text(d: Daemon, now: float) -> str:
         return translate("summary", "{state} for {time}").format(
             state=STATE_WORDS[d.state], time=duration(now - d.since_usec / 1e6))
     return STATE_WORDS[d.state]
+
+
+def redraw_in(daemons: Iterable[Daemon], now: float) -> float | None:
+    """Seconds until the first of the daemons' ``state_text`` reads differently; None
+    when none shows a duration."""
+    spans = [now - d.since_usec / 1e6 for d in daemons if d.since_usec]
+    return min((duration_changes_in(s) for s in spans), default=None)
 
 
 def sockets_text(sockets: tuple[str, ...] | list[str]) -> str:

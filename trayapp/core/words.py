@@ -137,6 +137,19 @@ def duration(seconds: float) -> str:
     return count(DAYS, hours // 24)
 
 
+def duration_changes_in(seconds: float) -> float:
+    """Seconds until ``duration(seconds)`` reads differently: a view showing a span
+    redraws then, and not before (issue 23: "running for 0 s", 20 s later)."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        step = 1
+    elif seconds < 48 * 3600:
+        step = 60
+    else:
+        step = 24 * 3600
+    return step - seconds % step
+
+
 def window(seconds: float) -> str:
     """An idle window or grace period: ``15 min``, ``90 s``, ``1 h 30 min``."""
     if seconds >= 60 and seconds % 60 == 0:

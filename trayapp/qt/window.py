@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trayapp.core.daemon_words import redraw_in
 from trayapp.core.keys import Key
 from trayapp.core.model import Daemon
 from trayapp.core.status_notes import StatusNote
@@ -78,6 +79,11 @@ class StatusWindow(QWidget):
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
+        # Redraws when a shown duration reads differently ("running for 5 s" becomes
+        # "6 s", then minutes), while the window is shown: the only other clock.
+        self._clock = QTimer(self)
+        self._clock.setSingleShot(True)
+        self._clock.timeout.connect(self.refresh)
         #: Closing the window quits, unless a tray icon has appeared since
         #: (then it only hides, and the icon brings it back).
         self.quit_on_close = False
@@ -156,6 +162,7 @@ class StatusWindow(QWidget):
         self._grow_to_fit()
         if self._warnings():
             self._ticker.start()
+        self._clock.start(0)  # present() refreshed while hidden: the durations' clock now
 
     def refresh(self, force: bool = False) -> None:
         if not (force or self.isVisible()):
@@ -181,9 +188,17 @@ class StatusWindow(QWidget):
             self._shown_notes = status_notes
             self.notes.show_notes(status_notes)
         self._keep_focus(focused)
+        self._redraw_later([row.daemon for row in rows], snap.now)
         self.rows.fit(self.screen())
         self._grow_to_fit()
         cutcheck.schedule(self)  # with TRAYAPP_CUT_CHECK=1: is anything cut after the change?
+
+    def _redraw_later(self, daemons: list[Daemon], now: float) -> None:
+        wait = redraw_in(daemons, now) if self.isVisible() else None
+        if wait is None:
+            self._clock.stop()
+        else:  # a moment after the change, so the new text is the one computed
+            self._clock.start(int(wait * 1000) + 50)
 
     def _tick(self) -> None:
         left = self._warnings()
@@ -236,6 +251,7 @@ class StatusWindow(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._ticker.stop()
+        self._clock.stop()
         geometry.save(self, GEOMETRY)  # closed, or the applet quits with it open
         super().hideEvent(event)
 
