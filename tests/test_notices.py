@@ -51,6 +51,18 @@ def test_startup_snapshot_is_not_news() -> None:
     assert rig.told == []
 
 
+def test_the_end_of_a_run_under_way_at_start_is_not_news() -> None:
+    """Issue 23, finding 5: "libvirtd went back to sleep", unasked, right after the
+    applet started: the run began before it watched.  A crash is still told, and the
+    next run's sleep, whose wake was seen, is told too."""
+    rig = Rig(D.RUNNING)
+    assert rig.to(D.DORMANT, 1, result="success") == []
+    assert rig.to(D.RUNNING, 100) == [NoticeKind.WOKEN]
+    assert rig.to(D.DORMANT, 200, result="success") == [NoticeKind.SLEPT]
+    crashing = Rig(D.RUNNING)
+    assert crashing.to(D.FAILED, 1, result="signal") == [NoticeKind.FAILED]
+
+
 def test_wake_is_told_with_stop_and_keep_buttons() -> None:
     rig = Rig()
     assert rig.to(D.STARTING, 1) == [NoticeKind.WOKEN]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .causes import FAILURE_RESULTS, Wakers
-from .events import Event, EventKind
+from .events import PROCESS_ENDED, Event, EventKind
 from .keys import Key
 from .model import Daemon, DaemonState
 from .plans import Action, allowed_actions
@@ -163,6 +163,8 @@ def _buttons(kind: NoticeKind, d: Daemon) -> tuple[tuple[Action, str], ...]:
 
 #: A stop job ends a burst: the next wake is news whenever it comes.
 _STOPS = frozenset({EventKind.STOPPED_BY_US, EventKind.STOPPED_ELSEWHERE})
+_RUN_BEGINS = frozenset({EventKind.WOKE, EventKind.STARTED, EventKind.BECAME_ACTIVE})
+_RUN_ENDS = PROCESS_ENDED | {EventKind.VANISHED}
 
 
 @dataclass
@@ -176,12 +178,23 @@ class Notices:
         self._clock = clock
         self.quiet = quiet
         self._bursts: dict[Key, _Burst] = {}
+        # The daemons whose run began while we watched (at most one per daemon):
+        # "went back to sleep" ends a run the user could have been told of, never
+        # one that was under way when the applet started (issue 23).
+        self._runs_seen: set[Key] = set()
 
     def decide(self, events: Iterable[Event]) -> list[Notice]:
         now = self._clock()
         out: list[Notice] = []
         for event in events:
             kind = NEWS.get(event.kind)
+            if event.kind in _RUN_BEGINS:
+                self._runs_seen.add(event.key)
+            elif event.kind in _RUN_ENDS:
+                seen = event.key in self._runs_seen
+                self._runs_seen.discard(event.key)
+                if kind is NoticeKind.SLEPT and not seen:
+                    continue
             if event.kind in _STOPS:
                 ended = self._bursts.pop(event.key, None)
                 if kind is not None and not event.ours and event.previous is not None and \

@@ -23,7 +23,7 @@ import os
 import re
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFontMetrics, QKeyEvent, QTextDocument
+from PySide6.QtGui import QFontMetrics, QKeyEvent, QKeySequence, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -158,18 +158,28 @@ def places(window: QWidget) -> list[tuple[str, int, int, str]]:
 
 
 class _OnShow(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self._last_key = -1  # the X time of the last key logged (a key propagates)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (event.type() == QEvent.Type.Show and isinstance(watched, QWidget)
                 and watched.isWindow() and watched.metaObject().className() not in (
                     "QSystemTrayIconSys", "QTipLabel")):
             schedule(watched)
         elif (event.type() == QEvent.Type.KeyPress and isinstance(watched, QWidget)
-                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Shift
-                and watched.window().windowType() == Qt.WindowType.Popup):
-            # The keyboard probe (tools/desktop.py): a popup (a menu, a combo box's
-            # list) holds the keyboard once a Shift, which none acts on, reaches it.
+                and isinstance(event, QKeyEvent)
+                and watched.window().windowType() == Qt.WindowType.Popup
+                and event.timestamp() != self._last_key):
+            self._last_key = event.timestamp()
             popup = watched.window()
-            log.info("key-probe %s", popup.objectName() or popup.metaObject().className())
+            name = popup.objectName() or popup.metaObject().className()
+            if event.key() == Qt.Key.Key_Shift:
+                # The keyboard probe (tools/desktop.py): a popup (a menu, a combo box's
+                # list) holds the keyboard once a Shift, which none acts on, reaches it.
+                log.info("key-probe %s", name)
+            else:  # each key the tests press in a popup, so they know it arrived
+                log.info("key-in %s %s", name, QKeySequence(event.key()).toString())
         return False
 
 
