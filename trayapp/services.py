@@ -42,7 +42,8 @@ from trayapp.core.summary import Snapshot
 from trayapp.core.watchlist import Watchlist
 from trayapp.usecases.causes import Causes
 from trayapp.usecases.controller import Controller
-from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleNotifier, IdleWatcher, WindowFor
+from trayapp.usecases.idle_parts import IdleNotifier
+from trayapp.usecases.idlestop import DEFAULT_GRACE, Decision, IdleWatcher, WindowFor
 from trayapp.usecases.idlewarnings import IdleWarnings
 from trayapp.usecases.monitor import Monitor
 from trayapp.usecases.power import Power

@@ -45,6 +45,7 @@ from .model import (
     client_sockets,
     is_network_socket,
 )
+from .unit_properties import Property
 from .words import QT_TRANSLATE_NOOP, Labels, join, translate
 
 
@@ -77,7 +78,6 @@ _UNDO = {
     Verb.REMOVE: Verb.CREATE,
 }
 
-Property = tuple[str, str, object]  # name, D-Bus signature, value
 
 
 @dataclass(frozen=True)

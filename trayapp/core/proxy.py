@@ -20,13 +20,10 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .proxy_address import Address, ProxyRefusal, covers
 from .proxy_holder import holder_check_argv
-
-if TYPE_CHECKING:  # core/model.py imports this module, and core/plans.py imports model
-    from .plans import Property
+from .unit_properties import Property
 
 #: Where Debian (and merged-/usr distributions) put it; the first that exists is used.
 PROXYD_PATHS = ("/usr/lib/systemd/systemd-socket-proxyd", "/lib/systemd/systemd-socket-proxyd")

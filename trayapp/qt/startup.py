@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QApplication
 
@@ -20,13 +20,25 @@ from trayapp.qt.single import InstanceServer, server_name
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from trayapp.qt.app import TrayApp
     from trayapp.qt.window import StatusWindow
 
 log = logging.getLogger(__name__)
 
 
-async def serve(app: TrayApp) -> int:
+class Served(Protocol):
+    """What ``serve`` runs (qt/app.py's TrayApp), named here so neither module
+    imports the other."""
+
+    quit_requested: asyncio.Event
+
+    def on_other_instance(self, text: str) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+async def serve(app: Served) -> int:
     """Start ``app`` and run it until SIGINT, SIGTERM or Quit; another copy hands over."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

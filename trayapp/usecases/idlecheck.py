@@ -27,12 +27,12 @@ from trayapp.core.model import Daemon, DaemonState
 from trayapp.core.words import translate
 
 if TYPE_CHECKING:
-    from trayapp.usecases.idlestop import IdleWatcher, Watch
+    from trayapp.usecases.idle_parts import Watch, Watcher
 
 log = logging.getLogger("trayapp.usecases.idlestop")  # the watcher's log, as it always was
 
 
-async def check(w: IdleWatcher, key: Key, watch: Watch) -> None:
+async def check(w: Watcher, key: Key, watch: Watch) -> None:
     try:
         await _check_once(w, key, watch)
     except asyncio.CancelledError:
@@ -44,7 +44,7 @@ async def check(w: IdleWatcher, key: Key, watch: Watch) -> None:
             w.arm(d, watch.window)
 
 
-async def _check_once(w: IdleWatcher, key: Key, watch: Watch) -> None:
+async def _check_once(w: Watcher, key: Key, watch: Watch) -> None:
     d = w.table.daemon(*key)
     if d is None or d.state is not DaemonState.RUNNING:
         return
@@ -88,7 +88,7 @@ async def _check_once(w: IdleWatcher, key: Key, watch: Watch) -> None:
     await _stop(w, d, watch)
 
 
-async def _ask(w: IdleWatcher, d: Daemon) -> str:
+async def _ask(w: Watcher, d: Daemon) -> str:
     try:
         answer = await asyncio.wait_for(w.notifier.warn(d, w.grace), w.grace)
     except TimeoutError:
@@ -96,7 +96,7 @@ async def _ask(w: IdleWatcher, d: Daemon) -> str:
     return "keep" if answer == "keep" else "stop"
 
 
-async def _stop(w: IdleWatcher, d: Daemon, watch: Watch) -> None:
+async def _stop(w: Watcher, d: Daemon, watch: Watch) -> None:
     # Shielded: the stop changes the table, and that change must not
     # cancel the action half way.  The stopper puts it on the ledger.
     outcome = await asyncio.shield(w.stop(d.manager, d.service))

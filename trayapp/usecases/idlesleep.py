@@ -19,10 +19,10 @@ from trayapp.core.model import Daemon, DaemonState
 from trayapp.core.outcome import Outcome
 
 if TYPE_CHECKING:
-    from trayapp.usecases.idlestop import IdleWatcher, Stopper
+    from trayapp.usecases.idle_parts import Stopper, Watcher
 
 
-async def before_sleep(w: IdleWatcher) -> list[Outcome]:
+async def before_sleep(w: Watcher) -> list[Outcome]:
     """Stop, without a warning, every watched on-demand daemon that is idle now and
     that may be stopped with no prompt (``quiet_stop`` never asks).  The caller
     bounds the time
@@ -39,7 +39,7 @@ async def before_sleep(w: IdleWatcher) -> list[Outcome]:
     return [o for o in found if o is not None]
 
 
-async def _sleep_stop(w: IdleWatcher, d: Daemon, quiet_stop: Stopper) -> Outcome | None:
+async def _sleep_stop(w: Watcher, d: Daemon, quiet_stop: Stopper) -> Outcome | None:
     watch = w.watch(d.key)
     stats = await w.reader.service(d.manager, d.service)
     listen = await w.reader.listening(d.manager, d.sockets)

@@ -37,11 +37,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from trayapp.adapters import busy
 from trayapp.core.events import Event, EventHub
 from trayapp.core.idle import (
     DEFAULT_CPU_THRESHOLD,
@@ -59,6 +58,7 @@ from trayapp.core.outcome import Outcome
 from trayapp.core.runs import EndReason
 from trayapp.core.table import DaemonTable
 from trayapp.usecases import idlecheck, idlesleep
+from trayapp.usecases.idle_parts import BusyCheck, IdleNotifier, Stopper, Watch
 from trayapp.usecases.stats import StatsReader
 
 log = logging.getLogger(__name__)
@@ -67,17 +67,6 @@ Answer = Literal["keep", "stop"]
 DEFAULT_GRACE = 30.0
 
 
-class IdleNotifier(Protocol):
-    def warn(self, daemon: Daemon, seconds: float) -> Awaitable[str]:
-        """Warn that ``daemon`` stops in ``seconds``; resolves to "keep" or "stop"."""
-
-    def announce(self, text: str) -> None:
-        """Tell the user what was done (every auto-stop, and every decision not to)."""
-
-
-Stopper = Callable[[Manager, str], Awaitable[Outcome]]
-#: busy_check(daemon, its sockets' Listen=, its service's properties read now)
-BusyCheck = Callable[[Daemon, list[tuple[str, str]], ServiceStats], Awaitable[busy.BusyReport]]
 WindowFor = Callable[[Daemon], "float | None"]
 
 
@@ -100,16 +89,6 @@ class Decision:
         return {"event": self.event, "manager": str(self.manager or ""),
                 "service": self.service, "text": self.text, "reasons": list(self.reasons),
                 "notes": list(self.notes), "at": self.at, "window": self.window}
-
-
-@dataclass
-class Watch:
-    """One daemon's timer, and the start of its window."""
-
-    window: float
-    start: Sample | None = None
-    timer: asyncio.TimerHandle | None = None
-    task: asyncio.Task[None] | None = None
 
 
 class IdleWatcher:

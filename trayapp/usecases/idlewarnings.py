@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from trayapp.core.keys import Key
 from trayapp.core.model import Daemon
-from trayapp.usecases.idlestop import IdleNotifier
+from trayapp.usecases.idle_parts import IdleNotifier
 
 
 class IdleWarnings:
