@@ -173,6 +173,27 @@ def test_watch_menu_lists_every_daemon(qapp: QApplication) -> None:
     assert intents.calls == [("watch", "docker.service", True), ("watch", "acme.service", True)]
 
 
+def test_the_watch_menu_keeps_plumbing_behind_preferences(qapp: QApplication) -> None:
+    """Issue 23, finding 4: "Show in menu" began with systemd-journald and dbus.  The
+    plumbing is one entry that opens Preferences (where "Show system plumbing" is),
+    unless the user shows it."""
+    table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON),
+                       ("dbus", DaemonState.RUNNING, DaemonMode.ON_DEMAND),
+                       ("systemd-journald", DaemonState.RUNNING, DaemonMode.ON_DEMAND))
+    intents = Intents()
+    watchlist = Watchlist(watched=("systemd-journald.service",))
+    tray = Tray(lambda: snap_of(table, watchlist=watchlist), intents)
+    open_menu(tray)
+    [all_menu] = [a.menu() for a in tray.menu.actions() if a.text() == "Show in menu"]
+    items = {a.data(): a for a in all_menu.actions() if a.data()}
+    assert set(items) == {"watch:docker.service", "watch:systemd-journald.service",
+                          "watch:plumbing"}
+    more = items["watch:plumbing"]
+    assert more.text() == "System plumbing (1): Preferences…" and more.toolTip() == "dbus"
+    more.trigger()
+    assert intents.calls == [("preferences",)]
+
+
 def test_menu_rebuilds_leave_no_submenus_behind(qapp: QApplication) -> None:
     table = table_with(("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
     tray = Tray(lambda: snap_of(table), Intents())

@@ -110,7 +110,7 @@
 <context>
     <name>Menu</name>
     <message>
-        <location filename="../qt/menus.py" line="+41"/>
+        <location filename="../qt/menus.py" line="+42"/>
         <source>{manager} manager: {text}</source>
         <translation>Dienstverwalter {manager}: {text}</translation>
     </message>
@@ -125,7 +125,7 @@
         <translation>Weiterlaufen lassen</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>Stop</source>
         <translation>Anhalten</translation>
     </message>
@@ -140,12 +140,17 @@
         <translation>Verlauf …</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>No socket-activated daemons found</source>
         <translation>Keine Socket-aktivierten Dienste gefunden</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+16"/>
+        <source>System plumbing ({count}): Preferences…</source>
+        <translation>Systeminfrastruktur ({count}): Einstellungen…</translation>
+    </message>
+    <message>
+        <location line="+39"/>
         <source>No daemons shown: pick some under Show in menu</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“</translation>
     </message>
@@ -426,7 +431,7 @@
 <context>
     <name>StatusWindow</name>
     <message>
-        <location filename="../qt/window.py" line="+56"/>
+        <location filename="../qt/window.py" line="+57"/>
         <source>Your desktop shows no tray icons, so trayapp runs in this window. On GNOME, install and enable the AppIndicator extension (Debian/Ubuntu: gnome-shell-extension-appindicator), then start trayapp again.</source>
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
@@ -476,19 +481,19 @@
         <translation>Betriebsart von {name}</translation>
     </message>
     <message>
-        <location filename="../qt/window.py" line="+28"/>
+        <location filename="../qt/window.py" line="+33"/>
         <source>trayapp</source>
         <extracomment>Closing the window quits, unless a tray icon has appeared since (then it only hides, and the icon brings it back).</extracomment>
         <translation>trayapp</translation>
     </message>
     <message>
         <location line="+11"/>
-        <location line="+78"/>
+        <location line="+79"/>
         <source>No daemons shown: pick some under Show in menu.</source>
         <translation>Keine Dienste angezeigt: wählen Sie welche unter „Im Menü zeigen“.</translation>
     </message>
     <message>
-        <location line="-64"/>
+        <location line="-65"/>
         <source>Show in menu</source>
         <translation>Im Menü zeigen</translation>
     </message>
@@ -503,7 +508,7 @@
         <translation>Schließen</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <source>Reading the daemons…</source>
         <translation>Dienste werden gelesen …</translation>
     </message>
@@ -675,7 +680,7 @@
 <context>
     <name>notices</name>
     <message>
-        <location filename="../core/notices.py" line="+88"/>
+        <location filename="../core/notices.py" line="+92"/>
         <location line="+6"/>
         <source>{name} woke up</source>
         <translation>{name} ist aufgewacht</translation>
@@ -1079,7 +1084,7 @@
 <context>
     <name>report</name>
     <message>
-        <location filename="../core/report.py" line="+93"/>
+        <location filename="../core/report.py" line="+99"/>
         <source>{wakes} in {time}</source>
         <extracomment>A change in what a user sees that names no event (its sockets, warnings, since).</extracomment>
         <translation>{wakes} in {time}</translation>
@@ -1177,8 +1182,9 @@
         <translation>Wird gestartet</translation>
     </message>
     <message numerus="yes">
-        <location filename="../core/daemon_words.py" line="+16"/>
+        <location filename="../core/daemon_words.py" line="+27"/>
         <source>%n sockets</source>
+        <extracomment>``5 sockets``: marked with a literal count, which pyside6-lupdate needs (core/words.py).</extracomment>
         <translation>
             <numerusform>%n Socket</numerusform>
             <numerusform>%n Sockets</numerusform>
@@ -1343,7 +1349,7 @@
         <translation>{state} seit {time}</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+16"/>
         <source>{first} and {more} more</source>
         <translation>{first} und {more} weitere</translation>
     </message>
@@ -1398,12 +1404,12 @@
     </message>
     <message>
         <location line="+86"/>
-        <location line="+16"/>
+        <location line="+29"/>
         <source>{n} s</source>
         <translation>{n} s</translation>
     </message>
     <message>
-        <location line="-13"/>
+        <location line="-26"/>
         <source>{n} min</source>
         <translation>{n} min</translation>
     </message>
@@ -1418,7 +1424,7 @@
         <translation>{h} h</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+29"/>
         <source>{n} B</source>
         <translation>{n} B</translation>
     </message>

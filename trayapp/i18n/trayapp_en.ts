@@ -53,8 +53,9 @@
 <context>
     <name>summary</name>
     <message numerus="yes">
-        <location filename="../core/daemon_words.py" line="+16"/>
+        <location filename="../core/daemon_words.py" line="+27"/>
         <source>%n sockets</source>
+        <extracomment>``5 sockets``: marked with a literal count, which pyside6-lupdate needs (core/words.py).</extracomment>
         <translation>
             <numerusform>%n socket</numerusform>
             <numerusform>%n sockets</numerusform>

@@ -20,6 +20,7 @@ from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
 from trayapp.core.settings import IconFollows
 from trayapp.core.summary import Row, Snapshot, tray_status
+from trayapp.core.watchlist import is_plumbing
 
 from .icons import status_icon
 from .view import Intents
@@ -114,11 +115,18 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
 
 
 def fill_watch_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
-    """Every daemon in the table, checked when the tray menu shows it."""
+    """Every daemon in the table, checked when the tray menu shows it; the system's
+    plumbing (dbus, journald) that is not shown only behind Preferences, as there
+    (issue 23: the list began with systemd-journald and dbus)."""
     menu.setToolTipsVisible(True)
     if not snap.daemons:
         _info(menu, translate("Menu", "No socket-activated daemons found"))
+    plumbing = [d for d in snap.daemons
+                if is_plumbing(key_of(d)) and not snap.watchlist.shows(d)]
+    hidden = {d.key for d in plumbing}
     for d in snap.daemons:
+        if d.key in hidden:
+            continue
         key = key_of(d)
         act = menu.addAction(display_name(d))
         act.setCheckable(True)
@@ -126,6 +134,13 @@ def fill_watch_menu(menu: QMenu, snap: Snapshot, intents: Intents) -> None:
         act.setData(f"watch:{key}")
         act.setToolTip(f"{state_label(d.state)}, {mode_label(d.mode)}")
         act.toggled.connect(lambda on, k=key: intents.set_watched(k, on))
+    if plumbing:
+        menu.addSeparator()
+        more = menu.addAction(translate("Menu", "System plumbing ({count}): Preferences…")
+                              .format(count=len(plumbing)))
+        more.setData("watch:plumbing")
+        more.setToolTip(", ".join(display_name(d) for d in plumbing))
+        more.triggered.connect(lambda _=False: intents.show_preferences())
 
 
 def clear(menu: QMenu) -> None:
