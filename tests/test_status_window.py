@@ -344,3 +344,21 @@ def test_durations_are_redrawn_when_they_read_differently(qapp: QApplication) ->
     win.hide()
     assert not win._clock.isActive()
     win.close()
+
+
+def test_the_mode_box_says_what_each_mode_means(qapp: QApplication) -> None:
+    """Issue 23, finding 4: "On demand" had no tooltip; each choice has one, and the
+    box the current mode's."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox
+
+    table = table_with(("docker", DaemonState.DORMANT, DaemonMode.ON_DEMAND))
+    win = StatusWindow(lambda: snap_of(table), Intents())
+    win.present()
+    box = win.findChild(QComboBox, "mode:system:docker.service")
+    assert box is not None
+    tips = [box.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(box.count())]
+    assert [box.itemText(i) for i in range(box.count())] == ["Always on", "On demand"]
+    assert tips[0].startswith("Runs all the time") and tips[1].startswith("Sleeps, using no")
+    assert box.toolTip() == tips[1]
+    win.close()

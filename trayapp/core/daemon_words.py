@@ -60,6 +60,29 @@ def state_label(state: DaemonState) -> str:
     return STATE_WORDS[state]
 
 
+# What each mode means, in a sentence: the choices' tooltips (issue 23: "On demand"
+# said nothing to a newcomer).
+MODE_HINTS: Labels[DaemonMode] = Labels("summary", {
+    DaemonMode.ALWAYS_ON: QT_TRANSLATE_NOOP(
+        "summary", "Runs all the time, and starts when the computer starts."),
+    DaemonMode.ON_DEMAND: QT_TRANSLATE_NOOP(
+        "summary", "Sleeps, using no memory, until a program connects to it; then it "
+        "starts at once, and may go back to sleep when idle."),
+    DaemonMode.MANUAL: QT_TRANSLATE_NOOP(
+        "summary", "Starts only when someone starts it, and not at boot."),
+    DaemonMode.MASKED: QT_TRANSLATE_NOOP(
+        "summary", "Masked: nothing can start it until it is unmasked."),
+    DaemonMode.ON_DEMAND_PROXY: QT_TRANSLATE_NOOP(
+        "summary", "Sleeps behind trayapp's proxy until a program connects; then the "
+        "proxy starts it and passes the connection on."),
+})
+
+
+def mode_hint(mode: DaemonMode) -> str:
+    """What ``mode`` means, in one or two sentences (a tooltip)."""
+    return MODE_HINTS[mode]
+
+
 def mode_label(mode: DaemonMode) -> str:
     """``Always on``: the mode as a choice the menu and the window offer or show."""
     return MODE_LABELS[mode]

@@ -110,7 +110,7 @@
 <context>
     <name>Menu</name>
     <message>
-        <location filename="../qt/menus.py" line="+42"/>
+        <location filename="../qt/menus.py" line="+48"/>
         <source>{manager} manager: {text}</source>
         <translation>Dienstverwalter {manager}: {text}</translation>
     </message>
@@ -125,7 +125,7 @@
         <translation>Weiterlaufen lassen</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+37"/>
         <source>Stop</source>
         <translation>Anhalten</translation>
     </message>
@@ -436,7 +436,7 @@
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location filename="../qt/window_line.py" line="+72"/>
+        <location filename="../qt/window_line.py" line="+78"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
@@ -1273,6 +1273,31 @@
         <translation>Bei Bedarf (Proxy)</translation>
     </message>
     <message>
+        <location line="+12"/>
+        <source>Runs all the time, and starts when the computer starts.</source>
+        <translation>Läuft die ganze Zeit und startet mit dem Rechner.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sleeps, using no memory, until a program connects to it; then it starts at once, and may go back to sleep when idle.</source>
+        <translation>Schläft ohne Speicher zu belegen, bis sich ein Programm verbindet; dann startet er sofort und kann im Leerlauf wieder einschlafen.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Starts only when someone starts it, and not at boot.</source>
+        <translation>Startet nur, wenn ihn jemand startet, nicht beim Hochfahren.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Masked: nothing can start it until it is unmasked.</source>
+        <translation>Maskiert: nichts kann ihn starten, bis die Maskierung aufgehoben ist.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Sleeps behind trayapp&apos;s proxy until a program connects; then the proxy starts it and passes the connection on.</source>
+        <translation>Schläft hinter dem Proxy von trayapp, bis sich ein Programm verbindet; dann startet der Proxy ihn und reicht die Verbindung weiter.</translation>
+    </message>
+    <message>
         <location filename="../core/summary.py" line="+5"/>
         <source>All dormant</source>
         <extracomment>What the icon says, for its accessible name and the status line.</extracomment>
@@ -1339,7 +1364,7 @@
         <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../core/daemon_words.py" line="+17"/>
+        <location filename="../core/daemon_words.py" line="+19"/>
         <source>{name} (user)</source>
         <translation>{name} (Benutzer)</translation>
     </message>

@@ -14,7 +14,13 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu
 
-from trayapp.core.daemon_words import detail_line, display_name, mode_label, state_label
+from trayapp.core.daemon_words import (
+    detail_line,
+    display_name,
+    mode_hint,
+    mode_label,
+    state_label,
+)
 from trayapp.core.keys import Key, key_of
 from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
@@ -86,6 +92,7 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
                          (DaemonMode.ON_DEMAND, Action.ON_DEMAND)):
         current = d.mode is mode
         act = menu.addAction(mode_label(mode))
+        act.setToolTip(mode_hint(mode))
         act.setCheckable(True)
         act.setChecked(current)
         act.setActionGroup(group)
@@ -96,6 +103,7 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
                 lambda _=False, a=action: intents.request(d.manager, d.service, a))
     if d.mode not in (DaemonMode.ALWAYS_ON, DaemonMode.ON_DEMAND):
         other = menu.addAction(mode_label(d.mode))  # manual, masked, proxy: said, not offered
+        other.setToolTip(mode_hint(d.mode))
         other.setCheckable(True)
         other.setChecked(True)
         other.setActionGroup(group)

@@ -19,7 +19,13 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
-from trayapp.core.daemon_words import detail_line, display_name, mode_label, state_label
+from trayapp.core.daemon_words import (
+    detail_line,
+    display_name,
+    mode_hint,
+    mode_label,
+    state_label,
+)
 from trayapp.core.model import AWAKE, Daemon, DaemonMode
 from trayapp.core.plans import Action
 from trayapp.core.summary import Row
@@ -144,9 +150,11 @@ class DaemonLine:
         combo.blockSignals(True)
         if [combo.itemText(i) for i in range(combo.count())] != wanted:
             combo.clear()
-            for m, label in zip(modes, wanted, strict=True):
+            for i, (m, label) in enumerate(zip(modes, wanted, strict=True)):
                 combo.addItem(label, str(m))
+                combo.setItemData(i, mode_hint(m), Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(modes.index(d.mode))
+        combo.setToolTip(mode_hint(d.mode))
         allowed = {item.action: item.enabled for item in row.items}
         model = combo.model()
         for i, m in enumerate(modes):
