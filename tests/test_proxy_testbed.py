@@ -329,7 +329,10 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
         tray.stdin.flush()
         second = tray.stdout.readline()
         assert second.startswith("DONE"), second
-        assert "clients connect to 127.0.0.1:6379" in second and "idle after 3 s" in second
+        # Plain words (issue 23 finding 8), the addresses and the idle time in them.
+        assert "redis-server is now on-demand. It sleeps until a client connects to " \
+            "127.0.0.1:6379" in second and "after 3 s without one" in second, second
+        assert "Now:" not in second and "trayapp-proxy-" not in second, second
     finally:
         tray.communicate("\n", timeout=30)
     assert show(tb, redis, "ActiveState") == "inactive"
@@ -364,10 +367,12 @@ def test_redis_on_demand_through_a_proxy_and_back(module_testbed: Any) -> None:
 
     code, out = _trayapp(tb, "always-on", "redis-server")
     assert code == 0, out
-    assert "the proxy is gone" in out["message"]
+    assert out["message"] == ("redis-server is now always-on. It runs now and starts at boot. "
+                              "trayapp's proxy is gone."), out
+    assert out["units"]["redis-server.service"]["ActiveState"] == "active", out  # -v, --json
     assert show(tb, sock, "LoadState") == "not-found"
     assert show(tb, redis, "UnitFileState") == "enabled"
     assert show(tb, redis, "ActiveState") == "active"
     assert tb.run("redis-cli -p 16379 ping").stdout.strip() == "PONG"
     code, out = _trayapp(tb, "always-on", "redis-server")
-    assert code == 0 and out["message"].startswith("Nothing to do"), out
+    assert code == 0 and out["message"].startswith("redis-server was already always-on"), out

@@ -145,3 +145,15 @@ def test_a_duration_changes_its_words_at_the_next_unit() -> None:
         assert wait > 0
         assert duration(seconds + wait) != duration(seconds), seconds
         assert duration(seconds + wait - 0.01) == duration(seconds), seconds
+
+
+def test_a_proxy_switch_says_where_clients_connect_in_plain_words() -> None:
+    """Issue 23 finding 8: the proxy's switch said "Done: switch … Now: …: enabled-runtime,
+    active; trayapp-proxy-…socket: ?, inactive", in English inside the German applet."""
+    from trayapp.core import outcome_words as words
+
+    text = words.proxy_sleeps("127.0.0.1:5432, [::1]:5432", "127.0.0.1:15432", "15 min")
+    assert text == ("It sleeps until a client connects to 127.0.0.1:5432, [::1]:5432; "
+                    "trayapp's proxy then wakes it, passes the connection on to "
+                    "127.0.0.1:15432, and lets it sleep again after 15 min without one.")
+    assert "trayapp-proxy-" not in text and "Now:" not in text

@@ -63,6 +63,18 @@ def failed_title(action: Action, name: str) -> str:
     return titles[action].format(name=name)
 
 
+def proxy_sleeps(listen: str, backend: str, idle: str) -> str:
+    """The sentence after "postgresql@15-main is now on-demand" for a proxied daemon."""
+    return translate("outcome", "It sleeps until a client connects to {listen}; trayapp's "
+                     "proxy then wakes it, passes the connection on to {backend}, and lets "
+                     "it sleep again after {idle} without one.").format(
+        listen=listen, backend=backend, idle=idle)
+
+
+def proxy_gone() -> str:
+    return translate("outcome", "trayapp's proxy is gone.")
+
+
 def title(o: Outcome) -> str:
     """A notification's title for an outcome."""
     name = o.service.removesuffix(".service")

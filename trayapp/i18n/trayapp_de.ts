@@ -936,7 +936,17 @@
         <translation>{name} konnte nicht gestartet werden</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+7"/>
+        <source>It sleeps until a client connects to {listen}; trayapp&apos;s proxy then wakes it, passes the connection on to {backend}, and lets it sleep again after {idle} without one.</source>
+        <translation>Er schläft, bis sich ein Client mit {listen} verbindet; dann weckt ihn der Proxy von trayapp, reicht die Verbindung an {backend} weiter und lässt ihn nach {idle} ohne Verbindung wieder schlafen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>trayapp&apos;s proxy is gone.</source>
+        <translation>Der Proxy von trayapp ist entfernt.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <location line="+70"/>
         <source>Not allowed to change {name}</source>
         <translation>Keine Berechtigung, {name} zu ändern</translation>

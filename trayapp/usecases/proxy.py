@@ -21,6 +21,7 @@ from trayapp.adapters.dbus.bus import Connection, NotAuthorised, SystemdError
 from trayapp.adapters.dbus.follower import JobFollower
 from trayapp.adapters.dbus.jobs import StepFailed, run_plan
 from trayapp.adapters.dbus.units import has_unit_file, loaded, read_unit, search_path
+from trayapp.core import outcome_words as words
 from trayapp.core import proxy as core
 from trayapp.core import proxy_address as addr
 from trayapp.core import proxy_plans
@@ -31,7 +32,8 @@ from trayapp.core.plans import Action, Step, Verb
 from trayapp.core.proxy_address import ProxyRefusal
 from trayapp.core.proxy_risks import risks
 from trayapp.core.unitname import BadUnitName, check_unit_name
-from trayapp.usecases.daemons import describe, read_back
+from trayapp.core.words import window
+from trayapp.usecases.daemons import read_back
 from trayapp.usecases.proxy_book import ProxyBook, ProxyRequest, saved_spec
 from trayapp.usecases.proxy_choice import check_backend_seen, choose
 from trayapp.usecases.workload import check_busy
@@ -46,8 +48,9 @@ async def switch(conn: Connection, jobs: JobFollower, daemon: Daemon, service: U
                  book: ProxyBook, *, force: bool = False) -> Outcome:
     """On-demand (set the proxy up) or always-on (take it away) for ``daemon``."""
     def out(status: Status, message: str, steps_done: tuple[str, ...] = (),
-            warnings: tuple[str, ...] = ()) -> Outcome:
-        return Outcome(action, conn.manager, service.name, status, message,
+            warnings: tuple[str, ...] = (), units: dict[str, dict[str, str]] | None = None,
+            ) -> Outcome:
+        return Outcome(action, conn.manager, service.name, status, message, units or {},
                        steps_done=steps_done, warnings=warnings)
 
     what = (f"switch {daemon.name} to on-demand (proxy)" if action is Action.ON_DEMAND
@@ -89,7 +92,8 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     old = None
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
-            return out(Status.DONE, f"Nothing to do: already so ({core.describe(spec)}).")
+            return out(Status.DONE, f"{words.done_title(Action.ON_DEMAND, daemon.name, False)}. "
+                       f"{_sleeps(spec)}")
         old = proxy_plans.remove_step(
             service.name, await _create_step(conn, saved_spec(service.name, saved), proxyd))
     holder = await units.holder(conn, spec)
@@ -118,9 +122,9 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
                     "with passwords does")
     warnings += risks(spec)  # who else could stand in for it or its clients
     done = tuple(str(s) for s in run.done)
-    now = await _now(conn, service.name)
-    return out(Status.DONE, f"Done: {what}: {core.describe(spec)}. Now: {now}.",
-               steps_done=done, warnings=tuple(warnings))
+    return out(Status.DONE, f"{words.done_title(Action.ON_DEMAND, name, True)}. {_sleeps(spec)}",
+               steps_done=done, warnings=tuple(warnings),
+               units=await _now(conn, service.name, proxy=True))
 
 
 async def _create_step(conn: Connection, spec: core.ProxySpec | None,
@@ -186,13 +190,15 @@ async def _always_on(conn: Connection, jobs: JobFollower, service: UnitInfo, boo
             f"its clients reach it on {listen} again only once you change that back "
             f"({core.config_hint(service.name, saved.listen[0])})")
     done = tuple(str(s) for s in run.done)
-    now = await _now(conn, service.name)
+    now = await _now(conn, service.name, proxy=False)
+    name = service.name.removesuffix(".service")
+    title = words.done_title(Action.ALWAYS_ON, name, bool(done))
     if not done:
-        return out(Status.DONE, f"Nothing to do: already so. Now: {now}.",
-                   warnings=tuple(warnings))
-    gone = "; the proxy is gone" if removed else ""
-    return out(Status.DONE, f"Done: {what}{gone}. Now: {now}.", steps_done=done,
-               warnings=tuple(warnings))
+        return out(Status.DONE, f"{title}. {words.done_sentence(Action.ALWAYS_ON, False, False)}",
+                   warnings=tuple(warnings), units=now)
+    gone = f" {words.proxy_gone()}" if removed else ""
+    return out(Status.DONE, f"{title}. {words.done_sentence(Action.ALWAYS_ON, True, False)}{gone}",
+               steps_done=done, warnings=tuple(warnings), units=now)
 
 
 async def restore(conn: Connection, jobs: JobFollower, book: ProxyBook,
@@ -255,10 +261,18 @@ def _runtime_note(service: str) -> str:
             "stops it after its first idle time")
 
 
-async def _now(conn: Connection, service: str) -> str:
-    return describe(await read_back(conn, [service, core.socket_name(service)]))
+async def _now(conn: Connection, service: str, *, proxy: bool) -> dict[str, dict[str, str]]:
+    """What systemd reports of the daemon (and of the proxy's socket, when it is made),
+    for --verbose and --json: the message itself speaks plainly (issue 23)."""
+    return await read_back(conn, [service, core.socket_name(service)] if proxy else [service])
+
+
+def _sleeps(spec: core.ProxySpec) -> str:
+    return words.proxy_sleeps(", ".join(map(str, spec.listen)), str(spec.backend),
+                              window(spec.idle_seconds))
 
 
 class _Out(Protocol):
     def __call__(self, status: Status, message: str, steps_done: tuple[str, ...] = (),
-                 warnings: tuple[str, ...] = ()) -> Outcome: ...
+                 warnings: tuple[str, ...] = (),
+                 units: dict[str, dict[str, str]] | None = None) -> Outcome: ...
