@@ -41,3 +41,18 @@ def test_the_widget_shows_problems_first_and_hides_when_empty(qapp: QApplication
     assert widget.labels == [] and widget.isHidden()
     assert note_line(StatusNote(NoteKind.POWER, "UPower is not available", "battery")) == \
         "Power (battery): UPower is not available"
+
+
+def test_the_power_lines_speak_of_the_computer_not_of_its_services() -> None:
+    """Issue 23, finding 4: "UPower says the computer is on mains power.", "(logind
+    waits up to 5 s)": what the features do, in a user's words, and why one is off."""
+    from trayapp.core.status_notes import battery_line, sleep_line
+
+    assert battery_line(False) == "On mains power: idle daemons stop after the times you set."
+    assert battery_line(True).startswith("On battery: idle daemons stop after the shorter")
+    assert battery_line(None, "UPower is not available") == \
+        "Shorter idle times on battery are off: UPower is not available."
+    assert sleep_line() == "Idle on-demand daemons are stopped before the computer sleeps."
+    assert sleep_line("systemd-logind is not running").startswith("Nothing is stopped before")
+    for line in (battery_line(False), battery_line(True), sleep_line()):
+        assert "UPower" not in line and "logind" not in line

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .keys import Key
+from .words import translate
 
 
 class NoteKind(StrEnum):
@@ -41,3 +42,26 @@ def notes_of(history_problem: str | None, features: Iterable[tuple[str, bool, st
     notes += [StatusNote(NoteKind.BUSY, reason, key[1].removesuffix(".service"), problem=False)
               for key, reason in sorted(left_running.items())]
     return notes
+
+
+# -- the power features' lines, in a user's words (issue 23: "UPower says…",
+# "(logind waits up to 5 s)") ----------------------------------------------------------
+
+
+def battery_line(on_battery: bool | None, problem: str = "") -> str:
+    """What the battery windows do now, or why they are off."""
+    if problem:
+        return translate("notes", "Shorter idle times on battery are off: {why}.").format(
+            why=problem)
+    if on_battery:
+        return translate("notes", "On battery: idle daemons stop after the shorter battery "
+                         "times.")
+    return translate("notes", "On mains power: idle daemons stop after the times you set.")
+
+
+def sleep_line(problem: str = "") -> str:
+    """Whether idle daemons are stopped before the computer sleeps, or why not."""
+    if problem:
+        return translate("notes", "Nothing is stopped before the computer sleeps: {why}."
+                         ).format(why=problem)
+    return translate("notes", "Idle on-demand daemons are stopped before the computer sleeps.")

@@ -678,6 +678,34 @@
     </message>
 </context>
 <context>
+    <name>notes</name>
+    <message>
+        <location filename="../core/status_notes.py" line="+54"/>
+        <source>Shorter idle times on battery are off: {why}.</source>
+        <translation>Kürzere Leerlaufzeiten im Akkubetrieb sind aus: {why}.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>On battery: idle daemons stop after the shorter battery times.</source>
+        <translation>Im Akkubetrieb: Dienste im Leerlauf halten nach den kürzeren Akku-Zeiten an.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>On mains power: idle daemons stop after the times you set.</source>
+        <translation>Am Netzstrom: Dienste im Leerlauf halten nach den eingestellten Zeiten an.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Nothing is stopped before the computer sleeps: {why}.</source>
+        <translation>Vor dem Ruhezustand wird nichts angehalten: {why}.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Idle on-demand daemons are stopped before the computer sleeps.</source>
+        <translation>Dienste bei Bedarf, die im Leerlauf sind, werden vor dem Ruhezustand angehalten.</translation>
+    </message>
+</context>
+<context>
     <name>notices</name>
     <message>
         <location filename="../core/notices.py" line="+92"/>

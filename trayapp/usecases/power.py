@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from trayapp.adapters.dbus.bus import BusUnavailable, Connection
 from trayapp.adapters.dbus.power import PowerWatch, SleepGuard, open_system
+from trayapp.core.status_notes import battery_line, sleep_line
 from trayapp.usecases.idlestop import Decision, IdleWatcher
 
 log = logging.getLogger(__name__)
@@ -62,17 +63,11 @@ class Power:
     def status(self) -> list[PowerFeature]:
         if self._problem or self.battery is None or self.sleep is None:
             why = self._problem or "not started"
-            return [PowerFeature("battery", False, f"Battery windows are off: {why}."),
-                    PowerFeature("sleep", False, f"Nothing is stopped before sleep: {why}.")]
+            return [PowerFeature("battery", False, battery_line(None, why)),
+                    PowerFeature("sleep", False, sleep_line(why))]
         b, s = self.battery, self.sleep
-        power = "on battery" if self.on_battery else "on mains power"
-        return [
-            PowerFeature("battery", not b.problem,
-                         b.problem or f"UPower says the computer is {power}."),
-            PowerFeature("sleep", not s.problem,
-                         s.problem or "Idle on-demand daemons are stopped before sleep "
-                                      f"(logind waits up to {s.delay:g} s)."),
-        ]
+        return [PowerFeature("battery", not b.problem, battery_line(self.on_battery, b.problem)),
+                PowerFeature("sleep", not s.problem, sleep_line(s.problem))]
 
     def close(self) -> None:
         if self.sleep is not None:

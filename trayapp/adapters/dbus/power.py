@@ -73,13 +73,13 @@ class PowerWatch:
             reply = await self.conn.call("Get", "ss", [UPOWER, "OnBattery"], path=UPOWER_PATH,
                                          interface=PROPS_IFACE, destination=UPOWER)
         except SystemdError as exc:
-            self.problem = f"UPower is not available ({exc.name}): battery windows are off"
+            self.problem = f"UPower is not available ({exc.name})"
             self._set(None)
             return
         value = reply.body[0].value if reply.body and isinstance(reply.body[0], Variant) \
             else None
         if not isinstance(value, bool):
-            self.problem = "UPower's OnBattery is not a boolean: battery windows are off"
+            self.problem = "UPower's OnBattery is not a boolean"
             self._set(None)
             return
         self.problem = ""
@@ -87,7 +87,7 @@ class PowerWatch:
 
     def _on_owner(self, owner: str | None) -> None:
         if owner is None:
-            self.problem = "UPower has left the bus: battery windows are off"
+            self.problem = "UPower has left the bus"
             self._set(None)
             return
         task = asyncio.get_running_loop().create_task(self._read())
@@ -139,7 +139,7 @@ class SleepGuard:
         await self.conn.add_match(f"type='signal',sender='{LOGIND}',path='{LOGIND_PATH}',"
                                   f"interface='{LOGIND_IFACE}',member='PrepareForSleep'")
         if await self.conn.gate.follow(LOGIND) is None:
-            self.problem = "systemd-logind is not running: nothing is stopped before sleep"
+            self.problem = "systemd-logind is not running"
             return
         try:
             reply = await self.conn.call("Get", "ss", [LOGIND_IFACE, "InhibitDelayMaxUSec"],
@@ -183,7 +183,7 @@ class SleepGuard:
         if fd is not None:
             os.close(fd)
         if owner is None:
-            self.problem = "systemd-logind has left the bus: nothing is stopped before sleep"
+            self.problem = "systemd-logind has left the bus"
             return
         self._spawn(self._take())
 
