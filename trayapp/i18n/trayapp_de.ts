@@ -10,11 +10,11 @@
     </message>
     <message>
         <location line="+1"/>
-        <source>Peak memory is the largest MemoryCurrent trayapp read (when the daemon woke, at idle checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = time not running x the median peak: what always-on would have held.</source>
-        <translation>Spitzenspeicher ist der größte MemoryCurrent-Wert, den trayapp gelesen hat (beim Aufwachen, bei Leerlaufprüfungen, zu Beginn des Anhaltens): systemd 252 kennt kein MemoryPeak. Gesparte Speicherstunden = Zeit ohne Lauf × mittlerer Spitzenwert: was „immer an“ belegt hätte.</translation>
+        <source>Peak memory is the most trayapp saw the daemon use while it ran. Memory saved is what it would have held had it run all the time, over the hours it slept.</source>
+        <translation>Höchster Speicher ist das Meiste, was trayapp den Dienst während eines Laufs belegen sah. Gesparter Speicher ist, was er belegt hätte, wäre er die ganze Zeit gelaufen, über die Stunden, die er schlief.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <source>History of {name} - trayapp</source>
         <translation>Verlauf von {name} – trayapp</translation>
     </message>

@@ -4,7 +4,7 @@
 <context>
     <name>HistoryWindow</name>
     <message numerus="yes">
-        <location filename="../qt/history_window.py" line="+192"/>
+        <location filename="../qt/history_window.py" line="+191"/>
         <source>{name}: the last %n days</source>
         <translation>
             <numerusform>{name}: the last day</numerusform>

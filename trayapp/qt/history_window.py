@@ -55,9 +55,8 @@ GEOMETRY = "history"
 RUNNING_LABEL = QT_TRANSLATE_NOOP("HistoryWindow", "running / not seen ending")
 MEMORY_NOTE = QT_TRANSLATE_NOOP(
     "HistoryWindow",
-    "Peak memory is the largest MemoryCurrent trayapp read (when the daemon woke, at idle "
-    "checks, when it began to stop): systemd 252 has no MemoryPeak. Memory-hours saved = "
-    "time not running x the median peak: what always-on would have held.")
+    "Peak memory is the most trayapp saw the daemon use while it ran. Memory saved is "
+    "what it would have held had it run all the time, over the hours it slept.")
 
 
 class HistoryWindow(QWidget):
