@@ -114,8 +114,8 @@ class Intents:
     def quit(self) -> None:
         self.calls.append(("quit",))
 
-    def keep_running(self, manager: Manager, service: str) -> None:
-        self.calls.append(("keep", manager, service))
+    def keep_running(self, manager: Manager, service: str, until_stopped: bool = False) -> None:
+        self.calls.append(("hold" if until_stopped else "keep", manager, service))
 
 
 # -- systemd on the bus (adapters/dbus/bus.py Connection) ----------------------------------

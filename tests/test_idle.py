@@ -276,6 +276,24 @@ async def test_keep_running_cancels_that_stop_and_asks_again_later() -> None:
 
 
 @virtual_time
+async def test_until_i_stop_it_holds_this_run_and_watches_the_next() -> None:
+    """Issue 23, finding 10: "Keep running" only snoozed; "Until I stop it" keeps the
+    daemon running for this run, and the idle stop watches it again once it slept."""
+    r = make(answer="hold")
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)
+    await until_async(lambda: r.notifier.warned)
+    await until_async(lambda: any(d.event == "held" for d in r.decisions))
+    assert r.system.stops == [] and r.watcher.armed() == {}
+    assert "until you stop it" in r.notifier.announced[0]
+    await asyncio.sleep(3 * WINDOW)  # virtual time: no warning, no stop in this run
+    assert len(r.notifier.warned) == 1 and r.system.stops == []
+    set_state(r.system.table, S, "x", DaemonState.DORMANT)
+    set_state(r.system.table, S, "x", DaemonState.RUNNING)  # the next run
+    assert r.watcher.armed() == {(S, "x.service"): WINDOW}
+    r.watcher.close()
+
+
+@virtual_time
 async def test_busy_rearms_without_a_warning_until_it_is_idle() -> None:
     r = make(answer="stop")
     r.system.busy = ["1 client connection(s) open on its sockets"]
@@ -498,7 +516,8 @@ async def test_desktop_notifier_buttons(press: str | None, expected: str) -> Non
     d = table_with(("x", DaemonState.RUNNING, DaemonMode.ON_DEMAND)).daemons()[0]
     assert await DesktopIdleNotifier(desktop).warn(d, 0.1) == expected
     sent = desktop.sent[0]
-    assert sent["actions"] == (("keep", "Keep running"), ("stop", "Stop now"))
+    assert sent["actions"] == (("keep", "Keep running"), ("hold", "Until I stop it"),
+                               ("stop", "Stop now"))
     assert sent["tag"] == "x.service" and "stops in 0.1 s" in str(sent["body"])
 
 

@@ -97,8 +97,10 @@ def test_idle_warning_shows_a_countdown_and_keep_running(qapp: QApplication) -> 
     left[KEY] = 59.2
     tray._tick()  # what the one-second ticker does while the menu is open
     assert items[0].text() == "Stops in 1:00" and entry.text() == "docker: running — Stops in 1:00"
+    assert items[2].text() == "Keep running until I stop it" and items[2].isEnabled()
     items[1].trigger()
-    assert intents.calls == [("keep", S, "docker.service")]
+    items[2].trigger()
+    assert intents.calls == [("keep", S, "docker.service"), ("hold", S, "docker.service")]
     left.clear()
     open_menu(tray)
     assert [a.text() for a in daemon_menu(tray.menu, "docker.service").actions()

@@ -113,9 +113,10 @@ class Services:
         """The daemons an idle warning is out for, and when each stops (clock time)."""
         return self.idle_warnings.deadlines()
 
-    def keep_running(self, key: Key) -> bool:
-        """Answer an idle warning with "keep"; False when none is out for ``key``."""
-        return self.idle_warnings.answer(key, "keep")
+    def keep_running(self, key: Key, until_stopped: bool = False) -> bool:
+        """Answer an idle warning with "keep" (or "hold": until the user stops it);
+        False when none is out for ``key``."""
+        return self.idle_warnings.answer(key, "hold" if until_stopped else "keep")
 
     def status_notes(self) -> list[StatusNote]:
         """What Preferences and the status window show beside the daemons (issue 16):

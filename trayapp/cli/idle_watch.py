@@ -1,7 +1,8 @@
 """``trayapp idle-watch``: idle auto-stop and the history recorder, without the tray.
 
 Every decision is printed (lines, or JSON lines with --json); during a
-warning, "keep" and Enter on stdin keeps the daemon running.
+warning, "keep" and Enter on stdin keeps the daemon running ("hold": until you
+stop it).
 """
 
 from __future__ import annotations
@@ -155,8 +156,9 @@ class PlainNotifier:
     """IdleNotifier for a terminal: warnings and announcements as lines.
 
     During a warning, a line "keep" on ``answers`` keeps the daemon running
-    ("stop" stops it at once).  Without a terminal (stdin is /dev/null) the
-    grace period simply runs out and the daemon is stopped, as announced.
+    ("hold": until the user stops it; "stop" stops it at once).  Without a
+    terminal (stdin is /dev/null) the grace period simply runs out and the
+    daemon is stopped, as announced.
     """
 
     def __init__(self, emit: Emit, answers: asyncio.StreamReader | None = None) -> None:
@@ -167,7 +169,7 @@ class PlainNotifier:
         self.emit({"event": "warning", "manager": str(daemon.manager), "service": daemon.service,
                    "seconds": seconds,
                    "text": f"{daemon.name} is idle and stops in {describe_window(seconds)}; "
-                           "type keep and Enter to keep it running"})
+                           "type keep and Enter to keep it running (hold: until you stop it)"})
         if self.answers is None:
             await asyncio.sleep(seconds)
             return "stop"
@@ -180,6 +182,8 @@ class PlainNotifier:
                     word = line.decode(errors="replace").strip().lower()
                     if word in ("keep", "k"):
                         return "keep"
+                    if word in ("hold", "h"):
+                        return "hold"
                     if word in ("stop", "s"):
                         return "stop"
         except TimeoutError:

@@ -125,7 +125,12 @@
         <translation>Weiterlaufen lassen</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+3"/>
+        <source>Keep running until I stop it</source>
+        <translation>Weiterlaufen lassen, bis ich ihn anhalte</translation>
+    </message>
+    <message>
+        <location line="+39"/>
         <source>Stop</source>
         <translation>Anhalten</translation>
     </message>
@@ -541,7 +546,7 @@
         <translation>Noch nicht gestartet.</translation>
     </message>
     <message>
-        <location filename="../qt/app.py" line="+28"/>
+        <location filename="../qt/app.py" line="+29"/>
         <source>No activation history</source>
         <translation>Kein Aktivierungsverlauf</translation>
     </message>
@@ -577,6 +582,11 @@
         <location line="+2"/>
         <source>Keep running</source>
         <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Until I stop it</source>
+        <translation>Bis ich ihn anhalte</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -667,7 +677,12 @@
         <translation>{name} läuft weiter; trayapp fragt nach weiteren {window} ohne Nutzung erneut.</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+8"/>
+        <source>{name} keeps running until you stop it; trayapp watches it again once it has slept.</source>
+        <translation>{name} läuft weiter, bis Sie ihn anhalten; trayapp beobachtet ihn wieder, sobald er geschlafen hat.</translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Stopped {name} after {window} without use. Its socket still listens: the next client wakes it again.</source>
         <translation>{name} wurde nach {window} ohne Nutzung angehalten. Sein Socket lauscht weiter: der nächste Client weckt ihn wieder.</translation>
     </message>

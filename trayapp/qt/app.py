@@ -135,9 +135,10 @@ class TrayApp:
                          str(exc) or repr(exc), critical=True)
         self.refresher.mark()
 
-    def keep_running(self, manager: Manager, service: str) -> None:
-        """The menu's or window's "Keep running" during an idle warning."""
-        self.backend.keep_running((manager, service))
+    def keep_running(self, manager: Manager, service: str, until_stopped: bool = False) -> None:
+        """The menu's or window's "Keep running" (or "Until I stop it") during an idle
+        warning."""
+        self.backend.keep_running((manager, service), until_stopped)
         self.refresher.mark()
 
     def set_watched(self, key: str, watched: bool) -> None:

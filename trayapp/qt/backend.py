@@ -64,7 +64,7 @@ class NotStarted:
         self._say(translate("TrayApp", "trayapp is still starting"),
                   translate("TrayApp", "Try again in a moment."), critical=True)
 
-    def keep_running(self, key: Key) -> None:
+    def keep_running(self, key: Key, until_stopped: bool = False) -> None:
         pass
 
     def set_watched(self, key: str, watched: bool) -> None:
@@ -114,8 +114,8 @@ class Running:
         task.add_done_callback(done)
         self._mark()
 
-    def keep_running(self, key: Key) -> None:
-        if not self.services.keep_running(key):
+    def keep_running(self, key: Key, until_stopped: bool = False) -> None:
+        if not self.services.keep_running(key, until_stopped):
             log.info("no idle warning out for %s any more", key[1])
 
     def set_watched(self, key: str, watched: bool) -> None:

@@ -77,6 +77,10 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
         keep = menu.addAction(translate("Menu", "Keep running"))
         keep.setData(f"keep:{ref}")
         keep.triggered.connect(lambda _=False: intents.keep_running(d.manager, d.service))
+        hold = menu.addAction(translate("Menu", "Keep running until I stop it"))
+        hold.setData(f"hold:{ref}")
+        hold.triggered.connect(
+            lambda _=False: intents.keep_running(d.manager, d.service, until_stopped=True))
         menu.addSeparator()
     detail = _info(menu, detail_line(d, now) if now else row.detail)
     detail.setToolTip(", ".join(d.sockets))
@@ -108,7 +112,8 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
         other.setChecked(True)
         other.setActionGroup(group)
         other.setData(f"mode:{ref}")
-    _land_on(menu, group.checkedAction())
+    # During an idle warning the keyboard lands on "Keep running", Qt's first enabled.
+    _land_on(menu, group.checkedAction() if left is None else None)
     menu.addSeparator()
     one_off = Action.STOP if d.state in AWAKE else Action.START
     act = menu.addAction(translate("Menu", "Stop") if one_off is Action.STOP

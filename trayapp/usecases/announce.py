@@ -169,7 +169,7 @@ class DesktopIdleNotifier:
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
         def pressed(key: str) -> None:
-            if key in ("keep", "stop") and not answer.done():
+            if key in ("keep", "hold", "stop") and not answer.done():
                 answer.set_result(key)
 
         await self.notifier.notify(
@@ -177,6 +177,7 @@ class DesktopIdleNotifier:
             translate("announce", "It stops in {time} unless you keep it running; the next "
                       "client wakes it again.").format(time=window(seconds)),
             actions=(("keep", translate("announce", "Keep running")),
+                     ("hold", translate("announce", "Until I stop it")),
                      ("stop", translate("announce", "Stop now"))),
             on_action=pressed,
             tag=key_of(daemon),

@@ -27,7 +27,8 @@ BusyCheck = Callable[[Daemon, list[tuple[str, str]], ServiceStats], Awaitable[bu
 
 class IdleNotifier(Protocol):
     def warn(self, daemon: Daemon, seconds: float) -> Awaitable[str]:
-        """Warn that ``daemon`` stops in ``seconds``; resolves to "keep" or "stop"."""
+        """Warn that ``daemon`` stops in ``seconds``; resolves to "keep",
+        "hold" (until the user stops it) or "stop"."""
 
     def announce(self, text: str) -> None:
         """Tell the user what was done (every auto-stop, and every decision not to)."""
@@ -41,6 +42,7 @@ class Watch:
     start: Sample | None = None
     timer: asyncio.TimerHandle | None = None
     task: asyncio.Task[None] | None = None
+    held: bool = False  # "until I stop it": no idle stop in this run
 
 
 class Watcher(Protocol):

@@ -85,6 +85,12 @@ async def _check_once(w: Watcher, key: Key, watch: Watch) -> None:
             name=d.name, window=describe_window(watch.window)))
         w.arm(d, watch.window)
         return
+    if answer == "hold":  # no idle stop in this run: the next one is watched again
+        watch.held = True
+        w.decide("held", d, f"{d.name}: kept running until the user stops it")
+        w.tell(d, translate("idle", "{name} keeps running until you stop it; trayapp "
+                            "watches it again once it has slept.").format(name=d.name))
+        return
     await _stop(w, d, watch)
 
 
@@ -93,7 +99,7 @@ async def _ask(w: Watcher, d: Daemon) -> str:
         answer = await asyncio.wait_for(w.notifier.warn(d, w.grace), w.grace)
     except TimeoutError:
         return "stop"
-    return "keep" if answer == "keep" else "stop"
+    return answer if answer in ("keep", "hold") else "stop"
 
 
 async def _stop(w: Watcher, d: Daemon, watch: Watch) -> None:

@@ -63,7 +63,7 @@ from trayapp.usecases.stats import StatsReader
 
 log = logging.getLogger(__name__)
 
-Answer = Literal["keep", "stop"]
+Answer = Literal["keep", "hold", "stop"]  # hold: keep it running until the user stops it
 DEFAULT_GRACE = 30.0
 
 
@@ -143,7 +143,7 @@ class IdleWatcher:
             watch = self._watches.get(d.key)
             if window is None:
                 self._cancel(d.key)
-            elif watch is None or watch.window != window:
+            elif watch is None or (watch.window != window and not watch.held):
                 self.arm(d, window)
         for key in list(self._watches):
             if self.table.daemon(*key) is None:
@@ -158,7 +158,7 @@ class IdleWatcher:
 
     def armed(self) -> dict[Key, float]:
         """The daemons with a timer, and their windows (for views and tests)."""
-        return {k: w.window for k, w in self._watches.items()}
+        return {k: w.window for k, w in self._watches.items() if not w.held}
 
     # -- events ------------------------------------------------------------------------
 

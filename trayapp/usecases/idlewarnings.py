@@ -34,9 +34,9 @@ class IdleWarnings:
         return {key: at for key, (at, _) in self._pending.items()}
 
     def answer(self, key: Key, answer: str) -> bool:
-        """Answer the warning of ``key`` ("keep" or "stop"); False when none is out."""
+        """Answer the warning of ``key`` ("keep", "hold" or "stop"); False when none is out."""
         found = self._pending.get(key)
-        if found is None or found[1].done() or answer not in ("keep", "stop"):
+        if found is None or found[1].done() or answer not in ("keep", "hold", "stop"):
             return False
         found[1].set_result(answer)
         return True
