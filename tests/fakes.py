@@ -157,6 +157,7 @@ class FakeUnit:
     also: tuple[str, ...] = ()  # [Install] Also=: enabled and disabled with this one
     install: str = ""  # the target whose .wants/ links it ("": sockets.target, multi-user.target)
     requires: tuple[str, ...] = ()  # Requires=: this one stops when one of them stops or fails
+    memory: int | None = None  # MemoryCurrent; None: not accounted (systemd's 2**64 - 1)
 
     @property
     def is_socket(self) -> bool:
@@ -200,7 +201,8 @@ class FakeUnit:
             props["Accept"] = Variant("b", False)
         elif self.name.endswith(".service"):
             props["Result"] = Variant("s", "success")
-            props["MemoryCurrent"] = Variant("t", _NO_VALUE)
+            props["MemoryCurrent"] = Variant("t", _NO_VALUE if self.memory is None
+                                             else self.memory)
         return props
 
 

@@ -52,3 +52,27 @@ async def test_the_watcher_shows_a_followed_service_as_a_daemon(tmp_path: Path) 
     assert pg is not None and pg.state is DaemonState.RUNNING and pg.sockets == ()
     assert table.daemon(S, "x.service") is not None
     watcher.close()
+
+
+async def test_a_stats_read_is_the_memory_the_views_show(tmp_path: Path) -> None:
+    """Issue 23 finding 7: after a wake the menu dropped Docker's memory figure, since
+    systemd never signals MemoryCurrent.  The read made at the wake (and at each idle
+    check) is also what the table shows."""
+    from trayapp.usecases.monitor import Monitor
+    from trayapp.usecases.stats import MonitorStats
+
+    units_ = machine(tmp_path)
+    conn = await FakeConnection.open(units_)
+    conn.unit_path = [str(tmp_path)]
+    monitor = Monitor([S])
+    monitor.connections[S] = conn  # type: ignore[assignment]
+    monitor.table.follow(S, ["postgresql@15-main.service"])
+    monitor.table.replace(S, [info for info, _ in await units.read_all(
+        conn, services={"postgresql@15-main.service"})])  # type: ignore[arg-type]
+    pg = monitor.table.daemon(S, "postgresql@15-main.service")
+    assert pg is not None and pg.memory_bytes is None  # not accounted when last read
+    next(u for u in units_ if u.name == "postgresql@15-main.service").memory = 20 << 20
+    stats = await MonitorStats(monitor).service(S, "postgresql@15-main.service")
+    assert stats is not None and stats.memory_bytes == 20 << 20
+    pg = monitor.table.daemon(S, "postgresql@15-main.service")
+    assert pg is not None and pg.memory_bytes == 20 << 20
