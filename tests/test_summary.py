@@ -221,3 +221,19 @@ def test_a_proxied_daemon_counts_as_on_demand_for_the_icon() -> None:
     assert tray_status(t.daemons()) is TrayStatus.IDLE
     assert follows_text(t.daemons(), IconFollows.ON_DEMAND) == (
         "Icon follows on-demand: postgresql")
+
+
+def test_a_daemon_that_starts_at_boot_and_exits_by_itself_says_both_at_once() -> None:
+    """Issue 23, finding 5: "podman: dormant · Always on" and "libvirtd: dormant ·
+    Always on" read as a contradiction once they exit by themselves."""
+    from trayapp.core.daemon_words import daemon_mode_hint, mode_words
+    from trayapp.core.summary import row
+
+    table = table_with(("libvirtd", DaemonState.DORMANT, DaemonMode.ALWAYS_ON),
+                       ("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
+    libvirtd, docker = (table.daemon(S, f"{n}.service") for n in ("libvirtd", "docker"))
+    assert libvirtd is not None and docker is not None
+    assert row(libvirtd, 0).title == "libvirtd: dormant, starts at boot, sleeps when idle"
+    assert mode_words(docker) == "always-on"
+    assert "exits by itself" in daemon_mode_hint(libvirtd)
+    assert daemon_mode_hint(docker).startswith("Runs all the time")

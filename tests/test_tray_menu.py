@@ -55,7 +55,10 @@ def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
     assert radios[Action.ALWAYS_ON].text() == "Always on"
     # Each mode says what it means (issue 23: "On demand" had no tooltip).
     assert radios[Action.ON_DEMAND].toolTip().startswith("Sleeps, using no memory, until")
-    assert radios[Action.ALWAYS_ON].toolTip().startswith("Runs all the time")
+    exited = mode is DaemonMode.ALWAYS_ON and state is DaemonState.DORMANT
+    assert radios[Action.ALWAYS_ON].toolTip().startswith(
+        "Starts when the computer starts, and exits by itself" if exited
+        else "Runs all the time")
     assert acts[one_off].text() == ("Stop" if one_off is Action.STOP else "Start")
     allowed = allowed_actions(d)
     assert {a for a, act in acts.items() if act.isEnabled()} == \

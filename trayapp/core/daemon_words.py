@@ -83,6 +83,28 @@ def mode_hint(mode: DaemonMode) -> str:
     return MODE_HINTS[mode]
 
 
+def _exited_by_itself(d: Daemon) -> bool:
+    """Started at boot, and asleep now: it exited by itself (libvirtd, podman)."""
+    return d.mode is DaemonMode.ALWAYS_ON and d.state is DaemonState.DORMANT
+
+
+def mode_words(d: Daemon) -> str:
+    """``always-on``; for a daemon that starts at boot and has exited by itself, one
+    phrase that says both (issue 23: "podman: dormant · Always on" read as a
+    contradiction)."""
+    if _exited_by_itself(d):
+        return translate("summary", "starts at boot, sleeps when idle")
+    return MODE_WORDS[d.mode]
+
+
+def daemon_mode_hint(d: Daemon) -> str:
+    """The tooltip of a daemon's current mode."""
+    if _exited_by_itself(d):
+        return translate("summary", "Starts when the computer starts, and exits by itself "
+                         "when idle; its socket wakes it again.")
+    return mode_hint(d.mode)
+
+
 def mode_label(mode: DaemonMode) -> str:
     """``Always on``: the mode as a choice the menu and the window offer or show."""
     return MODE_LABELS[mode]

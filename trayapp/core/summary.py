@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .daemon_words import (
-    MODE_WORDS,
     STATE_WORDS,
     clock_time,
     display_name,
+    mode_words,
     sockets_text,
     state_text,
 )
@@ -193,7 +193,7 @@ def tooltip_text(
             time=clock_time(d.since_usec / 1e6, now)) if d.since_usec else ""
         lines.append(translate("summary", "{name}: {state}{since}, {mode}").format(
             name=display_name(d), state=state_text(d, now), since=since,
-            mode=MODE_WORDS[d.mode]) + doing)
+            mode=mode_words(d)) + doing)
     if not lines:
         lines.append(translate("summary", "No daemons shown"))
     for manager, text in (problems or {}).items():
@@ -236,7 +236,7 @@ def row(d: Daemon, now: float, pending: Mapping[Key, Action] | None = None) -> R
     return Row(
         daemon=d,
         title=translate("summary", "{name}: {state}, {mode}").format(
-            name=display_name(d), state=STATE_WORDS[d.state], mode=MODE_WORDS[d.mode]),
+            name=display_name(d), state=STATE_WORDS[d.state], mode=mode_words(d)),
         detail=" · ".join(parts),
         busy=busy_label(action) if action else None,
         items=tuple(

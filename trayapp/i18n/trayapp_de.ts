@@ -110,7 +110,7 @@
 <context>
     <name>Menu</name>
     <message>
-        <location filename="../qt/menus.py" line="+48"/>
+        <location filename="../qt/menus.py" line="+49"/>
         <source>{manager} manager: {text}</source>
         <translation>Dienstverwalter {manager}: {text}</translation>
     </message>
@@ -441,7 +441,7 @@
         <translation>Ihre Arbeitsumgebung zeigt keine Symbole in der Kontrollleiste, daher läuft trayapp in diesem Fenster. Unter GNOME installieren und aktivieren Sie die Erweiterung AppIndicator (Debian/Ubuntu: gnome-shell-extension-appindicator) und starten trayapp dann neu.</translation>
     </message>
     <message>
-        <location filename="../qt/window_line.py" line="+78"/>
+        <location filename="../qt/window_line.py" line="+79"/>
         <source>History…</source>
         <translation>Verlauf …</translation>
     </message>
@@ -1351,6 +1351,16 @@
         <translation>Schläft hinter dem Proxy von trayapp, bis sich ein Programm verbindet; dann startet der Proxy ihn und reicht die Verbindung weiter.</translation>
     </message>
     <message>
+        <location line="+21"/>
+        <source>starts at boot, sleeps when idle</source>
+        <translation>startet beim Hochfahren, schläft im Leerlauf</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Starts when the computer starts, and exits by itself when idle; its socket wakes it again.</source>
+        <translation>Startet mit dem Rechner und beendet sich im Leerlauf selbst; sein Socket weckt ihn wieder.</translation>
+    </message>
+    <message>
         <location filename="../core/summary.py" line="+5"/>
         <source>All dormant</source>
         <extracomment>What the icon says, for its accessible name and the status line.</extracomment>
@@ -1417,7 +1427,7 @@
         <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../core/daemon_words.py" line="+19"/>
+        <location filename="../core/daemon_words.py" line="+13"/>
         <source>{name} (user)</source>
         <translation>{name} (Benutzer)</translation>
     </message>

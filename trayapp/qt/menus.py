@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QIcon
 from PySide6.QtWidgets import QMenu
 
 from trayapp.core.daemon_words import (
+    daemon_mode_hint,
     detail_line,
     display_name,
     mode_hint,
@@ -96,7 +97,7 @@ def fill_daemon_menu(menu: QMenu, row: Row, intents: Intents, now: float = 0.0,
                          (DaemonMode.ON_DEMAND, Action.ON_DEMAND)):
         current = d.mode is mode
         act = menu.addAction(mode_label(mode))
-        act.setToolTip(mode_hint(mode))
+        act.setToolTip(daemon_mode_hint(d) if d.mode is mode else mode_hint(mode))
         act.setCheckable(True)
         act.setChecked(current)
         act.setActionGroup(group)

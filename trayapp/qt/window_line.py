@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from trayapp.core.daemon_words import (
+    daemon_mode_hint,
     detail_line,
     display_name,
     mode_hint,
@@ -154,7 +155,7 @@ class DaemonLine:
                 combo.addItem(label, str(m))
                 combo.setItemData(i, mode_hint(m), Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentIndex(modes.index(d.mode))
-        combo.setToolTip(mode_hint(d.mode))
+        combo.setToolTip(daemon_mode_hint(d))
         allowed = {item.action: item.enabled for item in row.items}
         model = combo.model()
         for i, m in enumerate(modes):
