@@ -5,7 +5,8 @@
 
 The glyphs are the source: a crescent moon (dormant), a play triangle
 (running), two turning arrows (starting or stopping), a cross in a disc
-(failed), a chain link broken in two (not connected).  Look at the result
+(failed), a chain link broken in two (not connected), a bar (off: a daemon's own
+icon only, in the menu and the window, so that off does not look asleep).  Look at the result
 with render_icons.py --sheet.
 """
 
@@ -48,6 +49,12 @@ GLYPHS = {
         'M4.6 6.0L6.6 8L4.6 10L6 11.4L8 9.4L10 11.4L11.4 10L9.4 8L11.4 6L10 4.6L8 6.6L6 4.6Z"/>',
         '<path d="M4.1 5.6L6.5 8L4.1 10.4L5.6 11.9L8 9.5L10.4 11.9L11.9 10.4L9.5 8'
         'L11.9 5.6L10.4 4.1L8 6.5L5.6 4.1Z"/>',
+    ),
+    "off": (
+        "A daemon is off, nothing listens for it: a bar",
+        "#6e7781",
+        '<rect x="2.2" y="6.5" width="11.6" height="3" rx="1.5"/>',
+        None,
     ),
     "disconnected": (
         "Not connected to systemd: a chain link broken in two",

@@ -238,7 +238,8 @@ def test_a_checkout_installed_as_pipx_does_speaks_german(tmp_path: Path) -> None
     run(["git", "clone", "--quiet", str(REPO), str(checkout)])
     env = clean_env(PIP_CACHE_DIR=str(CACHE / "pip"))
     # The work tree's changes too, so what is tested is what is here.
-    diff = subprocess.run(["git", "diff", "HEAD"], cwd=REPO, capture_output=True).stdout
+    diff = subprocess.run(["git", "diff", "--binary", "HEAD"], cwd=REPO,
+                          capture_output=True).stdout
     if diff:
         subprocess.run(["git", "apply", "--whitespace=nowarn"], cwd=checkout, input=diff,
                        check=True)

@@ -40,8 +40,12 @@ def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
     [d] = table.daemons()
     sub = daemon_menu(tray.menu, "docker.service")
     assert sub.title() == f"docker: {state}"
-    # The daemon's own state icon, the one the tray would show for it alone.
+    # The daemon's own state icon, the one the tray would show for it alone; off has
+    # its own (issue 23: off wore the moon of a sleeping daemon).
     alone = tray_status([d], follows=IconFollows.ALL)
+    if state is DaemonState.OFF:
+        assert alone is TrayStatus.IDLE
+        alone = TrayStatus.OFF
     assert sub.menuAction().icon().cacheKey() == icons.status_icon(alone).cacheKey()
     acts = buttons(sub)
     one_off = Action.STOP if d.state in AWAKE else Action.START

@@ -35,6 +35,9 @@ class TrayStatus(StrEnum):
     BUSY = "busy"  # starting or stopping, or an action of ours under way
     FAILED = "failed"
     DISCONNECTED = "disconnected"  # a bus was lost: what we show may be stale
+    # A daemon's own icon only (the menu, the window), never the tray's: off, nothing
+    # listens for it, which must not look asleep (issue 23 finding 5).
+    OFF = "off"
 
 
 # Icon file stems under trayapp/icons/ (package data).
@@ -44,6 +47,7 @@ ICON_NAMES: dict[TrayStatus, str] = {
     TrayStatus.BUSY: "trayapp-busy",
     TrayStatus.FAILED: "trayapp-failed",
     TrayStatus.DISCONNECTED: "trayapp-disconnected",
+    TrayStatus.OFF: "trayapp-off",
 }
 
 
@@ -89,6 +93,7 @@ STATUS_WORDS: Labels[TrayStatus] = Labels("summary", {
     TrayStatus.BUSY: QT_TRANSLATE_NOOP("summary", "Starting or stopping"),
     TrayStatus.FAILED: QT_TRANSLATE_NOOP("summary", "A daemon failed"),
     TrayStatus.DISCONNECTED: QT_TRANSLATE_NOOP("summary", "Not connected to systemd"),
+    TrayStatus.OFF: QT_TRANSLATE_NOOP("summary", "Off: nothing listens for it"),
 })
 
 # Menu order: the mode switches first, then the one-off start/stop.

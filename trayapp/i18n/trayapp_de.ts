@@ -120,7 +120,7 @@
         <translation>Hält an in {time}</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+26"/>
         <source>Keep running</source>
         <translation>Weiterlaufen lassen</translation>
     </message>
@@ -1195,7 +1195,7 @@
 <context>
     <name>summary</name>
     <message>
-        <location filename="../core/summary.py" line="+72"/>
+        <location filename="../core/summary.py" line="+76"/>
         <source>Switch to on-demand</source>
         <translation>Auf „bei Bedarf“ umschalten</translation>
     </message>
@@ -1385,6 +1385,11 @@
         <location line="+1"/>
         <source>Not connected to systemd</source>
         <translation>Keine Verbindung zu systemd</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Off: nothing listens for it</source>
+        <translation>Aus: nichts wartet auf ihn</translation>
     </message>
     <message>
         <location line="+51"/>

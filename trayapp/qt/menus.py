@@ -23,10 +23,10 @@ from trayapp.core.daemon_words import (
     state_label,
 )
 from trayapp.core.keys import Key, key_of
-from trayapp.core.model import AWAKE, Daemon, DaemonMode
+from trayapp.core.model import AWAKE, Daemon, DaemonMode, DaemonState
 from trayapp.core.plans import Action
 from trayapp.core.settings import IconFollows
-from trayapp.core.summary import Row, Snapshot, tray_status
+from trayapp.core.summary import Row, Snapshot, TrayStatus, tray_status
 from trayapp.core.watchlist import is_plumbing
 
 from .icons import status_icon
@@ -57,6 +57,8 @@ def countdown(seconds: float) -> str:
 def daemon_status_icon(d: Daemon, busy: bool) -> QIcon:
     """The state icon of one daemon, drawn with the tray's own icons."""
     status = tray_status([d], [d.key] if busy else [], follows=IconFollows.ALL)
+    if status is TrayStatus.IDLE and d.state is DaemonState.OFF:
+        status = TrayStatus.OFF  # nothing listens: not the moon of a sleeping daemon
     return status_icon(status)
 
 
