@@ -201,3 +201,17 @@ def test_outcome_titles() -> None:
     assert outcome_title(outcome(Action.START, Status.NOT_AUTHORISED)) == "Not allowed to change x"
     nothing = dataclasses.replace(outcome(Action.ON_DEMAND), steps_done=())
     assert outcome_title(nothing) == "x was already on-demand"
+
+
+def test_a_run_begun_after_a_crash_ends_with_its_sleep_told() -> None:
+    """The announcer hears every event that begins or ends a run (NOTICE_EVENTS), not
+    only the news: a run started after a crash (STARTED, no news) is one it saw
+    begin, so its sleep is told (review: subscribed to NEWS alone, it was not)."""
+    r = make(D.RUNNING)
+    r.table.update(S, "x.service", {"result": "signal"})
+    set_state(r.table, S, "x", D.FAILED, "signal")
+    set_state(r.table, S, "x", D.RUNNING)  # started again
+    r.notifier.shown.clear()
+    r.announcer.notices.quiet = 0  # no burst folding in the way
+    set_state(r.table, S, "x", D.DORMANT, "success")
+    assert [s["title"] for s in r.notifier.shown] == ["x went back to sleep"]

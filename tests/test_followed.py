@@ -76,3 +76,22 @@ async def test_a_stats_read_is_the_memory_the_views_show(tmp_path: Path) -> None
     assert stats is not None and stats.memory_bytes == 20 << 20
     pg = monitor.table.daemon(S, "postgresql@15-main.service")
     assert pg is not None and pg.memory_bytes == 20 << 20
+
+
+async def test_the_units_before_the_limit_get_their_rules(tmp_path: Path) -> None:
+    """WatchedPaths.add at the limit of watched units: the names it recorded before the
+    limit get their match rules (review: they counted as watched without one)."""
+    from trayapp.adapters.dbus import paths
+
+    conn = await FakeConnection.open([])
+    added: list[str] = []
+
+    async def add_match(rule: str) -> None:
+        added.append(rule)
+
+    conn.add_match = add_match  # type: ignore[method-assign]
+    watched = paths.WatchedPaths(conn)  # type: ignore[arg-type]
+    watched.names = {f"/p/{i}": f"u{i}.service" for i in range(paths.MAX_UNITS - 1)}
+    assert await watched.add(["a.service", "b.service"]) is False  # b is one too many
+    assert list(watched.names.values())[-1] == "a.service"
+    assert len(added) == 1 and "path='/org/freedesktop/systemd1/unit/a_2eservice'" in added[0]

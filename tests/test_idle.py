@@ -287,6 +287,20 @@ async def test_until_i_stop_it_holds_this_run_and_watches_the_next() -> None:
     assert "until you stop it" in r.notifier.announced[0]
     await asyncio.sleep(3 * WINDOW)  # virtual time: no warning, no stop in this run
     assert len(r.notifier.warned) == 1 and r.system.stops == []
+    # A re-arm within the run (what starting -> running does) keeps the hold, and the
+    # stop before sleep leaves it alone too (review of issue 23's change).
+    d = r.system.table.daemon(S, "x.service")
+    assert d is not None
+    r.watcher.arm(d, WINDOW)
+    assert r.watcher.armed() == {}
+    stopped: list[str] = []
+
+    async def quiet(manager: Manager, service: str) -> object:
+        stopped.append(service)
+        raise AssertionError("a held daemon must not be stopped before sleep")
+
+    r.watcher.quiet_stop = quiet
+    assert await r.watcher.before_sleep() == [] and stopped == []
     set_state(r.system.table, S, "x", DaemonState.DORMANT)
     set_state(r.system.table, S, "x", DaemonState.RUNNING)  # the next run
     assert r.watcher.armed() == {(S, "x.service"): WINDOW}

@@ -127,11 +127,15 @@ def test_the_dialog_shows_the_icon_follows_in_use(qtbot: Any) -> None:
     assert d.chosen_settings().icon_follows is IconFollows.ALL
 
 
-def test_unwatching_a_daemon_not_well_known_drops_it(qtbot: Any, dialog: PreferencesDialog) -> None:
+def test_unwatching_a_daemon_not_well_known_keeps_it_known(qtbot: Any,
+                                                        dialog: PreferencesDialog) -> None:
+    """Unticked, a daemon added by hand is hidden, not forgotten: one with no socket unit
+    is in the table only while followed (Settings.followed), and would vanish."""
     click(qtbot, dialog.row("user:trayapp-testd.service").show)
     chosen = press_ok(qtbot, dialog)
     assert chosen.watched == ()
-    assert chosen.hidden == ("cups.service",)
+    assert chosen.hidden == ("cups.service", "user:trayapp-testd.service")
+    assert "user:trayapp-testd.service" in chosen.followed()
 
 
 def test_idle_minutes_back_to_never(qtbot: Any, dialog: PreferencesDialog) -> None:

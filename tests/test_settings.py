@@ -436,3 +436,16 @@ def test_a_window_saving_its_choices_keeps_the_proxies_the_cli_set_up(tmp_path: 
     gone = saved.with_daemon("redis-server.service", proxy_listen=(), proxy_backend="")
     assert services.change_settings(gone, path, login=False, proxies=True) == []
     assert settings_file.load(path).settings.daemon("redis-server.service").proxy_listen == ()
+
+
+def test_followed_are_the_daemons_added_by_hand_and_the_proxied_ones() -> None:
+    """Settings.followed: what the table reads though no socket unit triggers it; a
+    well-known daemon unticked is only hidden, one added by hand stays followed."""
+    from trayapp.core.settings import DaemonSettings, Settings
+
+    s = Settings(watched=("postgresql@15-main.service",),
+                 hidden=("cups.service", "user:mine.service"),
+                 daemons={"redis-server.service": DaemonSettings(
+                     proxy_listen=("127.0.0.1:6379",))})
+    assert s.followed() == ("postgresql@15-main.service", "user:mine.service",
+                            "redis-server.service")

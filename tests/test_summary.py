@@ -233,7 +233,7 @@ def test_a_daemon_that_starts_at_boot_and_exits_by_itself_says_both_at_once() ->
                        ("docker", DaemonState.RUNNING, DaemonMode.ALWAYS_ON))
     libvirtd, docker = (table.daemon(S, f"{n}.service") for n in ("libvirtd", "docker"))
     assert libvirtd is not None and docker is not None
-    assert row(libvirtd, 0).title == "libvirtd: dormant, starts at boot, sleeps when idle"
+    assert row(libvirtd, 0).title == "libvirtd: dormant, starts at boot, asleep now"
     assert mode_words(docker) == "always-on"
-    assert "exits by itself" in daemon_mode_hint(libvirtd)
+    assert "its socket wakes it again" in daemon_mode_hint(libvirtd)
     assert daemon_mode_hint(docker).startswith("Runs all the time")

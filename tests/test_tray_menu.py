@@ -61,7 +61,7 @@ def test_menu_for_every_state_and_mode(qapp: QApplication, state: DaemonState,
     assert radios[Action.ON_DEMAND].toolTip().startswith("Sleeps, using no memory, until")
     exited = mode is DaemonMode.ALWAYS_ON and state is DaemonState.DORMANT
     assert radios[Action.ALWAYS_ON].toolTip().startswith(
-        "Starts when the computer starts, and exits by itself" if exited
+        "Starts when the computer starts; it does not run now" if exited
         else "Runs all the time")
     assert acts[one_off].text() == ("Stop" if one_off is Action.STOP else "Start")
     allowed = allowed_actions(d)

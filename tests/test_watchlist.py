@@ -45,7 +45,9 @@ def test_watch_and_unwatch_round_trip() -> None:
     assert w.watched == ("user:gpg-agent.service",)
     assert "user:gpg-agent.service" in keys(w, t)
     w = w.unwatch("user:gpg-agent.service")
-    assert w == Watchlist()  # an unknown daemon is simply dropped, not hidden
+    # Unticked, but still known: one with no socket unit stays in the table (followed).
+    assert w == Watchlist(hidden=("user:gpg-agent.service",))
+    assert w.watch("user:gpg-agent.service").watched == ("user:gpg-agent.service",)
 
 
 def test_missing_lists_added_keys_not_in_the_table() -> None:

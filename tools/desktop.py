@@ -202,15 +202,17 @@ class Desktop:
         assert self.log is not None
         self._probe(rf"key-probe {re.escape(menu)}$", menu, timeout)
         for key in keys:
+            arrived = rf"key-in \S+ {re.escape(_QT_KEYS.get(key, key))}$"
             for _ in range(3):
                 seen = len(self.log.lines)
                 self.sh(f"xdotool key {key}")
                 try:
-                    self.log.wait_for(rf"key-in \S+ {re.escape(_QT_KEYS.get(key, key))}$",
-                                      3, seen)
+                    self.log.wait_for(arrived, 3, seen)
                     break
                 except AssertionError:  # lost: wait for a popup to hold the keyboard
                     self._probe(r"key-probe \S+$", "a popup", timeout)
+                    if any(re.search(arrived, x) for _, x in self.log.lines[seen:]):
+                        break  # only late (a loaded machine): pressed once is enough
             else:
                 raise AssertionError(f"{key} never reached {menu}")
             time.sleep(0.3)  # what the key opens or closes is drawn before the next

@@ -83,8 +83,8 @@ def mode_hint(mode: DaemonMode) -> str:
     return MODE_HINTS[mode]
 
 
-def _exited_by_itself(d: Daemon) -> bool:
-    """Started at boot, and asleep now: it exited by itself (libvirtd, podman)."""
+def _asleep_though_always_on(d: Daemon) -> bool:
+    """Started at boot, and asleep now (libvirtd and podman exit by themselves)."""
     return d.mode is DaemonMode.ALWAYS_ON and d.state is DaemonState.DORMANT
 
 
@@ -92,16 +92,17 @@ def mode_words(d: Daemon) -> str:
     """``always-on``; for a daemon that starts at boot and has exited by itself, one
     phrase that says both (issue 23: "podman: dormant · Always on" read as a
     contradiction)."""
-    if _exited_by_itself(d):
-        return translate("summary", "starts at boot, sleeps when idle")
+    if _asleep_though_always_on(d):
+        return translate("summary", "starts at boot, asleep now")
     return MODE_WORDS[d.mode]
 
 
 def daemon_mode_hint(d: Daemon) -> str:
     """The tooltip of a daemon's current mode."""
-    if _exited_by_itself(d):
-        return translate("summary", "Starts when the computer starts, and exits by itself "
-                         "when idle; its socket wakes it again.")
+    if _asleep_though_always_on(d):
+        return translate("summary", "Starts when the computer starts; it does not run now "
+                         "(some daemons exit by themselves when idle), and its socket "
+                         "wakes it again.")
     return mode_hint(d.mode)
 
 

@@ -165,6 +165,8 @@ def _buttons(kind: NoticeKind, d: Daemon) -> tuple[tuple[Action, str], ...]:
 _STOPS = frozenset({EventKind.STOPPED_BY_US, EventKind.STOPPED_ELSEWHERE})
 _RUN_BEGINS = frozenset({EventKind.WOKE, EventKind.STARTED, EventKind.BECAME_ACTIVE})
 _RUN_ENDS = PROCESS_ENDED | {EventKind.VANISHED}
+#: What Notices.decide must hear: its news, and where runs begin and end.
+NOTICE_EVENTS = frozenset(NEWS) | _STOPS | _RUN_BEGINS | _RUN_ENDS
 
 
 @dataclass

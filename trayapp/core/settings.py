@@ -33,8 +33,9 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from .keys import Key, daemon_key
+from .keys import Key, daemon_key, parse_key
 from .proxy import DEFAULT_IDLE_SECONDS
+from .watchlist import KNOWN_SERVICES
 
 # -- the data ----------------------------------------------------------------
 
@@ -104,10 +105,12 @@ class Settings:
         return self.daemons.get(key, DEFAULT_DAEMON)
 
     def followed(self) -> tuple[str, ...]:
-        """The daemon keys shown even without a socket unit: the ones added by hand,
-        and those behind trayapp's proxy (they keep their row when it goes)."""
+        """The daemon keys in the table even without a socket unit: the ones added by
+        hand (shown, or unticked in Show in menu; a well-known one unticked is only
+        hidden), and those behind trayapp's proxy (they keep their row when it goes)."""
         proxied = (k for k, d in self.daemons.items() if d.proxy_listen)
-        return tuple(dict.fromkeys((*self.watched, *proxied)))
+        added = (k for k in self.hidden if parse_key(k)[1] not in KNOWN_SERVICES)
+        return tuple(dict.fromkeys((*self.watched, *added, *proxied)))
 
     def idle_window(self, key: str | Key, on_battery: bool = False) -> float | None:
         """Seconds of idleness after which the daemon is stopped; None: never.

@@ -107,8 +107,8 @@ class Watchlist:
         return replace(self, watched=watched, hidden=hidden)
 
     def unwatch(self, key: str) -> Watchlist:
+        """Not in the menu any more, but still known: a daemon added by hand (one with
+        no socket unit is in the table only while followed) stays listed, unticked."""
         watched = tuple(k for k in self.watched if k != key)
-        hidden = self.hidden
-        if self._by_default(key) and key not in hidden:
-            hidden = (*hidden, key)
+        hidden = self.hidden if key in self.hidden else (*self.hidden, key)
         return replace(self, watched=watched, hidden=hidden)

@@ -1352,13 +1352,13 @@
     </message>
     <message>
         <location line="+21"/>
-        <source>starts at boot, sleeps when idle</source>
-        <translation>startet beim Hochfahren, schläft im Leerlauf</translation>
+        <source>starts at boot, asleep now</source>
+        <translation>startet beim Hochfahren, schläft jetzt</translation>
     </message>
     <message>
         <location line="+7"/>
-        <source>Starts when the computer starts, and exits by itself when idle; its socket wakes it again.</source>
-        <translation>Startet mit dem Rechner und beendet sich im Leerlauf selbst; sein Socket weckt ihn wieder.</translation>
+        <source>Starts when the computer starts; it does not run now (some daemons exit by themselves when idle), and its socket wakes it again.</source>
+        <translation>Startet mit dem Rechner; er läuft gerade nicht (manche Dienste beenden sich im Leerlauf selbst), und sein Socket weckt ihn wieder.</translation>
     </message>
     <message>
         <location filename="../core/summary.py" line="+5"/>
@@ -1432,7 +1432,7 @@
         <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../core/daemon_words.py" line="+13"/>
+        <location filename="../core/daemon_words.py" line="+14"/>
         <source>{name} (user)</source>
         <translation>{name} (Benutzer)</translation>
     </message>

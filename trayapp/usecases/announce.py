@@ -27,7 +27,7 @@ from trayapp.core import outcome_words
 from trayapp.core.events import Event, EventHub
 from trayapp.core.keys import Key, daemon_key, key_of
 from trayapp.core.model import Daemon, Manager
-from trayapp.core.notices import NEWS, Notice, NoticeKind, Notices
+from trayapp.core.notices import NOTICE_EVENTS, Notice, NoticeKind, Notices
 from trayapp.core.outcome import Outcome
 from trayapp.core.plans import Action
 from trayapp.core.summary import ICON_NAMES, TrayStatus
@@ -83,7 +83,7 @@ class Announcer:
         self._told: dict[Key, int] = {}
 
     def start(self, events: EventHub) -> None:
-        events.subscribe(NEWS, self.on_event)
+        events.subscribe(NOTICE_EVENTS, self.on_event)
 
     def on_event(self, event: Event) -> None:
         for notice in self.notices.decide([event]):

@@ -15,11 +15,18 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from trayapp.core.idle import IdleRules, Sample, judge
+from trayapp.core.keys import Key
 from trayapp.core.model import Daemon, DaemonState
 from trayapp.core.outcome import Outcome
 
 if TYPE_CHECKING:
     from trayapp.usecases.idle_parts import Stopper, Watcher
+
+
+def _held(w: Watcher, key: Key) -> bool:
+    """Kept running "until I stop it": left alone before sleep too."""
+    watch = w.watch(key)
+    return watch is not None and watch.held
 
 
 async def before_sleep(w: Watcher) -> list[Outcome]:
@@ -28,7 +35,7 @@ async def before_sleep(w: Watcher) -> list[Outcome]:
     bounds the time
     (logind's delay): a stop cut off by it is still finished by systemd."""
     candidates = [d for key in w.watched()
-                  if (d := w.table.daemon(*key)) is not None
+                  if not _held(w, key) and (d := w.table.daemon(*key)) is not None
                   and d.state is DaemonState.RUNNING and d.mode.on_demand]
     w.decide("sleep", None, f"going to sleep: {len(candidates)} idle-watched "
              "on-demand daemon(s) running")

@@ -180,6 +180,9 @@ class IdleWatcher:
         """A timer for the end of the window; the window starts now."""
         if self._stopping(d.key):
             return  # our stop is under way; what follows it is decided when it ends
+        held = self._watches.get(d.key)
+        if held is not None and held.held:
+            return  # "until I stop it": this run is left alone (starting -> running too)
         self._cancel(d.key)
         watch = self._watches[d.key] = Watch(window, start)
         loop = asyncio.get_running_loop()

@@ -93,7 +93,7 @@ async def _on_demand(conn: Connection, jobs: JobFollower, daemon: Daemon, servic
     if await units.exists(conn, service.name):
         if saved_spec(service.name, saved) == spec:
             return out(Status.DONE, f"{words.done_title(Action.ON_DEMAND, daemon.name, False)}. "
-                       f"{_sleeps(spec)}")
+                       f"{_sleeps(spec)}", units=await _now(conn, service.name, proxy=True))
         old = proxy_plans.remove_step(
             service.name, await _create_step(conn, saved_spec(service.name, saved), proxyd))
     holder = await units.holder(conn, spec)

@@ -42,6 +42,7 @@ class WatchedPaths:
         """Add a match for each unit before it is read; False when the limit of
         watched units leaves no room for them."""
         new = []
+        room = True
         for name in names:
             path = unit_path(name)
             if path in self.names:
@@ -49,11 +50,14 @@ class WatchedPaths:
             if len(self.names) >= MAX_UNITS:
                 log.warning("%s manager: more than %d units; not watching %s",
                             self.conn.manager, MAX_UNITS, name)
-                return False
+                room = False
+                break
             self.names[path] = name
             new.append(path)
+        # The names recorded before the limit get their rules too: recorded without
+        # one, a unit would count as watched and never hear of a change.
         await asyncio.gather(*(self.conn.add_match(props_rule(p)) for p in new))
-        return True
+        return room
 
     async def keep_only(self, keep: set[str]) -> None:
         """Stop watching every unit not in ``keep``."""
