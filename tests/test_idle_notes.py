@@ -39,8 +39,8 @@ def test_the_widget_shows_problems_first_and_hides_when_empty(qapp: QApplication
     assert not widget.isHidden()
     widget.show_notes([])
     assert widget.labels == [] and widget.isHidden()
-    assert note_line(StatusNote(NoteKind.POWER, "UPower is not available", "battery")) == \
-        "Power (battery): UPower is not available"
+    power = "Shorter idle times on battery are off: UPower is not available."
+    assert note_line(StatusNote(NoteKind.POWER, power, "battery")) == power  # says it all
 
 
 def test_the_power_lines_speak_of_the_computer_not_of_its_services() -> None:

@@ -247,11 +247,13 @@ def test_windows_show_the_status_notes(tray_app: TrayApp, qtbot: Any) -> None:
 
     from trayapp.core.status_notes import NoteKind, StatusNote
 
-    note = StatusNote(NoteKind.POWER, "Battery windows are off: no UPower.", "battery")
+    note = StatusNote(NoteKind.POWER, "Shorter idle times on battery are off: no UPower.",
+                      "battery")
     assert tray_app.services is not None
     tray_app.services.status_notes = lambda: [note]  # type: ignore[method-assign]
     tray_app.show_window()
-    assert "Battery windows are off: no UPower." in tray_app.window.notes.labels[0].text()
+    assert "Shorter idle times on battery are off: no UPower." in \
+        tray_app.window.notes.labels[0].text()
     tray_app.show_preferences()
     dialog = tray_app.windows.get(PREFERENCES)
     assert dialog is not None

@@ -434,6 +434,19 @@
     </message>
 </context>
 <context>
+    <name>StatusNotes</name>
+    <message>
+        <location filename="../qt/status_notes.py" line="+26"/>
+        <source>Kept running ({name}): {why}</source>
+        <translation>Weiterlaufen gelassen ({name}): {why}</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>History: {problem}</source>
+        <translation>Verlauf: {problem}</translation>
+    </message>
+</context>
+<context>
     <name>StatusWindow</name>
     <message>
         <location filename="../qt/window.py" line="+57"/>

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from trayapp.core.status_notes import NoteKind, StatusNote
 
-_SUBJECTS = {NoteKind.HISTORY: "History", NoteKind.POWER: "Power", NoteKind.BUSY: "Kept running"}
+translate = QCoreApplication.translate
 
 
 def note_line(note: StatusNote) -> str:
-    """``Power (battery): UPower is not available ...``: one note as a line of text."""
-    what = _SUBJECTS[note.kind]
-    if note.subject:
-        what = f"{what} ({note.subject})"
-    return f"{what}: {note.text}"
+    """``History: cannot write …``, ``Kept running (podman): …``: one note as a line of
+    text, translated; a power line says what it is about by itself."""
+    if note.kind is NoteKind.POWER:
+        return note.text
+    if note.kind is NoteKind.BUSY:
+        return translate("StatusNotes", "Kept running ({name}): {why}").format(
+            name=note.subject, why=note.text)
+    return translate("StatusNotes", "History: {problem}").format(problem=note.text)
 
 
 class StatusNotes(QWidget):
