@@ -72,7 +72,7 @@ def test_on_battery_the_running_daemon_gets_the_battery_window(
     try:
         features = {e["feature"]: e for e in watch.drain() if e["event"] == "power-feature"}
         assert features["battery"]["available"], features
-        assert "on mains power" in features["battery"]["text"]
+        assert features["battery"]["text"].startswith("On mains power: "), features
         wake_testd(tb, hold=0.2)
         assert watch.wait_for(of(TESTD, "armed"), timeout=15)["window"] == 40.0
         for to, window, words in (("battery", 20.0, "on battery"),

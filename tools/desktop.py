@@ -200,7 +200,15 @@ class Desktop:
         some runs in twenty) is pressed again once a popup holds the keyboard.
         """
         assert self.log is not None
-        self._probe(rf"key-probe {re.escape(menu)}$", menu, timeout)
+        probe = rf"key-probe {re.escape(menu)}$"
+        if menu == "tray-menu" and not self._probe(probe, menu, timeout / 2, fail=False):
+            # Without a window manager a reopened menu's grab sometimes never lands
+            # (seen on CI, after its submenu and it closed by Esc): the keys go to the
+            # window under the pointer.  As a user would, close it and open it again.
+            self.close_and_reopen_tray_menu()
+            self._probe(probe, menu, timeout)
+        elif menu != "tray-menu":
+            self._probe(probe, menu, timeout)
         for key in keys:
             arrived = rf"key-in \S+ {re.escape(_QT_KEYS.get(key, key))}$"
             for _ in range(3):
@@ -217,7 +225,9 @@ class Desktop:
                 raise AssertionError(f"{key} never reached {menu}")
             time.sleep(0.3)  # what the key opens or closes is drawn before the next
 
-    def _probe(self, pattern: str, what: str, timeout: float) -> None:
+    def _probe(self, pattern: str, what: str, timeout: float, fail: bool = True) -> bool:
+        """Press Shift until the applet logs ``pattern``; False (or, with ``fail``,
+        AssertionError) when it has not within ``timeout``."""
         assert self.log is not None
         deadline = time.monotonic() + timeout
         while True:
@@ -225,10 +235,21 @@ class Desktop:
             self.sh("xdotool key shift")
             try:
                 self.log.wait_for(pattern, 0.5, seen)
-                return
+                return True
             except AssertionError:
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"{what} never took the keyboard") from None
+                    if fail:
+                        raise AssertionError(f"{what} never took the keyboard") from None
+                    return False
+
+    def close_and_reopen_tray_menu(self) -> None:
+        """A click in the screen's bottom right corner, where no window of the tests
+        is, closes the open menu (a click outside a popup); then the icon opens it
+        again, once the applet says it did."""
+        width, height = (int(n) for n in self.sh("xdotool getdisplaygeometry").split())
+        self.sh(f"xdotool mousemove {width - 2} {height - 2} click 1")
+        time.sleep(0.5)
+        self.click_icon()
 
     def start_app(self, *app_args: str) -> None:
         """The applet as alice, once its first icon is in the tray (an earlier one's
