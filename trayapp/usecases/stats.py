@@ -57,7 +57,7 @@ class MonitorStats:
             return None
         if stats.cpu_nsec is None and stats.control_group:
             stats = dataclasses.replace(stats, cpu_nsec=cgroups.cpu_nsec(stats.control_group))
-        if stats.memory_bytes is not None:
+        if stats.memory_bytes:  # 0: read as it starts, before its cgroup holds anything
             # systemd never signals MemoryCurrent: each read (at a wake, at each idle
             # check) is also what the views show, or a woken daemon's memory would be
             # the figure of its last full read, or none (issue 23 finding 7).
